@@ -1,0 +1,416 @@
+"""From raw notes to ideas: melody/accompaniment split, chords, key, sections.
+
+Input is a :class:`RawScore` (notes on the tick grid of ``TICKS_PER_BEAT``, with the
+meter map and whatever hints the file gave); output is one :class:`Idea` per stretch of
+constant meter. Both the MIDI reader and the music21 corpus loader feed this module.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from . import chords as ch
+from .representation import (
+    MAX_DURATION, MAX_SECTION_BARS, MELODY_RANGE, METERS, TEMPO_RANGE, VOICING_RANGE, Chord, Idea,
+    Key, Note, Section, bar_ticks, beat_ticks, quantize_velocity)
+
+_MELODY_NAME = re.compile(r"melod|lead|vocal|voice|voix|stimme|soprano|sopran|tune|singer|song|"
+                          r"right ?hand|\brh\b|flute|violin ?i\b|violin 1", re.I)
+_CHORUS_MARK = re.compile(r"chorus|refrain|hook|ritornell", re.I)
+_SECTION_MARK = re.compile(r"verse|chorus|refrain|hook|bridge|intro|outro|strophe|coda|"
+                           r"^[A-H]\d?$|part|section", re.I)
+
+
+@dataclass(frozen=True)
+class RawNote:
+    """A note as read from a file: grid ticks, and the track/channel it came from."""
+    pitch: int
+    onset: int
+    duration: int
+    velocity: int = 80
+    part: int = 0            # track (or part) index
+    channel: int = 0
+
+    @property
+    def end(self) -> int:
+        return self.onset + self.duration
+
+
+@dataclass
+class RawScore:
+    """Notes plus the file's hints. ``melody_parts`` marks parts known to hold the melody."""
+    notes: list[RawNote]
+    time_signatures: list[tuple[int, tuple[int, int]]] = field(default_factory=lambda: [(0, (4, 4))])
+    tempo: float = 120.0
+    key: Key | None = None
+    markers: list[tuple[int, str]] = field(default_factory=list)
+    chord_texts: dict[int, str] = field(default_factory=dict)
+    part_names: dict[int, str] = field(default_factory=dict)
+    melody_parts: set[int] | None = None
+    name: str = ""
+
+
+class AnalysisError(ValueError):
+    """The notes hold no usable chords-plus-melody material (the message says why)."""
+
+
+# ---------------------------------------------------------------------------
+# melody / accompaniment
+
+def _is_monophonic(notes: list[RawNote], tolerance: int = 1) -> bool:
+    ordered = sorted(notes, key=lambda n: n.onset)
+    return all(a.end - tolerance <= b.onset for a, b in zip(ordered, ordered[1:]))
+
+
+def _monophonic_ratio(notes: list[RawNote]) -> float:
+    ordered = sorted(notes, key=lambda n: (n.onset, -n.pitch))
+    if len(ordered) < 2:
+        return 1.0
+    ok = sum(1 for a, b in zip(ordered, ordered[1:]) if a.end - 1 <= b.onset and a.onset != b.onset)
+    return ok / (len(ordered) - 1)
+
+
+def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote], str]:
+    """(melody, accompaniment, how): by named part, by a monophonic top part, by register,
+    or by the top voice ('skyline')."""
+    notes = score.notes
+    parts: dict[int, list[RawNote]] = {}
+    for n in notes:
+        parts.setdefault(n.part * 16 + n.channel, []).append(n)
+    # 1. a part the file names as melody
+    if score.melody_parts is not None:
+        melody = [n for n in notes if n.part in score.melody_parts]
+        if melody and len(melody) < len(notes):
+            return melody, [n for n in notes if n.part not in score.melody_parts], "named part"
+    named = {p for p, name in score.part_names.items() if _MELODY_NAME.search(name or "")}
+    if named:
+        melody = [n for n in notes if n.part in named]
+        rest = [n for n in notes if n.part not in named]
+        if melody and rest:
+            return melody, rest, "named part"
+    # 2. several parts: the highest mostly-monophonic one, if it sits above the rest
+    if len(parts) >= 2:
+        mean = {k: sum(n.pitch for n in v) / len(v) for k, v in parts.items()}
+        top = max(parts, key=lambda k: mean[k])
+        others = [n for k, v in parts.items() if k != top for n in v]
+        if _monophonic_ratio(parts[top]) >= 0.9 and mean[top] > sum(
+                n.pitch for n in others) / len(others) + 3:
+            return parts[top], others, "top part"
+    # 3. one register split: the lowest split with a monophonic line above it
+    pitches = sorted({n.pitch for n in notes})
+    for split in pitches[1:]:
+        high = [n for n in notes if n.pitch >= split]
+        low = [n for n in notes if n.pitch < split]
+        if len(high) < 4:
+            break
+        if _is_monophonic(high) and len(low) >= 2:
+            return high, low, "register split"
+    # 4. skyline: the highest note at each onset
+    by_onset: dict[int, RawNote] = {}
+    for n in notes:
+        if n.onset not in by_onset or n.pitch > by_onset[n.onset].pitch:
+            by_onset[n.onset] = n
+    melody = list(by_onset.values())
+    chosen = set(map(id, melody))
+    return melody, [n for n in notes if id(n) not in chosen], "top voice"
+
+
+def monophonic_line(notes: list[RawNote]) -> list[RawNote]:
+    """One note at a time: the highest at each onset, each cut at the next onset."""
+    by_onset: dict[int, RawNote] = {}
+    for n in notes:
+        if n.onset not in by_onset or n.pitch > by_onset[n.onset].pitch:
+            by_onset[n.onset] = n
+    ordered = [by_onset[t] for t in sorted(by_onset)]
+    out = []
+    for a, b in zip(ordered, ordered[1:] + [None]):
+        dur = a.duration if b is None else min(a.duration, b.onset - a.onset)
+        if dur > 0:
+            out.append(RawNote(a.pitch, a.onset, dur, a.velocity, a.part, a.channel))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# chords
+
+def _fit_voicing(pitches, root: int, quality: str) -> tuple[int, ...]:
+    lo, hi = VOICING_RANGE
+    fitted = set()
+    for p in pitches:
+        while p < lo:
+            p += 12
+        while p > hi:
+            p -= 12
+        fitted.add(p)
+    voicing = sorted(fitted)
+    if len(voicing) > 6:
+        voicing = voicing[:1] + voicing[-5:]
+    if len(voicing) < 2:
+        return ch.default_voicing(root, quality)
+    return tuple(voicing)
+
+
+def _is_block_chords(accomp: list[RawNote]) -> bool:
+    groups: dict[int, list[RawNote]] = {}
+    for n in accomp:
+        groups.setdefault(n.onset, []).append(n)
+    onsets = sorted(groups)
+    for a, b in zip(onsets, onsets[1:] + [None]):
+        durations = {n.duration for n in groups[a]}
+        if len(durations) != 1 or len(groups[a]) < 2:
+            return False
+        if b is not None and a + durations.pop() > b:
+            return False
+    return bool(onsets)
+
+
+def block_chords(accomp: list[RawNote], bar: int, chord_texts: dict[int, str]) -> list[Chord]:
+    """Chords of an accompaniment made of block chords: one chord per onset, split at bar lines."""
+    groups: dict[int, list[RawNote]] = {}
+    for n in accomp:
+        groups.setdefault(n.onset, []).append(n)
+    out = []
+    for onset in sorted(groups):
+        group = groups[onset]
+        pitches = sorted({n.pitch for n in group})
+        symbol = None
+        if onset in chord_texts:
+            try:
+                symbol = ch.parse_symbol(chord_texts[onset])
+            except ValueError:
+                symbol = None
+        if symbol is None:      # a chord-symbol text at the onset is the author's word
+            symbol = ch.recognise_pitches(pitches)
+        assert symbol is not None
+        voicing = _fit_voicing(pitches, *symbol)
+        start, end = onset, onset + group[0].duration
+        while start < end:
+            piece_end = min(end, (start // bar + 1) * bar, start + MAX_DURATION)
+            out.append(Chord(symbol[0], symbol[1], start, piece_end - start, voicing))
+            start = piece_end
+    return out
+
+
+def beat_chords(accomp: list[RawNote], melody: list[RawNote], meter: tuple[int, int],
+                total: int) -> list[Chord]:
+    """Chords recognised under each beat (accompaniment weighted by time sounding, the melody
+    at half weight), with equal neighbours inside a bar merged."""
+    beat, bar = beat_ticks(meter), bar_ticks(meter)
+    segments = []
+    for start in range(0, total, beat):
+        end = min(start + beat, (start // bar + 1) * bar)
+        weights: dict[int, float] = {}
+        sounding = []
+        for n in accomp:
+            overlap = min(n.end, end) - max(n.onset, start)
+            if overlap > 0:
+                weights[n.pitch % 12] = weights.get(n.pitch % 12, 0.0) + overlap
+                sounding.append(n)
+        if not sounding:
+            segments.append(None)
+            continue
+        for n in melody:
+            overlap = min(n.end, end) - max(n.onset, start)
+            if overlap > 0:
+                weights[n.pitch % 12] = weights.get(n.pitch % 12, 0.0) + 0.5 * overlap
+        at_start = [n.pitch for n in sounding if n.onset <= start < n.end] or [n.pitch for n in sounding]
+        bass = min(at_start)
+        symbol = ch.recognise(weights, bass)
+        assert symbol is not None
+        segments.append((start, end, symbol, _fit_voicing(at_start, *symbol)))
+    out: list[Chord] = []
+    for seg in segments:
+        if seg is None:
+            continue
+        start, end, symbol, voicing = seg
+        last = out[-1] if out else None
+        if (last is not None and last.end == start and (last.root, last.quality) == symbol
+                and start % bar != 0 and last.duration + (end - start) <= MAX_DURATION):
+            out[-1] = Chord(last.root, last.quality, last.onset, last.duration + end - start, last.voicing)
+        else:
+            out.append(Chord(symbol[0], symbol[1], start, end - start, voicing))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# key
+
+def detect_key(melody: list[RawNote], accomp: list[RawNote]) -> Key:
+    """The key by music21's Krumhansl-Schmuckler analysis of the duration-weighted
+    pitch-class histogram (fed to music21 as one note per pitch class)."""
+    from music21 import note as m21note, stream as m21stream
+
+    weights = Counter()
+    for n in list(melody) + list(accomp):
+        weights[n.pitch % 12] += n.duration
+    if not weights:
+        return Key(0, "major")
+    s = m21stream.Stream()
+    scale = max(weights.values())
+    for pc, w in sorted(weights.items()):
+        s.append(m21note.Note(60 + pc, quarterLength=max(0.25, round(16 * w / scale) / 4)))
+    k = s.analyze("key")
+    return Key(k.tonic.pitchClass, "minor" if k.mode == "minor" else "major")
+
+
+# ---------------------------------------------------------------------------
+# sections
+
+def _bar_signature(b: int, bar: int, melody: list[Note], chords: list[Chord]) -> tuple:
+    lo, hi = b * bar, (b + 1) * bar
+    return (tuple((n.onset - lo, n.pitch, n.duration) for n in melody if lo <= n.onset < hi),
+            tuple((c.onset - lo, c.root, c.quality) for c in chords if lo <= c.onset < hi))
+
+
+def derive_sections(n_bars: int, bar: int, melody: list[Note], chords: list[Chord],
+                    markers: list[tuple[int, str]] | None = None) -> tuple[Section, ...]:
+    """Verse/chorus sections of a piece.
+
+    Rule: (1) section markers (MIDI markers, rehearsal marks) where present: a mark naming
+    chorus/refrain/hook starts a chorus, any other section mark a verse. (2) Otherwise the
+    longest block of 2-8 bars that recurs (same melody and chords, not overlapping) is the
+    chorus wherever it occurs, and the rest is verse. (3) With no recurring block, the first
+    half (rounded up) is the verse and the second half the chorus. Sections longer than
+    ``MAX_SECTION_BARS`` are cut into pieces of equal name.
+    """
+    labels: list[str] | None = None
+    starts_at: set[int] = {0}            # bars where a new section begins
+    marks = [(t // bar, text) for t, text in (markers or []) if _SECTION_MARK.search(text)]
+    if marks:
+        labels = ["verse"] * n_bars
+        current = "verse"
+        marks_by_bar = {b: text for b, text in marks}
+        starts_at |= set(marks_by_bar)
+        for b in range(n_bars):
+            if b in marks_by_bar:
+                current = "chorus" if _CHORUS_MARK.search(marks_by_bar[b]) else "verse"
+            labels[b] = current
+    if labels is None and n_bars >= 4:
+        sigs = [_bar_signature(b, bar, melody, chords) for b in range(n_bars)]
+        best: tuple[int, int, list[int]] | None = None
+        for length in range(min(8, n_bars // 2), 1, -1):
+            seen: dict[tuple, list[int]] = {}
+            for start in range(0, n_bars - length + 1):
+                block = tuple(sigs[start:start + length])
+                if not any(block[i][0] or block[i][1] for i in range(length)):
+                    continue
+                starts = seen.setdefault(block, [])
+                if not starts or start >= starts[-1] + length:
+                    starts.append(start)
+            for starts in seen.values():
+                if len(starts) >= 2:
+                    candidate = (length * len(starts), starts[-1], starts)
+                    if best is None or candidate[:2] > best[:2]:
+                        best = (candidate[0], candidate[1], starts)
+            if best is not None:
+                labels = ["verse"] * n_bars
+                for start in best[2]:
+                    for b in range(start, start + length):
+                        labels[b] = "chorus"
+                if all(label == "chorus" for label in labels):
+                    labels = None
+                break
+    if labels is None:
+        half = max(1, math.ceil(n_bars / 2))
+        labels = ["verse"] * half + ["chorus"] * (n_bars - half)
+    sections: list[Section] = []
+    for b, label in enumerate(labels):
+        if (sections and sections[-1].name == label and sections[-1].bars < MAX_SECTION_BARS
+                and b not in starts_at):
+            sections[-1] = Section(label, sections[-1].bars + 1)
+        else:
+            sections.append(Section(label, 1))
+    return tuple(sections)
+
+
+# ---------------------------------------------------------------------------
+# the whole pipeline
+
+def _meter_segments(score: RawScore, end: int) -> list[tuple[int, int, tuple[int, int]]]:
+    """(start, end, meter) stretches of constant meter, each starting on a bar line."""
+    sigs = sorted(score.time_signatures or [(0, (4, 4))])
+    if sigs[0][0] > 0:
+        sigs.insert(0, (0, (4, 4)))
+    merged: list[tuple[int, tuple[int, int]]] = []
+    for tick, meter in sigs:
+        if merged and merged[-1][1] == meter:
+            continue
+        if merged and merged[-1][0] == tick:
+            merged[-1] = (tick, meter)
+        else:
+            merged.append((tick, meter))
+    out = []
+    for i, (tick, meter) in enumerate(merged):
+        stop = merged[i + 1][0] if i + 1 < len(merged) else end
+        if stop > tick:
+            out.append((tick, stop, meter))
+    return out
+
+
+def score_to_ideas(score: RawScore) -> list[Idea]:
+    """Ideas (one per stretch of constant, supported meter) from a raw score.
+
+    Raises AnalysisError when nothing usable is left (no notes, no accompaniment...).
+    """
+    notes = [n for n in score.notes if n.duration > 0]
+    if not notes:
+        raise AnalysisError("no notes")
+    end = max(n.end for n in notes)
+    melody_all, accomp_all, _how = split_melody(replace(score, notes=notes))
+    if not accomp_all:
+        raise AnalysisError("melody only: no accompaniment to take chords from")
+    melody_all = monophonic_line(melody_all)
+    tempo = int(round(min(max(score.tempo, TEMPO_RANGE[0]), TEMPO_RANGE[1])))
+    ideas = []
+    skipped_meters = set()
+    for seg_start, seg_end, meter in _meter_segments(score, end):
+        if meter not in METERS:
+            skipped_meters.add(f"{meter[0]}/{meter[1]}")
+            continue
+        bar = bar_ticks(meter)
+        mel = [RawNote(n.pitch, n.onset - seg_start, n.duration, n.velocity, n.part, n.channel)
+               for n in melody_all if seg_start <= n.onset < seg_end]
+        acc = [RawNote(n.pitch, n.onset - seg_start, min(n.end, seg_end) - n.onset, n.velocity,
+                       n.part, n.channel) for n in accomp_all if seg_start <= n.onset < seg_end]
+        if not mel or not acc:
+            continue
+        seg_len = max(n.end for n in mel + acc)
+        n_bars = math.ceil(seg_len / bar)
+        total = n_bars * bar
+        if _is_block_chords(acc):
+            chords = block_chords(acc, bar, {t - seg_start: s for t, s in score.chord_texts.items()})
+        else:
+            chords = beat_chords(acc, mel, meter, total)
+        key = score.key or detect_key(mel, acc)
+        markers = [(t - seg_start, text) for t, text in score.markers if seg_start <= t < seg_end]
+        # melody notes: into range by octaves, velocity on the grid, length capped
+        lo, hi = MELODY_RANGE
+        mel_notes = []
+        for n in mel:
+            pitch = n.pitch
+            while pitch < lo:
+                pitch += 12
+            while pitch > hi:
+                pitch -= 12
+            mel_notes.append(Note(pitch, n.onset, min(n.duration, MAX_DURATION),
+                                  quantize_velocity(n.velocity)))
+        sections = derive_sections(n_bars, bar, mel_notes, chords, markers)
+        # cut notes at section ends (a note may not run into the next section)
+        ends, acc_bars = [], 0
+        for s in sections:
+            acc_bars += s.bars
+            ends.append(acc_bars * bar)
+        cut = []
+        for n in mel_notes:
+            limit = next(e for e in ends if e > n.onset)
+            cut.append(Note(n.pitch, n.onset, min(n.duration, limit - n.onset), n.velocity))
+        idea = Idea(key, tempo, meter, sections, tuple(chords), tuple(cut), score.name)
+        idea.validate()
+        ideas.append(idea)
+    if not ideas:
+        if skipped_meters:
+            raise AnalysisError(f"unsupported meter {', '.join(sorted(skipped_meters))}")
+        raise AnalysisError("no stretch with both melody and accompaniment")
+    return ideas

@@ -1,0 +1,163 @@
+"""Chord symbols: qualities, spelling, recognition from pitches, and default voicings.
+
+A chord symbol here is a root pitch class (0 = C) plus a quality name from
+``QUALITIES``; inversions live in the voicing (the lowest pitch), shown as a
+slash chord (``C/E``) by :func:`display_symbol`.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping, Sequence
+
+# Quality name -> intervals above the root (semitones). The order is the
+# token order and must never change (it fixes the model vocabulary).
+QUALITIES: dict[str, tuple[int, ...]] = {
+    "": (0, 4, 7),
+    "m": (0, 3, 7),
+    "dim": (0, 3, 6),
+    "aug": (0, 4, 8),
+    "7": (0, 4, 7, 10),
+    "maj7": (0, 4, 7, 11),
+    "m7": (0, 3, 7, 10),
+    "m7b5": (0, 3, 6, 10),
+    "dim7": (0, 3, 6, 9),
+    "sus4": (0, 5, 7),
+    "sus2": (0, 2, 7),
+    "6": (0, 4, 7, 9),
+    "m6": (0, 3, 7, 9),
+}
+QUALITY_NAMES: tuple[str, ...] = tuple(QUALITIES)
+
+SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+_LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+# Tonic pitch classes of keys written with flats (major, minor).
+_FLAT_MAJOR = {5, 10, 3, 8, 1, 6}
+_FLAT_MINOR = {2, 7, 0, 5, 10, 3}
+
+# Prior preference among qualities when several fit equally well (simpler first).
+_QUALITY_PRIOR = {"": 0.30, "m": 0.30, "7": 0.22, "m7": 0.12, "maj7": 0.10, "dim": 0.08,
+                  "m7b5": 0.08, "dim7": 0.06, "sus4": 0.04, "aug": 0.02, "6": 0.0,
+                  "m6": 0.0, "sus2": 0.0}
+
+# Extra cost of rarer triad qualities, so passing tones do not turn triads into them.
+_QUALITY_COST = {"sus4": 0.08, "sus2": 0.12, "aug": 0.1, "dim": 0.04}
+
+_SYMBOL_RE = re.compile(r"^([A-G])([#b]?)(" + "|".join(
+    sorted((re.escape(q) for q in QUALITIES if q), key=len, reverse=True)) + r"|)(?:/([A-G][#b]?))?$")
+
+
+def uses_flats(tonic: int, mode: str) -> bool:
+    """True when the key (tonic pitch class, 'major'/'minor') is spelled with flats."""
+    return tonic % 12 in (_FLAT_MINOR if mode == "minor" else _FLAT_MAJOR)
+
+
+def pc_name(pc: int, flats: bool = False) -> str:
+    """Name of a pitch class, e.g. 10 -> 'A#' or 'Bb'."""
+    return (FLAT_NAMES if flats else SHARP_NAMES)[pc % 12]
+
+
+def parse_pc(name: str) -> int:
+    """Pitch class of a note name such as 'C', 'F#', 'Bb'. Raises ValueError."""
+    if not name or name[0] not in _LETTER_PC:
+        raise ValueError(f"not a note name: {name!r}")
+    pc = _LETTER_PC[name[0]]
+    for accidental in name[1:]:
+        if accidental == "#":
+            pc += 1
+        elif accidental in ("b", "-"):
+            pc -= 1
+        else:
+            raise ValueError(f"not a note name: {name!r}")
+    return pc % 12
+
+
+def symbol(root: int, quality: str, flats: bool = False) -> str:
+    """Chord symbol such as 'Am7' for root 9, quality 'm7'."""
+    if quality not in QUALITIES:
+        raise ValueError(f"unknown chord quality {quality!r}")
+    return pc_name(root, flats) + quality
+
+
+def display_symbol(root: int, quality: str, voicing: Sequence[int], flats: bool = False) -> str:
+    """Symbol with the bass shown when it is not the root, e.g. 'C/E'."""
+    text = symbol(root, quality, flats)
+    if voicing and voicing[0] % 12 != root % 12:
+        text += "/" + pc_name(voicing[0], flats)
+    return text
+
+
+def parse_symbol(text: str) -> tuple[int, str]:
+    """(root pitch class, quality) of a symbol like 'F#m7' or 'C/E'. Raises ValueError."""
+    match = _SYMBOL_RE.match(text.strip())
+    if not match:
+        raise ValueError(f"not a chord symbol: {text!r}")
+    letter, accidental, quality, _bass = match.groups()
+    return parse_pc(letter + accidental), quality
+
+
+def chord_pcs(root: int, quality: str) -> frozenset[int]:
+    """Pitch classes of a chord."""
+    return frozenset((root + i) % 12 for i in QUALITIES[quality])
+
+
+def recognise(weights: Mapping[int, float], bass_pc: int | None = None) -> tuple[int, str] | None:
+    """Best (root, quality) for pitch-class weights (e.g. seconds or beats sounding).
+
+    Template matching: each chord scores the weight of its tones, minus the weight of
+    foreign tones, minus a penalty for each missing tone; a bass on the root and simpler
+    qualities break ties. Returns None when nothing sounds.
+    """
+    total = sum(w for w in weights.values() if w > 0)
+    if total <= 0:
+        return None
+    norm = {pc % 12: w / total for pc, w in weights.items() if w > 0}
+    best: tuple[float, int, str] | None = None
+    for quality, intervals in QUALITIES.items():
+        for root in range(12):
+            tones = [(root + i) % 12 for i in intervals]
+            inside = sum(norm.get(pc, 0.0) for pc in tones)
+            missing = sum(1 for pc in tones if pc not in norm)
+            # a missing fifth is common and cheap; other missing tones are not
+            fifth_missing = (root + 7) % 12 in tones and (root + 7) % 12 not in norm
+            score = inside - (1.0 - inside) * 1.2 - 0.35 * (missing - (1 if fifth_missing else 0)) \
+                - (0.12 if fifth_missing else 0.0)
+            score -= 0.3 * (len(intervals) - 3)          # a 7th must really sound
+            score -= _QUALITY_COST.get(quality, 0.0)
+            score += 0.02 * _QUALITY_PRIOR[quality]
+            if bass_pc is not None:
+                if bass_pc % 12 == root:
+                    score += 0.06
+                elif bass_pc % 12 not in tones:
+                    score -= 0.1
+            if best is None or score > best[0] + 1e-12:
+                best = (score, root, quality)
+    assert best is not None
+    return best[1], best[2]
+
+
+def recognise_pitches(pitches: Iterable[int]) -> tuple[int, str] | None:
+    """Chord of a set of sounding MIDI pitches (equal weight; lowest is the bass)."""
+    pitches = sorted(set(pitches))
+    if not pitches:
+        return None
+    weights: dict[int, float] = {}
+    for p in pitches:
+        weights[p % 12] = weights.get(p % 12, 0.0) + 1.0
+    return recognise(weights, pitches[0])
+
+
+def default_voicing(root: int, quality: str, low: int = 45, high: int = 67) -> tuple[int, ...]:
+    """A close left-hand voicing: the root in the bass at or above ``low``, the other
+    tones stacked above it within ``high`` (used when a source gives no voicing)."""
+    bass = low + ((root - low) % 12)
+    tones = [bass]
+    for interval in QUALITIES[quality][1:]:
+        pitch = bass + interval
+        while pitch > high:
+            pitch -= 12
+        if pitch <= bass:
+            pitch += 12
+        tones.append(pitch)
+    return tuple(sorted(set(tones)))

@@ -1,0 +1,112 @@
+"""Command line: corpus-stats, convert, generate, train, evaluate.
+
+Nothing here imports TensorFlow at module level, so ``--help`` and the corpus commands
+answer at once; the commands that need a model import it when they run.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from . import paths
+
+
+def _corpus_stats(args: argparse.Namespace) -> int:
+    from .corpus import CorpusError, load_builtin, load_folder
+
+    cache = None if args.no_cache else paths.cache_dir()
+    try:
+        if args.folder:
+            corpus = load_folder(args.folder, cache)
+        else:
+            corpus = load_builtin(cache)
+    except CorpusError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    keys, meters, chords = Counter(), Counter(), Counter()
+    bars = notes = 0
+    for song in corpus.songs:
+        for idea in song.ideas:
+            keys[idea.key.name] += 1
+            meters[f"{idea.meter[0]}/{idea.meter[1]}"] += 1
+            chords.update(c.symbol(idea.key.flats) for c in idea.chords)
+        bars += song.bars
+        notes += song.notes
+        if not args.quiet:
+            first = song.ideas[0]
+            sections = " ".join(f"{s.name[0].upper()}{s.bars}" for s in first.sections)
+            print(f"used     {song.name:<28} {song.bars:>4} bars  {first.key.name:<4} "
+                  f"{first.meter[0]}/{first.meter[1]}  {sections:<16} {' '.join(first.chord_symbols()[:8])}")
+    for report in corpus.reports:
+        if not report.used:
+            print(f"skipped  {report.path}: {report.reason}")
+    print()
+    print(f"songs: {len(corpus.songs)}  bars: {bars}  notes: {notes}")
+    print(f"keys: {', '.join(f'{k} {n}' for k, n in keys.most_common())}")
+    print(f"meters: {', '.join(f'{k} {n}' for k, n in meters.most_common())}")
+    print(f"chord vocabulary: {len(chords)} symbols; most used: "
+          f"{', '.join(f'{k} {n}' for k, n in chords.most_common(24))}")
+    print(f"loaded in {corpus.seconds:.2f} s ({corpus.parsed} files parsed, {corpus.cached} from cache)")
+    print(f"used {corpus.used}, skipped {corpus.skipped}")
+    if not corpus.songs:
+        print("error: no usable songs (see the reasons above)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from .midi_io import read_ideas, write_midi
+
+    try:
+        ideas = read_ideas(args.input)
+    except ValueError as exc:
+        print(f"error: {args.input}: {exc}", file=sys.stderr)
+        return 1
+    out = Path(args.output)
+    for i, idea in enumerate(ideas):
+        target = out if i == 0 else out.with_name(f"{out.stem}-{i + 1}{out.suffix}")
+        try:
+            write_midi(idea, target)
+        except OSError as exc:
+            print(f"error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        sections = ", ".join(f"{s.name} {s.bars} bars" for s in idea.sections)
+        print(f"{target}: {idea.key.long_name}, {idea.tempo} bpm, {idea.meter[0]}/{idea.meter[1]}, "
+              f"{sections}; {len(idea.chords)} chords, {len(idea.melody)} melody notes")
+        print(f"  chords: {' '.join(idea.chord_symbols())}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="songsketch", description="Songsketch: chord + melody idea generator. "
+        "Without a command, the desktop app opens.")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("corpus-stats", help="songs used/skipped, bars, notes, chords, keys of a corpus")
+    p.add_argument("folder", nargs="?", help="a folder of MIDI/MusicXML/ABC files (default: the built-in corpus)")
+    p.add_argument("--no-cache", action="store_true", help="parse every file again")
+    p.add_argument("--quiet", "-q", action="store_true", help="only skipped files and the summary")
+    p.set_defaults(func=_corpus_stats)
+
+    p = sub.add_parser("convert", help="round-trip a MIDI file through the idea representation")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.set_defaults(func=_convert)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,322 @@
+"""Training corpora: the built-in one (scores shipped inside music21) and a user's folder.
+
+Every file is either used (its ideas kept) or skipped with a one-line reason. Results are
+cached by the file's content hash (plus the analysis version), so loading the same files
+again parses nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import chords as ch
+from .analysis import AnalysisError, RawNote, RawScore, score_to_ideas
+from .midi_io import MidiError, atomic_write, read_raw
+from .representation import TICKS_PER_BEAT, Idea, idea_from_data, idea_to_data
+
+ANALYSIS_VERSION = "3"      # bump when reading/analysis changes: old cache entries are ignored
+MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}
+SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".abc", ".krn"}
+MUSIC_SUFFIXES = MIDI_SUFFIXES | SCORE_SUFFIXES
+MAX_SCORE_BYTES = 20 * 1024 * 1024
+DEFAULT_SCORE_TEMPO = 90
+
+Progress = Callable[[int, int, str], None]     # (done, total, current file)
+
+
+@dataclass(frozen=True)
+class Song:
+    """One usable file: its ideas (one per stretch of constant meter)."""
+    name: str
+    path: str
+    ideas: tuple[Idea, ...]
+
+    @property
+    def bars(self) -> int:
+        return sum(i.bars for i in self.ideas)
+
+    @property
+    def notes(self) -> int:
+        return sum(len(i.melody) + sum(len(c.voicing) for c in i.chords) for i in self.ideas)
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What happened to one file: used, or skipped and why."""
+    path: str
+    used: bool
+    reason: str = ""
+
+
+@dataclass
+class Corpus:
+    songs: list[Song] = field(default_factory=list)
+    reports: list[FileReport] = field(default_factory=list)
+    seconds: float = 0.0
+    parsed: int = 0          # files analysed this time
+    cached: int = 0          # files answered by the cache
+
+    @property
+    def used(self) -> int:
+        return sum(1 for r in self.reports if r.used)
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for r in self.reports if not r.used)
+
+
+class CorpusError(ValueError):
+    """A corpus with nothing usable (message says why)."""
+
+
+# ---------------------------------------------------------------------------
+# music21 scores -> RawScore
+
+def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
+    """Notes (ties merged), meters, rehearsal marks, tempo and chord symbols of a music21
+    score. Chord symbols of a lead sheet become block chords in the low register."""
+    from music21 import harmony, tempo as m21tempo
+
+    parts = list(score.parts) if hasattr(score, "parts") and len(score.parts) else [score]
+    shift = 0.0
+    measures = parts[0].getElementsByClass("Measure")
+    if len(measures) and measures[0].paddingLeft:
+        shift = float(measures[0].paddingLeft)      # a pickup: move the bar lines onto the grid
+
+    def tick(offset) -> int:
+        return int(round((float(offset) + shift) * TICKS_PER_BEAT))
+
+    notes: list[RawNote] = []
+    sigs: list[tuple[int, tuple[int, int]]] = []
+    markers: list[tuple[int, str]] = []
+    symbols: list[tuple[int, tuple[int, str], tuple[int, ...]]] = []
+    names: dict[int, str] = {}
+    bpm = None
+    end = 0
+    for index, part in enumerate(parts):
+        names[index] = part.partName or ""
+        flat = part.stripTies().flatten()
+        for el in flat.notesAndRests:
+            onset, dur = tick(el.offset), int(round(float(el.quarterLength) * TICKS_PER_BEAT))
+            end = max(end, onset + dur)
+            if isinstance(el, harmony.ChordSymbol):
+                try:
+                    pcs = {p.pitchClass for p in el.pitches}
+                    root = el.root().pitchClass
+                except (AttributeError, ValueError):
+                    continue
+                if pcs:
+                    weights = {pc: 1.0 for pc in pcs}
+                    weights[root] = 2.0
+                    symbols.append((onset, ch.recognise(weights, root), tuple(sorted(pcs))))
+                continue
+            if el.isRest or dur <= 0:
+                continue
+            velocity = el.volume.velocity if el.volume.velocity else 80
+            for p in el.pitches:
+                notes.append(RawNote(p.midi, onset, dur, int(velocity), index, 0))
+        if index == 0:
+            for ts in flat.getElementsByClass("TimeSignature"):
+                sigs.append((tick(ts.offset), (ts.numerator, ts.denominator)))
+            for mark in flat.getElementsByClass("RehearsalMark"):
+                markers.append((tick(mark.offset), str(mark.content)))
+        for mm in flat.getElementsByClass(m21tempo.MetronomeMark):
+            if bpm is None and mm.number:
+                bpm = float(mm.getQuarterBPM() or mm.number)
+    texts: dict[int, str] = {}
+    if symbols:
+        # realise chord symbols as block chords, each lasting until the next symbol
+        accomp_part = len(parts)
+        symbols.sort()
+        for i, (onset, (root, quality), _pcs) in enumerate(symbols):
+            stop = symbols[i + 1][0] if i + 1 < len(symbols) else max(end, onset + TICKS_PER_BEAT)
+            if stop <= onset:
+                continue
+            texts[onset] = ch.symbol(root, quality)
+            for p in ch.default_voicing(root, quality):
+                notes.append(RawNote(p, onset, stop - onset, 72, accomp_part, 0))
+        names[accomp_part] = "Chords"
+    melody_parts = {0} if (melody_first or symbols) and notes else None
+    return RawScore(notes=notes, time_signatures=sigs or [(0, (4, 4))],
+                    tempo=bpm or DEFAULT_SCORE_TEMPO, markers=markers, chord_texts=texts,
+                    part_names=names, melody_parts=melody_parts, name=name)
+
+
+def _parse_score_file(path: Path, melody_first: bool) -> list[Idea]:
+    from music21 import converter
+
+    if path.stat().st_size > MAX_SCORE_BYTES:
+        raise AnalysisError("file too large")
+    try:
+        score = converter.parse(str(path))
+    except Exception as exc:  # music21 raises many exception types for bad files
+        raise AnalysisError(f"unreadable score: {type(exc).__name__}: {str(exc)[:80]}") from None
+    if hasattr(score, "scores") and not hasattr(score, "parts"):   # an Opus of several tunes
+        score = score.scores[0]
+    return score_to_ideas(music21_to_raw(score, path.stem, melody_first))
+
+
+def analyse_file(path: Path, melody_first: bool = False) -> list[Idea]:
+    """Ideas of one music file (MIDI through mido, scores through music21).
+
+    Raises ValueError (MidiError, AnalysisError) with a one-line reason."""
+    suffix = path.suffix.lower()
+    if suffix in MIDI_SUFFIXES:
+        return score_to_ideas(read_raw(path))
+    if suffix in SCORE_SUFFIXES:
+        return _parse_score_file(path, melody_first)
+    raise AnalysisError(f"not a music file ({suffix or 'no extension'})")
+
+
+# ---------------------------------------------------------------------------
+# cache
+
+class Cache:
+    """Analysis results on disk, one JSON file per content hash."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    @staticmethod
+    def key(data: bytes, melody_first: bool) -> str:
+        h = hashlib.sha256(data)
+        h.update(f"|v{ANALYSIS_VERSION}|{int(melody_first)}".encode())
+        return h.hexdigest()
+
+    def get(self, key: str) -> dict | None:
+        if self.folder is None:
+            return None
+        try:
+            return json.loads((self.folder / key[:2] / f"{key}.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def put(self, key: str, entry: dict) -> None:
+        if self.folder is None:
+            return
+        try:
+            atomic_write(self.folder / key[:2] / f"{key}.json", json.dumps(entry).encode())
+        except OSError:
+            pass    # a cache that cannot be written only costs time
+
+
+def _load_one(path: Path, cache: Cache, melody_first: bool, corpus: Corpus) -> None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        corpus.reports.append(FileReport(str(path), False, f"cannot read: {exc.strerror or exc}"))
+        return
+    key = Cache.key(data, melody_first)
+    entry = cache.get(key)
+    if entry is not None:
+        corpus.cached += 1
+    else:
+        corpus.parsed += 1
+        try:
+            ideas = analyse_file(path, melody_first)
+            entry = {"ideas": [idea_to_data(i) for i in ideas]}
+        except (ValueError, OSError, RecursionError) as exc:
+            entry = {"error": str(exc) or type(exc).__name__}
+        except Exception as exc:  # never let one bad file stop the corpus
+            entry = {"error": f"{type(exc).__name__}: {str(exc)[:80]}"}
+        cache.put(key, entry)
+    if "error" in entry:
+        corpus.reports.append(FileReport(str(path), False, entry["error"]))
+        return
+    try:
+        ideas = tuple(idea_from_data(d).with_name(path.stem) for d in entry["ideas"])
+    except (KeyError, TypeError, ValueError):
+        corpus.reports.append(FileReport(str(path), False, "damaged cache entry"))
+        return
+    corpus.songs.append(Song(path.stem, str(path), ideas))
+    corpus.reports.append(FileReport(str(path), True, f"{sum(i.bars for i in ideas)} bars"))
+
+
+def load_files(paths: Iterable[Path], cache_dir: Path | None, melody_first: bool = False,
+               progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
+               skipped: Iterable[FileReport] = ()) -> Corpus:
+    """Analyse files (through the cache). ``skipped`` are reports gathered while listing."""
+    start = time.perf_counter()
+    paths = list(paths)
+    corpus = Corpus(reports=list(skipped))
+    cache = Cache(cache_dir)
+    for i, path in enumerate(paths):
+        if cancel is not None and cancel():
+            break
+        if progress is not None:
+            progress(i, len(paths), str(path))
+        _load_one(path, cache, melody_first, corpus)
+    if progress is not None:
+        progress(len(paths), len(paths), "")
+    corpus.seconds = time.perf_counter() - start
+    return corpus
+
+
+def list_folder(folder: str | os.PathLike) -> tuple[list[Path], list[FileReport]]:
+    """Music files under a folder (recursive, symlinked folders not followed) and reports for
+    everything else. Raises CorpusError if the folder cannot be listed."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise CorpusError(f"folder not found: {folder}")
+    if not folder.is_dir():
+        raise CorpusError(f"not a folder: {folder}")
+    music, other = [], []
+    errors: list[OSError] = []
+    for root, dirs, files in os.walk(folder, onerror=errors.append, followlinks=False):
+        for d in sorted(dirs):
+            if os.path.islink(os.path.join(root, d)):
+                other.append(FileReport(os.path.join(root, d), False, "linked folder not followed"))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(root, d)))
+        for name in sorted(files):
+            path = Path(root) / name
+            if name.startswith("."):
+                continue
+            if path.suffix.lower() in MUSIC_SUFFIXES:
+                if path.is_file():
+                    music.append(path)
+                else:
+                    other.append(FileReport(str(path), False, "not a regular file (broken link?)"))
+            else:
+                other.append(FileReport(str(path), False,
+                                        f"not a music file ({path.suffix.lower() or 'no extension'})"))
+    for exc in errors:
+        other.append(FileReport(str(getattr(exc, "filename", folder)), False,
+                                f"cannot list: {exc.strerror or exc}"))
+    return music, other
+
+
+def load_folder(folder: str | os.PathLike, cache_dir: Path | None, progress: Progress | None = None,
+                cancel: Callable[[], bool] | None = None) -> Corpus:
+    """A user's folder: MIDI, MusicXML, ABC and kern files, recursively."""
+    paths, skipped = list_folder(folder)
+    return load_files(paths, cache_dir, progress=progress, cancel=cancel, skipped=skipped)
+
+
+def builtin_paths() -> list[Path]:
+    """Scores shipped inside music21 with melody + harmony: Bach's four-part chorales
+    (soprano = melody, the lower voices = chords) and the lead sheets (melody + symbols)."""
+    from music21 import corpus as m21corpus
+
+    paths = []
+    for p in m21corpus.getComposer("bach"):
+        p = Path(p)
+        if p.name.startswith("bwv") and p.suffix in (".mxl", ".xml", ".krn"):
+            paths.append(p)
+    for p in m21corpus.getCorePaths():
+        p = Path(p)
+        if p.parent.name in ("leadSheet",):
+            paths.append(p)
+    return sorted(paths)
+
+
+def load_builtin(cache_dir: Path | None, progress: Progress | None = None,
+                 cancel: Callable[[], bool] | None = None) -> Corpus:
+    """The built-in corpus (no download: the files ship with music21)."""
+    corpus = load_files(builtin_paths(), cache_dir, melody_first=True, progress=progress, cancel=cancel)
+    # keep four-voice chorale settings; other Bach works are not melody-plus-chords
+    return corpus

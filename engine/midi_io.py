@@ -1,0 +1,216 @@
+"""MIDI files in and out (mido): any type 0/1 file -> ideas; an idea -> a type-1 file.
+
+Written files have two tracks, "Chords" (tempo, meter, key, section markers, chord-symbol
+text events, block chords on channel 1) and "Melody" (channel 2); reading one back gives
+the same idea exactly.
+"""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import mido
+
+from .analysis import RawNote, RawScore, score_to_ideas
+from .representation import TICKS_PER_BEAT, Idea, Key
+
+OUT_TICKS_PER_BEAT = 480           # a multiple of TICKS_PER_BEAT: written times are exact
+CHORD_VELOCITY = 72
+DRUM_CHANNEL = 9
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_NOTES = 200_000
+
+
+class MidiError(ValueError):
+    """A file that is not readable MIDI, or holds nothing we can use (message says why)."""
+
+
+def _load(source: bytes | str | os.PathLike) -> tuple[mido.MidiFile, str]:
+    if isinstance(source, (bytes, bytearray)):
+        data, name = bytes(source), "idea"
+    else:
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise MidiError(f"cannot read: {exc.strerror or exc}") from None
+        if size > MAX_FILE_BYTES:
+            raise MidiError(f"file too large ({size // 1_000_000} MB)")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise MidiError(f"cannot read: {exc.strerror or exc}") from None
+        name = path.stem
+    if len(data) == 0:
+        raise MidiError("empty file")
+    if not data.startswith(b"MThd"):
+        raise MidiError("not a MIDI file (no MThd header)")
+    try:
+        mid = mido.MidiFile(file=io.BytesIO(data), clip=True)
+    except (OSError, ValueError, EOFError, KeyError, IndexError) as exc:
+        raise MidiError(f"damaged MIDI: {exc}") from None
+    if mid.type == 2:
+        raise MidiError("type-2 MIDI (independent patterns) is not supported")
+    if not mid.tracks:
+        raise MidiError("no tracks")
+    if not isinstance(mid.ticks_per_beat, int) or mid.ticks_per_beat <= 0 or mid.ticks_per_beat >= 0x8000:
+        raise MidiError("SMPTE time division is not supported")
+    return mid, name
+
+
+def read_raw(source: bytes | str | os.PathLike) -> RawScore:
+    """A MIDI file's notes on the tick grid, with tempo, meters, key, markers, chord texts and
+    track names. Note-on with velocity 0 ends a note; running status is mido's. Drums
+    (channel 10) are dropped. Raises MidiError."""
+    mid, name = _load(source)
+    tpb = mid.ticks_per_beat
+
+    def grid(tick: int) -> int:
+        return (tick * TICKS_PER_BEAT * 2 + tpb) // (2 * tpb)
+
+    notes: list[RawNote] = []
+    tempos: list[tuple[int, int]] = []
+    sigs: list[tuple[int, tuple[int, int]]] = []
+    key: Key | None = None
+    markers: list[tuple[int, str]] = []
+    texts: dict[int, str] = {}
+    part_names: dict[int, str] = {}
+    drums_seen = False
+    for index, track in enumerate(mid.tracks):
+        tick = 0
+        open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for msg in track:
+            tick += msg.time
+            if msg.type == "note_on" and msg.velocity > 0:
+                if msg.channel == DRUM_CHANNEL:
+                    drums_seen = True
+                    continue
+                open_notes.setdefault((msg.channel, msg.note), []).append((tick, msg.velocity))
+            elif msg.type in ("note_off", "note_on"):
+                started = open_notes.get((msg.channel, msg.note))
+                if started:
+                    start, vel = started.pop(0)
+                    _add(notes, msg.note, grid(start), grid(tick), vel, index, msg.channel)
+            elif msg.type == "set_tempo":
+                tempos.append((tick, msg.tempo))
+            elif msg.type == "time_signature":
+                sigs.append((grid(tick), (msg.numerator, msg.denominator)))
+            elif msg.type == "key_signature" and key is None:
+                try:
+                    key = Key.parse(msg.key)
+                except ValueError:
+                    key = None
+            elif msg.type in ("marker", "cue_marker"):
+                markers.append((grid(tick), msg.text))
+            elif msg.type == "text":
+                texts[grid(tick)] = msg.text
+            elif msg.type in ("track_name", "instrument_name") and index not in part_names:
+                part_names[index] = msg.name
+            if len(notes) > MAX_NOTES:
+                raise MidiError(f"more than {MAX_NOTES} notes")
+        for (channel, pitch), starts in open_notes.items():   # never released: end at track end
+            for start, vel in starts:
+                _add(notes, pitch, grid(start), grid(tick), vel, index, channel)
+    if not notes:
+        raise MidiError("drums only" if drums_seen else "no notes")
+    tempo = 120.0
+    if tempos:
+        # the tempo in force longest (in ticks) over the piece
+        end = max(n.end for n in notes) * tpb // TICKS_PER_BEAT
+        spans: dict[int, int] = {}
+        ordered = sorted(tempos)
+        for i, (t, value) in enumerate(ordered):
+            stop = ordered[i + 1][0] if i + 1 < len(ordered) else max(end, t + 1)
+            spans[value] = spans.get(value, 0) + max(0, stop - t)
+        tempo = mido.tempo2bpm(max(spans.items(), key=lambda kv: kv[1])[0])  # first wins ties
+    return RawScore(notes=notes, time_signatures=sigs or [(0, (4, 4))], tempo=tempo, key=key,
+                    markers=markers, chord_texts=texts, part_names=part_names, name=name)
+
+
+def _add(notes: list[RawNote], pitch: int, start: int, end: int, vel: int, part: int,
+         channel: int) -> None:
+    if end <= start:
+        end = start + 1     # grace notes and zero-length notes keep one tick
+    notes.append(RawNote(pitch, start, end - start, vel, part, channel))
+
+
+def read_ideas(source: bytes | str | os.PathLike) -> list[Idea]:
+    """Ideas of a MIDI file (one per stretch of constant meter). Raises MidiError or
+    analysis.AnalysisError (both ValueError) with a one-line reason."""
+    return score_to_ideas(read_raw(source))
+
+
+def idea_to_midi(idea: Idea) -> bytes:
+    """A type-1 .mid of the idea: tracks "Chords" and "Melody", tempo, meter, key, markers."""
+    idea.validate()
+    scale = OUT_TICKS_PER_BEAT // TICKS_PER_BEAT
+    flats = idea.key.flats
+    head = [
+        mido.MetaMessage("track_name", name="Chords", time=0),
+        mido.MetaMessage("time_signature", numerator=idea.meter[0], denominator=idea.meter[1],
+                         clocks_per_click=24, notated_32nd_notes_per_beat=8, time=0),
+        mido.MetaMessage("key_signature", key=idea.key.name, time=0),
+        mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(idea.tempo), time=0),
+        mido.Message("program_change", channel=0, program=0, time=0),
+    ]
+    events: list[tuple[int, int, object]] = []      # (tick, order, message)
+    for section, start, _end in idea.section_spans():
+        events.append((start * scale, 0, mido.MetaMessage("marker", text=section.name.title())))
+    for c in idea.chords:
+        events.append((c.onset * scale, 1, mido.MetaMessage("text", text=c.symbol(flats))))
+        for p in c.voicing:
+            events.append((c.onset * scale, 3, mido.Message("note_on", channel=0, note=p,
+                                                            velocity=CHORD_VELOCITY)))
+            events.append((c.end * scale, 2, mido.Message("note_off", channel=0, note=p, velocity=0)))
+    chords_track = mido.MidiTrack(head + _delta(events))
+    chords_track.append(mido.MetaMessage("end_of_track", time=max(
+        0, idea.total_ticks * scale - sum(m.time for m in chords_track))))
+    mel_events: list[tuple[int, int, object]] = []
+    for n in idea.melody:
+        mel_events.append((n.onset * scale, 3, mido.Message("note_on", channel=1, note=n.pitch,
+                                                            velocity=n.velocity)))
+        mel_events.append((n.end * scale, 2, mido.Message("note_off", channel=1, note=n.pitch, velocity=0)))
+    melody_track = mido.MidiTrack([mido.MetaMessage("track_name", name="Melody", time=0),
+                                   mido.Message("program_change", channel=1, program=0, time=0)]
+                                  + _delta(mel_events))
+    mid = mido.MidiFile(type=1, ticks_per_beat=OUT_TICKS_PER_BEAT)
+    mid.tracks.extend([chords_track, melody_track])
+    buf = io.BytesIO()
+    mid.save(file=buf)
+    return buf.getvalue()
+
+
+def _delta(events: list[tuple[int, int, object]]) -> list:
+    out, last = [], 0
+    for tick, _order, msg in sorted(events, key=lambda e: (e[0], e[1])):
+        out.append(msg.copy(time=tick - last))
+        last = tick
+    return out
+
+
+def atomic_write(path: str | os.PathLike, data: bytes) -> None:
+    """Write bytes so that ``path`` holds either the old content or all of the new, never part.
+
+    Raises OSError (disk full, permission) with the old file untouched."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_midi(idea: Idea, path: str | os.PathLike) -> None:
+    """Save the idea as a .mid file, atomically."""
+    atomic_write(path, idea_to_midi(idea))

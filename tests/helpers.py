@@ -1,0 +1,84 @@
+"""Shared builders for tests: random well-formed ideas and small MIDI files made with mido."""
+from __future__ import annotations
+
+import io
+import random
+
+import mido
+
+from engine import chords as ch
+from engine.representation import (
+    ALL_KEYS, MAX_DURATION, MELODY_RANGE, METERS, VELOCITIES, Chord, Idea, Note, Section,
+    bar_ticks)
+
+
+def random_idea(rng: random.Random, meter=None, max_bars: int = 6) -> Idea:
+    """A random idea that satisfies every rule of the representation."""
+    meter = meter or rng.choice(METERS)
+    bar = bar_ticks(meter)
+    sections = tuple(Section(name, rng.randint(1, max_bars)) for name in ("verse", "chorus")
+                     [: rng.randint(1, 2)])
+    if rng.random() < 0.2:
+        sections = sections + (Section("verse", rng.randint(1, 3)),)
+    total_bars = sum(s.bars for s in sections)
+    chords = []
+    for b in range(total_bars):
+        t = b * bar
+        while t < (b + 1) * bar:
+            if rng.random() < 0.25:
+                t += rng.randint(1, 12)       # a rest in the chord part
+                continue
+            dur = rng.randint(1, (b + 1) * bar - t)
+            dur = min(dur, MAX_DURATION)
+            root, quality = rng.randrange(12), rng.choice(ch.QUALITY_NAMES)
+            n = rng.randint(2, 5)
+            voicing = tuple(sorted(rng.sample(range(28, 70), n)))
+            chords.append(Chord(root, quality, t, dur, voicing))
+            t += dur
+    melody = []
+    section_ends, acc = [], 0
+    for s in sections:
+        acc += s.bars * bar
+        section_ends.append(acc)
+    t = 0
+    while t < total_bars * bar:
+        end_limit = next(e for e in section_ends if e > t)
+        if rng.random() < 0.2:
+            t += rng.randint(1, 24)
+            continue
+        grid = rng.choice((1, 2, 3, 4, 6, 12))
+        dur = min(grid * rng.randint(1, 4), end_limit - t, MAX_DURATION)
+        melody.append(Note(rng.randint(*MELODY_RANGE), t, dur, rng.choice(VELOCITIES)))
+        t += dur + rng.choice((0, 0, 0, 3))
+    return Idea(rng.choice(ALL_KEYS), rng.randint(40, 240), meter, sections, tuple(chords),
+                tuple(melody))
+
+
+def midi_bytes(tracks, ticks_per_beat: int = 480, type_: int = 1) -> bytes:
+    """A .mid file's bytes from lists of mido messages (delta times in ticks)."""
+    mid = mido.MidiFile(type=type_, ticks_per_beat=ticks_per_beat)
+    for messages in tracks:
+        track = mido.MidiTrack()
+        track.extend(messages)
+        mid.tracks.append(track)
+    buf = io.BytesIO()
+    mid.save(file=buf)
+    return buf.getvalue()
+
+
+def notes_to_messages(notes, channel: int = 0, name: str | None = None, meta=()):
+    """Messages for (pitch, start_tick, end_tick, velocity) tuples, plus leading meta messages."""
+    events = []
+    for pitch, start, end, vel in notes:
+        events.append((start, 1, mido.Message("note_on", note=pitch, velocity=vel, channel=channel)))
+        events.append((end, 0, mido.Message("note_off", note=pitch, velocity=0, channel=channel)))
+    events.sort(key=lambda e: (e[0], e[1]))
+    out = []
+    if name:
+        out.append(mido.MetaMessage("track_name", name=name, time=0))
+    out.extend(m.copy(time=0) for m in meta)
+    last = 0
+    for tick, _, msg in events:
+        out.append(msg.copy(time=tick - last))
+        last = tick
+    return out

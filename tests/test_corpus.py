@@ -1,0 +1,125 @@
+"""Corpora: a user folder with good and bad files, the cache, the built-in scores, the CLI."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.corpus import CorpusError, analyse_file, builtin_paths, load_folder
+from tests.helpers import midi_bytes, notes_to_messages
+
+Q = 480
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _song(shift: int = 0) -> bytes:
+    chords = [(p + shift, b * 4 * Q, (b + 1) * 4 * Q, 70)
+              for b, c in enumerate([(48, 52, 55), (45, 48, 52), (41, 45, 48), (43, 47, 50)] * 2)
+              for p in c]
+    melody = [(72 + shift + (i % 3), i * Q, (i + 1) * Q, 90) for i in range(32)]
+    return midi_bytes([notes_to_messages(chords, 0), notes_to_messages(melody, 1)])
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "songs"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.mid").write_bytes(_song())
+    (root / "sub" / "b.MIDI").write_bytes(_song(2))
+    (root / "broken.mid").write_bytes(_song()[:40])
+    (root / "fake.mid").write_bytes(b"%PDF-1.4")
+    (root / "empty.mid").write_bytes(b"")
+    (root / "notes.txt").write_text("lyrics")
+    return root
+
+
+def test_folder_uses_good_files_and_skips_bad_with_reasons(folder, tmp_path):
+    corpus = load_folder(folder, tmp_path / "cache")
+    used = sorted(Path(r.path).name for r in corpus.reports if r.used)
+    assert used == ["a.mid", "b.MIDI"]
+    reasons = {Path(r.path).name: r.reason for r in corpus.reports if not r.used}
+    assert "damaged" in reasons["broken.mid"] or "no notes" in reasons["broken.mid"]
+    assert "not a MIDI" in reasons["fake.mid"]
+    assert "empty" in reasons["empty.mid"]
+    assert "not a music file" in reasons["notes.txt"]
+    assert all(s.ideas[0].bars == 8 for s in corpus.songs)
+    assert corpus.parsed == 5 and corpus.cached == 0
+
+
+def test_second_load_parses_nothing(folder, tmp_path):
+    first = load_folder(folder, tmp_path / "cache")
+    second = load_folder(folder, tmp_path / "cache")
+    assert second.parsed == 0 and second.cached == 5
+    assert [s.ideas for s in second.songs] == [s.ideas for s in first.songs]
+    assert [(r.path, r.used, r.reason) for r in second.reports] == \
+        [(r.path, r.used, r.reason) for r in first.reports]
+
+
+def test_changed_file_is_parsed_again(folder, tmp_path):
+    load_folder(folder, tmp_path / "cache")
+    (folder / "a.mid").write_bytes(_song(5))
+    again = load_folder(folder, tmp_path / "cache")
+    assert again.parsed == 1
+
+
+def test_missing_and_empty_folders(tmp_path):
+    with pytest.raises(CorpusError, match="not found"):
+        load_folder(tmp_path / "nope", None)
+    (tmp_path / "empty").mkdir()
+    corpus = load_folder(tmp_path / "empty", None)
+    assert corpus.songs == [] and corpus.reports == []
+
+
+def test_symlink_loop_is_not_followed(tmp_path):
+    root = tmp_path / "loop"
+    root.mkdir()
+    (root / "a.mid").write_bytes(_song())
+    os.symlink(root, root / "again")
+    corpus = load_folder(root, None)
+    assert len(corpus.songs) == 1
+    assert any("linked folder" in r.reason for r in corpus.reports)
+
+
+def test_builtin_chorale_gives_melody_over_chords():
+    path = next(p for p in builtin_paths() if p.name == "bwv66.6.mxl")
+    [idea] = analyse_file(path, melody_first=True)
+    assert idea.key.name == "F#m"
+    assert idea.meter == (4, 4) and idea.bars >= 9
+    assert len(idea.melody) > 30 and len(idea.chords) > 20
+    # the soprano sits above the voicing of the chord under it
+    for note in idea.melody:
+        under = [c for c in idea.chords if c.onset <= note.onset < c.end]
+        assert all(note.pitch >= max(c.voicing) for c in under)
+    assert {s.name for s in idea.sections} == {"verse", "chorus"}
+
+
+def _cli(*args, home):
+    env = dict(os.environ, SONGSKETCH_HOME=str(home))
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+def test_cli_corpus_stats_on_a_folder(folder, tmp_path):
+    result = _cli("corpus-stats", str(folder), home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "used 2, skipped 4"
+    assert "skipped" in result.stdout and "fake.mid: not a MIDI file" in result.stdout
+
+
+def test_cli_corpus_stats_on_a_folder_with_no_music(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "readme.txt").write_text("x")
+    result = _cli("corpus-stats", str(tmp_path / "docs"), home=tmp_path)
+    assert result.returncode == 1 and "no usable songs" in result.stderr
+
+
+def test_cli_convert_round_trip(folder, tmp_path):
+    out = tmp_path / "out.mid"
+    result = _cli("convert", str(folder / "a.mid"), str(out), home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "chords: C Am F G C Am F G" in result.stdout
+    from engine.midi_io import read_ideas
+    assert read_ideas(out) == read_ideas(folder / "a.mid")
+    bad = _cli("convert", str(folder / "fake.mid"), str(out), home=tmp_path)
+    assert bad.returncode == 1 and "not a MIDI file" in bad.stderr

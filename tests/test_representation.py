@@ -1,0 +1,100 @@
+"""Idea <-> tokens: exact round trips, the grammar's refusals, the fixed vocabulary."""
+import random
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from engine.representation import (
+    VOCAB, Chord, Grammar, Idea, Key, Note, Section, decode, encode, idea_from_data, idea_to_data,
+    token_names)
+from tests.helpers import random_idea
+
+
+def test_round_trip_many_random_ideas():
+    rng = random.Random(7)
+    for _ in range(400):
+        idea = random_idea(rng)
+        tokens = encode(idea)
+        assert decode(tokens) == idea
+        assert idea_from_data(idea_to_data(idea)) == idea
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_round_trip_hypothesis_seeds(seed):
+    idea = random_idea(random.Random(seed))
+    assert decode(encode(idea)) == idea
+
+
+def _simple_idea(**changes):
+    base = dict(key=Key(9, "minor"), tempo=100, meter=(4, 4),
+                sections=(Section("verse", 1), Section("chorus", 1)),
+                chords=(Chord(9, "m", 0, 48, (45, 52, 57, 60)), Chord(5, "", 48, 24, (41, 53, 57)),
+                        Chord(7, "7", 72, 24, (43, 53, 59, 62))),
+                melody=(Note(69, 0, 12, 79), Note(72, 12, 6, 79), Note(71, 18, 6, 95),
+                        Note(69, 36, 12, 79), Note(76, 60, 36, 79)))
+    base.update(changes)
+    return Idea(**base)
+
+
+def test_tokens_read_as_documented():
+    names = token_names(encode(_simple_idea()))
+    assert names[:4] == ["BOS", "KEY_Am", "METER_4/4", "TEMPO_100"]
+    assert names[4:7] == ["SEC_verse", "BARS_1", "BAR"]
+    # chord before melody at the same position, velocity only when it changes
+    assert names[7:16] == ["POS_0", "CHORD_A" + "m", "V_45", "V_52", "V_57", "V_60", "DUR_48",
+                           "VEL_79", "P_69"]
+    assert "VEL_95" in names and names.count("VEL_79") == 2
+    # the rest between tick 30 and 36 is a gap: no event at POS_24..35
+    assert names[-1] == "EOS" and "SEC_chorus" in names
+
+
+def test_triplets_and_sixteenths_survive():
+    mel = tuple(Note(60 + i, i * 4, 4, 79) for i in range(3)) + tuple(
+        Note(70 + i, 12 + i * 3, 3, 79) for i in range(4))
+    idea = _simple_idea(melody=mel, sections=(Section("verse", 2),))
+    assert decode(encode(idea)).melody == mel
+
+
+@pytest.mark.parametrize("bad", [
+    dict(tempo=20), dict(meter=(5, 8)), dict(sections=()),
+    dict(melody=(Note(60, 0, 12, 79), Note(62, 6, 12, 79))),          # overlapping melody
+    dict(melody=(Note(60, 0, 12, 80),)),                              # velocity off the grid
+    dict(chords=(Chord(0, "", 40, 20, (48, 52, 55)),)),               # crosses the bar line
+    dict(chords=(Chord(0, "", 0, 12, (55, 52, 48)),)),                # voicing not ascending
+    dict(melody=(Note(120, 0, 12, 79),)),                             # out of range
+])
+def test_invalid_ideas_are_refused(bad):
+    with pytest.raises(ValueError):
+        encode(_simple_idea(**bad))
+
+
+def test_decoder_refuses_broken_sequences():
+    tokens = encode(_simple_idea())
+    with pytest.raises(ValueError, match="before EOS"):
+        decode(tokens[:-1])
+    with pytest.raises(ValueError, match="not allowed"):
+        decode([VOCAB.BOS, VOCAB.BAR])
+    with pytest.raises(ValueError):
+        decode(tokens + [VOCAB.BAR])
+    with pytest.raises(ValueError):
+        decode([VOCAB.BOS, len(VOCAB) + 5])
+
+
+def test_vocabulary_is_fixed_by_the_representation():
+    assert VOCAB.tokens[:4] == ("PAD", "BOS", "EOS", "BAR")
+    assert len(VOCAB) == len(set(VOCAB.tokens)) == 744
+    assert VOCAB.tokens[VOCAB.key(Key(0, "major"))] == "KEY_C"
+    assert VOCAB.tokens[VOCAB.chord(9, "m7")] == "CHORD_Am7"
+
+
+def test_grammar_with_a_plan_forces_verse_then_chorus():
+    g = Grammar(key=Key(0), meter=(3, 4), tempo=90,
+                plan=(Section("verse", 1), Section("chorus", 1)))
+    for expected in ("BOS", "KEY_C", "METER_3/4", "TEMPO_90", "SEC_verse", "BARS_1", "BAR"):
+        mask = g.allowed()
+        assert mask.sum() == 1 and VOCAB.tokens[int(mask.argmax())] == expected
+        g.feed(int(mask.argmax()))
+    # an empty bar: the only way to close it is the planned chorus, not another BAR
+    mask = g.allowed()
+    assert mask[VOCAB.sec("chorus")] and not mask[VOCAB.BAR] and not mask[VOCAB.EOS]
