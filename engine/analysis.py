@@ -50,6 +50,7 @@ class RawScore:
     part_names: dict[int, str] = field(default_factory=dict)
     melody_parts: set[int] | None = None
     name: str = ""
+    end: int = 0             # where the file says the piece ends (end of track), 0 if unknown
 
 
 class AnalysisError(ValueError):
@@ -377,6 +378,8 @@ def score_to_ideas(score: RawScore) -> list[Idea]:
         if not mel or not acc:
             continue
         seg_len = max(n.end for n in mel + acc)
+        if seg_end == end and seg_start + seg_len < score.end <= seg_start + seg_len + 8 * bar:
+            seg_len = score.end - seg_start   # trailing silent bars the file keeps (up to 8)
         n_bars = math.ceil(seg_len / bar)
         total = n_bars * bar
         if _is_block_chords(acc):

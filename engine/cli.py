@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output")
     p.set_defaults(func=_convert)
 
+    from . import cli_model
+    cli_model.add_commands(sub)
     return parser
 
 

@@ -78,6 +78,7 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
     texts: dict[int, str] = {}
     part_names: dict[int, str] = {}
     drums_seen = False
+    track_end = 0
     for index, track in enumerate(mid.tracks):
         tick = 0
         open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
@@ -110,6 +111,7 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
                 part_names[index] = msg.name
             if len(notes) > MAX_NOTES:
                 raise MidiError(f"more than {MAX_NOTES} notes")
+        track_end = max(track_end, grid(tick))
         for (channel, pitch), starts in open_notes.items():   # never released: end at track end
             for start, vel in starts:
                 _add(notes, pitch, grid(start), grid(tick), vel, index, channel)
@@ -126,7 +128,8 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
             spans[value] = spans.get(value, 0) + max(0, stop - t)
         tempo = mido.tempo2bpm(max(spans.items(), key=lambda kv: kv[1])[0])  # first wins ties
     return RawScore(notes=notes, time_signatures=sigs or [(0, (4, 4))], tempo=tempo, key=key,
-                    markers=markers, chord_texts=texts, part_names=part_names, name=name)
+                    markers=markers, chord_texts=texts, part_names=part_names, name=name,
+                    end=track_end)
 
 
 def _add(notes: list[RawNote], pitch: int, start: int, end: int, vel: int, part: int,

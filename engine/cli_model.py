@@ -1,0 +1,208 @@
+"""Command-line commands that use a model: generate, train.
+
+TensorFlow is imported only when one of these commands runs.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+from . import paths
+
+
+def resolve_model(name: str | None) -> Path:
+    """A model folder from a name ('default', a user model's name) or a path."""
+    if not name or name == "default":
+        return paths.DEFAULT_MODEL_DIR
+    candidate = Path(name)
+    if (candidate / "current.json").exists():
+        return candidate
+    return paths.models_dir() / name
+
+
+def _key_arg(text: str):
+    from .representation import Key
+    if text.lower() == "auto":
+        return None
+    try:
+        return Key.parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a key: {text!r} (try C, Am, F#m, 'Bb major')") from None
+
+
+def _tempo_arg(text: str):
+    from .representation import TEMPO_RANGE
+    if text.lower() == "auto":
+        return None
+    value = int(text)
+    if not TEMPO_RANGE[0] <= value <= TEMPO_RANGE[1]:
+        raise argparse.ArgumentTypeError(f"tempo must be {TEMPO_RANGE[0]}-{TEMPO_RANGE[1]} bpm")
+    return value
+
+
+def _meter_arg(text: str):
+    from .representation import METERS
+    try:
+        num, den = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a meter: {text!r}") from None
+    if (num, den) not in METERS:
+        raise argparse.ArgumentTypeError(f"meter must be one of {', '.join(f'{a}/{b}' for a, b in METERS)}")
+    return (num, den)
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "model"
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from .generation import GenerationSettings
+    from .midi_io import read_ideas, write_midi
+    from .model import ModelError
+    from .session import Engine
+
+    settings = GenerationSettings(count=args.count, key=args.key, tempo=args.tempo, meter=args.meter,
+                                  bars_per_section=args.bars, temperature=args.temperature,
+                                  top_p=args.top_p, seed=args.seed)
+    engine = Engine()
+    t0 = time.perf_counter()
+    try:
+        engine.load(resolve_model(args.model))
+    except ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    load_s = time.perf_counter() - t0
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"error: cannot create {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    primer = None
+    if args.primer:
+        try:
+            primer = read_ideas(args.primer)[0]
+        except ValueError as exc:
+            print(f"error: primer {args.primer}: {exc}", file=sys.stderr)
+            return 1
+    written = 0
+
+    def show(index: int, idea, report) -> None:
+        nonlocal written
+        target = out / f"{idea.name}.mid"
+        try:
+            write_midi(idea, target)
+        except OSError as exc:
+            print(f"error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+            return
+        written += 1
+        verse = " ".join(idea.chord_symbols("verse"))
+        echo = f"  [{report.badge()}]" if report is not None else ""
+        print(f"{target}  {idea.key.name:<4} {idea.tempo:>3} bpm  {idea.meter[0]}/{idea.meter[1]}  "
+              f"verse: {verse}{echo}", flush=True)
+
+    t1 = time.perf_counter()
+    summary = engine.generate(settings, on_idea=show, primer=primer)
+    gen_s = time.perf_counter() - t1
+    print(f"{written} ideas in {gen_s:.2f} s (model loaded in {load_s:.1f} s); {summary}")
+    return 0 if written == args.count else 1
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .corpus import CorpusError, load_builtin, load_folder
+    from .model import ModelConfig, ModelError
+    from .training import TrainingCancelled, TrainingError, TrainSettings, train
+
+    cache = paths.cache_dir()
+    try:
+        corpus = load_builtin(cache) if args.folder == "builtin" else load_folder(args.folder, cache)
+    except CorpusError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for report in corpus.reports:
+        if not report.used:
+            print(f"skipped  {report.path}: {report.reason}")
+    print(f"used {corpus.used}, skipped {corpus.skipped} ({corpus.seconds:.1f} s)")
+    if len(corpus.songs) < 2:
+        print("error: need at least 2 usable songs to train", file=sys.stderr)
+        return 1
+    scratch = args.scratch
+    base = None if scratch else resolve_model(args.base)
+    name = args.out or (("builtin" if args.folder == "builtin" else Path(args.folder).resolve().name))
+    out_dir = Path(name) if ("/" in name or name.startswith(".")) else paths.models_dir() / _safe_name(name)
+    config = ModelConfig(embed_dim=args.embed, units=args.units, layers=args.layers)
+    settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size,
+                             learning_rate=args.lr if args.lr else (2e-3 if scratch else 5e-4),
+                             patience=args.patience, seed=args.seed, config=config)
+    reproduce = "python main.py train " + " ".join(sys.argv[2:])
+    state = {"last": -1}
+
+    def progress(p) -> None:
+        width = 30
+        if p.val_loss is None:
+            done = int(width * p.batch / max(1, p.batches))
+            eta = f" eta {p.eta_seconds:5.0f}s" if p.eta_seconds is not None else ""
+            line = f"\repoch {p.epoch:>2}/{p.epochs} [{'#' * done}{'.' * (width - done)}] loss {p.loss:.3f}{eta}"
+            print(line, end="", flush=True)
+        else:
+            print(f"\repoch {p.epoch:>2}/{p.epochs} loss {p.loss:.4f}  val_loss {p.val_loss:.4f}  {p.message}"
+                  + " " * 20, flush=True)
+
+    print(f"training {'from scratch' if scratch else 'from ' + base.name} -> {out_dir}")
+    try:
+        result = train(corpus.songs, out_dir, settings, base_model=base, name=_safe_name(name),
+                       progress=progress, data_note={"source": args.folder, "files_used": corpus.used,
+                                                     "files_skipped": corpus.skipped},
+                       reproduce=reproduce)
+    except TrainingCancelled as exc:
+        print(f"\n{exc}")
+        return 130
+    except (TrainingError, ModelError) as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"\nerror: cannot save the model: {exc.strerror or exc}; the previous model is unchanged",
+              file=sys.stderr)
+        return 1
+    card = result.card
+    print(f"saved {result.folder}: {card['epochs_run']} epochs, best epoch {card['best_epoch']}, "
+          f"validation loss {card['validation_loss']:.4f}, {card['seconds']:.0f} s")
+    return 0
+
+
+def add_commands(sub) -> None:
+    p = sub.add_parser("generate", help="write ideas as .mid files")
+    p.add_argument("--count", "-n", type=int, default=8)
+    p.add_argument("--out", "-o", default="ideas", help="folder for the .mid files")
+    p.add_argument("--model", "-m", default="default", help="'default', a trained model's name, or a folder")
+    p.add_argument("--key", type=_key_arg, default=None, help="C, Am, F#m, ... or auto")
+    p.add_argument("--tempo", type=_tempo_arg, default=None, help="bpm or auto")
+    p.add_argument("--meter", type=_meter_arg, default=(4, 4))
+    p.add_argument("--bars", type=int, default=8, choices=range(1, 33), metavar="1-32",
+                   help="bars per section")
+    p.add_argument("--temperature", "-t", type=float, default=1.0)
+    p.add_argument("--top-p", type=float, default=0.95)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--primer", help="a MIDI file whose opening bars the ideas continue")
+    p.set_defaults(func=_generate)
+
+    p = sub.add_parser("train", help="train or fine-tune a model on a folder of songs")
+    p.add_argument("folder", help="a folder of MIDI/MusicXML files, or 'builtin'")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--from-default", dest="scratch", action="store_false",
+                      help="fine-tune the default model (the default)")
+    mode.add_argument("--scratch", dest="scratch", action="store_true", help="train a new model")
+    p.add_argument("--base", default="default", help="model to fine-tune")
+    p.add_argument("--out", help="model name (default: the folder's name) or a folder path")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--patience", type=int, default=3)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--embed", type=int, default=128)
+    p.add_argument("--units", type=int, default=256)
+    p.add_argument("--layers", type=int, default=2)
+    p.set_defaults(func=_train, scratch=False)

@@ -1,0 +1,379 @@
+"""Training: from scratch on a corpus, or fine-tuning a model on a user's folder.
+
+Validation is split by song; every epoch draws a fresh transposition (and tempo) for each
+training piece; early stopping watches the validation loss; the best weights are published
+to the model folder atomically only when training ends well, so the previous model stays
+whole and selected if training is cancelled or killed. Progress and cancel are callbacks;
+a staging folder beside the target makes training resumable. The same code runs under any
+``tf.distribute`` strategy (one CPU, MirroredStrategy over GPUs or logical CPUs).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import time
+import warnings
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .corpus import Song
+from .midi_io import atomic_write
+from .model import ModelConfig, ModelError, build_model, compile_model, config_of, save_model
+from .representation import (
+    MAX_SECTION_BARS, TEMPO_RANGE, Idea, Note, Section, encode)
+
+PIECE_SECTION_BARS = 16         # long sections are cut into pieces of at most this many bars
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    epochs: int = 30
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    patience: int = 3               # epochs without a better validation loss before stopping
+    min_delta: float = 1e-3
+    val_fraction: float = 0.1
+    seed: int = 1
+    transpose: bool = True
+    max_train_tokens: int | None = None   # cap per epoch (for quick runs and tests)
+    config: ModelConfig = field(default_factory=ModelConfig)
+
+
+@dataclass(frozen=True)
+class TrainProgress:
+    """One report: where training is, and how it goes. Losses are mean token cross-entropy."""
+    epoch: int                      # 1-based
+    epochs: int
+    batch: int
+    batches: int
+    loss: float
+    val_loss: float | None = None   # set at the end of an epoch
+    eta_seconds: float | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    folder: Path
+    card: dict
+    history: list[dict]
+    cancelled: bool = False
+
+
+class TrainingCancelled(Exception):
+    """Training was cancelled; the previous model is untouched."""
+
+
+class TrainingError(ValueError):
+    """Training cannot start or go on (message says why)."""
+
+
+ProgressCallback = Callable[[TrainProgress], None]
+
+
+# ---------------------------------------------------------------------------
+# data
+
+def excerpt(idea: Idea, first_bar: int, sections: Sequence[Section]) -> Idea:
+    """Bars ``first_bar``.. of an idea as an idea of its own with the given sections; notes
+    are cut at the end of the section they start in."""
+    bar = idea.bar_ticks
+    n_bars = sum(s.bars for s in sections)
+    lo, hi = first_bar * bar, (first_bar + n_bars) * bar
+    ends, acc = [], 0
+    for s in sections:
+        acc += s.bars * bar
+        ends.append(acc)
+    chords = tuple(replace(c, onset=c.onset - lo) for c in idea.chords if lo <= c.onset < hi)
+    notes = []
+    for n in idea.melody:
+        if lo <= n.onset < hi:
+            onset = n.onset - lo
+            limit = next(e for e in ends if e > onset)
+            notes.append(Note(n.pitch, onset, min(n.duration, limit - onset), n.velocity))
+    return Idea(idea.key, idea.tempo, idea.meter, tuple(sections), chords, tuple(notes), idea.name)
+
+
+def pieces(idea: Idea) -> list[Idea]:
+    """Training pieces of a song: its sections cut to at most 16 bars, then every pair of
+    neighbouring sections (the shape of a generated idea); a one-section song is one piece."""
+    cut: list[tuple[int, Section]] = []
+    bar0 = 0
+    for s in idea.sections:
+        n = math.ceil(s.bars / PIECE_SECTION_BARS)
+        sizes = [s.bars // n + (1 if i < s.bars % n else 0) for i in range(n)]
+        for size in sizes:
+            cut.append((bar0, Section(s.name, size)))
+            bar0 += size
+    if len(cut) == 1:
+        return [excerpt(idea, cut[0][0], [cut[0][1]])]
+    return [excerpt(idea, cut[i][0], [cut[i][1], cut[i + 1][1]]) for i in range(len(cut) - 1)]
+
+
+def split_songs(songs: Sequence[Song], val_fraction: float, seed: int) -> tuple[list[Song], list[Song]]:
+    """(train, validation) by song: no song has pieces on both sides."""
+    songs = sorted(songs, key=lambda s: s.path)
+    if len(songs) < 2:
+        raise TrainingError("need at least 2 usable songs (one is held out for validation)")
+    order = list(range(len(songs)))
+    random.Random(seed).shuffle(order)
+    n_val = max(1, int(round(len(songs) * val_fraction)))
+    val = {order[i] for i in range(n_val)}
+    return ([s for i, s in enumerate(songs) if i not in val], [s for i, s in enumerate(songs) if i in val])
+
+
+def _augment(piece: Idea, rng: random.Random) -> Idea:
+    shifts = list(range(-6, 6))
+    rng.shuffle(shifts)
+    for shift in shifts:
+        moved = piece.transposed(shift)
+        if moved.fits_ranges():
+            break
+    else:
+        moved = piece
+    factor = math.exp(rng.uniform(math.log(0.8), math.log(1.25)))
+    tempo = int(round(min(max(piece.tempo * factor, TEMPO_RANGE[0]), TEMPO_RANGE[1])))
+    return replace(moved, tempo=tempo)
+
+
+def encode_pieces(songs: Sequence[Song], rng: random.Random | None) -> list[np.ndarray]:
+    """Token arrays of every piece of every song (augmented when ``rng`` is given)."""
+    out = []
+    for song in songs:
+        for idea in song.ideas:
+            for piece in pieces(idea):
+                if rng is not None:
+                    piece = _augment(piece, rng)
+                try:
+                    out.append(np.asarray(encode(piece), dtype=np.int32))
+                except ValueError:
+                    continue
+    return out
+
+
+def make_batches(seqs: list[np.ndarray], batch_size: int, rng: random.Random | None,
+                 max_tokens: int | None = None, replicas: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Padded (inputs, targets) batches of sequences of similar length (less padding).
+
+    With several replicas every batch holds a multiple of ``replicas`` rows (a short last
+    batch gives up its remainder), so each device gets a share."""
+    order = sorted(range(len(seqs)), key=lambda i: (len(seqs[i]), rng.random() if rng else 0))
+    groups = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    if replicas > 1:
+        # training drops a remainder; too few rows (or validation) repeat rows instead
+        groups = [g[:len(g) - len(g) % replicas] if (rng is not None and len(g) >= replicas)
+                  else (g * replicas)[:len(g) + (-len(g)) % replicas] for g in groups]
+    if rng is not None:
+        rng.shuffle(groups)
+    batches, total = [], 0
+    for group in groups:
+        length = max(len(seqs[i]) for i in group) - 1
+        length = int(math.ceil(length / 32) * 32)
+        x = np.zeros((len(group), length), np.int32)
+        y = np.zeros((len(group), length), np.int32)
+        for row, i in enumerate(group):
+            s = seqs[i]
+            x[row, :len(s) - 1] = s[:-1]
+            y[row, :len(s) - 1] = s[1:]
+        batches.append((x, y))
+        total += int((x > 0).sum())
+        if max_tokens is not None and total >= max_tokens:
+            break
+    return batches
+
+
+def _dataset(batches, strategy=None):
+    import tensorflow as tf
+
+    def gen():
+        yield from batches
+    spec = tf.TensorSpec((None, None), tf.int32)
+    return tf.data.Dataset.from_generator(gen, output_signature=(spec, spec)).prefetch(2)
+
+
+# ---------------------------------------------------------------------------
+# training
+
+def _staging(folder: Path) -> Path:
+    return folder.parent / f".{folder.name}.training"
+
+
+def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSettings = TrainSettings(),
+          base_model: str | os.PathLike | None = None, name: str | None = None,
+          progress: ProgressCallback | None = None, cancel: Callable[[], bool] | None = None,
+          strategy=None, resume: bool = True, data_note: dict | None = None,
+          reproduce: str = "") -> TrainResult:
+    """Train a model on ``songs`` and publish the best one to ``out_dir``.
+
+    ``base_model``: a model folder to fine-tune (its architecture and weights are the start);
+    None trains from scratch with ``settings.config``. Raises TrainingCancelled (the folder
+    keeps its previous model), TrainingError (nothing to train on) or OSError (disk)."""
+    import keras
+    import tensorflow as tf
+
+    out_dir = Path(out_dir)
+    started = time.perf_counter()
+    strategy = strategy or tf.distribute.get_strategy()
+    train_songs, val_songs = split_songs(songs, settings.val_fraction, settings.seed)
+    val_seqs = encode_pieces(val_songs, None)
+    if not val_seqs or not encode_pieces(train_songs[:1] or train_songs, None):
+        raise TrainingError("the songs give no training material")
+    replicas = strategy.num_replicas_in_sync
+    val_batches = make_batches(val_seqs, settings.batch_size, None, replicas=replicas)
+    staging = _staging(out_dir)
+    fingerprint = _fingerprint(train_songs, val_songs, settings, base_model)
+    state = _load_resume(staging, fingerprint) if resume else None
+    with strategy.scope():
+        if state is not None:
+            model = keras.saving.load_model(staging / "resume.keras", compile=True, safe_mode=True)
+        elif base_model is not None:
+            from .model import load_model
+            loaded = load_model(base_model)
+            model = loaded.keras_model
+            compile_model(model, settings.learning_rate)
+        else:
+            model = build_model(settings.config)
+            compile_model(model, settings.learning_rate)
+    config = config_of(model)
+    history: list[dict] = state["history"] if state else []
+    best_val = state["best_val"] if state else math.inf
+    bad_epochs = state["bad_epochs"] if state else 0
+    first_epoch = state["epoch"] + 1 if state else 1
+    best_weights = None
+    if state is not None and (staging / "best.weights.h5").exists():
+        keep = model.get_weights()
+        model.load_weights(staging / "best.weights.h5")
+        best_weights = model.get_weights()
+        model.set_weights(keep)
+    rng = random.Random(settings.seed * 1000 + first_epoch)
+    batch_seconds: list[float] = []
+    cancelled = False
+    tokens_per_epoch = 0
+
+    class _Hooks(keras.callbacks.Callback):
+        def __init__(self, epoch: int, batches: int) -> None:
+            super().__init__()
+            self.epoch, self.batches, self.t0 = epoch, batches, time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            nonlocal cancelled
+            now = time.perf_counter()
+            batch_seconds.append(now - self.t0)
+            self.t0 = now
+            if progress is not None:
+                per = float(np.median(batch_seconds[-50:]))
+                left = (self.batches - batch - 1) + (settings.epochs - self.epoch) * self.batches
+                progress(TrainProgress(self.epoch, settings.epochs, batch + 1, self.batches,
+                                       float((logs or {}).get("loss", float("nan"))), None, per * left))
+            if cancel is not None and cancel():
+                cancelled = True
+                self.model.stop_training = True
+
+    for epoch in range(first_epoch, settings.epochs + 1):
+        train_seqs = encode_pieces(train_songs, rng if settings.transpose else None)
+        batches = make_batches(train_seqs, settings.batch_size, rng, settings.max_train_tokens, replicas)
+        tokens_per_epoch = int(sum((x > 0).sum() for x, _ in batches))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*ran out of data.*")
+            fit = model.fit(_dataset(batches), epochs=1, verbose=0, shuffle=False,
+                            callbacks=[_Hooks(epoch, len(batches))])
+        if cancelled:
+            raise TrainingCancelled("training cancelled; the previous model is unchanged")
+        loss = float(fit.history["loss"][-1])
+        val_loss = float(model.evaluate(_dataset(val_batches), verbose=0))
+        if cancel is not None and cancel():
+            raise TrainingCancelled("training cancelled; the previous model is unchanged")
+        history.append({"epoch": epoch, "loss": loss, "val_loss": val_loss, "tokens": tokens_per_epoch})
+        improved = val_loss < best_val - settings.min_delta
+        if improved:
+            best_val, bad_epochs = val_loss, 0
+            best_weights = model.get_weights()
+        else:
+            bad_epochs += 1
+        if progress is not None:
+            progress(TrainProgress(epoch, settings.epochs, len(batches), len(batches), loss, val_loss, None,
+                                   "best so far" if improved else f"no better for {bad_epochs}"))
+        _save_resume(staging, model, best_weights if improved else None, {
+            "fingerprint": fingerprint, "epoch": epoch, "best_val": best_val,
+            "bad_epochs": bad_epochs, "history": history})
+        if bad_epochs >= settings.patience:
+            break
+    if best_weights is not None:
+        model.set_weights(best_weights)
+    best = min(history, key=lambda h: h["val_loss"]) if history else {}
+    card = {
+        "name": name or out_dir.name,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "base": "scratch" if base_model is None else f"fine-tuned from {Path(base_model).name}",
+        "data": dict(data_note or {}, train_songs=len(train_songs), validation_songs=len(val_songs),
+                     validation_song_names=[s.name for s in val_songs][:50],
+                     train_tokens_per_epoch=tokens_per_epoch),
+        "settings": {k: v for k, v in asdict(settings).items() if k != "config"},
+        "architecture": asdict(config),
+        "epochs_run": len(history),
+        "best_epoch": best.get("epoch"),
+        "train_loss": best.get("loss"),
+        "validation_loss": best.get("val_loss"),
+        "history": history,
+        "seconds": round(time.perf_counter() - started, 1),
+        "reproduce": reproduce,
+        "software": {"tensorflow": tf.__version__, "keras": keras.__version__,
+                     "python": platform.python_version()},
+        "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
+    }
+    extra = {}
+    try:
+        from .originality import OriginalityIndex
+        extra["index"] = OriginalityIndex.build(list(songs)).to_bytes()
+    except ImportError:
+        pass
+    save_model(out_dir, model, card, extra)
+    shutil.rmtree(staging, ignore_errors=True)
+    return TrainResult(out_dir, card, history)
+
+
+def _fingerprint(train_songs, val_songs, settings: TrainSettings, base_model) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    for s in list(train_songs) + ["|"] + list(val_songs):
+        h.update((s if isinstance(s, str) else s.path + str(s.bars)).encode())
+    h.update(json.dumps(asdict(settings), sort_keys=True, default=str).encode())
+    h.update(str(base_model).encode())
+    return h.hexdigest()[:16]
+
+
+def _load_resume(staging: Path, fingerprint: str) -> dict | None:
+    try:
+        state = json.loads((staging / "state.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if state.get("fingerprint") != fingerprint or not (staging / "resume.keras").is_file():
+        return None
+    return state
+
+
+def _save_resume(staging: Path, model, best_weights, state: dict) -> None:
+    """Checkpoint for resuming: the model with its optimizer, the best weights, the counters."""
+    try:
+        staging.mkdir(parents=True, exist_ok=True)
+        tmp = staging / ".resume.keras"
+        model.save(tmp)
+        os.replace(tmp, staging / "resume.keras")
+        if best_weights is not None:
+            current = model.get_weights()
+            model.set_weights(best_weights)
+            tmp = staging / ".best.weights.h5"
+            model.save_weights(tmp)
+            os.replace(tmp, staging / "best.weights.h5")
+            model.set_weights(current)
+        atomic_write(staging / "state.json", json.dumps(state).encode())
+    except OSError:
+        pass    # resuming is a convenience; training goes on

@@ -1,0 +1,185 @@
+"""The LSTM engine with real (small) Keras models: training, fine-tuning, cancel, the NumPy
+step, batched constrained generation, partial regeneration, primers, distribution."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.generation import GenerationSettings, Generator, NumpyLSTM
+from engine.midi_io import idea_to_midi, read_ideas
+from engine.model import ModelError, load_model
+from engine.representation import Key, Section, encode
+from engine.training import (
+    TrainingCancelled, TrainingError, TrainSettings, encode_pieces, pieces, split_songs, train)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_training_lowers_the_loss(tiny_model):
+    folder, result = tiny_model
+    losses = [h["loss"] for h in result.history]
+    assert len(losses) == 3 and losses[-1] < losses[0] - 0.3
+    assert result.history[-1]["val_loss"] < result.history[0]["val_loss"]
+    card = json.loads((folder / json.loads((folder / "current.json").read_text())["card"]).read_text())
+    assert card["validation_loss"] == min(h["val_loss"] for h in result.history)
+    assert card["data"]["validation_songs"] >= 1 and card["vocabulary"][:2] == ["PAD", "BOS"]
+
+
+def test_validation_split_is_by_song(chorale_songs):
+    train_songs, val_songs = split_songs(chorale_songs, 0.2, seed=1)
+    assert {s.path for s in train_songs}.isdisjoint({s.path for s in val_songs})
+    assert len(val_songs) == 2 and len(train_songs) + len(val_songs) == len(chorale_songs)
+    with pytest.raises(TrainingError):
+        split_songs(chorale_songs[:1], 0.1, 1)
+
+
+def test_pieces_are_verse_chorus_pairs(chorale_songs):
+    for song in chorale_songs:
+        for idea in song.ideas:
+            for piece in pieces(idea):
+                assert 1 <= len(piece.sections) <= 2 and all(s.bars <= 16 for s in piece.sections)
+                piece.validate()
+
+
+def test_numpy_step_matches_keras(tiny_model, chorale_songs):
+    folder, _ = tiny_model
+    model = load_model(folder)
+    seq = encode_pieces(chorale_songs[:1], None)[0][:80][None, :].astype(np.int32)
+    expected = model.keras_model.predict(seq, verbose=0)[0]
+    lstm = NumpyLSTM(model.weights)
+    state = lstm.zero_state(1)
+    got = []
+    for t in range(seq.shape[1]):
+        logits, state = lstm.step(seq[:, t], state)
+        got.append(logits[0])
+    np.testing.assert_allclose(np.array(got), expected, atol=2e-4)
+
+
+def test_200_ideas_are_well_formed_and_decode_to_midi(tiny_model):
+    generator = Generator(load_model(tiny_model[0]).weights)
+    seen = []
+    ideas = generator.generate(GenerationSettings(count=200, bars_per_section=4, seed=3),
+                               on_idea=lambda i, idea: seen.append(i))
+    assert len(ideas) == 200 and sorted(seen) == list(range(200))
+    for idea in ideas:
+        idea.validate()
+        assert [s.name for s in idea.sections] == ["verse", "chorus"]
+        assert [s.bars for s in idea.sections] == [4, 4]
+        assert all(max(c.voicing) <= 72 for c in idea.chords)
+        for note in idea.melody:      # the melody sits above the chord sounding under it
+            under = [c for c in idea.chords if c.onset <= note.onset < c.end]
+            assert all(note.pitch > max(c.voicing) for c in under)
+        assert read_ideas(idea_to_midi(idea)) == [idea]
+
+
+def test_controls_and_seed(tiny_model):
+    generator = Generator(load_model(tiny_model[0]).weights)
+    settings = GenerationSettings(count=5, key=Key(7, "minor"), tempo=128, meter=(3, 4),
+                                  bars_per_section=2, seed=42, temperature=0.9, top_p=0.9)
+    a = generator.generate(settings)
+    b = generator.generate(settings)
+    assert a == b
+    assert all(i.key == Key(7, "minor") and i.tempo == 128 and i.meter == (3, 4) for i in a)
+    c = generator.generate(GenerationSettings(count=5, key=Key(7, "minor"), tempo=128, meter=(3, 4),
+                                              bars_per_section=2, seed=43))
+    assert c != a
+
+
+def test_keep_chords_new_melody_and_keep_melody_new_chords(tiny_model):
+    generator = Generator(load_model(tiny_model[0]).weights)
+    [idea] = generator.generate(GenerationSettings(count=1, bars_per_section=2, seed=5))
+    new_melody = generator.regenerate(idea, "chords", GenerationSettings(seed=9), count=3)
+    for other in new_melody:
+        other.validate()
+        assert other.chords == idea.chords and other.sections == idea.sections
+    assert any(o.melody != idea.melody for o in new_melody)
+    new_chords = generator.regenerate(idea, "melody", GenerationSettings(seed=9), count=3)
+    for other in new_chords:
+        other.validate()
+        assert other.melody == idea.melody
+    assert any(o.chords != idea.chords for o in new_chords)
+
+
+def test_continue_from_a_primer(tiny_model, chorale_songs):
+    generator = Generator(load_model(tiny_model[0]).weights)
+    primer = chorale_songs[0].ideas[0]
+    out = generator.continue_primer(primer, GenerationSettings(count=3, bars_per_section=4, seed=2))
+    two_bars = 2 * primer.bar_ticks
+    for idea in out:
+        idea.validate()
+        assert idea.key == primer.key and idea.meter == primer.meter
+        # the first bars are the primer's (notes cut at the primer's end excepted)
+        assert [c for c in idea.chords if c.onset < two_bars] == \
+            [c for c in primer.chords if c.onset < two_bars]
+        assert [n.pitch for n in idea.melody if n.onset < two_bars] == \
+            [n.pitch for n in primer.melody if n.onset < two_bars]
+
+
+def test_fine_tuning_starts_from_the_base_weights(tiny_model, chorale_songs, tmp_path):
+    base = load_model(tiny_model[0])
+    # a zero learning rate leaves the start untouched: the result is the base model's weights
+    result = train(chorale_songs[:6], tmp_path / "tuned", TrainSettings(epochs=1, learning_rate=0.0,
+                   val_fraction=0.3), base_model=tiny_model[0])
+    tuned = load_model(result.folder)
+    for a, b in zip(base.keras_model.get_weights(), tuned.keras_model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert result.card["base"] == "fine-tuned from tiny"
+
+
+def test_cancel_keeps_the_previous_model(tiny_model, chorale_songs, tmp_path):
+    import shutil
+    folder = tmp_path / "mine"
+    shutil.copytree(tiny_model[0], folder)
+    before = (folder / "current.json").read_text()
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(TrainingCancelled):
+        train(chorale_songs, folder, TrainSettings(epochs=5, val_fraction=0.2), base_model=folder,
+              cancel=cancel)
+    assert (folder / "current.json").read_text() == before
+    assert load_model(folder).card["name"] == "tiny"
+
+
+def test_damaged_or_missing_model_is_refused(tmp_path, tiny_model):
+    with pytest.raises(ModelError, match="not found"):
+        load_model(tmp_path / "nothing")
+    import shutil
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_model[0], broken)
+    pointer = json.loads((broken / "current.json").read_text())
+    (broken / pointer["weights"]).write_bytes(b"garbage")
+    with pytest.raises(ModelError, match="damaged"):
+        load_model(broken)
+
+
+DISTRIBUTED = r"""
+import os, sys, json
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from engine.corpus import builtin_paths, load_files
+from engine.model import ModelConfig
+from engine.training import TrainSettings, train
+paths = [p for p in builtin_paths() if p.name in ("bwv66.6.mxl", "bwv1.6.mxl", "bwv10.7.mxl", "bwv101.7.mxl")]
+songs = load_files(paths, None, melody_first=True).songs
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+result = train(songs, sys.argv[1], TrainSettings(epochs=2, batch_size=8, val_fraction=0.25,
+               config=ModelConfig(embed_dim=16, units=32, layers=1, dropout=0.0)), strategy=strategy)
+print(json.dumps({"replicas": strategy.num_replicas_in_sync, "history": result.history}))
+"""
+
+
+def test_training_runs_under_mirrored_strategy(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", DISTRIBUTED, str(tmp_path / "dist")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["replicas"] == 2 and len(out["history"]) == 2
+    load_model(tmp_path / "dist")
