@@ -1,0 +1,146 @@
+"""Qt models over the idea library, and the drag-out of ideas as .mid files."""
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QSortFilterProxyModel, Qt, QUrl
+
+from engine.library import Entry, Library
+from engine.midi_io import atomic_write
+
+COLUMNS = ("★", "Name", "Key", "Tempo", "Verse chords", "Originality")
+STAR, NAME, KEY, TEMPO, CHORDS, ORIGINAL = range(6)
+
+
+def safe_filename(name: str) -> str:
+    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "idea"
+
+
+def export_midi(library: Library, entry: Entry, folder: Path) -> Path:
+    """Write an idea's .mid (named after it) into a folder; returns the path."""
+    path = folder / f"{safe_filename(entry.name)}.mid"
+    atomic_write(path, library.midi(entry.id) or b"")
+    return path
+
+
+def originality_text(report: dict | None) -> str:
+    if not report:
+        return ""
+    return report.get("badge", "")
+
+
+class IdeaTableModel(QAbstractTableModel):
+    """The library's ideas, newest first; the star column toggles favourites; rows drag out
+    as .mid files."""
+
+    def __init__(self, library: Library, drag_dir: Path | None = None) -> None:
+        super().__init__()
+        self.library = library
+        self.entries: list[Entry] = library.entries()
+        self.drag_dir = drag_dir or Path(tempfile.mkdtemp(prefix="songsketch-drag-"))
+
+    # -- reading
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        e = self.entries[index.row()]
+        col = index.column()
+        if role == Qt.DisplayRole:
+            return {STAR: "★" if e.favourite else "☆", NAME: e.name, KEY: e.idea.key.name,
+                    TEMPO: str(e.idea.tempo), CHORDS: e.verse_chords,
+                    ORIGINAL: originality_text(e.report)}[col]
+        if role == Qt.EditRole and col == NAME:
+            return e.name
+        if role == Qt.ToolTipRole and col == ORIGINAL and e.report:
+            return e.report.get("detail", "")
+        if role == Qt.UserRole:
+            return e
+        if role == Qt.TextAlignmentRole and col in (STAR, TEMPO):
+            return int(Qt.AlignCenter)
+        return None
+
+    def flags(self, index):
+        base = super().flags(index) | Qt.ItemIsDragEnabled
+        if index.isValid() and index.column() == NAME:
+            base |= Qt.ItemIsEditable
+        return base
+
+    def setData(self, index, value, role=Qt.EditRole):
+        if role != Qt.EditRole or index.column() != NAME:
+            return False
+        entry = self.entries[index.row()]
+        try:
+            self.library.rename(entry.id, str(value))
+        except ValueError:
+            return False
+        self.entries[index.row()] = self.library.get(entry.id) or entry
+        self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(COLUMNS) - 1))
+        return True
+
+    # -- changing
+    def add(self, entry: Entry) -> None:
+        self.beginInsertRows(QModelIndex(), 0, 0)
+        self.entries.insert(0, entry)
+        self.endInsertRows()
+
+    def toggle_favourite(self, row: int) -> None:
+        entry = self.entries[row]
+        self.library.set_favourite(entry.id, not entry.favourite)
+        entry.favourite = not entry.favourite
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def remove(self, row: int) -> None:
+        entry = self.entries[row]
+        self.library.delete(entry.id)
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self.entries[row]
+        self.endRemoveRows()
+
+    # -- drag out
+    def mimeTypes(self):
+        return ["text/uri-list"]
+
+    def mimeData(self, indexes) -> QMimeData:
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        return self.mime_for([self.entries[r] for r in rows])
+
+    def mime_for(self, entries: list[Entry]) -> QMimeData:
+        """Mime data holding file URLs of freshly written .mid files of the entries."""
+        mime = QMimeData()
+        urls = [QUrl.fromLocalFile(str(export_midi(self.library, e, self.drag_dir))) for e in entries]
+        mime.setUrls(urls)
+        return mime
+
+    def supportedDragActions(self):
+        return Qt.CopyAction
+
+
+class FavouritesFilter(QSortFilterProxyModel):
+    """Shows all ideas, or only favourites."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.only_favourites = False
+
+    def set_only_favourites(self, on: bool) -> None:
+        self.only_favourites = on
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row, parent) -> bool:
+        if not self.only_favourites:
+            return True
+        model = self.sourceModel()
+        return model.entries[row].favourite

@@ -1,0 +1,191 @@
+"""Piano roll: chords and melody in two colours, chord symbols, sections, bar/beat grid,
+a keyboard with note names, horizontal zoom, a playhead; click a note to hear it.
+
+Signals of PianoRoll: notePressed(int pitch), dragStarted().
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QGraphicsRectItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QWidget)
+
+from engine.chords import SHARP_NAMES
+from engine.representation import Idea, beat_ticks
+
+ROW = 9                 # pixels per semitone
+HEADER = 44             # pixels above the notes: section labels and chord symbols
+CHORD_COLOUR = QColor("#4a7fc1")
+MELODY_COLOUR = QColor("#e8833a")
+BLACK_KEYS = {1, 3, 6, 8, 10}
+
+
+class _NoteItem(QGraphicsRectItem):
+    def __init__(self, rect: QRectF, pitch: int, colour: QColor) -> None:
+        super().__init__(rect)
+        self.pitch = pitch
+        self.setBrush(QBrush(colour))
+        self.setPen(QPen(colour.darker(140), 1))
+        self.setToolTip(f"{SHARP_NAMES[pitch % 12]}{pitch // 12 - 1}")
+
+
+class _RollView(QGraphicsView):
+    notePressed = Signal(int)
+    dragStarted = Signal()
+
+    def __init__(self, scene: QGraphicsScene) -> None:
+        super().__init__(scene)
+        self.setRenderHint(QPainter.Antialiasing, False)
+        self.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        self._press: QPointF | None = None
+
+    def mousePressEvent(self, event) -> None:
+        item = self.itemAt(event.position().toPoint())
+        self._press = event.position()
+        if isinstance(item, _NoteItem):
+            self.notePressed.emit(item.pitch)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._press is not None and (event.buttons() & Qt.LeftButton) and \
+                (event.position() - self._press).manhattanLength() > 12:
+            self._press = None
+            self.dragStarted.emit()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        self._press = None
+        super().mouseReleaseEvent(event)
+
+
+class _Keyboard(QWidget):
+    """Piano keys with note names (C4 ...) aligned with the roll's rows."""
+
+    def __init__(self, roll: "PianoRoll") -> None:
+        super().__init__()
+        self.roll = roll
+        self.setFixedWidth(46)
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("#f4f4f4"))
+        low, high = self.roll.pitch_range
+        offset = self.roll.view.verticalScrollBar().value()
+        font = QFont(painter.font())
+        font.setPointSizeF(6.5)
+        painter.setFont(font)
+        for pitch in range(low, high + 1):
+            y = HEADER + (high - pitch) * ROW - offset
+            black = pitch % 12 in BLACK_KEYS
+            painter.fillRect(0, y, self.width() if not black else 28, ROW,
+                             QColor("#303030") if black else QColor("#ffffff"))
+            painter.setPen(QColor("#b0b0b0"))
+            painter.drawLine(0, y + ROW, self.width(), y + ROW)
+            if pitch % 12 == 0:
+                painter.setPen(QColor("#202020"))
+                painter.drawText(30, y + ROW - 1, f"C{pitch // 12 - 1}")
+        painter.end()
+
+
+class PianoRoll(QWidget):
+    """The piano roll of one idea. Signals: notePressed(int), dragStarted()."""
+    notePressed = Signal(int)
+    dragStarted = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scene = QGraphicsScene(self)
+        self.view = _RollView(self.scene)
+        self.keyboard = _Keyboard(self)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.keyboard)
+        layout.addWidget(self.view, 1)
+        self.view.notePressed.connect(self.notePressed)
+        self.view.dragStarted.connect(self.dragStarted)
+        self.view.verticalScrollBar().valueChanged.connect(self.keyboard.update)
+        self.idea: Idea | None = None
+        self.zoom = 2.0              # pixels per tick
+        self.pitch_range = (36, 84)
+        self.playhead = None
+        self.setMinimumHeight(220)
+
+    def set_zoom(self, pixels_per_tick: float) -> None:
+        self.zoom = max(0.5, min(8.0, pixels_per_tick))
+        self.show_idea(self.idea)
+
+    def show_idea(self, idea: Idea | None) -> None:
+        self.scene.clear()
+        self.playhead = None
+        self.idea = idea
+        if idea is None:
+            self.keyboard.update()
+            return
+        pitches = [p for c in idea.chords for p in c.voicing] + [n.pitch for n in idea.melody]
+        low = min(pitches, default=48) - 2
+        high = max(pitches, default=84) + 2
+        self.pitch_range = (low, high)
+        z = self.zoom
+        width = idea.total_ticks * z
+        height = HEADER + (high - low + 1) * ROW
+
+        def y_of(pitch: int) -> float:
+            return HEADER + (high - pitch) * ROW
+
+        # rows: black keys shaded
+        for pitch in range(low, high + 1):
+            if pitch % 12 in BLACK_KEYS:
+                self.scene.addRect(QRectF(0, y_of(pitch), width, ROW), QPen(Qt.NoPen), QBrush(QColor("#ececec")))
+        # grid: beats light, bars dark
+        beat, bar = beat_ticks(idea.meter), idea.bar_ticks
+        for t in range(0, idea.total_ticks + 1, beat):
+            strong = t % bar == 0
+            pen = QPen(QColor("#808080" if strong else "#d6d6d6"), 1)
+            self.scene.addLine(t * z, HEADER - (14 if strong else 0), t * z, height, pen)
+            if strong and t < idea.total_ticks:
+                label = self.scene.addText(str(t // bar + 1))
+                label.setDefaultTextColor(QColor("#909090"))
+                label.setFont(QFont("Sans", 6))
+                label.setPos(t * z + 1, HEADER - 16)
+        # sections band
+        for section, start, end in idea.section_spans():
+            colour = QColor("#dfe9f5") if section.name == "verse" else QColor("#fbe3cf")
+            self.scene.addRect(QRectF(start * z, 0, (end - start) * z, 14), QPen(Qt.NoPen), QBrush(colour))
+            text = self.scene.addText(section.name.title())
+            text.setFont(QFont("Sans", 7, QFont.Bold))
+            text.setPos(start * z + 2, -4)
+        # chord symbols
+        flats = idea.key.flats
+        for c in idea.chords:
+            text = self.scene.addText(c.display(flats))
+            text.setFont(QFont("Sans", 7))
+            text.setDefaultTextColor(CHORD_COLOUR.darker(130))
+            text.setPos(c.onset * z, 12)
+        for c in idea.chords:
+            for p in c.voicing:
+                self.scene.addItem(_NoteItem(QRectF(c.onset * z, y_of(p) + 1, max(2.0, c.duration * z - 1), ROW - 2),
+                                             p, CHORD_COLOUR))
+        for n in idea.melody:
+            self.scene.addItem(_NoteItem(QRectF(n.onset * z, y_of(n.pitch) + 0.5, max(2.0, n.duration * z - 1), ROW - 1),
+                                         n.pitch, MELODY_COLOUR))
+        self.playhead = self.scene.addLine(0, 0, 0, height, QPen(QColor("#d02020"), 2))
+        self.playhead.setVisible(False)
+        self.scene.setSceneRect(QRectF(0, 0, width + 20, height))
+        self.keyboard.update()
+        # show the melody's register first
+        if idea.melody:
+            self.view.centerOn(0, y_of(max(n.pitch for n in idea.melody)) + 6 * ROW)
+
+    def set_playhead(self, tick: float | None) -> None:
+        """Move the playhead to a tick (None hides it); the view follows it."""
+        if self.playhead is None:
+            return
+        if tick is None:
+            self.playhead.setVisible(False)
+            return
+        x = tick * self.zoom
+        self.playhead.setLine(x, 0, x, self.scene.sceneRect().height())
+        self.playhead.setVisible(True)
+        self.view.ensureVisible(QRectF(x, self.view.mapToScene(0, 0).y(), 1, 1), 60, 0)

@@ -1,0 +1,238 @@
+"""Retrain dialog: pick a folder, see which files are used or skipped and why, fine-tune or
+train from scratch, watch progress and a live loss curve, cancel (the old model stays).
+
+Signals of RetrainDialog: modelTrained(str folder), scanRequested(str), trainRequested(object).
+"""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton,
+    QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from engine.training import TrainProgress, TrainSettings
+from gui.workers import TrainWorker, start_thread, stop_thread
+
+
+class LossCurve(QWidget):
+    """Train and validation loss per epoch (train also per batch, lighter)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batch_loss: list[tuple[float, float]] = []     # (epoch position, loss)
+        self.epochs: list[tuple[int, float, float]] = []    # (epoch, train, validation)
+        self.setMinimumSize(360, 160)
+
+    def clear(self) -> None:
+        self.batch_loss.clear()
+        self.epochs.clear()
+        self.update()
+
+    def add(self, p: TrainProgress) -> None:
+        if p.val_loss is None:
+            if math.isfinite(p.loss):
+                self.batch_loss.append((p.epoch - 1 + p.batch / max(1, p.batches), p.loss))
+        else:
+            self.epochs.append((p.epoch, p.loss, p.val_loss))
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.fillRect(self.rect(), QColor("#ffffff"))
+        values = [v for _, v in self.batch_loss] + [v for e in self.epochs for v in e[1:]]
+        left, top, right, bottom = 40, 10, self.width() - 10, self.height() - 22
+        painter.setPen(QColor("#999999"))
+        painter.drawRect(left, top, right - left, bottom - top)
+        if not values:
+            painter.drawText(self.rect(), Qt.AlignCenter, "loss curve appears while training")
+            painter.end()
+            return
+        lo, hi = min(values), max(values)
+        hi = hi if hi > lo else lo + 1
+        span = max([x for x, _ in self.batch_loss] + [e[0] for e in self.epochs] + [1])
+
+        def point(x: float, y: float) -> QPointF:
+            return QPointF(left + (right - left) * x / span, bottom - (bottom - top) * (y - lo) / (hi - lo))
+
+        painter.drawText(2, top + 10, f"{hi:.2f}")
+        painter.drawText(2, bottom, f"{lo:.2f}")
+        painter.drawText(left, self.height() - 6, "epochs →")
+        if self.batch_loss:
+            painter.setPen(QPen(QColor("#b8cbe6"), 1))
+            painter.drawPolyline(QPolygonF([point(x, y) for x, y in self.batch_loss]))
+        for colour, column, label, dy in (("#2a62b0", 1, "train", 0), ("#d2691e", 2, "validation", 14)):
+            pts = [point(e[0], e[column]) for e in self.epochs]
+            painter.setPen(QPen(QColor(colour), 2))
+            if len(pts) > 1:
+                painter.drawPolyline(QPolygonF(pts))
+            for pt in pts:
+                painter.drawEllipse(pt, 2.5, 2.5)
+            painter.drawText(right - 80, top + 14 + dy, label)
+        painter.end()
+
+
+class RetrainDialog(QDialog):
+    """Signals: modelTrained(str folder)."""
+    modelTrained = Signal(str)
+    scanRequested = Signal(str)
+    trainRequested = Signal(object)
+
+    def __init__(self, models_dir: Path, default_model: Path, cache_dir: Path, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Retrain on your songs")
+        self.models_dir, self.default_model = models_dir, default_model
+        self.folder: str | None = None
+        self.training = False
+        self.worker = TrainWorker(cache_dir)
+        self.thread = start_thread(self.worker, "songsketch-train")
+        self.scanRequested.connect(self.worker.scan)
+        self.trainRequested.connect(self.worker.train)
+        self.worker.scanned.connect(self._scanned)
+        self.worker.progress.connect(self._progress)
+        self.worker.finished.connect(self._finished)
+        self.worker.failed.connect(self._failed)
+        self.worker.cancelled.connect(self._cancelled)
+
+        self.folder_label = QLabel("No folder chosen")
+        choose = QPushButton("Choose folder…")
+        choose.clicked.connect(self.choose_folder)
+        self.files = QTableWidget(0, 3)
+        self.files.setHorizontalHeaderLabels(["File", "Used", "Why"])
+        self.files.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.files.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
+        self.files.verticalHeader().setVisible(False)
+        self.summary = QLabel()
+        self.fine_tune = QRadioButton("Fine-tune the default model (best for a few dozen songs)")
+        self.fine_tune.setChecked(True)
+        self.scratch = QRadioButton("Train a new model from scratch (needs hundreds of songs)")
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("model name (default: the folder's name)")
+        self.train_button = QPushButton("Train")
+        self.train_button.setEnabled(False)
+        self.train_button.clicked.connect(self.start_training)
+        self.cancel_button = QPushButton("Cancel training")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_training)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.status = QLabel("Choose a folder of MIDI / MusicXML songs.")
+        self.status.setWordWrap(True)
+        self.curve = LossCurve()
+
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(choose)
+        row.addWidget(self.folder_label, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.files, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.fine_tune)
+        layout.addWidget(self.scratch)
+        layout.addWidget(self.name)
+        row = QHBoxLayout()
+        row.addWidget(self.train_button)
+        row.addWidget(self.cancel_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.curve, 1)
+        self.resize(720, 640)
+
+    def choose_folder(self, folder: str | None = None) -> None:
+        folder = folder or QFileDialog.getExistingDirectory(self, "Folder of songs")
+        if not folder:
+            return
+        self.folder = folder
+        self.folder_label.setText(folder)
+        self.files.setRowCount(0)
+        self.train_button.setEnabled(False)
+        self.status.setText("Reading the folder…")
+        self.scanRequested.emit(folder)
+
+    def _scanned(self, corpus) -> None:
+        self.files.setRowCount(len(corpus.reports))
+        for row, report in enumerate(corpus.reports):
+            try:
+                shown = str(Path(report.path).relative_to(self.folder))
+            except ValueError:
+                shown = report.path
+            self.files.setItem(row, 0, QTableWidgetItem(shown))
+            self.files.setItem(row, 1, QTableWidgetItem("yes" if report.used else "no"))
+            self.files.setItem(row, 2, QTableWidgetItem(report.reason))
+        self.summary.setText(f"used {corpus.used}, skipped {corpus.skipped}")
+        ok = len(corpus.songs) >= 2
+        self.train_button.setEnabled(ok)
+        self.status.setText("Ready to train." if ok else
+                            "This folder has fewer than 2 usable songs: nothing to train on.")
+
+    def model_dir(self) -> Path:
+        raw = self.name.text().strip() or Path(self.folder or "songs").name
+        return self.models_dir / (re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-.") or "my-songs")
+
+    def start_training(self, settings: TrainSettings | None = None) -> None:
+        if self.training or not self.folder:
+            return
+        out = self.model_dir()
+        scratch = self.scratch.isChecked()
+        settings = settings or TrainSettings(learning_rate=2e-3 if scratch else 5e-4)
+        self.training = True
+        self.train_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.curve.clear()
+        self.progress.setValue(0)
+        self.status.setText(f"Training “{out.name}”…")
+        self.trainRequested.emit({"out_dir": out, "settings": settings,
+                                  "base_model": None if scratch else self.default_model,
+                                  "name": out.name, "source": self.folder})
+
+    def cancel_training(self) -> None:
+        if self.training:
+            self.worker.cancel_event.set()
+            self.status.setText("Cancelling…")
+
+    def _progress(self, p: TrainProgress) -> None:
+        self.curve.add(p)
+        done = ((p.epoch - 1) + p.batch / max(1, p.batches)) / max(1, p.epochs)
+        self.progress.setValue(int(100 * done))
+        if p.val_loss is None:
+            eta = f", about {p.eta_seconds / 60:.0f} min left at most" if p.eta_seconds else ""
+            self.status.setText(f"Epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}, "
+                                f"loss {p.loss:.3f}{eta}")
+        else:
+            self.status.setText(f"Epoch {p.epoch}: loss {p.loss:.3f}, validation {p.val_loss:.3f} ({p.message})")
+
+    def _done(self) -> None:
+        self.training = False
+        self.cancel_button.setEnabled(False)
+        self.train_button.setEnabled(True)
+
+    def _finished(self, folder: str, card: dict) -> None:
+        self._done()
+        self.progress.setValue(100)
+        self.status.setText(f"Saved “{Path(folder).name}”: validation loss {card.get('validation_loss', 0):.3f} "
+                            f"after {card.get('epochs_run')} epochs. It is now selected.")
+        self.modelTrained.emit(folder)
+
+    def _failed(self, message: str) -> None:
+        self._done()
+        self.status.setText(f"<span style='color:#b00'>{message}</span>")
+
+    def _cancelled(self, message: str) -> None:
+        self._done()
+        self.status.setText(message)
+
+    def shutdown(self) -> None:
+        self.worker.cancel_event.set()
+        stop_thread(self.thread, 10000)
+
+    def closeEvent(self, event) -> None:
+        if not self.training:
+            self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,146 @@
+"""Workers that run engine jobs off the UI thread and report back through signals."""
+from __future__ import annotations
+
+import threading
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from engine.generation import Cancelled, GenerationSettings
+from engine.session import Engine
+
+
+class EngineWorker(QObject):
+    """Owns the Engine on its own thread: loads models and generates.
+
+    Signals:
+      modelLoaded(str name, dict card)   a model is ready
+      modelFailed(str message)           loading failed (the previous model stays)
+      ideaReady(object idea, object report)   one idea finished (streamed)
+      generationFinished(str summary)
+      generationFailed(str message)
+    """
+    modelLoaded = Signal(str, dict)
+    modelFailed = Signal(str)
+    ideaReady = Signal(object, object)
+    generationFinished = Signal(str)
+    generationFailed = Signal(str)
+
+    def __init__(self, engine: Engine | None = None) -> None:
+        super().__init__()
+        self.engine = engine or Engine()
+        self.cancel_event = threading.Event()
+
+    @Slot(str)
+    def load(self, folder: str) -> None:
+        from engine.model import ModelError
+        try:
+            model = self.engine.load(folder)
+        except ModelError as exc:
+            self.modelFailed.emit(str(exc))
+            return
+        except Exception as exc:  # TensorFlow failing to import or run: say so, keep the app up
+            self.modelFailed.emit(f"cannot load the model: {type(exc).__name__}: {exc}")
+            return
+        self.modelLoaded.emit(model.name, dict(model.card))
+
+    @Slot(object)
+    def generate(self, request) -> None:
+        """``request``: GenerationSettings, or ('regenerate', idea, keep, settings)."""
+        self.cancel_event.clear()
+        try:
+            if isinstance(request, GenerationSettings):
+                summary = self.engine.generate(request, on_idea=self._emit, cancel=self.cancel_event.is_set)
+                self.generationFinished.emit(str(summary))
+            else:
+                _kind, idea, keep, settings = request
+                ideas = self.engine.regenerate(idea, keep, settings, on_idea=self._emit,
+                                               cancel=self.cancel_event.is_set)
+                self.generationFinished.emit(f"{len(ideas)} new versions")
+        except Cancelled:
+            self.generationFinished.emit("stopped")
+        except Exception as exc:
+            traceback.print_exc()
+            self.generationFailed.emit(f"{type(exc).__name__}: {exc}")
+
+    def _emit(self, _index, idea, report) -> None:
+        self.ideaReady.emit(idea, report.to_dict() if hasattr(report, "to_dict") else report)
+
+
+class TrainWorker(QObject):
+    """Scans a folder and trains a model on its own thread.
+
+    Signals:
+      scanned(object corpus)          the folder's files, used or skipped with reasons
+      progress(object TrainProgress)
+      finished(str folder, dict card) the new model is saved
+      failed(str message)
+      cancelled(str message)
+    """
+    scanned = Signal(object)
+    progress = Signal(object)
+    finished = Signal(str, dict)
+    failed = Signal(str)
+    cancelled = Signal(str)
+
+    def __init__(self, cache_dir: Path) -> None:
+        super().__init__()
+        self.cache_dir = cache_dir
+        self.cancel_event = threading.Event()
+        self.corpus = None
+
+    @Slot(str)
+    def scan(self, folder: str) -> None:
+        from engine.corpus import CorpusError, load_folder
+        try:
+            self.corpus = load_folder(folder, self.cache_dir, cancel=self.cancel_event.is_set)
+        except CorpusError as exc:
+            self.failed.emit(str(exc))
+            return
+        self.scanned.emit(self.corpus)
+
+    @Slot(object)
+    def train(self, job) -> None:
+        """``job``: dict(out_dir, settings, base_model or None, name, source)."""
+        from engine.model import ModelError
+        from engine.training import TrainingCancelled, TrainingError, train
+        self.cancel_event.clear()
+        if self.corpus is None or len(self.corpus.songs) < 2:
+            self.failed.emit("This folder has fewer than 2 usable songs; nothing to train on.")
+            return
+        try:
+            result = train(self.corpus.songs, job["out_dir"], job["settings"], base_model=job["base_model"],
+                           name=job["name"], progress=self.progress.emit, cancel=self.cancel_event.is_set,
+                           data_note={"source": job["source"], "files_used": self.corpus.used,
+                                      "files_skipped": self.corpus.skipped},
+                           reproduce=f"python main.py train {job['source']!r}"
+                                     + (" --scratch" if job["base_model"] is None else ""))
+        except TrainingCancelled as exc:
+            self.cancelled.emit(str(exc))
+            return
+        except (TrainingError, ModelError) as exc:
+            self.failed.emit(str(exc))
+            return
+        except OSError as exc:
+            self.failed.emit(f"Cannot save the model ({exc.strerror or exc}); the previous model is unchanged.")
+            return
+        except Exception as exc:
+            traceback.print_exc()
+            self.failed.emit(f"Training failed: {type(exc).__name__}: {exc}")
+            return
+        self.finished.emit(str(result.folder), dict(result.card))
+
+
+def start_thread(worker: QObject, name: str) -> QThread:
+    """Move a worker to a new started thread (stopped by ``stop_thread``)."""
+    thread = QThread()
+    thread.setObjectName(name)
+    worker.moveToThread(thread)
+    thread.start()
+    return thread
+
+
+def stop_thread(thread: QThread, timeout_ms: int = 5000) -> None:
+    thread.quit()
+    thread.wait(timeout_ms)
