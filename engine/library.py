@@ -83,15 +83,16 @@ class Library:
         with self._lock:
             self.db.close()
 
-    def add(self, idea: Idea, report: dict | None = None, model: str = "") -> int:
-        """Store an idea (committed before returning); returns its id."""
+    def add(self, idea: Idea, report: dict | None = None, model: str = "") -> Entry:
+        """Store an idea (committed before returning); returns its entry."""
         data = json.dumps(idea_to_data(idea))
         midi = idea_to_midi(idea)
+        created = time.time()
         with self._lock, self.db:
             cur = self.db.execute(
                 "INSERT INTO ideas (name, created, model, idea, midi, report) VALUES (?, ?, ?, ?, ?, ?)",
-                (idea.name, time.time(), model, data, midi, json.dumps(report) if report else None))
-            return int(cur.lastrowid)
+                (idea.name, created, model, data, midi, json.dumps(report) if report else None))
+            return Entry(int(cur.lastrowid), idea.name, created, False, model, idea, report)
 
     def _entry(self, row) -> Entry | None:
         try:

@@ -56,13 +56,14 @@ class MainWindow(QMainWindow):
         self.play_timer.timeout.connect(self._synth_tick)
 
         # engine thread
-        self.worker = EngineWorker()
+        self.worker = EngineWorker(library)
         self.engine_thread = start_thread(self.worker, "songsketch-engine")
         self.requestLoad.connect(self.worker.load)
         self.requestGenerate.connect(self.worker.generate)
         self.worker.modelLoaded.connect(self._model_loaded)
         self.worker.modelFailed.connect(self._model_failed)
         self.worker.ideaReady.connect(self._idea_ready)
+        self.worker.storeFailed.connect(lambda message: self.statusBar().showMessage(message))
         self.worker.generationFinished.connect(self._generation_finished)
         self.worker.generationFailed.connect(self._generation_failed)
         self.positionChanged.connect(self._position)
@@ -139,8 +140,10 @@ class MainWindow(QMainWindow):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.Interactive)   # no per-row measuring of a long list
         header.setStretchLastSection(True)
+        for column, width in enumerate((28, 150, 52, 52, 260)):
+            self.table.setColumnWidth(column, width)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.clicked.connect(self._clicked)
         self.favourites_only = QCheckBox("Favourites only")
@@ -294,15 +297,7 @@ class MainWindow(QMainWindow):
         if self.generating:
             self.worker.cancel_event.set()
 
-    def _idea_ready(self, idea, report) -> None:
-        try:
-            entry_id = self.library.add(idea, report, self.loaded_model_name)
-        except Exception as exc:  # a full disk must not lose the window
-            self.statusBar().showMessage(f"Could not store the idea: {exc}")
-            return
-        entry = self.library.get(entry_id)
-        if entry is None:
-            return
+    def _idea_ready(self, entry) -> None:
         self.ideas.add(entry)
         self.streamed += 1
         self.statusBar().showMessage(f"Generating… {self.streamed} ideas")
@@ -326,7 +321,7 @@ class MainWindow(QMainWindow):
         self.stop_button.setEnabled(self.generating)
 
     def _update_list_status(self) -> None:
-        favourites = sum(1 for e in self.ideas.entries if e.favourite)
+        favourites = sum(e.favourite for e in self.ideas.entries)
         self.list_status.setText(f"{len(self.ideas.entries)} ideas · {favourites} favourites · "
                                  "drag an idea into your DAW or a folder to drop a .mid")
 
@@ -359,8 +354,9 @@ class MainWindow(QMainWindow):
             self.table.edit(index.siblingAtColumn(NAME))
 
     def delete_selected(self) -> None:
-        rows = sorted({self.filter.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()},
-                      reverse=True)
+        chosen = self.table.selectionModel().selectedRows() or (
+            [self.table.currentIndex()] if self.table.currentIndex().isValid() else [])
+        rows = sorted({self.filter.mapToSource(i).row() for i in chosen}, reverse=True)
         for row in rows:
             self.ideas.remove(row)
         self._update_list_status()

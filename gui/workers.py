@@ -17,19 +17,23 @@ class EngineWorker(QObject):
     Signals:
       modelLoaded(str name, dict card)   a model is ready
       modelFailed(str message)           loading failed (the previous model stays)
-      ideaReady(object idea, object report)   one idea finished (streamed)
+      ideaReady(object entry)            one idea finished and stored in the library (streamed)
+      storeFailed(str message)           an idea could not be stored (disk full...)
       generationFinished(str summary)
       generationFailed(str message)
     """
     modelLoaded = Signal(str, dict)
     modelFailed = Signal(str)
-    ideaReady = Signal(object, object)
+    ideaReady = Signal(object)
+    storeFailed = Signal(str)
     generationFinished = Signal(str)
     generationFailed = Signal(str)
 
-    def __init__(self, engine: Engine | None = None) -> None:
+    def __init__(self, library, engine: Engine | None = None) -> None:
         super().__init__()
+        self.library = library
         self.engine = engine or Engine()
+        self.model_name = ""
         self.cancel_event = threading.Event()
 
     @Slot(str)
@@ -43,6 +47,7 @@ class EngineWorker(QObject):
         except Exception as exc:  # TensorFlow failing to import or run: say so, keep the app up
             self.modelFailed.emit(f"cannot load the model: {type(exc).__name__}: {exc}")
             return
+        self.model_name = model.name
         self.modelLoaded.emit(model.name, dict(model.card))
 
     @Slot(object)
@@ -65,7 +70,14 @@ class EngineWorker(QObject):
             self.generationFailed.emit(f"{type(exc).__name__}: {exc}")
 
     def _emit(self, _index, idea, report) -> None:
-        self.ideaReady.emit(idea, report.to_dict() if hasattr(report, "to_dict") else report)
+        """Store the idea here, off the UI thread, then hand the entry to the window."""
+        report = report.to_dict() if hasattr(report, "to_dict") else report
+        try:
+            entry = self.library.add(idea, report, self.model_name)
+        except Exception as exc:  # sqlite3.Error, OSError: disk full, read-only folder
+            self.storeFailed.emit(f"could not store an idea: {exc}")
+            return
+        self.ideaReady.emit(entry)
 
 
 class TrainWorker(QObject):

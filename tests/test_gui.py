@@ -1,0 +1,218 @@
+"""The desktop app with real widgets (offscreen) and a real small model."""
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6.QtWidgets")
+from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
+
+from engine.library import Library  # noqa: E402
+from engine.midi_io import read_ideas, write_midi  # noqa: E402
+from engine.model import read_card  # noqa: E402
+from engine.training import TrainSettings  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+from gui.retrain_dialog import RetrainDialog  # noqa: E402
+
+
+def generate_and_wait(qtbot, window, timeout=60000):
+    """Generate and wait until the window itself has taken every idea in (its slots run
+    queued on the UI thread, after the worker's signals)."""
+    window.generate()
+    assert window.generating
+    qtbot.waitUntil(lambda: not window.generating, timeout=timeout)
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, tiny_model):
+    windows = []
+
+    def make(home: Path = tmp_path / "home") -> MainWindow:
+        home.mkdir(parents=True, exist_ok=True)
+        settings = QSettings(str(home / "settings.ini"), QSettings.IniFormat)
+        window = MainWindow(Library(home / "library.sqlite"), tiny_model[0], home / "models",
+                            home / "cache", settings)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.model_ready, timeout=60000)
+        windows.append(window)
+        return window
+
+    yield make
+    for w in windows:
+        w.close()
+
+
+def test_window_opens_before_the_model_and_loads_it_in_background(qtbot, tmp_path, tiny_model):
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
+    t0 = time.perf_counter()
+    window = MainWindow(Library(tmp_path / "lib.sqlite"), tiny_model[0], tmp_path / "models",
+                        tmp_path / "cache", settings)
+    qtbot.addWidget(window)
+    window.show()
+    assert time.perf_counter() - t0 < 5
+    assert not window.generate_button.isEnabled() and "Loading" in window.model_status.text()
+    qtbot.waitUntil(lambda: window.generate_button.isEnabled(), timeout=60000)
+    assert "ready" in window.model_status.text()
+    window.close()
+
+
+def test_generate_streams_ideas_and_the_ui_stays_responsive(qtbot, make_window):
+    window = make_window()
+    window.count.setValue(64)
+    window.bars.setValue(8)
+    ticks, arrivals = [], []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    window.worker.ideaReady.connect(lambda *_: arrivals.append(time.perf_counter()))
+    timer.start()
+    window.generate_button.click()
+    assert window.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: not window.generating, timeout=120000)
+    timer.stop()
+    qtbot.wait(50)
+    assert window.ideas.rowCount() == 64
+    # ideas arrived one by one, spread over the run, while the event loop kept turning
+    assert len(set(round(t, 3) for t in arrivals)) > 10
+    during = [arrivals[0]] + [t for t in ticks if arrivals[0] <= t <= arrivals[-1]] + [arrivals[-1]]
+    gaps = [b - a for a, b in zip(during, during[1:])]
+    assert arrivals[-1] - arrivals[0] > 0.5      # long enough for a freeze to show
+    assert len(during) >= 8 and max(gaps) < 0.4, f"event loop stalled for {max(gaps):.2f} s"
+    first = window.ideas.entries[0]
+    assert first.idea.bars == 16 and [s.name for s in first.idea.sections] == ["verse", "chorus"]
+    assert window.roll.idea is not None
+
+
+def test_drag_mime_data_is_a_midi_file_of_the_idea(qtbot, make_window):
+    window = make_window()
+    window.count.setValue(2)
+    generate_and_wait(qtbot, window)
+    index = window.ideas.index(0, 1)
+    mime = window.ideas.mimeData([index])
+    urls = mime.urls()
+    assert len(urls) == 1 and urls[0].isLocalFile()
+    path = Path(urls[0].toLocalFile())
+    entry = window.ideas.entries[0]
+    assert path.name == f"{entry.name}.mid"
+    assert read_ideas(path) == [entry.idea]
+
+
+def test_library_survives_a_restart(qtbot, make_window, tmp_path):
+    home = tmp_path / "persist"
+    window = make_window(home)
+    window.count.setValue(3)
+    generate_and_wait(qtbot, window)
+    window.table.selectRow(0)
+    window.toggle_favourite()
+    names = [e.name for e in window.ideas.entries]
+    ideas = [e.idea for e in window.ideas.entries]
+    window.close()
+    again = make_window(home)
+    assert [e.name for e in again.ideas.entries] == names
+    assert [e.idea for e in again.ideas.entries] == ideas
+    assert again.ideas.entries[0].favourite
+    again.favourites_only.setChecked(True)
+    assert again.filter.rowCount() == 1
+
+
+def test_rename_delete_and_export_favourites(qtbot, make_window, tmp_path):
+    window = make_window()
+    window.count.setValue(3)
+    generate_and_wait(qtbot, window)
+    assert window.ideas.setData(window.ideas.index(0, 1), "My hook")
+    assert window.ideas.entries[0].name == "My hook"
+    window.table.selectRow(0)
+    window.toggle_favourite()
+    out = tmp_path / "export"
+    out.mkdir()
+    assert window.export_favourites(str(out)) == 1
+    assert read_ideas(out / "My_hook.mid")[0] == window.ideas.entries[0].idea
+    window.table.setCurrentIndex(window.filter.index(2, 1))
+    assert len(window.table.selectionModel().selectedRows()) == 1
+    window.delete_selected()
+    assert window.ideas.rowCount() == 2 and window.library.count() == 2
+
+
+def test_piano_roll_draws_chords_melody_and_symbols(qtbot, make_window):
+    from gui.piano_roll import _NoteItem, CHORD_COLOUR, MELODY_COLOUR
+    window = make_window()
+    window.count.setValue(1)
+    generate_and_wait(qtbot, window)
+    idea = window.ideas.entries[0].idea
+    window.roll.show_idea(idea)
+    notes = [i for i in window.roll.scene.items() if isinstance(i, _NoteItem)]
+    melody = [i for i in notes if i.brush().color() == MELODY_COLOUR]
+    chords = [i for i in notes if i.brush().color() == CHORD_COLOUR]
+    assert len(melody) == len(idea.melody)
+    assert len(chords) == sum(len(c.voicing) for c in idea.chords)
+    texts = {i.toPlainText() for i in window.roll.scene.items() if hasattr(i, "toPlainText")}
+    assert {"Verse", "Chorus"} <= texts
+    assert idea.chords[0].display(idea.key.flats) in texts
+    window.roll.set_playhead(24)
+    assert window.roll.playhead.isVisible() and window.roll.playhead.line().x1() == 24 * window.roll.zoom
+
+
+def test_synth_output_without_an_audio_device_says_so(qtbot, make_window):
+    window = make_window()
+    if window.synth.available:
+        pytest.skip("this machine has an audio device")
+    assert "no audio" in window.output_status.text()
+
+
+def test_settings_persist(qtbot, make_window, tmp_path):
+    home = tmp_path / "settings-home"
+    window = make_window(home)
+    window.count.setValue(13)
+    window.bars.setValue(5)
+    window.key.setCurrentIndex(3)
+    window.close()
+    again = make_window(home)
+    assert again.count.value() == 13 and again.bars.value() == 5 and again.key.currentIndex() == 3
+
+
+def _song_folder(folder: Path, songs) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for song in songs:
+        write_midi(song.ideas[0], folder / f"{song.name}.mid")
+    (folder / "broken.mid").write_bytes(b"MThd\x00\x00")
+    return folder
+
+
+def test_retrain_dialog_trains_and_selects_the_new_model(qtbot, tmp_path, tiny_model, chorale_songs):
+    models = tmp_path / "models"
+    dialog = RetrainDialog(models, tiny_model[0], tmp_path / "cache")
+    qtbot.addWidget(dialog)
+    folder = _song_folder(tmp_path / "My Songs", chorale_songs[:6])
+    dialog.choose_folder(str(folder))
+    qtbot.waitUntil(lambda: dialog.files.rowCount() > 0, timeout=60000)
+    assert dialog.files.rowCount() == 7
+    reasons = {dialog.files.item(r, 0).text(): dialog.files.item(r, 2).text() for r in range(7)}
+    assert "damaged" in reasons["broken.mid"] or "MIDI" in reasons["broken.mid"]
+    assert dialog.train_button.isEnabled()
+    with qtbot.waitSignal(dialog.modelTrained, timeout=180000) as blocker:
+        dialog.start_training(TrainSettings(epochs=2, val_fraction=0.2))
+    out = Path(blocker.args[0])
+    assert out.name == "My-Songs"
+    card = read_card(out)
+    assert card["base"] == "fine-tuned from tiny" and len(card["history"]) >= 1
+    assert dialog.curve.epochs and dialog.progress.value() == 100
+    dialog.shutdown()
+
+
+def test_retrain_cancel_keeps_the_previous_model(qtbot, tmp_path, tiny_model, chorale_songs):
+    models = tmp_path / "models"
+    dialog = RetrainDialog(models, tiny_model[0], tmp_path / "cache")
+    qtbot.addWidget(dialog)
+    folder = _song_folder(tmp_path / "songs", chorale_songs[:6])
+    dialog.choose_folder(str(folder))
+    qtbot.waitUntil(lambda: dialog.files.rowCount() > 0, timeout=60000)
+    dialog.start_training(TrainSettings(epochs=20, val_fraction=0.2))
+    qtbot.waitUntil(lambda: bool(dialog.curve.batch_loss), timeout=60000)
+    dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: not dialog.training, timeout=120000)
+    assert not (models / "songs" / "current.json").exists()
+    assert "cancelled" in dialog.status.text()
+    assert read_card(tiny_model[0])["name"] == "tiny"
+    dialog.shutdown()
