@@ -9,6 +9,7 @@ the low register and the melody above them.
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ import numpy as np
 
 from .model import LSTMWeights
 from .representation import (
-    MELODY_RANGE, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section, encode)
+    MELODY_RANGE, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section, encode, home_key, move_to_key)
 
 IdeaCallback = Callable[[int, Idea], None]
 
@@ -90,8 +91,13 @@ class _RegisterGrammar(Grammar):
     be made to follow a script of forced tokens (a primer, or kept chords or melody)."""
 
     def __init__(self, *args, keep_register: bool = True, fixed: Idea | None = None,
-                 keep: str | None = None, prefix: Sequence[int] = (), **kwargs) -> None:
+                 keep: str | None = None, prefix: Sequence[int] = (),
+                 key_choices: Sequence[Key] | None = None, shift: int = 0, **kwargs) -> None:
+        """``shift``: semitones the idea will be moved by afterwards; the register keeps
+        room for it so the moved idea stays in range."""
         super().__init__(*args, **kwargs)
+        self.key_choices = key_choices
+        self.shift = shift
         self.keep_register = keep_register
         self.queue: list[int] = list(prefix)
         self.keep = keep                      # None, 'chords' or 'melody'
@@ -122,6 +128,10 @@ class _RegisterGrammar(Grammar):
             mask[self.queue[0]] = True
             return mask
         mask = super().allowed()
+        if self.state == "key" and self.fixed_key is None and self.key_choices:
+            mask[:] = False
+            for k in self.key_choices:
+                mask[self.v.key(k)] = True
         if self.keep_register:
             self._register_mask(mask)
         if self.keep:
@@ -192,13 +202,16 @@ class _RegisterGrammar(Grammar):
             start, _ = self.v.ranges["P"]
             tick = self.bar_start + self.pos
             top = self._sounding_chord_top(tick)
-            floor = max(GEN_MELODY_BOTTOM, (top + 1) if top is not None else 0)
+            floor = max(GEN_MELODY_BOTTOM, (top + 1) if top is not None else 0, MELODY_RANGE[0] - self.shift)
             mask[start:start + floor - MELODY_RANGE[0]] = False
+            if self.shift > 0:          # room to move the idea up afterwards
+                mask[start + MELODY_RANGE[1] - self.shift - MELODY_RANGE[0] + 1:start + MELODY_RANGE[1] - MELODY_RANGE[0] + 1] = False
         if s == "voicing" and self.keep != "chords":
             start, end = self.v.ranges["V"]
             tick = self.bar_start + self.pos
             note = self._sounding_note(tick)
-            ceiling = min(GEN_VOICING_TOP, (note - 1) if note is not None else GEN_VOICING_TOP)
+            ceiling = min(GEN_VOICING_TOP, (note - 1) if note is not None else GEN_VOICING_TOP,
+                          VOICING_RANGE[1] - max(0, self.shift))
             if not self.voicing:
                 ceiling -= 1        # leave room for a second voice under the ceiling
             mask[start + ceiling - VOICING_RANGE[0] + 1:end] = False
@@ -229,8 +242,11 @@ def _sample(probs: np.ndarray, rng: np.random.Generator, top_p: float) -> np.nda
 class Generator:
     """Generates ideas from a model's weights. Thread-safe for one call at a time per object."""
 
-    def __init__(self, weights: LSTMWeights, originality=None) -> None:
+    def __init__(self, weights: LSTMWeights, originality=None, keys: str = "normalise") -> None:
+        """``keys``: how the model learnt keys ('normalise': it writes in C major / A minor and
+        ideas are moved to the asked key; 'augment': it writes in any key directly)."""
         self.lstm = NumpyLSTM(weights)
+        self.normalised = keys == "normalise"
         self.originality = originality
         self.redrawn = 0
         self._lock = threading.Lock()
@@ -251,11 +267,20 @@ class Generator:
         drawn = 0
         limit = 10 * settings.count + 64          # a model that cannot satisfy us stops somewhere
 
+        key_rng = random.Random(settings.seed)
+
         def done(_row: int, idea: Idea) -> None:
             nonlocal drawn
             drawn += 1
             if len(ideas) >= settings.count:
                 return
+            if self.normalised:
+                tonic = settings.key.tonic if settings.key is not None else key_rng.randrange(12)
+                try:
+                    idea = move_to_key(idea, Key(tonic, idea.key.mode))
+                except ValueError:
+                    self.redrawn += 1
+                    return
             if not well_shaped(idea) or (accept is not None and not accept(idea)):
                 self.redrawn += 1
                 return
@@ -271,8 +296,18 @@ class Generator:
         return ideas
 
     def _grammar(self, settings: GenerationSettings, **kwargs) -> _RegisterGrammar:
-        return _RegisterGrammar(key=settings.key, meter=settings.meter, tempo=settings.tempo,
-                                plan=settings.plan(), keep_register=settings.keep_register, **kwargs)
+        key, key_choices = settings.key, None
+        if self.normalised:
+            key = home_key(settings.key.mode) if settings.key is not None else None
+            key_choices = (home_key("major"), home_key("minor"))
+        return _RegisterGrammar(key=key, meter=settings.meter, tempo=settings.tempo,
+                                plan=settings.plan(), keep_register=settings.keep_register,
+                                key_choices=key_choices, **kwargs)
+
+    def _home(self, idea: Idea) -> Idea:
+        """An idea as the model writes it (in C major / A minor for a key-normalised model)."""
+        return move_to_key(idea, home_key(idea.key.mode)) if self.normalised else idea
+
 
     def regenerate(self, idea: Idea, keep: str, settings: GenerationSettings,
                    count: int = 1, on_idea: IdeaCallback | None = None,
@@ -282,16 +317,20 @@ class Generator:
         if keep not in ("chords", "melody"):
             raise ValueError("keep must be 'chords' or 'melody'")
         rng = np.random.default_rng(settings.seed)
-        plan_settings = replace(settings, key=idea.key, tempo=idea.tempo, meter=idea.meter)
-        grammars = []
-        for _ in range(count):
-            g = _RegisterGrammar(key=idea.key, meter=idea.meter, tempo=idea.tempo,
-                                 plan=idea.sections, keep_register=settings.keep_register,
-                                 fixed=idea, keep=keep)
-            grammars.append(g)
+        home = self._home(idea)
+        plan_settings = replace(settings, key=home.key, tempo=idea.tempo, meter=idea.meter)
+        grammars = [_RegisterGrammar(key=home.key, meter=idea.meter, tempo=idea.tempo,
+                                     plan=idea.sections, keep_register=settings.keep_register,
+                                     fixed=home, keep=keep, shift=_shift_between(home, idea))
+                    for _ in range(count)]
         with self._lock:
-            return self._decode(grammars, plan_settings, rng,
-                                (lambda i, x: on_idea(i, x)) if on_idea else (lambda i, x: None), cancel)
+            out = self._decode(grammars, plan_settings, rng, lambda i, x: None, cancel)
+        if self.normalised:     # back by the very shift that brought the idea home
+            out = [o.transposed(_shift_between(home, idea)) for o in out]
+        for i, o in enumerate(out):
+            if on_idea is not None:
+                on_idea(i, o)
+        return out
 
     def continue_primer(self, primer: Idea, settings: GenerationSettings,
                         on_idea: IdeaCallback | None = None,
@@ -300,17 +339,25 @@ class Generator:
         goes on from there, in the primer's key, tempo and meter."""
         bars = min(primer.bars, settings.bars_per_section)
         plan = settings.plan()
+        original = primer
+        primer = self._home(primer)
         head = primer_excerpt(primer, bars, plan)
         tokens = encode(head)
         # keep everything up to the end of the primer's last bar: drop the closing tokens
         prefix = tokens[:_end_of_bar_index(tokens, bars)]
         rng = np.random.default_rng(settings.seed)
         grammars = [_RegisterGrammar(key=primer.key, meter=primer.meter, tempo=primer.tempo,
-                                     plan=plan, keep_register=settings.keep_register, prefix=prefix)
+                                     plan=plan, keep_register=settings.keep_register, prefix=prefix,
+                                     shift=_shift_between(primer, original))
                     for _ in range(settings.count)]
         with self._lock:
-            return self._decode(grammars, settings, rng,
-                                (lambda i, x: on_idea(i, x)) if on_idea else (lambda i, x: None), cancel)
+            out = self._decode(grammars, settings, rng, lambda i, x: None, cancel)
+        if self.normalised:      # back by the very shift that brought the primer home
+            out = [o.transposed(_shift_between(primer, original)) for o in out]
+        for i, o in enumerate(out):
+            if on_idea is not None:
+                on_idea(i, o)
+        return out
 
     def _decode(self, grammars: list[_RegisterGrammar], settings: GenerationSettings,
                 rng: np.random.Generator, on_done: IdeaCallback,
@@ -371,6 +418,15 @@ class Generator:
             step += 1
             time.sleep(0)       # let other Python threads (the app's UI) take the GIL
         return [r for r in results if r is not None]
+
+
+def _shift_between(a: Idea, b: Idea) -> int:
+    """Semitones that move idea ``a`` onto ``b`` (same notes, another key)."""
+    if a.melody and b.melody:
+        return b.melody[0].pitch - a.melody[0].pitch
+    if a.chords and b.chords:
+        return b.chords[0].voicing[0] - a.chords[0].voicing[0]
+    return 0
 
 
 def well_shaped(idea: Idea) -> bool:

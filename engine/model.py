@@ -169,6 +169,10 @@ def save_model(folder: str | os.PathLike, model, card: dict, extra: dict[str, by
     weights_name, card_name = f"model-{stamp}.keras", f"card-{stamp}.json"
     tmp_weights = folder / f".tmp-{weights_name}"
     written: list[Path] = []
+    if getattr(model, "optimizer", None) is not None:
+        fresh = build_model(config_of(model))      # weights only: no optimizer state to ship
+        fresh.set_weights(model.get_weights())
+        model = fresh
     try:
         model.save(tmp_weights)
         with open(tmp_weights, "rb") as handle:

@@ -647,3 +647,23 @@ def idea_from_data(data: dict) -> Idea:
               for r, q, o, d, v in data["chords"]),
         tuple(Note(int(p), int(o), int(d), int(v)) for p, o, d, v in data["melody"]),
         str(data.get("name", "")))
+
+
+def move_to_key(idea: Idea, key: Key) -> Idea:
+    """The idea transposed so its tonic becomes ``key``'s (same mode required), by the
+    smallest shift that keeps every pitch in range (an octave further if needed)."""
+    if key.mode != idea.key.mode:
+        raise ValueError(f"cannot move a {idea.key.mode} idea to {key.long_name}")
+    base = (key.tonic - idea.key.tonic) % 12
+    if base > 6:
+        base -= 12
+    for shift in (base, base - 12 if base > 0 else base + 12, base + 12, base - 12):
+        moved = idea.transposed(shift)
+        if moved.fits_ranges():
+            return moved
+    raise ValueError(f"{idea.name or 'idea'} does not fit the pitch ranges in {key.long_name}")
+
+
+def home_key(mode: str) -> Key:
+    """The key that key-normalised models work in: C major or A minor."""
+    return Key(0, "major") if mode == "major" else Key(9, "minor")

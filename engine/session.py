@@ -65,7 +65,7 @@ class Engine:
         """Load a model folder (imports TensorFlow on first use). Raises ModelError; the model
         loaded before stays in use if this fails."""
         model = load_model(folder)
-        generator = Generator(model.weights)
+        generator = Generator(model.weights, keys=model.card.get("settings", {}).get("keys", "augment"))
         index = None
         data = read_extra(folder, "index")
         if data is not None:
@@ -86,25 +86,48 @@ class Engine:
     def _name(self, idea: Idea) -> Idea:
         return idea.with_name(idea_name(idea))
 
+    def set_guard(self, max_notes: int | None, max_chord_bars: int | None = None) -> None:
+        """Reject (and redraw) ideas copying more than ``max_notes`` melody notes or
+        ``max_chord_bars`` bars of chords from a training song; None turns the guard off."""
+        from .originality import DEFAULT_MAX_CHORD_BARS
+        self.guard = None if max_notes is None else (
+            max_notes, DEFAULT_MAX_CHORD_BARS if max_chord_bars is None else max_chord_bars)
+
     def generate(self, settings: GenerationSettings, on_idea: OnIdea | None = None,
                  cancel: Callable[[], bool] | None = None, primer: Idea | None = None) -> GenerationSummary:
-        """Generate ``settings.count`` ideas, each passed to ``on_idea`` as it finishes."""
+        """Generate ``settings.count`` ideas, each passed to ``on_idea`` as it finishes, with
+        its originality report (when the model has an index). With the guard on, ideas over
+        the limits are redrawn and never shown."""
         generator = self._require()
         count = 0
+        rejected = 0
+        reports: dict[int, object] = {}
+        index, guard = self.index, self.guard
+
+        def accept(idea: Idea) -> bool:
+            nonlocal rejected
+            if index is None:
+                return True
+            report = index.check(idea)
+            reports[id(idea)] = report
+            if guard is not None and (report.melody_notes > guard[0] or report.chord_bars > guard[1]):
+                rejected += 1
+                return False
+            return True
 
         def emit(_i: int, idea: Idea) -> None:
             nonlocal count
-            idea = self._name(idea)
-            report = self.index.check(idea) if self.index is not None else None
+            report = reports.pop(id(idea), None)
             if on_idea is not None:
-                on_idea(count, idea, report)
+                on_idea(count, self._name(idea), report)
             count += 1
 
         if primer is not None:
-            generator.continue_primer(primer, settings, emit, cancel)
+            generator.continue_primer(primer, settings, lambda i, idea: (accept(idea), emit(i, idea)), cancel)
         else:
-            generator.generate(settings, emit, cancel)
-        return GenerationSummary(count)
+            generator.generate(settings, emit, cancel, accept=accept)
+            reports.clear()
+        return GenerationSummary(count, rejected)
 
     def regenerate(self, idea: Idea, keep: str, settings: GenerationSettings,
                    on_idea: OnIdea | None = None, cancel: Callable[[], bool] | None = None) -> list[Idea]:

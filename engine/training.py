@@ -28,7 +28,7 @@ from .corpus import Song
 from .midi_io import atomic_write
 from .model import ModelConfig, ModelError, build_model, compile_model, config_of, save_model
 from .representation import (
-    MAX_SECTION_BARS, TEMPO_RANGE, Idea, Note, Section, encode)
+    TEMPO_RANGE, Idea, Note, Section, encode, home_key, move_to_key)
 
 PIECE_SECTION_BARS = 16         # long sections are cut into pieces of at most this many bars
 
@@ -42,7 +42,9 @@ class TrainSettings:
     min_delta: float = 1e-3
     val_fraction: float = 0.1
     seed: int = 1
-    transpose: bool = True
+    keys: str = "normalise"         # "normalise": every piece in C major / A minor (the model
+                                    # writes there and ideas are moved to the asked key);
+                                    # "augment": a random transposition per piece and epoch
     max_train_tokens: int | None = None   # cap per epoch (for quick runs and tests)
     config: ModelConfig = field(default_factory=ModelConfig)
 
@@ -130,28 +132,36 @@ def split_songs(songs: Sequence[Song], val_fraction: float, seed: int) -> tuple[
     return ([s for i, s in enumerate(songs) if i not in val], [s for i, s in enumerate(songs) if i in val])
 
 
-def _augment(piece: Idea, rng: random.Random) -> Idea:
-    shifts = list(range(-6, 6))
-    rng.shuffle(shifts)
-    for shift in shifts:
-        moved = piece.transposed(shift)
-        if moved.fits_ranges():
-            break
-    else:
-        moved = piece
-    factor = math.exp(rng.uniform(math.log(0.8), math.log(1.25)))
-    tempo = int(round(min(max(piece.tempo * factor, TEMPO_RANGE[0]), TEMPO_RANGE[1])))
-    return replace(moved, tempo=tempo)
+def _prepare(piece: Idea, keys: str, rng: random.Random | None) -> Idea:
+    """A piece as the model sees it: key-normalised or randomly transposed, tempo jittered
+    (with ``rng``; validation pieces get no randomness)."""
+    if keys == "normalise":
+        try:
+            piece = move_to_key(piece, home_key(piece.key.mode))
+        except ValueError:
+            pass
+    elif keys == "augment" and rng is not None:
+        shifts = list(range(-6, 6))
+        rng.shuffle(shifts)
+        for shift in shifts:
+            moved = piece.transposed(shift)
+            if moved.fits_ranges():
+                piece = moved
+                break
+    if rng is not None:
+        factor = math.exp(rng.uniform(math.log(0.8), math.log(1.25)))
+        tempo = int(round(min(max(piece.tempo * factor, TEMPO_RANGE[0]), TEMPO_RANGE[1])))
+        piece = replace(piece, tempo=tempo)
+    return piece
 
 
-def encode_pieces(songs: Sequence[Song], rng: random.Random | None) -> list[np.ndarray]:
-    """Token arrays of every piece of every song (augmented when ``rng`` is given)."""
+def encode_pieces(songs: Sequence[Song], rng: random.Random | None, keys: str = "normalise") -> list[np.ndarray]:
+    """Token arrays of every piece of every song, prepared as for training."""
     out = []
     for song in songs:
         for idea in song.ideas:
             for piece in pieces(idea):
-                if rng is not None:
-                    piece = _augment(piece, rng)
+                piece = _prepare(piece, keys, rng)
                 try:
                     out.append(np.asarray(encode(piece), dtype=np.int32))
                 except ValueError:
@@ -222,9 +232,13 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
     out_dir = Path(out_dir)
     started = time.perf_counter()
     strategy = strategy or tf.distribute.get_strategy()
+    if base_model is not None:
+        # a fine-tune sees keys the way its base model learnt them
+        from .model import read_card
+        settings = replace(settings, keys=read_card(base_model).get("settings", {}).get("keys", "augment"))
     train_songs, val_songs = split_songs(songs, settings.val_fraction, settings.seed)
-    val_seqs = encode_pieces(val_songs, None)
-    if not val_seqs or not encode_pieces(train_songs[:1] or train_songs, None):
+    val_seqs = encode_pieces(val_songs, None, settings.keys)
+    if not val_seqs or not encode_pieces(train_songs[:1] or train_songs, None, settings.keys):
         raise TrainingError("the songs give no training material")
     replicas = strategy.num_replicas_in_sync
     val_batches = make_batches(val_seqs, settings.batch_size, None, replicas=replicas)
@@ -278,7 +292,7 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
                 self.model.stop_training = True
 
     for epoch in range(first_epoch, settings.epochs + 1):
-        train_seqs = encode_pieces(train_songs, rng if settings.transpose else None)
+        train_seqs = encode_pieces(train_songs, rng, settings.keys)
         batches = make_batches(train_seqs, settings.batch_size, rng, settings.max_train_tokens, replicas)
         tokens_per_epoch = int(sum((x > 0).sum() for x, _ in batches))
         with warnings.catch_warnings():

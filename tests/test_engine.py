@@ -11,7 +11,7 @@ import pytest
 from engine.generation import GenerationSettings, Generator, NumpyLSTM
 from engine.midi_io import idea_to_midi, read_ideas
 from engine.model import ModelError, load_model
-from engine.representation import Key, Section, encode
+from engine.representation import VOICING_RANGE, Key, Section, encode
 from engine.training import (
     TrainingCancelled, TrainingError, TrainSettings, encode_pieces, pieces, split_songs, train)
 
@@ -68,7 +68,7 @@ def test_200_ideas_are_well_formed_and_decode_to_midi(tiny_model):
         idea.validate()
         assert [s.name for s in idea.sections] == ["verse", "chorus"]
         assert [s.bars for s in idea.sections] == [4, 4]
-        assert all(max(c.voicing) <= 72 for c in idea.chords)
+        assert all(max(c.voicing) <= VOICING_RANGE[1] for c in idea.chords)
         for note in idea.melody:      # the melody sits above the chord sounding under it
             under = [c for c in idea.chords if c.onset <= note.onset < c.end]
             assert all(note.pitch > max(c.voicing) for c in under)

@@ -1,0 +1,137 @@
+"""Musical metrics of ideas, and comparison of generated sets with held-out songs.
+
+Per idea: in-key ratio, chord-tone ratio on strong beats, distinct note lengths, verse and
+chorus differing, collapse (one note or one chord dominating). Per set: distributions
+(pitch class, pitch range, note length, inter-onset interval) compared by their overlap
+area, as in Yang & Lerch (2018), "On the evaluation of generative models in music".
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from . import chords as ch
+from .representation import Idea, beat_ticks
+
+
+def in_key_ratio(idea: Idea) -> float:
+    """Share of melody notes whose pitch class is in the key (minor: natural + raised 6/7)."""
+    if not idea.melody:
+        return 0.0
+    scale = set(idea.key.scale)
+    if idea.key.mode == "minor":
+        scale.add((idea.key.tonic + 9) % 12)
+    return sum(1 for n in idea.melody if n.pitch % 12 in scale) / len(idea.melody)
+
+
+def chord_at(idea: Idea, tick: int):
+    """The chord sounding at a tick (or the last one started before it)."""
+    best = None
+    for c in idea.chords:
+        if c.onset <= tick:
+            if tick < c.end:
+                return c
+            best = c
+    return best
+
+
+def chord_tone_ratio(idea: Idea) -> float:
+    """Share of melody notes starting on a beat that belong to the chord under them."""
+    beat = beat_ticks(idea.meter)
+    strong = [n for n in idea.melody if n.onset % beat == 0]
+    if not strong:
+        return 0.0
+    hits = 0
+    for n in strong:
+        c = chord_at(idea, n.onset)
+        if c is not None and n.pitch % 12 in ch.chord_pcs(c.root, c.quality) | {p % 12 for p in c.voicing}:
+            hits += 1
+    return hits / len(strong)
+
+
+def distinct_lengths(idea: Idea) -> int:
+    return len({n.duration for n in idea.melody})
+
+
+def sections_differ(idea: Idea) -> bool:
+    spans = idea.section_spans()
+    if len(spans) < 2:
+        return False
+    parts = []
+    for _s, start, end in spans[:2]:
+        parts.append((tuple((n.pitch, n.onset - start, n.duration) for n in idea.melody if start <= n.onset < end),
+                      tuple((c.root, c.quality, c.onset - start) for c in idea.chords if start <= c.onset < end)))
+    return parts[0] != parts[1]
+
+
+def collapsed(idea: Idea) -> bool:
+    """One repeated note (>= 60% of the melody) or one chord (>= 80% of the chords)."""
+    if len(idea.melody) >= 4:
+        top = Counter(n.pitch for n in idea.melody).most_common(1)[0][1]
+        if top / len(idea.melody) >= 0.6:
+            return True
+    if len(idea.chords) >= 4:
+        top = Counter((c.root, c.quality) for c in idea.chords).most_common(1)[0][1]
+        if top / len(idea.chords) >= 0.8:
+            return True
+    return False
+
+
+@dataclass
+class SetMetrics:
+    count: int
+    in_key: float
+    chord_tones: float
+    lengths: float                  # mean distinct note lengths per idea
+    with_3_lengths: float           # share of ideas with >= 3 distinct lengths
+    sections_differ: float
+    collapsed: float
+    pitch_range: float              # mean melody range in semitones
+
+
+def set_metrics(ideas: Sequence[Idea]) -> SetMetrics:
+    n = max(1, len(ideas))
+    return SetMetrics(
+        count=len(ideas),
+        in_key=sum(in_key_ratio(i) for i in ideas) / n,
+        chord_tones=sum(chord_tone_ratio(i) for i in ideas) / n,
+        lengths=sum(distinct_lengths(i) for i in ideas) / n,
+        with_3_lengths=sum(distinct_lengths(i) >= 3 for i in ideas) / n,
+        sections_differ=sum(sections_differ(i) for i in ideas) / n,
+        collapsed=sum(collapsed(i) for i in ideas) / n,
+        pitch_range=sum((max(x.pitch for x in i.melody) - min(x.pitch for x in i.melody)) if i.melody else 0
+                        for i in ideas) / n)
+
+
+# ---------------------------------------------------------------------------
+# distributions (Yang & Lerch 2018)
+
+def _hist(values: Iterable[float], bins) -> np.ndarray:
+    h, _ = np.histogram(list(values), bins=bins)
+    total = h.sum()
+    return h / total if total else h.astype(float)
+
+
+def distributions(ideas: Sequence[Idea]) -> dict[str, np.ndarray]:
+    """Normalised histograms: key-relative pitch class, melody range, note length, IOI."""
+    pcs = [(n.pitch - i.key.tonic) % 12 for i in ideas for n in i.melody]
+    ranges = [max(n.pitch for n in i.melody) - min(n.pitch for n in i.melody) for i in ideas if i.melody]
+    lengths = [n.duration for i in ideas for n in i.melody]
+    iois = []
+    for i in ideas:
+        onsets = sorted(n.onset for n in i.melody)
+        iois += [b - a for a, b in zip(onsets, onsets[1:])]
+    return {
+        "pitch class": _hist(pcs, np.arange(13) - 0.5),
+        "pitch range": _hist(ranges, np.arange(0, 40, 3)),
+        "note length": _hist(lengths, [0.5, 2.5, 3.5, 4.5, 6.5, 9.5, 12.5, 18.5, 24.5, 36.5, 48.5, 97]),
+        "inter-onset interval": _hist(iois, [0.5, 2.5, 3.5, 4.5, 6.5, 9.5, 12.5, 18.5, 24.5, 36.5, 48.5, 200]),
+    }
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Overlapping area of two normalised histograms (1 = identical, 0 = disjoint)."""
+    return float(np.minimum(a, b).sum())

@@ -1,0 +1,154 @@
+"""Originality: how much of an idea is copied from a training song.
+
+The index holds every training song's melody as transitions (interval in semitones, time
+from onset to onset in ticks): transposition-invariant, rhythm included. Chords are kept per
+bar as (onset in bar, root relative to the key, quality). A query seeds on shared 4-note
+runs (hash lookups) and extends them, so it costs milliseconds. A run of k transitions is a
+copy of k + 1 melody notes.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .representation import Idea
+
+SEED = 3                     # transitions in a seed (= 4 notes)
+CHORD_SEED = 2               # bars in a chord seed
+DEFAULT_MAX_NOTES = 8        # the guard's default: reject ideas that copy more than 8 melody notes
+DEFAULT_MAX_CHORD_BARS = 4   # ... or more than 4 bars of chords
+
+
+def melody_transitions(idea: Idea) -> list[tuple[int, int]]:
+    """(interval, inter-onset ticks) between consecutive melody notes."""
+    notes = sorted(idea.melody, key=lambda n: n.onset)
+    return [(b.pitch - a.pitch, b.onset - a.onset) for a, b in zip(notes, notes[1:])]
+
+
+def chord_bars(idea: Idea) -> list[tuple]:
+    """Per bar: the chords in it as (onset in bar, root relative to the key, quality)."""
+    bar = idea.bar_ticks
+    bars: list[list] = [[] for _ in range(idea.bars)]
+    for c in idea.chords:
+        b = c.onset // bar
+        if 0 <= b < len(bars):
+            bars[b].append((c.onset - b * bar, (c.root - idea.key.tonic) % 12, c.quality))
+    return [tuple(b) for b in bars]
+
+
+@dataclass
+class OriginalityReport:
+    """The closest training song and the longest runs copied from it."""
+    song: str = ""
+    melody_notes: int = 0       # longest copied melody run, in notes (0 = nothing shared)
+    chord_bars: int = 0         # longest copied run of chord bars
+    chord_song: str = ""
+
+    def to_dict(self) -> dict:
+        return {"song": self.song, "melody_notes": self.melody_notes, "chord_bars": self.chord_bars,
+                "chord_song": self.chord_song, "badge": self.badge(), "detail": self.detail()}
+
+    def badge(self) -> str:
+        if self.melody_notes <= 5 and self.chord_bars <= 2:
+            return "original"
+        if self.melody_notes > 5:
+            return f"echoes {self.song} ({self.melody_notes} notes)"
+        return f"echoes {self.chord_song} ({self.chord_bars} bars of chords)"
+
+    def detail(self) -> str:
+        return (f"Longest melody run shared with a training song: {self.melody_notes} notes"
+                f"{' (' + self.song + ')' if self.song else ''}; longest chord run: {self.chord_bars} bars"
+                f"{' (' + self.chord_song + ')' if self.chord_song else ''}.")
+
+
+def _longest_runs(query: Sequence, seqs: list[Sequence], seed_index: dict, seed: int) -> tuple[int, int]:
+    """(length, song) of the longest common run of ``query`` with any sequence, found by
+    seed lookup and extension. Length counts items; 0 when no seed is shared."""
+    best_len, best_song = 0, -1
+    seen: set[tuple[int, int]] = set()
+    for i in range(len(query) - seed + 1):
+        for song, j in seed_index.get(tuple(query[i:i + seed]), ()):
+            diagonal = (song, j - i)
+            if diagonal in seen:
+                continue
+            seq = seqs[song]
+            # extend backwards and forwards along this alignment
+            a, b = i, j
+            while a > 0 and b > 0 and query[a - 1] == seq[b - 1]:
+                a, b = a - 1, b - 1
+            length = 0
+            while a + length < len(query) and b + length < len(seq) and query[a + length] == seq[b + length]:
+                length += 1
+            seen.add(diagonal)
+            if length > best_len:
+                best_len, best_song = length, song
+    return best_len, best_song
+
+
+@dataclass
+class OriginalityIndex:
+    """Melody transitions and chord bars of the training songs, with seed lookups."""
+    names: list[str] = field(default_factory=list)
+    melodies: list[list[tuple[int, int]]] = field(default_factory=list)
+    chords: list[list[tuple]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._melody_seeds: dict = defaultdict(list)
+        self._chord_seeds: dict = defaultdict(list)
+        for s, seq in enumerate(self.melodies):
+            for j in range(len(seq) - SEED + 1):
+                self._melody_seeds[tuple(seq[j:j + SEED])].append((s, j))
+        for s, seq in enumerate(self.chords):
+            for j in range(len(seq) - CHORD_SEED + 1):
+                block = tuple(seq[j:j + CHORD_SEED])
+                if all(block):                      # empty bars are not a copy
+                    self._chord_seeds[block].append((s, j))
+
+    @classmethod
+    def build(cls, songs) -> "OriginalityIndex":
+        """From corpus Songs (each idea of a song is indexed under the song's name)."""
+        names, melodies, chords = [], [], []
+        for song in songs:
+            for idea in song.ideas:
+                names.append(song.name)
+                melodies.append(melody_transitions(idea))
+                chords.append(chord_bars(idea))
+        return cls(names, melodies, chords)
+
+    def check(self, idea: Idea) -> OriginalityReport:
+        mel_len, mel_song = _longest_runs(melody_transitions(idea), self.melodies, self._melody_seeds, SEED)
+        bars = chord_bars(idea)
+        chord_len, chord_song = _longest_runs(bars, self.chords, self._chord_seeds, CHORD_SEED)
+        return OriginalityReport(
+            song=self.names[mel_song] if mel_song >= 0 else "",
+            melody_notes=mel_len + 1 if mel_len else 0,
+            chord_bars=chord_len, chord_song=self.names[chord_song] if chord_song >= 0 else "")
+
+    def to_bytes(self) -> bytes:
+        return json.dumps({"version": 1, "names": self.names, "melodies": self.melodies,
+                           "chords": self.chords}, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "OriginalityIndex":
+        try:
+            raw = json.loads(data)
+            if raw.get("version") != 1:
+                raise ValueError("unknown index version")
+            melodies = [[tuple(t) for t in seq] for seq in raw["melodies"]]
+            chords = [[tuple(tuple(c) for c in bar) for bar in seq] for seq in raw["chords"]]
+            return cls(list(raw["names"]), melodies, chords)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"damaged originality index: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Rejects ideas that copy more than ``max_notes`` melody notes or ``max_chord_bars`` bars."""
+    index: OriginalityIndex
+    max_notes: int = DEFAULT_MAX_NOTES
+    max_chord_bars: int = DEFAULT_MAX_CHORD_BARS
+
+    def accepts(self, report: OriginalityReport) -> bool:
+        return report.melody_notes <= self.max_notes and report.chord_bars <= self.max_chord_bars
