@@ -68,6 +68,7 @@ def _generate(args: argparse.Namespace) -> int:
                                   bars_per_section=args.bars, temperature=args.temperature,
                                   top_p=args.top_p, seed=args.seed)
     engine = Engine()
+    engine.set_guard(args.guard or None)
     t0 = time.perf_counter()
     try:
         engine.load(resolve_model(args.model))
@@ -187,6 +188,8 @@ def add_commands(sub) -> None:
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--primer", help="a MIDI file whose opening bars the ideas continue")
+    p.add_argument("--guard", type=int, default=8, metavar="N",
+                   help="redraw ideas copying more than N melody notes from a training song (0 = off)")
     p.set_defaults(func=_generate)
 
     p = sub.add_parser("train", help="train or fine-tune a model on a folder of songs")

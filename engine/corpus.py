@@ -19,12 +19,13 @@ from .analysis import AnalysisError, RawNote, RawScore, score_to_ideas
 from .midi_io import MidiError, atomic_write, read_raw
 from .representation import TICKS_PER_BEAT, Idea, idea_from_data, idea_to_data
 
-ANALYSIS_VERSION = "4"      # bump when reading/analysis changes: old cache entries are ignored
+ANALYSIS_VERSION = "5"      # bump when reading/analysis changes: old cache entries are ignored
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}
 SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".abc", ".krn"}
 MUSIC_SUFFIXES = MIDI_SUFFIXES | SCORE_SUFFIXES
 MAX_SCORE_BYTES = 20 * 1024 * 1024
 DEFAULT_SCORE_TEMPO = 90
+_VOICE_NAMES = ("soprano", "alto", "tenor", "bass")
 
 Progress = Callable[[int, int, str], None]     # (done, total, current file)
 
@@ -83,6 +84,12 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
     from music21 import harmony, tempo as m21tempo
 
     parts = list(score.parts) if hasattr(score, "parts") and len(score.parts) else [score]
+    voices = {v: i for i, p in enumerate(parts) for v in _VOICE_NAMES
+              if (p.partName or "").strip().lower().startswith(v)}
+    if "soprano" in voices and len(voices) >= 3:
+        # a choral setting, maybe with instruments doubling the voices: the sung voices only,
+        # soprano first (= the melody)
+        parts = [parts[voices[v]] for v in _VOICE_NAMES if v in voices]
     shift = 0.0
     measures = parts[0].getElementsByClass("Measure")
     if len(measures) and measures[0].paddingLeft:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import random
 import threading
-import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
@@ -416,7 +415,6 @@ class Generator:
                     on_done(i, idea)
             tokens = choice
             step += 1
-            time.sleep(0)       # let other Python threads (the app's UI) take the GIL
         return [r for r in results if r is not None]
 
 

@@ -96,6 +96,11 @@ class MainWindow(QMainWindow):
         self.wildness.setToolTip("Temperature: low = safe and plain, high = wild")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
         self.seed.setSpecialValueText("Random")
+        self.guard = QSpinBox(minimum=0, maximum=64, value=8)
+        self.guard.setSpecialValueText("Off")
+        self.guard.setSuffix(" notes")
+        self.guard.setToolTip("Redraw ideas that copy more than this many melody notes (or more than "
+                              "4 bars of chords) from a training song")
         self.model = QComboBox()
         self.refresh_models()
         self.model.currentIndexChanged.connect(lambda _i: self.load_selected_model())
@@ -106,6 +111,7 @@ class MainWindow(QMainWindow):
         form.addRow("Bars per section", self.bars)
         form.addRow("Wildness", self.wildness)
         form.addRow("Seed", self.seed)
+        form.addRow("Reject copies over", self.guard)
         form.addRow("Model", self.model)
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(True)
@@ -278,6 +284,7 @@ class MainWindow(QMainWindow):
         self._start_generation(self.current_settings())
 
     def _start_generation(self, request) -> None:
+        self.worker.engine.set_guard(self.guard.value() or None)
         self.generating = True
         self.streamed = 0
         self.generation_started = time.perf_counter()
@@ -523,6 +530,7 @@ class MainWindow(QMainWindow):
         self.meter.setCurrentIndex(max(0, self.meter.findText(str(s.value("meter", "4/4")))))
         self.bars.setValue(int(s.value("bars", self.bars.value())))
         self.wildness.setValue(float(s.value("wildness", self.wildness.value())))
+        self.guard.setValue(int(s.value("guard", self.guard.value())))
         port = s.value("output")
         if port and self.output.findText(str(port)) >= 0:
             self.output.setCurrentIndex(self.output.findText(str(port)))
@@ -543,6 +551,7 @@ class MainWindow(QMainWindow):
         s.setValue("meter", self.meter.currentText())
         s.setValue("bars", self.bars.value())
         s.setValue("wildness", self.wildness.value())
+        s.setValue("guard", self.guard.value())
         s.setValue("output", self.output.currentText())
         s.setValue("model", self.model.currentData())
         s.sync()

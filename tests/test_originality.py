@@ -1,0 +1,68 @@
+"""Originality: planted copies are found (also transposed), random ideas are not flagged,
+and the guard redraws ideas over its threshold."""
+import random
+from dataclasses import replace
+
+from engine.generation import GenerationSettings
+from engine.originality import OriginalityIndex
+from engine.representation import Idea, Key, Note, Section
+from engine.session import Engine
+from tests.helpers import random_idea
+
+
+def _planted(song_idea: Idea, start: int, length: int, shift: int) -> Idea:
+    """An idea whose melody is ``length`` notes of a song's melody, moved by ``shift``."""
+    notes = sorted(song_idea.melody, key=lambda n: n.onset)[start:start + length]
+    t0 = notes[0].onset - notes[0].onset % song_idea.bar_ticks
+    melody = tuple(Note(n.pitch + shift, n.onset - t0, n.duration, 79) for n in notes)
+    bars = (melody[-1].end - 1) // song_idea.bar_ticks + 1
+    return Idea(Key((song_idea.key.tonic + shift) % 12, song_idea.key.mode), 100, song_idea.meter,
+                (Section("verse", bars),), (), melody)
+
+
+def test_detector_names_the_song_and_the_run_length(chorale_songs):
+    index = OriginalityIndex.build(chorale_songs)
+    song = chorale_songs[3]
+    for shift in (0, 5, -3):
+        report = index.check(_planted(song.ideas[0], 4, 12, shift))
+        assert report.song == song.name
+        assert report.melody_notes >= 12
+        assert "echoes" in report.badge()
+
+
+def test_random_ideas_are_not_flagged(chorale_songs):
+    index = OriginalityIndex.build(chorale_songs)
+    rng = random.Random(5)
+    for _ in range(30):
+        report = index.check(random_idea(rng))
+        assert report.melody_notes <= 5
+
+
+def test_index_round_trips_and_queries_fast(chorale_songs):
+    import time
+    index = OriginalityIndex.build(chorale_songs)
+    again = OriginalityIndex.from_bytes(index.to_bytes())
+    idea = _planted(chorale_songs[0].ideas[0], 0, 9, 2)
+    assert again.check(idea) == index.check(idea)
+    t = time.perf_counter()
+    for _ in range(20):
+        index.check(idea)
+    assert (time.perf_counter() - t) / 20 < 0.05
+
+
+def test_guard_redraws_so_no_shown_idea_copies_more_than_the_threshold(tiny_model):
+    from engine.corpus import Song
+    engine = Engine()
+    engine.load(tiny_model[0])
+    settings = GenerationSettings(count=6, bars_per_section=4, seed=1, temperature=0.8)
+    first = []
+    engine.generate(settings, on_idea=lambda i, idea, report: first.append(idea))
+    # pretend those very ideas were training songs: the same seed now draws copies of them
+    engine.index = OriginalityIndex.build([Song(f"song{i}", f"song{i}", (idea,)) for i, idea in enumerate(first)])
+    engine.set_guard(8, 4)
+    shown = []
+    summary = engine.generate(settings, on_idea=lambda i, idea, report: shown.append((idea, report)))
+    assert len(shown) == 6 == summary.shown
+    assert all(r.melody_notes <= 8 and r.chord_bars <= 4 for _, r in shown)
+    assert summary.redrawn >= 1 and "redrawn" in str(summary)
+    assert not {i.name for i, _ in shown} & {i.name for i in first}
