@@ -199,20 +199,26 @@ def beat_chords(accomp: list[RawNote], melody: list[RawNote], meter: tuple[int, 
     """Chords recognised under each beat (accompaniment weighted by time sounding, the melody
     at half weight), with equal neighbours inside a bar merged."""
     beat, bar = beat_ticks(meter), bar_ticks(meter)
+    starts = list(range(0, total, beat))
+    bounds = [(t, min(t + beat, (t // bar + 1) * bar)) for t in starts]
+    # one pass over the notes: which segments each note sounds in (notes span few beats)
+    sounding_in: list[list[RawNote]] = [[] for _ in starts]
+    melody_in: list[list[RawNote]] = [[] for _ in starts]
+    for notes, target in ((accomp, sounding_in), (melody, melody_in)):
+        for n in notes:
+            first, last = max(0, n.onset // beat), min(len(starts) - 1, (n.end - 1) // beat)
+            for k in range(first, last + 1):
+                target[k].append(n)
     segments = []
-    for start in range(0, total, beat):
-        end = min(start + beat, (start // bar + 1) * bar)
+    for (start, end), sounding, mel in zip(bounds, sounding_in, melody_in):
         weights: dict[int, float] = {}
-        sounding = []
-        for n in accomp:
-            overlap = min(n.end, end) - max(n.onset, start)
-            if overlap > 0:
-                weights[n.pitch % 12] = weights.get(n.pitch % 12, 0.0) + overlap
-                sounding.append(n)
+        sounding = [n for n in sounding if min(n.end, end) > max(n.onset, start)]
         if not sounding:
             segments.append(None)
             continue
-        for n in melody:
+        for n in sounding:
+            weights[n.pitch % 12] = weights.get(n.pitch % 12, 0.0) + min(n.end, end) - max(n.onset, start)
+        for n in mel:
             overlap = min(n.end, end) - max(n.onset, start)
             if overlap > 0:
                 weights[n.pitch % 12] = weights.get(n.pitch % 12, 0.0) + 0.5 * overlap

@@ -1,0 +1,78 @@
+"""Render the real main window and retrain dialog offscreen and save PNGs under docs/.
+
+    QT_QPA_PLATFORM=offscreen python docs/screenshots.py [MODEL_FOLDER]
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from engine import paths  # noqa: E402
+from engine.corpus import builtin_paths, load_files  # noqa: E402
+from engine.library import Library  # noqa: E402
+from engine.midi_io import write_midi  # noqa: E402
+from engine.training import TrainSettings  # noqa: E402
+from gui.main_window import MainWindow  # noqa: E402
+from gui.retrain_dialog import RetrainDialog  # noqa: E402
+
+DOCS = Path(__file__).resolve().parent
+
+
+def wait(app, condition, seconds=300):
+    end = time.time() + seconds
+    while not condition() and time.time() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> None:
+    model = Path(sys.argv[1]) if len(sys.argv) > 1 else paths.DEFAULT_MODEL_DIR
+    app = QApplication.instance() or QApplication(sys.argv)
+    home = Path(tempfile.mkdtemp(prefix="songsketch-shots-"))
+    settings = QSettings(str(home / "s.ini"), QSettings.IniFormat)
+    window = MainWindow(Library(home / "library.sqlite"), model, home / "models", home / "cache", settings)
+    window.resize(1280, 800)
+    window.show()
+    wait(app, lambda: window.model_ready)
+    window.count.setValue(12)
+    window.bars.setValue(4)
+    window.seed.setValue(7)
+    window.generate()
+    wait(app, lambda: not window.generating)
+    window.table.selectRow(1)
+    window.toggle_favourite()
+    window.table.selectRow(0)
+    for _ in range(20):
+        app.processEvents()
+    window.grab().save(str(DOCS / "main_window.png"))
+
+    songs_dir = home / "My Songs"
+    songs_dir.mkdir()
+    chosen = [p for p in builtin_paths() if p.name.startswith("bwv2")][:8]
+    for song in load_files(chosen, paths.cache_dir(), melody_first=True).songs:
+        write_midi(song.ideas[0], songs_dir / f"{song.name}.mid")
+    (songs_dir / "notes.txt").write_text("lyrics")
+    (songs_dir / "broken export.mid").write_bytes(b"MThd\x00\x00\x00\x06")
+    dialog = RetrainDialog(home / "models", model, home / "cache")
+    dialog.show()
+    dialog.choose_folder(str(songs_dir))
+    wait(app, lambda: dialog.files.rowCount() > 0)
+    dialog.start_training(TrainSettings(epochs=3, learning_rate=5e-4, val_fraction=0.25))
+    wait(app, lambda: not dialog.training, 900)
+    dialog.grab().save(str(DOCS / "retrain_dialog.png"))
+    dialog.shutdown()
+    window.close()
+    print("saved", DOCS / "main_window.png", DOCS / "retrain_dialog.png")
+
+
+if __name__ == "__main__":
+    main()
