@@ -4,9 +4,6 @@ from __future__ import annotations
 import os
 import sys
 
-# Small matrices (one LSTM step for a batch of ideas) run fastest on one BLAS thread, and
-# extra BLAS threads only fight TensorFlow's own pool for the cores.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 

@@ -26,42 +26,60 @@ GEN_VOICING_TOP = 72        # chord voicings stay at or below C5 when generating
 GEN_MELODY_BOTTOM = 55      # and the melody at or above G3
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)     # exact identity; no overflow warnings
-
-
 class NumpyLSTM:
     """The Keras model's forward pass, one time step for a batch, in NumPy (float32).
 
-    Keras gate order is input, forget, cell, output; activation tanh, recurrent sigmoid."""
+    Keras orders the gates input, forget, cell, output (activation tanh, recurrent sigmoid);
+    here the columns are reordered to input, forget, output, cell so that one sigmoid call
+    covers three gates, and each deeper layer does a single matmul on [x, h]."""
 
     def __init__(self, weights: LSTMWeights) -> None:
         self.w = weights
-        k0, _, b0 = weights.layers[0]
-        # fold the embedding into the first layer's input projection: one row lookup per token
-        self.first_in = (weights.embedding @ k0 + b0).astype(np.float32)
-        self.units = [r.shape[0] for _, r, _ in weights.layers]
+        self.layers = []
+        for i, (kernel, recurrent, bias) in enumerate(weights.layers):
+            u = recurrent.shape[0]
+            order = np.r_[0:2 * u, 3 * u:4 * u, 2 * u:3 * u]
+            kernel, recurrent, bias = kernel[:, order], recurrent[:, order], bias[order]
+            if i == 0:
+                # fold the embedding into the input projection: one row lookup per token
+                first_in = np.ascontiguousarray(weights.embedding @ kernel + bias, dtype=np.float32)
+                self.layers.append((first_in, np.ascontiguousarray(recurrent), None, u))
+            else:
+                stacked = np.ascontiguousarray(np.vstack([kernel, recurrent]), dtype=np.float32)
+                self.layers.append((stacked, None, bias.astype(np.float32), u))
+        self.dense_w = np.ascontiguousarray(weights.dense_w)
+        self.dense_b = weights.dense_b
+        self.units = [u for *_, u in self.layers]
 
     def zero_state(self, batch: int) -> list[tuple[np.ndarray, np.ndarray]]:
         return [(np.zeros((batch, u), np.float32), np.zeros((batch, u), np.float32)) for u in self.units]
 
-    def step(self, tokens: np.ndarray, state):
-        """Logits (B, V) after feeding ``tokens`` (B,), and the new state."""
+    def step(self, tokens: np.ndarray, state, rows: np.ndarray | None = None):
+        """Logits after feeding ``tokens`` (B,), and the new state. With ``rows``, logits are
+        computed for those rows only (the others' next token is already known)."""
         new_state = []
         x = None
-        for i, ((kernel, recurrent, bias), (h, c)) in enumerate(zip(self.w.layers, state)):
+        for i, ((a, recurrent, bias, u), (h, c)) in enumerate(zip(self.layers, state)):
             if i == 0:
-                z = self.first_in[tokens] + h @ recurrent
+                z = a[tokens]
+                z += h @ recurrent
             else:
-                z = x @ kernel + h @ recurrent + bias
-            u = h.shape[1]
-            gi, gf = _sigmoid(z[:, :u]), _sigmoid(z[:, u:2 * u])
-            gc, go = np.tanh(z[:, 2 * u:3 * u]), _sigmoid(z[:, 3 * u:])
-            c = gf * c + gi * gc
-            h = go * np.tanh(c)
+                z = np.concatenate([x, h], axis=1) @ a
+                z += bias
+            gates = z[:, :3 * u]
+            gates *= 0.5
+            np.tanh(gates, out=gates)
+            gates += 1.0
+            gates *= 0.5                                 # sigmoid(v) = (tanh(v/2) + 1) / 2
+            cell = np.tanh(z[:, 3 * u:])
+            c = gates[:, u:2 * u] * c
+            c += gates[:, :u] * cell
+            h = gates[:, 2 * u:3 * u] * np.tanh(c)
             new_state.append((h, c))
             x = h
-        return x @ self.w.dense_w + self.w.dense_b, new_state
+        if rows is not None:
+            x = x[rows]
+        return x @ self.dense_w + self.dense_b, new_state
 
 
 @dataclass(frozen=True)
@@ -384,10 +402,10 @@ class Generator:
                     forced[i] = int(m.argmax())
             free = forced < 0
             if step > 0:          # step 0 is BOS for every row: nothing to predict yet
-                logits, state = self.lstm.step(tokens, state)
+                logits, state = self.lstm.step(tokens, state, rows=np.nonzero(free)[0])
             choice = forced.copy()
             if free.any():
-                z = logits[free] / temperature
+                z = logits / temperature
                 z = z - z.max(axis=1, keepdims=True)
                 p = np.exp(z)
                 # the model's wish to close the bar goes to whichever closing token is allowed

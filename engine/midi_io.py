@@ -200,7 +200,10 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(fd, 0o666 & ~umask)       # an ordinary file, not mkstemp's private 0600
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

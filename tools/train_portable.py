@@ -1,0 +1,107 @@
+"""Train the default model's architecture on exported pieces with any Keras 3 backend (used
+to train on a GPU machine with JAX); writes best weights and the loss history.
+
+    KERAS_BACKEND=jax python tools/train_portable.py pieces.npz OUT_DIR [--epochs 60]
+
+Then, here: python tools/import_weights.py OUT_DIR/best.weights.h5 OUT_DIR/history.json
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+BUCKETS = (128, 256, 384, 512, 768, 1024, 1536)
+
+
+def unpack(tokens, lengths):
+    out, start = [], 0
+    for n in lengths:
+        out.append(tokens[start:start + n].astype(np.int32))
+        start += n
+    return out
+
+
+def batches(seqs, batch_size, rng):
+    order = sorted(range(len(seqs)), key=lambda i: (len(seqs[i]), rng.random() if rng else 0))
+    groups = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    if rng is not None:
+        rng.shuffle(groups)
+    for group in groups:
+        need = max(len(seqs[i]) for i in group) - 1
+        length = next(b for b in BUCKETS if b >= need)
+        x = np.zeros((batch_size, length), np.int32)
+        y = np.zeros((batch_size, length), np.int32)
+        w = np.zeros((batch_size, length), np.float32)
+        for row, i in enumerate(group):
+            s = seqs[i][:length + 1]
+            x[row, :len(s) - 1] = s[:-1]
+            y[row, :len(s) - 1] = s[1:]
+            w[row, :len(s) - 1] = 1.0
+        yield x, y, w
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("data")
+    parser.add_argument("out")
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--patience", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--minutes", type=float, default=7.0, help="stop after this long")
+    parser.add_argument("--max-batches", type=int, default=0, help="smoke test: batches per epoch")
+    args = parser.parse_args()
+    import random
+    import keras
+    from engine.model import ModelConfig, build_model, compile_model
+
+    data = np.load(args.data)
+    train = unpack(data["train_tokens"], data["train_lengths"])
+    val = unpack(data["val_tokens"], data["val_lengths"])
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model = build_model(ModelConfig())
+    compile_model(model, args.lr)
+    rng = random.Random(1)
+    best, bad, history = math.inf, 0, []
+    t0 = time.time()
+    for epoch in range(1, args.epochs + 1):
+        losses, counts = [], []
+        for b, (x, y, w) in enumerate(batches(train, args.batch_size, rng)):
+            if args.max_batches and b >= args.max_batches:
+                break
+            loss = model.train_on_batch(x, y, sample_weight=w)
+            losses.append(float(np.asarray(loss).ravel()[0]) * float(w.sum()))
+            counts.append(float(w.sum()))
+        train_loss = sum(losses) / sum(counts)
+        vl, vc = [], []
+        for x, y, w in batches(val, args.batch_size, None):
+            loss = model.test_on_batch(x, y, sample_weight=w)
+            vl.append(float(np.asarray(loss).ravel()[0]) * float(w.sum()))
+            vc.append(float(w.sum()))
+        val_loss = sum(vl) / sum(vc)
+        history.append({"epoch": epoch, "loss": train_loss, "val_loss": val_loss,
+                        "tokens": int(sum(counts)), "seconds": round(time.time() - t0, 1)})
+        print(json.dumps(history[-1]), flush=True)
+        if val_loss < best - 1e-3:
+            best, bad = val_loss, 0
+            model.save_weights(out / "best.weights.h5")
+        else:
+            bad += 1
+        (out / "history.json").write_text(json.dumps({"history": history, "backend": keras.backend.backend(),
+                                                      "keras": keras.__version__}))
+        if bad >= args.patience or time.time() - t0 > args.minutes * 60:
+            break
+
+
+if __name__ == "__main__":
+    main()
