@@ -96,8 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output")
     p.set_defaults(func=_convert)
 
-    from . import cli_model
+    from . import cli_model, evaluate_cli
     cli_model.add_commands(sub)
+    evaluate_cli.add_command(sub)
     return parser
 
 

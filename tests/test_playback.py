@@ -90,33 +90,70 @@ def test_no_midi_system_means_no_ports_not_an_error():
     assert isinstance(playback.list_output_ports(), list)
 
 
+JACK_SCRIPT = r"""
+import json, sys, time
+import mido
+from engine import playback
+from tests.test_playback import _idea
+backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
+inport = backend.open_input("songsketch-test-in", virtual=True)
+# the app's port list sees the virtual input; PortOutput opens it like any synth
+target = next((p for p in backend.get_output_names() if "songsketch-test-in" in p), None)
+if target is None:
+    print(json.dumps({"skip": "virtual input not visible"}), flush=True)
+    sys.exit(0)
+port = playback.PortOutput(target, backend="mido.backends.rtmidi/UNIX_JACK")
+idea = _idea(tempo=240)
+player = playback.Player(port)
+t0 = time.perf_counter()
+player.play(playback.idea_events(idea), playback.duration_seconds(idea))
+got = []
+while time.perf_counter() - t0 < 1.4:
+    for m in inport.iter_pending():
+        if m.type in ("note_on", "note_off"):
+            got.append([m.type, m.note, m.velocity, round(time.perf_counter() - t0, 3)])
+    time.sleep(0.002)
+print(json.dumps({"received": got}), flush=True)
+port.close()    # closing JACK clients can hang: the test does not wait for it
+"""
+
+
 @pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd (Debian jackd2) not installed")
 def test_real_port_through_jack_loopback():
-    import mido
+    import json
+    import os
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
     jack = subprocess.Popen(["jackd", "--no-realtime", "-d", "dummy", "-r", "44100"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = None
     try:
         time.sleep(1.5)
-        backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
-        try:
-            inport = backend.open_input("songsketch-test-in", virtual=True)
-        except Exception as exc:
-            pytest.skip(f"JACK MIDI not available: {exc}")
-        # the app's port list sees the virtual input; PortOutput opens it like any synth
-        target = next((p for p in backend.get_output_names() if "songsketch-test-in" in p), None)
-        if target is None:
-            pytest.skip("virtual input not visible")
-        port = playback.PortOutput(target, backend="mido.backends.rtmidi/UNIX_JACK")
-        idea = _idea(tempo=240)
-        player = playback.Player(port)
-        player.play(playback.idea_events(idea), playback.duration_seconds(idea))
-        time.sleep(1.3)
-        received = [m for m in inport.iter_pending() if m.type in ("note_on", "note_off")]
-        port.close()
-        inport.close()
-        notes_on = [m.note for m in received if m.type == "note_on" and m.velocity]
-        assert notes_on == [m.message.note for m in playback.idea_events(idea)
-                            if m.message.type == "note_on"]
+        proc = subprocess.Popen([sys.executable, "-c", JACK_SCRIPT], cwd=root, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True,
+                                env=dict(os.environ, PYTHONPATH=str(root)))
+        line = ""
+        deadline = time.time() + 30
+        while time.time() < deadline and not line:
+            line = proc.stdout.readline()
+        if not line:
+            pytest.skip("JACK MIDI did not answer")
+        result = json.loads(line)
+        if "skip" in result:
+            pytest.skip(result["skip"])
+        ons = [r for r in result["received"] if r[0] == "note_on" and r[2] > 0]
+        expected = [e for e in playback.idea_events(_idea(tempo=240))
+                    if e.message.type == "note_on"]
+        assert [r[1] for r in ons] == [e.message.note for e in expected]
+        for r, e in zip(ons, expected):
+            assert r[3] == pytest.approx(e.time, abs=0.08)
     finally:
+        if proc is not None:
+            proc.kill()
+            proc.wait(5)
         jack.terminate()
-        jack.wait(5)
+        try:
+            jack.wait(5)
+        except subprocess.TimeoutExpired:
+            jack.kill()
