@@ -49,8 +49,10 @@ def _load(source: bytes | str | os.PathLike) -> tuple[mido.MidiFile, str]:
         raise MidiError("not a MIDI file (no MThd header)")
     try:
         mid = mido.MidiFile(file=io.BytesIO(data), clip=True)
-    except (OSError, ValueError, EOFError, KeyError, IndexError) as exc:
-        raise MidiError(f"damaged MIDI: {exc}") from None
+    except EOFError:
+        raise MidiError("damaged MIDI: the file ends early (truncated?)") from None
+    except (OSError, ValueError, KeyError, IndexError) as exc:
+        raise MidiError(f"damaged MIDI: {exc or type(exc).__name__}") from None
     if mid.type == 2:
         raise MidiError("type-2 MIDI (independent patterns) is not supported")
     if not mid.tracks:

@@ -51,9 +51,10 @@ class OriginalityReport:
                 "chord_song": self.chord_song, "badge": self.badge(), "detail": self.detail()}
 
     def badge(self) -> str:
-        if self.melody_notes <= 5 and self.chord_bars <= 2:
+        # short shared fragments (a stepwise 6-note figure) are the idiom, not a copy
+        if self.melody_notes < DEFAULT_MAX_NOTES and self.chord_bars < DEFAULT_MAX_CHORD_BARS:
             return "original"
-        if self.melody_notes > 5:
+        if self.melody_notes >= DEFAULT_MAX_NOTES:
             return f"echoes {self.song} ({self.melody_notes} notes)"
         return f"echoes {self.chord_song} ({self.chord_bars} bars of chords)"
 

@@ -302,7 +302,9 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
         if cancelled:
             raise TrainingCancelled("training cancelled; the previous model is unchanged")
         loss = float(fit.history["loss"][-1])
-        val_loss = float(model.evaluate(_dataset(val_batches), verbose=0))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*ran out of data.*")
+            val_loss = float(model.evaluate(_dataset(val_batches), verbose=0))
         if cancel is not None and cancel():
             raise TrainingCancelled("training cancelled; the previous model is unchanged")
         history.append({"epoch": epoch, "loss": loss, "val_loss": val_loss, "tokens": tokens_per_epoch})

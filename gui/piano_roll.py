@@ -158,11 +158,16 @@ class PianoRoll(QWidget):
             text.setPos(start * z + 2, -4)
         # chord symbols
         flats = idea.key.flats
-        for c in idea.chords:
+        free_from = -1.0
+        for c in idea.chords:          # a symbol that would overlap the previous one is left out
+            if c.onset * z < free_from:
+                continue
             text = self.scene.addText(c.display(flats))
             text.setFont(QFont("Sans", 7))
             text.setDefaultTextColor(CHORD_COLOUR.darker(130))
+            text.setToolTip(c.display(flats))
             text.setPos(c.onset * z, 12)
+            free_from = c.onset * z + text.boundingRect().width() - 6
         for c in idea.chords:
             for p in c.voicing:
                 self.scene.addItem(_NoteItem(QRectF(c.onset * z, y_of(p) + 1, max(2.0, c.duration * z - 1), ROW - 2),
