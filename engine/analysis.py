@@ -53,6 +53,9 @@ class RawScore:
     end: int = 0             # where the file says the piece ends (end of track), 0 if unknown
 
 
+MAX_GAP_BARS = 16
+
+
 class AnalysisError(ValueError):
     """The notes hold no usable chords-plus-melody material (the message says why)."""
 
@@ -383,6 +386,16 @@ def score_to_ideas(score: RawScore) -> list[Idea]:
                        n.part, n.channel) for n in accomp_all if seg_start <= n.onset < seg_end]
         if not mel or not acc:
             continue
+        # a silence of more than MAX_GAP_BARS ends the piece (stray events far past the music)
+        reach, cut_at = 0, None
+        for n in sorted(mel + acc, key=lambda n: n.onset):
+            if reach and n.onset - reach > MAX_GAP_BARS * bar:
+                cut_at = n.onset
+                break
+            reach = max(reach, n.end)
+        if cut_at is not None:
+            mel = [n for n in mel if n.onset < cut_at]
+            acc = [n for n in acc if n.onset < cut_at]
         seg_len = max(n.end for n in mel + acc)
         if seg_end == end and seg_start + seg_len < score.end <= seg_start + seg_len + 8 * bar:
             seg_len = score.end - seg_start   # trailing silent bars the file keeps (up to 8)

@@ -19,7 +19,7 @@ from .analysis import AnalysisError, RawNote, RawScore, score_to_ideas
 from .midi_io import MidiError, atomic_write, read_raw
 from .representation import TICKS_PER_BEAT, Idea, idea_from_data, idea_to_data
 
-ANALYSIS_VERSION = "5"      # bump when reading/analysis changes: old cache entries are ignored
+ANALYSIS_VERSION = "6"      # bump when reading/analysis changes: old cache entries are ignored
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}
 SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".abc", ".krn"}
 MUSIC_SUFFIXES = MIDI_SUFFIXES | SCORE_SUFFIXES
