@@ -120,16 +120,42 @@ def pieces(idea: Idea) -> list[Idea]:
     return [excerpt(idea, cut[i][0], [cut[i][1], cut[i + 1][1]]) for i in range(len(cut) - 1)]
 
 
+def tune_signature(song: Song, notes: int = 10) -> tuple:
+    """The opening melody intervals of a song: versions of one tune (a chorale set twice, a
+    song exported twice) share it, and so go to the same side of the split."""
+    idea = song.ideas[0]
+    pitches = [n.pitch for n in sorted(idea.melody, key=lambda n: n.onset)][: notes + 1]
+    if len(pitches) < 5:
+        return ("file", song.path)
+    return tuple(b - a for a, b in zip(pitches, pitches[1:]))
+
+
 def split_songs(songs: Sequence[Song], val_fraction: float, seed: int) -> tuple[list[Song], list[Song]]:
-    """(train, validation) by song: no song has pieces on both sides."""
+    """(train, validation) by song, and by tune: files that open with the same melody are
+    versions of one tune and stay together, so nothing of a held-out tune is trained on."""
     songs = sorted(songs, key=lambda s: s.path)
     if len(songs) < 2:
         raise TrainingError("need at least 2 usable songs (one is held out for validation)")
-    order = list(range(len(songs)))
+    groups: dict[tuple, list[Song]] = {}
+    for song in songs:
+        groups.setdefault(tune_signature(song), []).append(song)
+    order = list(groups.values())
     random.Random(seed).shuffle(order)
-    n_val = max(1, int(round(len(songs) * val_fraction)))
-    val = {order[i] for i in range(n_val)}
-    return ([s for i, s in enumerate(songs) if i not in val], [s for i, s in enumerate(songs) if i in val])
+    if len(order) < 2:                  # every file is one tune: split the files after all
+        order = [[s] for s in songs]
+        random.Random(seed).shuffle(order)
+    target = max(1, int(round(len(songs) * val_fraction)))
+    val: list[Song] = []
+    for group in order:
+        if len(val) >= target or len(val) + len(group) > max(target, len(songs) - 1):
+            continue
+        val.extend(group)
+        if len(val) >= target:
+            break
+    if not val:
+        val = list(order[0][:1])
+    held = {s.path for s in val}
+    return [s for s in songs if s.path not in held], [s for s in songs if s.path in held]
 
 
 def _prepare(piece: Idea, keys: str, rng: random.Random | None) -> Idea:

@@ -36,6 +36,19 @@ def test_validation_split_is_by_song(chorale_songs):
         split_songs(chorale_songs[:1], 0.1, 1)
 
 
+def test_versions_of_one_tune_stay_on_one_side(chorale_songs):
+    from dataclasses import replace as dc_replace
+    from engine.corpus import Song
+    # the same tune twice (another file, transposed), as a songwriter's folder often has
+    twin = Song("twin", "zz/twin.mid", tuple(i.transposed(2) for i in chorale_songs[0].ideas))
+    songs = list(chorale_songs) + [twin]
+    for seed in range(8):
+        train_songs, val_songs = split_songs(songs, 0.2, seed)
+        sides = {s.name: ("val" if s in val_songs else "train") for s in songs}
+        assert sides["twin"] == sides[chorale_songs[0].name]
+        assert val_songs and train_songs
+
+
 def test_pieces_are_verse_chorus_pairs(chorale_songs):
     for song in chorale_songs:
         for idea in song.ideas:
