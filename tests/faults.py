@@ -122,14 +122,28 @@ def run_model_kills(kills: int) -> tuple[int, int]:
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                     env=dict(os.environ, PYTHONPATH=str(ROOT)))
             proc.stdout.readline()                       # corpus loaded, TensorFlow importing
-            delay = rng.uniform(2.0, 45.0)     # some kills land while the new model is saved
-            try:
-                proc.wait(delay)
+            if k % 2 == 0:
+                # during training, at a random moment
+                delay = rng.uniform(2.0, 15.0)
+                try:
+                    proc.wait(delay)
+                    outcome = "finished before the kill"
+                except subprocess.TimeoutExpired:
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait()
+                    outcome = f"killed while training, after {delay:.1f} s"
+            else:
+                # while the new model is being saved: at the first new file in the folder
+                before = set(os.listdir(folder))
                 outcome = "finished before the kill"
-            except subprocess.TimeoutExpired:
-                proc.send_signal(signal.SIGKILL)
-                proc.wait()
-                outcome = f"killed after {delay:.1f} s"
+                while proc.poll() is None:
+                    new = set(os.listdir(folder)) - before
+                    if new:
+                        proc.send_signal(signal.SIGKILL)
+                        proc.wait()
+                        outcome = f"killed while saving (new file {sorted(new)[0]})"
+                        break
+                    time.sleep(0.001)
             try:
                 card = load_model(folder).card
                 print(f"  kill {k + 1}: {outcome}; model loads (created {card.get('created')})")
