@@ -20,3 +20,52 @@ def test_killed_library_writer_loses_at_most_the_idea_in_flight():
 
 def test_damaged_library_is_moved_aside():
     assert faults.run_damaged_library()
+
+
+SAVE_UNDER_LIMIT = r"""
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)       # writes past the limit fail with EFBIG
+from engine.model import build_model, ModelConfig, save_model
+model = build_model(ModelConfig())
+resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, 1_000_000))   # like a full disk at 1 MB
+try:
+    save_model(sys.argv[1], model, {"name": "too-big"})
+except OSError as exc:
+    print("refused:", exc.strerror or exc)
+    sys.exit(0)
+print("saved?!")
+sys.exit(1)
+"""
+
+
+def test_full_disk_while_saving_leaves_the_old_model(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from engine import paths
+    from engine.model import load_model
+    folder = tmp_path / "model"
+    shutil.copytree(paths.DEFAULT_MODEL_DIR, folder)
+    before = sorted(p.name for p in folder.iterdir())
+    proc = subprocess.run([sys.executable, "-c", SAVE_UNDER_LIMIT, str(folder)], cwd=faults.ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and "refused" in proc.stdout, proc.stdout + proc.stderr[-500:]
+    assert sorted(p.name for p in folder.iterdir()) == before      # nothing half-written left
+    assert load_model(folder).card["name"] == "default"
+
+
+def test_a_model_file_carrying_code_is_refused(tmp_path):
+    import json
+    import shutil
+    import keras
+    import pytest
+    from engine import paths
+    from engine.model import ModelError, load_model
+    folder = tmp_path / "evil"
+    shutil.copytree(paths.DEFAULT_MODEL_DIR, folder)
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    outputs = keras.layers.Lambda(lambda x: x * 2)(keras.layers.Embedding(744, 4)(inputs))
+    pointer = json.loads((folder / "current.json").read_text())
+    keras.Model(inputs, outputs).save(folder / pointer["weights"])
+    with pytest.raises(ModelError, match="cannot load"):
+        load_model(folder)
