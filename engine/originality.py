@@ -64,9 +64,11 @@ class OriginalityReport:
                 f"{' (' + self.chord_song + ')' if self.chord_song else ''}.")
 
 
-def _longest_runs(query: Sequence, seqs: list[Sequence], seed_index: dict, seed: int) -> tuple[int, int]:
+def _longest_runs(query: Sequence, seqs: list[Sequence], seed_index: dict, seed: int,
+                  per_song: dict[int, int] | None = None) -> tuple[int, int]:
     """(length, song) of the longest common run of ``query`` with any sequence, found by
-    seed lookup and extension. Length counts items; 0 when no seed is shared."""
+    seed lookup and extension. Length counts items; 0 when no seed is shared. ``per_song``
+    collects the longest run with every song that shares a seed."""
     best_len, best_song = 0, -1
     seen: set[tuple[int, int]] = set()
     for i in range(len(query) - seed + 1):
@@ -83,6 +85,8 @@ def _longest_runs(query: Sequence, seqs: list[Sequence], seed_index: dict, seed:
             while a + length < len(query) and b + length < len(seq) and query[a + length] == seq[b + length]:
                 length += 1
             seen.add(diagonal)
+            if per_song is not None and length > per_song.get(song, 0):
+                per_song[song] = length
             if length > best_len:
                 best_len, best_song = length, song
     return best_len, best_song
@@ -126,6 +130,12 @@ class OriginalityIndex:
             song=self.names[mel_song] if mel_song >= 0 else "",
             melody_notes=mel_len + 1 if mel_len else 0,
             chord_bars=chord_len, chord_song=self.names[chord_song] if chord_song >= 0 else "")
+
+    def songs_sharing(self, idea: Idea, min_notes: int) -> set[int]:
+        """Indexes of the songs sharing a melody run of at least ``min_notes`` with the idea."""
+        runs: dict[int, int] = {}
+        _longest_runs(melody_transitions(idea), self.melodies, self._melody_seeds, SEED, runs)
+        return {song for song, length in runs.items() if length + 1 >= min_notes}
 
     def to_bytes(self) -> bytes:
         return json.dumps({"version": 1, "names": self.names, "melodies": self.melodies,

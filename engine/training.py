@@ -120,26 +120,43 @@ def pieces(idea: Idea) -> list[Idea]:
     return [excerpt(idea, cut[i][0], [cut[i][1], cut[i + 1][1]]) for i in range(len(cut) - 1)]
 
 
-def tune_signature(song: Song, notes: int = 10) -> tuple:
-    """The opening melody intervals of a song: versions of one tune (a chorale set twice, a
-    song exported twice) share it, and so go to the same side of the split."""
-    idea = song.ideas[0]
-    pitches = [n.pitch for n in sorted(idea.melody, key=lambda n: n.onset)][: notes + 1]
-    if len(pitches) < 5:
-        return ("file", song.path)
-    return tuple(b - a for a, b in zip(pitches, pitches[1:]))
+SAME_TUNE_NOTES = 16     # songs sharing a melody run this long are versions of one tune
+
+
+def tune_groups(songs: Sequence[Song]) -> list[list[Song]]:
+    """Songs grouped by tune: two files sharing a run of 16+ melody notes (transposition-
+    invariant, rhythm included) are versions of one tune (a chorale set twice, a song
+    exported twice)."""
+    from .originality import OriginalityIndex
+    index = OriginalityIndex.build(songs)
+    owner = [i for i, song in enumerate(songs) for _ in song.ideas]    # index entry -> song
+    parent = list(range(len(songs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, song in enumerate(songs):
+        for idea in song.ideas:
+            for entry in index.songs_sharing(idea, SAME_TUNE_NOTES):
+                a, b = find(i), find(owner[entry])
+                if a != b:
+                    parent[b] = a
+    groups: dict[int, list[Song]] = {}
+    for i, song in enumerate(songs):
+        groups.setdefault(find(i), []).append(song)
+    return list(groups.values())
 
 
 def split_songs(songs: Sequence[Song], val_fraction: float, seed: int) -> tuple[list[Song], list[Song]]:
-    """(train, validation) by song, and by tune: files that open with the same melody are
-    versions of one tune and stay together, so nothing of a held-out tune is trained on."""
+    """(train, validation) by song, and by tune: versions of one tune (see ``tune_groups``)
+    stay together, so nothing of a held-out tune is trained on."""
     songs = sorted(songs, key=lambda s: s.path)
     if len(songs) < 2:
         raise TrainingError("need at least 2 usable songs (one is held out for validation)")
-    groups: dict[tuple, list[Song]] = {}
-    for song in songs:
-        groups.setdefault(tune_signature(song), []).append(song)
-    order = list(groups.values())
+    order = tune_groups(songs)
     random.Random(seed).shuffle(order)
     if len(order) < 2:                  # every file is one tune: split the files after all
         order = [[s] for s in songs]
