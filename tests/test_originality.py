@@ -62,3 +62,4 @@ def test_guard_redraws_so_no_shown_idea_copies_more_than_the_threshold(tiny_mode
     assert all(r.melody_notes <= 8 and r.chord_bars <= 4 for _, r in shown)
     assert summary.redrawn >= 1 and "redrawn" in str(summary)
     assert not {i.name for i, _ in shown} & {i.name for i in first}
+
