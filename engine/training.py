@@ -164,13 +164,11 @@ def split_songs(songs: Sequence[Song], val_fraction: float, seed: int) -> tuple[
     target = max(1, int(round(len(songs) * val_fraction)))
     val: list[Song] = []
     for group in order:
-        if len(val) >= target or len(val) + len(group) > max(target, len(songs) - 1):
-            continue
-        val.extend(group)
-        if len(val) >= target:
-            break
-    if not val:
-        val = list(order[0][:1])
+        if len(val) + len(group) <= target:
+            val.extend(group)
+    if not val:       # every tune is bigger than the target: hold out the smallest one
+        smallest = min(order, key=len)
+        val = list(smallest) if len(smallest) < len(songs) else list(smallest[:1])
     held = {s.path for s in val}
     return [s for s in songs if s.path not in held], [s for s in songs if s.path in held]
 

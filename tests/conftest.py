@@ -34,7 +34,7 @@ def tiny_model(tmp_path_factory, chorale_songs):
     from engine.model import ModelConfig
     from engine.training import TrainSettings, train
     folder = tmp_path_factory.mktemp("models") / "tiny"
-    settings = TrainSettings(epochs=3, batch_size=16, learning_rate=1e-2, patience=3, val_fraction=0.2,
+    settings = TrainSettings(epochs=3, batch_size=4, learning_rate=1e-2, patience=3, val_fraction=0.2,
                              config=ModelConfig(embed_dim=24, units=48, layers=2, dropout=0.0))
     result = train(chorale_songs, folder, settings, name="tiny")
     return folder, result

@@ -63,3 +63,38 @@ def test_guard_redraws_so_no_shown_idea_copies_more_than_the_threshold(tiny_mode
     assert summary.redrawn >= 1 and "redrawn" in str(summary)
     assert not {i.name for i, _ in shown} & {i.name for i in first}
 
+
+
+def test_an_overfit_model_copies_and_the_detector_names_the_song(tmp_path):
+    """A small model trained on one song until it memorises it plays the song back at a
+    near-zero temperature, and the detector names that song with the whole run."""
+    from engine.corpus import Song
+    from engine.generation import Generator, well_shaped
+    from engine.model import ModelConfig, load_model
+    from engine.representation import home_key, move_to_key
+    from engine.training import TrainSettings, train
+    rng = random.Random(12)
+    song = None
+    while song is None:
+        c = random_idea(rng, meter=(4, 4), max_bars=2)
+        if [s.name for s in c.sections] == ["verse", "chorus"] and len(c.melody) >= 10 \
+                and c.sections[0].bars == c.sections[1].bars and well_shaped(c):
+            try:
+                song = move_to_key(c, home_key(c.key.mode))
+            except ValueError:
+                pass
+    other = random_idea(random.Random(99), meter=(4, 4), max_bars=2)
+    songs = [Song("the-song", f"a/the-song-{i}.mid", (song,)) for i in range(16)] + \
+        [Song("other", "b/other.mid", (other,))]
+    settings = TrainSettings(epochs=30, batch_size=1, learning_rate=5e-3, patience=100, val_fraction=0.05,
+                             min_delta=-1.0, seed=3, config=ModelConfig(embed_dim=32, units=128, layers=1,
+                                                                        dropout=0.0))
+    train(songs, tmp_path / "overfit", settings)
+    generator = Generator(load_model(tmp_path / "overfit").weights)
+    [idea] = generator.generate(GenerationSettings(
+        count=1, key=song.key, tempo=song.tempo, meter=(4, 4), bars_per_section=song.sections[0].bars,
+        temperature=0.05, seed=0, keep_register=False))
+    report = OriginalityIndex.build(songs).check(idea)
+    assert report.song == "the-song"
+    assert report.melody_notes == len(song.melody)
+    assert "echoes the-song" in report.badge()
