@@ -340,14 +340,8 @@ class Generator:
                                      plan=idea.sections, keep_register=settings.keep_register,
                                      fixed=home, keep=keep, shift=_shift_between(home, idea))
                     for _ in range(count)]
-        with self._lock:
-            out = self._decode(grammars, plan_settings, rng, lambda i, x: None, cancel)
-        if self.normalised:     # back by the very shift that brought the idea home
-            out = [o.transposed(_shift_between(home, idea)) for o in out]
-        for i, o in enumerate(out):
-            if on_idea is not None:
-                on_idea(i, o)
-        return out
+        return self._decode_and_return(grammars, plan_settings, rng, _shift_between(home, idea),
+                                       on_idea, cancel)
 
     def continue_primer(self, primer: Idea, settings: GenerationSettings,
                         on_idea: IdeaCallback | None = None,
@@ -367,10 +361,18 @@ class Generator:
                                      plan=plan, keep_register=settings.keep_register, prefix=prefix,
                                      shift=_shift_between(primer, original))
                     for _ in range(settings.count)]
+        return self._decode_and_return(grammars, settings, rng, _shift_between(primer, original),
+                                       on_idea, cancel)
+
+    def _decode_and_return(self, grammars, settings: GenerationSettings, rng: np.random.Generator,
+                           shift: int, on_idea: IdeaCallback | None,
+                           cancel: Callable[[], bool] | None) -> list[Idea]:
+        """Decode ideas written in the model's home key and move them back by ``shift`` (the
+        very shift that brought their source home), then hand each to ``on_idea``."""
         with self._lock:
             out = self._decode(grammars, settings, rng, lambda i, x: None, cancel)
-        if self.normalised:      # back by the very shift that brought the primer home
-            out = [o.transposed(_shift_between(primer, original)) for o in out]
+        if self.normalised:
+            out = [o.transposed(shift) for o in out]
         for i, o in enumerate(out):
             if on_idea is not None:
                 on_idea(i, o)
