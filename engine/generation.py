@@ -298,18 +298,32 @@ class Generator:
                 except ValueError:
                     self.redrawn += 1
                     return
-            if not well_shaped(idea) or (accept is not None and not accept(idea)):
+            if not well_shaped(idea):
+                self.redrawn += 1
+                if len(spare) < settings.count:
+                    spare.append(idea)          # well formed, just thin: a last resort
+                return
+            if accept is not None and not accept(idea):
                 self.redrawn += 1
                 return
             ideas.append(idea)
             if on_idea is not None:
                 on_idea(len(ideas) - 1, idea)
 
+        spare: list[Idea] = []
         with self._lock:
             while len(ideas) < settings.count and drawn < limit:
                 n = min(batch_size, settings.count - len(ideas))
                 grammars = [self._grammar(settings) for _ in range(n)]
                 self._decode(grammars, settings, rng, done, cancel)
+        # a model that keeps writing thin ideas still gives the count asked for
+        for idea in spare:
+            if len(ideas) >= settings.count:
+                break
+            if accept is None or accept(idea):
+                ideas.append(idea)
+                if on_idea is not None:
+                    on_idea(len(ideas) - 1, idea)
         return ideas
 
     def _grammar(self, settings: GenerationSettings, **kwargs) -> _RegisterGrammar:
