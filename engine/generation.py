@@ -18,7 +18,8 @@ import numpy as np
 
 from .model import LSTMWeights
 from .representation import (
-    MELODY_RANGE, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section, encode, home_key, move_to_key)
+    MELODY_RANGE, SPECIALS, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section, encode, home_key,
+    implicit_chord_end, implicit_note_end, move_to_key)
 
 IdeaCallback = Callable[[int, Idea], None]
 
@@ -31,7 +32,8 @@ class NumpyLSTM:
 
     Keras orders the gates input, forget, cell, output (activation tanh, recurrent sigmoid);
     here the columns are reordered to input, forget, output, cell so that one sigmoid call
-    covers three gates, and each deeper layer does a single matmul on [x, h]."""
+    covers three gates, and each deeper layer does a single matmul on [x, h]. Logits are
+    computed only for the token families a step may choose from (``columns``)."""
 
     def __init__(self, weights: LSTMWeights) -> None:
         self.w = weights
@@ -50,13 +52,16 @@ class NumpyLSTM:
         self.dense_w = np.ascontiguousarray(weights.dense_w)
         self.dense_b = weights.dense_b
         self.units = [u for *_, u in self.layers]
+        blocks = [(0, len(SPECIALS))] + list(VOCAB.ranges.values())
+        self._blocks = blocks
+        self._block_starts = np.array([start for start, _ in blocks])
+        self._columns: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def zero_state(self, batch: int) -> list[tuple[np.ndarray, np.ndarray]]:
         return [(np.zeros((batch, u), np.float32), np.zeros((batch, u), np.float32)) for u in self.units]
 
-    def step(self, tokens: np.ndarray, state, rows: np.ndarray | None = None):
-        """Logits after feeding ``tokens`` (B,), and the new state. With ``rows``, logits are
-        computed for those rows only (the others' next token is already known)."""
+    def advance(self, tokens: np.ndarray, state):
+        """Feed ``tokens`` (B,): the top layer's output (B, H) and the new state."""
         new_state = []
         x = None
         for i, ((a, recurrent, bias, u), (h, c)) in enumerate(zip(self.layers, state)):
@@ -77,9 +82,24 @@ class NumpyLSTM:
             h = gates[:, 2 * u:3 * u] * np.tanh(c)
             new_state.append((h, c))
             x = h
-        if rows is not None:
-            x = x[rows]
+        return x, new_state
+
+    def step(self, tokens: np.ndarray, state):
+        """Logits over the whole vocabulary after feeding ``tokens``, and the new state."""
+        x, new_state = self.advance(tokens, state)
         return x @ self.dense_w + self.dense_b, new_state
+
+    def columns(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(token ids, weights, bias) of the token families holding any ``wanted`` token
+        (a boolean mask over the vocabulary), kept per family combination."""
+        used = np.add.reduceat(wanted.view(np.uint8), self._block_starts) > 0
+        key = used.tobytes()
+        hit = self._columns.get(key)
+        if hit is None:
+            cols = np.concatenate([np.arange(s, e) for (s, e), u in zip(self._blocks, used) if u])
+            hit = (cols, np.ascontiguousarray(self.dense_w[:, cols]), self.dense_b[cols])
+            self._columns[key] = hit
+        return hit
 
 
 @dataclass(frozen=True)
@@ -103,13 +123,20 @@ class Cancelled(Exception):
     """Generation was stopped by its cancel flag."""
 
 
+_BAR_STATES = frozenset(("in_bar", "after_chord", "at_pos", "voicing", "pitch", "note_dur"))
+
+
 class _RegisterGrammar(Grammar):
     """A grammar that also keeps chords low and the melody above the chord under it, and can
-    be made to follow a script of forced tokens (a primer, or kept chords or melody)."""
+    be made to follow a script of forced tokens (a primer, or kept chords or melody).
+
+    ``choices()`` memoises the mask in ``cache`` (shared by the rows of one batch) on
+    everything it depends on, so a batch pays for each distinct situation once."""
 
     def __init__(self, *args, keep_register: bool = True, fixed: Idea | None = None,
                  keep: str | None = None, prefix: Sequence[int] = (),
-                 key_choices: Sequence[Key] | None = None, shift: int = 0, **kwargs) -> None:
+                 key_choices: Sequence[Key] | None = None, shift: int = 0,
+                 cache: dict | None = None, **kwargs) -> None:
         """``shift``: semitones the idea will be moved by afterwards; the register keeps
         room for it so the moved idea stays in range."""
         super().__init__(*args, **kwargs)
@@ -118,21 +145,59 @@ class _RegisterGrammar(Grammar):
         self.keep_register = keep_register
         self.queue: list[int] = list(prefix)
         self.keep = keep                      # None, 'chords' or 'melody'
-        self.fixed_chords = {c.onset: c for c in fixed.chords} if fixed and keep == "chords" else {}
-        self.fixed_notes = {n.onset: n for n in fixed.melody} if fixed and keep == "melody" else {}
+        self.fixed_chords: dict[int, tuple] = {}
+        self.fixed_notes: dict[int, tuple] = {}
+        if fixed is not None and keep == "chords":
+            chords = sorted(fixed.chords, key=lambda c: c.onset)
+            for i, c in enumerate(chords):
+                nxt = chords[i + 1].onset if i + 1 < len(chords) else None
+                implicit = implicit_chord_end(c.onset, nxt, fixed.bar_ticks) == c.end
+                self.fixed_chords[c.onset] = (c, VOCAB.voicing(c.voicing), implicit)
+        if fixed is not None and keep == "melody":
+            notes = sorted(fixed.melody, key=lambda n: n.onset)
+            ends = [end for _, _, end in fixed.section_spans()]
+            for i, n in enumerate(notes):
+                nxt = notes[i + 1].onset if i + 1 < len(notes) else None
+                section_end = next(e for e in ends if n.onset < e)
+                self.fixed_notes[n.onset] = (n, implicit_note_end(n.onset, nxt, section_end) == n.end)
         self.fixed_onsets = sorted(set(self.fixed_chords) | set(self.fixed_notes))
+        self._cache = cache if cache is not None else {}
+        self._profile = hash((self.plan, self.fixed_key, self.fixed_meter, self.fixed_tempo,
+                              keep_register, shift))
 
-    def _sounding_chord_top(self, tick: int) -> int | None:
-        for c in reversed(self.chords[-2:]):
-            if c.onset <= tick < c.end:
-                return c.voicing[-1]
-        return None
+    # -- memoised masks --------------------------------------------------
+    def _situation(self):
+        """Everything ``allowed()`` depends on, or None where it is not memoised."""
+        s = self.state
+        if self.queue or self.keep or s not in _BAR_STATES:
+            return None
+        tick = self.bar_start + self.pos
+        bar_len = self.bar_len
+        voicing = self.voicing if s == "voicing" else ()
+        return (self._profile, s, self.pos, bar_len,
+                min(max(self.chord_free - self.bar_start, 0), bar_len),
+                min(max(self.melody_free - self.bar_start, 0), bar_len),
+                self.velocity, self.bars_in_section == self.sections[-1].bars, len(self.sections),
+                len(voicing), voicing[-1] if voicing else 0,
+                min(self._section_end() - tick, 999) if s == "note_dur" else 0,
+                self.sounding_chord_top(tick), self.sounding_note(tick))
 
-    def _sounding_note(self, tick: int) -> int | None:
-        if self.melody and self.melody[-1].onset <= tick < self.melody[-1].end:
-            return self.melody[-1].pitch
-        return None
+    def choices(self) -> tuple[np.ndarray, int]:
+        """(read-only mask of allowed tokens, the forced token or -1)."""
+        key = self._situation()
+        if key is not None:
+            hit = self._cache.get(key)
+            if hit is not None:
+                return hit
+        mask = self.allowed()
+        mask.flags.writeable = False
+        allowed = np.flatnonzero(mask)
+        result = (mask, int(allowed[0]) if len(allowed) == 1 else -1)
+        if key is not None:
+            self._cache[key] = result
+        return result
 
+    # -- masks -------------------------------------------------------------
     def _next_fixed(self, after: int) -> int | None:
         for t in self.fixed_onsets:
             if t > after:
@@ -157,81 +222,119 @@ class _RegisterGrammar(Grammar):
             return super().allowed()
         return mask
 
-    def _force_note_start(self, mask: np.ndarray, note) -> None:
-        mask[:] = False
-        mask[self.v.vel(note.velocity) if note.velocity != self.velocity else self.v.pitch(note.pitch)] = True
+    def _note_start_token(self, note) -> int:
+        return self.v.vel(note.velocity) if note.velocity != self.velocity else self.v.pitch(note.pitch)
 
     def _keep_mask(self, mask: np.ndarray) -> None:
         """Follow the kept part exactly; the other part may only start where it is free."""
         s, v = self.state, self.v
         tick = self.bar_start + self.pos
-        if s in ("in_bar", "after_chord"):
-            if s == "after_chord" and self.keep == "melody":
-                if tick in self.fixed_notes:
-                    self._force_note_start(mask, self.fixed_notes[tick])
+        if s == "voicing" or s == "note_dur":
+            own = np.zeros_like(mask)          # the event's own tokens: voicing and DUR
+            if s == "voicing":
+                for fam in ("BASS", "UP", "UP2", "DUR"):
+                    own[slice(*v.ranges[fam])] = True
+            else:
+                own[slice(*v.ranges["DUR"])] = True
+            rest = mask & ~own
+            mask &= own
+            if s == "voicing" and self.keep == "chords":
+                fixed, tokens, implicit = self.fixed_chords[tick]
+                mask[:] = False
+                if self.voicing_tokens < len(tokens):
+                    mask[tokens[self.voicing_tokens]] = True
                     return
-                mask[slice(*v.ranges["P"])] = False
-                mask[slice(*v.ranges["VEL"])] = False
-            start, end = v.ranges["POS"]
-            mask[start:end] = False
-            nxt = self._next_fixed(tick if self.pos >= 0 else self.bar_start - 1)
-            bar_end = self.bar_start + self.bar_len
-            in_bar = nxt is not None and nxt < bar_end
-            last = (nxt if in_bar else bar_end - 1) - self.bar_start
-            free_at = self.melody_free if self.keep == "chords" else self.chord_free
-            for p in range(self.pos + 1, last + 1):
-                t = self.bar_start + p
-                if t == nxt or free_at <= t:
-                    mask[start + p] = True
-            if in_bar:
-                for t in self._end_of_bar_tokens():
-                    mask[t] = False
+                if not implicit:
+                    mask[v.dur(fixed.duration)] = True
+                    return
+            if s == "note_dur" and self.keep == "melody":
+                note, implicit = self.fixed_notes[tick]
+                mask[:] = False
+                if not implicit:
+                    mask[v.dur(note.duration)] = True
+                    return
+            self._keep_continue(rest, after_chord=(s == "voicing"))
+            mask |= rest
+        elif s in ("in_bar", "after_chord"):
+            self._keep_continue(mask, after_chord=(s == "after_chord"))
         elif s == "at_pos":
             if self.keep == "chords":
                 mask[slice(*v.ranges["CHORD"])] = False
                 if tick in self.fixed_chords:
-                    fixed = self.fixed_chords[tick]
+                    fixed = self.fixed_chords[tick][0]
                     mask[:] = False
                     mask[v.chord(fixed.root, fixed.quality)] = True
             else:
                 mask[slice(*v.ranges["P"])] = False
                 mask[slice(*v.ranges["VEL"])] = False
-                note = self.fixed_notes.get(tick)
-                if note is not None:     # a chord may come first; then this note's start
-                    mask[v.vel(note.velocity) if note.velocity != self.velocity else v.pitch(note.pitch)] = True
+                if tick in self.fixed_notes:     # a chord may come first; then this note's start
+                    mask[self._note_start_token(self.fixed_notes[tick][0])] = True
         elif s == "pitch" and self.keep == "melody":
             mask[:] = False
-            mask[v.pitch(self.fixed_notes[tick].pitch)] = True
-        elif s == "note_dur" and self.keep == "melody":
-            mask[:] = False
-            mask[v.dur(self.fixed_notes[tick].duration)] = True
-        elif s == "voicing" and self.keep == "chords":
-            fixed = self.fixed_chords[tick]
-            mask[:] = False
-            if len(self.voicing) < len(fixed.voicing):
-                mask[v.voice(fixed.voicing[len(self.voicing)])] = True
-            else:
-                mask[v.dur(fixed.duration)] = True
+            mask[v.pitch(self.fixed_notes[tick][0].pitch)] = True
+
+    def _keep_continue(self, mask: np.ndarray, after_chord: bool) -> None:
+        """Narrow what may follow an event when one part is kept: the kept part's next onset
+        must not be skipped, and the free part may start only where it is free."""
+        v = self.v
+        tick = self.bar_start + self.pos
+        if after_chord and self.keep == "melody":
+            fixed_note = self.fixed_notes.get(tick)
+            if fixed_note is not None and self.melody_free <= tick:
+                start_token = self._note_start_token(fixed_note[0])
+                allowed = bool(mask[start_token])
+                mask[:] = False
+                mask[start_token] = allowed
+                return
+            mask[slice(*v.ranges["P"])] = False
+            mask[slice(*v.ranges["VEL"])] = False
+        start, _ = v.ranges["POS"]
+        nxt = self._next_fixed(tick if self.pos >= 0 else self.bar_start - 1)
+        bar_end = self.bar_start + self.bar_len
+        in_bar = nxt is not None and nxt < bar_end
+        last = (nxt if in_bar else bar_end - 1) - self.bar_start
+        # the free part: a note or chord sounding without a written end may be cut by a new one
+        if self.keep == "chords":
+            free_at = self.melody_free if self.state != "note_dur" else tick + 1
+        else:
+            free_at = self.chord_free if self.state != "voicing" else tick + 1
+        for p in range(self.bar_len):
+            t = self.bar_start + p
+            if not (self.pos < p <= last and (t == nxt or free_at <= t)):
+                mask[start + p] = False
+        if in_bar:
+            for t in self._end_of_bar_tokens():
+                mask[t] = False
 
     def _register_mask(self, mask: np.ndarray) -> None:
-        s = self.state
-        if s in ("at_pos", "after_chord", "pitch"):
-            start, _ = self.v.ranges["P"]
-            tick = self.bar_start + self.pos
-            top = self._sounding_chord_top(tick)
+        s, v = self.state, self.v
+        tick = self.bar_start + self.pos
+        if s in ("at_pos", "after_chord", "pitch", "voicing"):
+            start, _ = v.ranges["P"]
+            top = self.sounding_chord_top(tick)
             floor = max(GEN_MELODY_BOTTOM, (top + 1) if top is not None else 0, MELODY_RANGE[0] - self.shift)
             mask[start:start + floor - MELODY_RANGE[0]] = False
             if self.shift > 0:          # room to move the idea up afterwards
                 mask[start + MELODY_RANGE[1] - self.shift - MELODY_RANGE[0] + 1:start + MELODY_RANGE[1] - MELODY_RANGE[0] + 1] = False
         if s == "voicing" and self.keep != "chords":
-            start, end = self.v.ranges["V"]
-            tick = self.bar_start + self.pos
-            note = self._sounding_note(tick)
+            note = self.sounding_note(tick)
+            if self.keep == "melody":       # stay under the kept note that sounds here
+                note = next((n.pitch for n, _ in self.fixed_notes.values()
+                             if n.onset <= tick < n.end), None)
             ceiling = min(GEN_VOICING_TOP, (note - 1) if note is not None else GEN_VOICING_TOP,
                           VOICING_RANGE[1] - max(0, self.shift))
             if not self.voicing:
-                ceiling -= 1        # leave room for a second voice under the ceiling
-            mask[start + ceiling - VOICING_RANGE[0] + 1:end] = False
+                start, end = v.ranges["BASS"]
+                bottom = VOICING_RANGE[0] + max(0, -self.shift)
+                mask[start:start + bottom - VOICING_RANGE[0]] = False
+                # leave room for a second voice under the ceiling
+                mask[start + ceiling - 1 - VOICING_RANGE[0] + 1:end] = False
+            else:
+                room = ceiling - self.voicing[-1]
+                start, end = v.ranges["UP"]
+                mask[start:end] &= v.up_rise <= room
+                start, end = v.ranges["UP2"]
+                mask[start:end] &= v.up2_rise <= room
 
     def feed(self, token: int, check: bool = True) -> None:
         if self.queue:
@@ -242,18 +345,17 @@ class _RegisterGrammar(Grammar):
 
 
 def _sample(probs: np.ndarray, rng: np.random.Generator, top_p: float) -> np.ndarray:
-    """One token per row from masked probabilities (B, V), nucleus (top-p) filtered."""
+    """One column per row from unnormalised probabilities (B, K), nucleus (top-p) filtered:
+    a row keeps its most likely columns until they hold ``top_p`` of its mass."""
     if top_p < 1.0:
-        order = np.argsort(-probs, axis=1)
-        sorted_p = np.take_along_axis(probs, order, axis=1)
-        cum = np.cumsum(sorted_p, axis=1)
-        keep_sorted = (cum - sorted_p) < top_p * cum[:, -1:]
-        keep = np.zeros_like(keep_sorted)
-        np.put_along_axis(keep, order, keep_sorted, axis=1)
-        probs = np.where(keep, probs, 0.0)
+        ordered = -np.sort(-probs, axis=1)
+        cum = np.cumsum(ordered, axis=1)
+        kept = ((cum - ordered) < top_p * cum[:, -1:]).sum(axis=1)
+        threshold = ordered[np.arange(len(probs)), np.maximum(kept, 1) - 1]
+        probs = np.where(probs >= threshold[:, None], probs, 0.0)
     cum = np.cumsum(probs, axis=1)
-    draws = rng.random(probs.shape[0]) * cum[:, -1]
-    return np.minimum((cum < draws[:, None]).sum(axis=1), probs.shape[1] - 1)
+    draws = (1.0 - rng.random(len(probs))) * cum[:, -1]         # in (0, total]
+    return np.argmax(cum >= draws[:, None], axis=1)
 
 
 class Generator:
@@ -314,7 +416,8 @@ class Generator:
         with self._lock:
             while len(ideas) < settings.count and drawn < limit:
                 n = min(batch_size, settings.count - len(ideas))
-                grammars = [self._grammar(settings) for _ in range(n)]
+                cache: dict = {}
+                grammars = [self._grammar(settings, cache=cache) for _ in range(n)]
                 self._decode(grammars, settings, rng, done, cancel)
         # a model that keeps writing thin ideas still gives the count asked for
         for idea in spare:
@@ -395,59 +498,69 @@ class Generator:
     def _decode(self, grammars: list[_RegisterGrammar], settings: GenerationSettings,
                 rng: np.random.Generator, on_done: IdeaCallback,
                 cancel: Callable[[], bool] | None) -> list[Idea]:
+        """Decode all rows together, one token per step. Rows that finish leave the batch;
+        a step computes logits only for rows with a choice to make, and only over the
+        token families their grammars allow."""
+        lstm = self.lstm
         n = len(grammars)
-        state = self.lstm.zero_state(n)
-        tokens = np.full(n, VOCAB.PAD, dtype=np.int64)
+        state = lstm.zero_state(n)
+        top = state[-1][0]
+        active = np.arange(n)
         results: list[Idea | None] = [None] * n
         temperature = max(1e-3, float(settings.temperature))
         end_tokens = self._end_tokens
+        fed: np.ndarray | None = None
         step = 0
-        while any(r is None for r in results):
+        while len(active):
             if cancel is not None and step % 16 == 0 and cancel():
                 raise Cancelled()
-            masks = np.zeros((n, len(VOCAB)), dtype=bool)
-            forced = np.full(n, -1, dtype=np.int64)
-            for i, g in enumerate(grammars):
-                if results[i] is not None:
-                    masks[i, VOCAB.PAD] = True
-                    forced[i] = VOCAB.PAD
-                    continue
-                m = g.allowed()
-                masks[i] = m
-                if m.sum() == 1:
-                    forced[i] = int(m.argmax())
-            free = forced < 0
-            if step > 0:          # step 0 is BOS for every row: nothing to predict yet
-                logits, state = self.lstm.step(tokens, state, rows=np.nonzero(free)[0])
-            choice = forced.copy()
-            if free.any():
-                z = logits / temperature
-                z = z - z.max(axis=1, keepdims=True)
+            options = [grammars[i].choices() for i in active]
+            choice = np.fromiter((forced for _, forced in options), np.int64, len(options))
+            if fed is not None:
+                top, state = lstm.advance(fed, state)
+            free = np.flatnonzero(choice < 0)
+            if len(free):
+                masks = np.stack([options[j][0] for j in free])
+                wanted = masks.any(axis=0)
+                closing = wanted[end_tokens].any()
+                if closing:
+                    wanted[end_tokens] = True
+                cols, weights, bias = lstm.columns(wanted)
+                z = top[free] @ weights
+                z += bias
+                z /= temperature
+                z -= z.max(axis=1, keepdims=True)
                 p = np.exp(z)
-                # the model's wish to close the bar goes to whichever closing token is allowed
-                sub_masks = masks[free]
-                end_mass = p[:, end_tokens].sum(axis=1)
-                p = np.where(sub_masks, p, 0.0)
-                allowed_end = sub_masks[:, end_tokens]
-                has_end = allowed_end.any(axis=1)
-                if has_end.any():
-                    rows = np.nonzero(has_end)[0]
-                    cols = end_tokens[allowed_end[rows].argmax(axis=1)]
-                    p[rows, cols] = end_mass[rows]
-                p_sum = p.sum(axis=1, keepdims=True)
-                bad = p_sum[:, 0] <= 0
+                sub = masks[:, cols]
+                if closing:
+                    # the model's wish to close the bar goes to whichever closing token is allowed
+                    end_cols = np.searchsorted(cols, end_tokens)
+                    end_mass = p[:, end_cols].sum(axis=1)
+                    p = np.where(sub, p, 0.0)
+                    allowed_end = sub[:, end_cols]
+                    rows = np.flatnonzero(allowed_end.any(axis=1))
+                    p[rows, end_cols[allowed_end[rows].argmax(axis=1)]] = end_mass[rows]
+                else:
+                    p = np.where(sub, p, 0.0)
+                bad = p.sum(axis=1) <= 0
                 if bad.any():
-                    p[bad] = sub_masks[bad].astype(np.float64)
-                choice[free] = _sample(p, rng, settings.top_p)
-            for i, g in enumerate(grammars):
-                if results[i] is not None:
-                    continue
-                g.feed(int(choice[i]), check=False)
+                    p[bad] = sub[bad]
+                choice[free] = cols[_sample(p, rng, settings.top_p)]
+            finished = []
+            for j, i in enumerate(active):
+                g = grammars[i]
+                g.feed(int(choice[j]), check=False)
                 if g.done:
                     idea = g.idea()
                     results[i] = idea
-                    on_done(i, idea)
-            tokens = choice
+                    on_done(int(i), idea)
+                    finished.append(j)
+            fed = choice
+            if finished:
+                keep = np.ones(len(active), dtype=bool)
+                keep[finished] = False
+                active, fed = active[keep], fed[keep]
+                state = [(h[keep], c[keep]) for h, c in state]
             step += 1
         return [r for r in results if r is not None]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .midi_io import atomic_write
-from .representation import VOCAB
+from .representation import ENCODING_VERSION, VOCAB
 
 
 @dataclass(frozen=True)
@@ -136,8 +136,9 @@ def load_model(folder: str | os.PathLike) -> LoadedModel:
     folder = Path(folder)
     pointer = _read_pointer(folder)
     card = read_card(folder)
-    if card.get("vocabulary") != list(VOCAB.tokens):
-        raise ModelError(f"{folder.name}: made for another token vocabulary; retrain it")
+    if card.get("vocabulary") != list(VOCAB.tokens) or card.get("encoding", 1) != ENCODING_VERSION:
+        raise ModelError(f"{folder.name}: made for an older token encoding; retrain it "
+                         "(Retrain… in the app, or main.py train)")
     weights_path = folder / pointer["weights"]
     if not weights_path.is_file():
         raise ModelError(f"{folder.name}: weights file missing ({weights_path.name})")
@@ -179,7 +180,8 @@ def save_model(folder: str | os.PathLike, model, card: dict, extra: dict[str, by
             os.fsync(handle.fileno())
         os.replace(tmp_weights, folder / weights_name)
         written.append(folder / weights_name)
-        card = dict(card, vocabulary=list(VOCAB.tokens), config=asdict(config_of(model)))
+        card = dict(card, vocabulary=list(VOCAB.tokens), encoding=ENCODING_VERSION,
+                    config=asdict(config_of(model)))
         atomic_write(folder / card_name, json.dumps(card, indent=1).encode())
         written.append(folder / card_name)
         pointer = {"weights": weights_name, "card": card_name}

@@ -196,3 +196,45 @@ def test_training_runs_under_mirrored_strategy(tmp_path):
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["replicas"] == 2 and len(out["history"]) == 2
     load_model(tmp_path / "dist")
+
+
+def test_memoised_masks_match_the_grammar_everywhere():
+    """Rows share one mask cache; every memoised mask must equal the freshly computed one,
+    over whole ideas drawn at random from what the grammar allows (no model needed)."""
+    from engine.generation import _RegisterGrammar
+    rng = np.random.default_rng(0)
+    plan = (Section("verse", 3), Section("chorus", 3))
+    checked = 0
+    for meter, shift in (((4, 4), 0), ((3, 4), 5), ((6, 8), -4)):
+        cache: dict = {}
+        rows = [_RegisterGrammar(key=Key(0), meter=meter, tempo=100, plan=plan, shift=shift,
+                                 cache=cache) for _ in range(24)]
+        while not all(g.done for g in rows):
+            for g in rows:
+                if g.done:
+                    continue
+                mask, forced = g.choices()
+                fresh = g.allowed()
+                assert np.array_equal(mask, fresh), (g.state, g.pos)
+                allowed = np.flatnonzero(fresh)
+                assert forced == (allowed[0] if len(allowed) == 1 else -1)
+                # lean towards closing bars so ideas finish; otherwise uniform
+                closing = [t for t in g.end_of_bar_tokens() if fresh[t]]
+                token = closing[0] if closing and rng.random() < 0.15 else rng.choice(allowed)
+                g.feed(int(token))
+                checked += 1
+        for g in rows:
+            g.idea().validate()
+        assert 0 < len(cache) < checked          # shared and hit, even by random rows
+    assert checked > 1000
+
+
+def test_nucleus_sampling_keeps_only_the_top_mass():
+    from engine.generation import _sample
+    probs = np.array([[0.5, 0.3, 0.15, 0.05, 0.0]] * 4000)
+    draws = _sample(probs, np.random.default_rng(1), top_p=0.8)
+    counts = np.bincount(draws, minlength=5) / len(draws)
+    assert counts[2] == counts[3] == counts[4] == 0            # 0.5 + 0.3 reach 0.8
+    assert abs(counts[0] - 0.625) < 0.03                      # renormalised 0.5 / 0.8
+    full = np.bincount(_sample(probs, np.random.default_rng(2), top_p=1.0), minlength=5) / 4000
+    assert full[4] == 0 and abs(full[3] - 0.05) < 0.015

@@ -42,11 +42,31 @@ def test_tokens_read_as_documented():
     assert names[:4] == ["BOS", "KEY_Am", "METER_4/4", "TEMPO_100"]
     assert names[4:7] == ["SEC_verse", "BARS_1", "BAR"]
     # chord before melody at the same position, velocity only when it changes
-    assert names[7:16] == ["POS_0", "CHORD_A" + "m", "V_45", "V_52", "V_57", "V_60", "DUR_48",
-                           "VEL_79", "P_69"]
+    # a voicing is its bass and the gaps upwards (7 and 5 in one token, then 3); the chord
+    # lasts until the next one and the note until the next note, so no DUR is written
+    assert names[7:16] == ["POS_0", "CHORD_A" + "m", "BASS_45", "UP2_7_5", "UP_3",
+                           "VEL_79", "P_69", "POS_12", "P_72"]
     assert "VEL_95" in names and names.count("VEL_79") == 2
-    # the rest between tick 30 and 36 is a gap: no event at POS_24..35
+    # the note at tick 18 is shorter than the gap to the next note: its DUR is written,
+    # and the rest up to tick 36 is the gap
+    assert names[names.index("VEL_95"):names.index("VEL_95") + 4] == ["VEL_95", "P_71", "DUR_6", "POS_36"]
     assert names[-1] == "EOS" and "SEC_chorus" in names
+    # bar 2 (the chorus) has no chord, and the chord of bar 1 stops at the bar line
+    assert decode(encode(_simple_idea())).chords[-1].end == 96
+
+
+def test_durations_and_wide_voicings_round_trip_exactly():
+    """Implicit and written durations, wide gaps (UP) and five-voice voicings (UP2 UP2)."""
+    idea = _simple_idea(
+        chords=(Chord(0, "", 0, 12, (36, 60, 64, 67, 72)),         # 24-semitone gap: UP then UP2
+                Chord(0, "", 24, 24, (21, 76)),                      # widest: UP_55
+                Chord(7, "", 48, 48, (31, 38, 43, 47, 50, 55))),     # six voices
+        melody=(Note(79, 0, 96, 79), Note(81, 96, 12, 79)),
+        sections=(Section("verse", 2), Section("chorus", 1)))
+    assert decode(encode(idea)) == idea
+    names = token_names(encode(idea))
+    assert ["BASS_36", "UP_24", "UP2_4_3", "UP_5", "DUR_12"] == names[9:14]
+    assert "UP_55" in names
 
 
 def test_triplets_and_sixteenths_survive():
@@ -83,7 +103,7 @@ def test_decoder_refuses_broken_sequences():
 
 def test_vocabulary_is_fixed_by_the_representation():
     assert VOCAB.tokens[:4] == ("PAD", "BOS", "EOS", "BAR")
-    assert len(VOCAB) == len(set(VOCAB.tokens)) == 744
+    assert len(VOCAB) == len(set(VOCAB.tokens)) == 1055
     assert VOCAB.tokens[VOCAB.key(Key(0, "major"))] == "KEY_C"
     assert VOCAB.tokens[VOCAB.chord(9, "m7")] == "CHORD_Am7"
 

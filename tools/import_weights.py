@@ -1,7 +1,10 @@
 """Publish weights trained by tools/train_portable.py as a Songsketch model folder, with the
 model card and the originality index, exactly as `main.py train` would.
 
-    python tools/import_weights.py best.weights.h5 history.json OUT_FOLDER
+    python tools/import_weights.py best.weights.h5 OUT_FOLDER history.json [more-history.json ...]
+
+Several histories are runs that continued one another (e.g. on a GPU, then here with --init);
+they are joined in order in the card.
 """
 from __future__ import annotations
 
@@ -22,13 +25,20 @@ from engine.training import TrainSettings, split_songs  # noqa: E402
 
 
 def main() -> None:
-    weights, history_path, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    weights, out = sys.argv[1], Path(sys.argv[2])
     import keras
     import tensorflow as tf
-    raw = json.loads(history_path.read_text())
-    history = raw["history"]
+    runs = [json.loads(Path(p).read_text()) for p in sys.argv[3:]]
+    raw = runs[0]
+    history, seconds = [], 0.0
+    for n, run in enumerate(runs):
+        for h in run["history"]:
+            history.append(dict(h, epoch=len(history) + 1, run=n + 1,
+                                seconds=round(seconds + h.get("seconds", 0), 1)))
+        seconds = history[-1]["seconds"]
     best = min(history, key=lambda h: h["val_loss"])
-    model = build_model(ModelConfig())
+    config = ModelConfig(units=raw.get("units", 256), layers=raw.get("layers", 2))
+    model = build_model(config)
     model.load_weights(weights)
     settings = TrainSettings()
     corpus = load_builtin(paths.cache_dir())
@@ -47,7 +57,7 @@ def main() -> None:
                            "C major / A minor, 4 tempo-jittered copies per epoch"},
         "settings": {k: v for k, v in asdict(settings).items() if k != "config"} | {
             "epochs": 100, "patience": 6, "bucketed_lengths": True},
-        "architecture": asdict(ModelConfig()),
+        "architecture": asdict(config),
         "epochs_run": len(history),
         "best_epoch": best["epoch"],
         "train_loss": best["loss"],
@@ -55,15 +65,19 @@ def main() -> None:
         "history": history,
         "seconds": history[-1].get("seconds"),
         "reproduce": ("python tools/export_pieces.py pieces.npz --copies 4 && "
-                      "KERAS_BACKEND=jax python tools/train_portable.py pieces.npz out --epochs 100 "
-                      "--patience 6 && python tools/import_weights.py out/best.weights.h5 "
-                      "out/history.json resources/default_model   "
-                      "(CPU only: python main.py train builtin --scratch --out resources/default_model "
-                      "--epochs 40 --patience 4)"),
-        "software": {"trained_with": f"keras {raw.get('keras')} on {raw.get('backend')}",
+                      "KERAS_BACKEND=jax python tools/train_portable.py pieces.npz gpu --units 192 "
+                      "--epochs 100 --patience 6 --minutes 3.7 && "
+                      "python tools/train_portable.py pieces.npz cpu --init gpu/best.weights.h5 "
+                      "--units 192 --lr 1e-3 --epochs 40 --patience 4 && "
+                      "python tools/import_weights.py cpu/best.weights.h5 resources/default_model "
+                      "gpu/history.json cpu/history.json   (CPU only: python main.py train builtin "
+                      "--scratch --out resources/default_model)"),
+        "software": {"trained_with": [f"run {n + 1}: keras {r.get('keras')} on {r.get('backend')}"
+                                      for n, r in enumerate(runs)],
                      "published_with": f"tensorflow {tf.__version__}, keras {keras.__version__}",
                      "python": platform.python_version()},
-        "device": "NVIDIA H100 (JAX backend)",
+        "device": "run 1 on an NVIDIA H100 (Keras on JAX), later runs on a 2-core CPU "
+                  "(Keras on TensorFlow), each starting from the previous run's best weights",
     }
     index = OriginalityIndex.build(corpus.songs)
     save_model(out, model, card, {"index": index.to_bytes()})

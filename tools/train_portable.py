@@ -58,6 +58,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--minutes", type=float, default=7.0, help="stop after this long")
+    parser.add_argument("--units", type=int, default=256)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--init", default=None, help="start from these weights (.weights.h5)")
     parser.add_argument("--max-batches", type=int, default=0, help="smoke test: batches per epoch")
     args = parser.parse_args()
     import random
@@ -69,7 +72,9 @@ def main() -> None:
     val = unpack(data["val_tokens"], data["val_lengths"])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    model = build_model(ModelConfig())
+    model = build_model(ModelConfig(units=args.units, layers=args.layers))
+    if args.init:
+        model.load_weights(args.init)
     compile_model(model, args.lr)
     rng = random.Random(1)
     best, bad, history = math.inf, 0, []
@@ -98,7 +103,8 @@ def main() -> None:
         else:
             bad += 1
         (out / "history.json").write_text(json.dumps({"history": history, "backend": keras.backend.backend(),
-                                                      "keras": keras.__version__}))
+                                                      "keras": keras.__version__,
+                                                      "units": args.units, "layers": args.layers}))
         if bad >= args.patience or time.time() - t0 > args.minutes * 60:
             break
 
