@@ -206,6 +206,6 @@ def add_commands(sub) -> None:
     p.add_argument("--patience", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--embed", type=int, default=128)
-    p.add_argument("--units", type=int, default=256)
+    p.add_argument("--units", type=int, default=192)
     p.add_argument("--layers", type=int, default=2)
     p.set_defaults(func=_train, scratch=False)

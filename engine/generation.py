@@ -11,20 +11,23 @@ from __future__ import annotations
 import math
 import random
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
 
 from .model import LSTMWeights
 from .representation import (
-    MELODY_RANGE, SPECIALS, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section, encode, home_key,
+    MAX_DURATION, MELODY_RANGE, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section, encode, home_key,
     implicit_chord_end, implicit_note_end, move_to_key)
 
 IdeaCallback = Callable[[int, Idea], None]
 
 GEN_VOICING_TOP = 72        # chord voicings stay at or below C5 when generating
 GEN_MELODY_BOTTOM = 55      # and the melody at or above G3
+
+# the tokens that may close a bar: the model's wish to close goes to whichever is allowed
+_CLOSING_TOKENS = np.array(sorted([VOCAB.BAR, VOCAB.EOS] + list(range(*VOCAB.ranges["SEC"]))))
 
 
 class NumpyLSTM:
@@ -33,7 +36,7 @@ class NumpyLSTM:
     Keras orders the gates input, forget, cell, output (activation tanh, recurrent sigmoid);
     here the columns are reordered to input, forget, output, cell so that one sigmoid call
     covers three gates, and each deeper layer does a single matmul on [x, h]. Logits are
-    computed only for the token families a step may choose from (``columns``)."""
+    computed only for the tokens a step may choose from (``logits``)."""
 
     def __init__(self, weights: LSTMWeights) -> None:
         self.w = weights
@@ -52,10 +55,7 @@ class NumpyLSTM:
         self.dense_w = np.ascontiguousarray(weights.dense_w)
         self.dense_b = weights.dense_b
         self.units = [u for *_, u in self.layers]
-        blocks = [(0, len(SPECIALS))] + list(VOCAB.ranges.values())
-        self._blocks = blocks
-        self._block_starts = np.array([start for start, _ in blocks])
-        self._columns: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.dense_rows = np.ascontiguousarray(weights.dense_w.T)   # (V, H): one row per token
 
     def zero_state(self, batch: int) -> list[tuple[np.ndarray, np.ndarray]]:
         return [(np.zeros((batch, u), np.float32), np.zeros((batch, u), np.float32)) for u in self.units]
@@ -89,17 +89,11 @@ class NumpyLSTM:
         x, new_state = self.advance(tokens, state)
         return x @ self.dense_w + self.dense_b, new_state
 
-    def columns(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(token ids, weights, bias) of the token families holding any ``wanted`` token
-        (a boolean mask over the vocabulary), kept per family combination."""
-        used = np.add.reduceat(wanted.view(np.uint8), self._block_starts) > 0
-        key = used.tobytes()
-        hit = self._columns.get(key)
-        if hit is None:
-            cols = np.concatenate([np.arange(s, e) for (s, e), u in zip(self._blocks, used) if u])
-            hit = (cols, np.ascontiguousarray(self.dense_w[:, cols]), self.dense_b[cols])
-            self._columns[key] = hit
-        return hit
+    def logits(self, x: np.ndarray, tokens: np.ndarray) -> np.ndarray:
+        """Logits of ``tokens`` only, for outputs ``x`` (B, H) of ``advance``: (B, len(tokens))."""
+        z = x @ self.dense_rows[tokens].T
+        z += self.dense_b[tokens]
+        return z
 
 
 @dataclass(frozen=True)
@@ -167,23 +161,42 @@ class _RegisterGrammar(Grammar):
 
     # -- memoised masks --------------------------------------------------
     def _situation(self):
-        """Everything ``allowed()`` depends on, or None where it is not memoised."""
+        """Everything ``allowed()`` depends on in the current state (and nothing more, so
+        that rows in the same situation share one mask), or None where not memoised."""
         s = self.state
         if self.queue or self.keep or s not in _BAR_STATES:
             return None
-        tick = self.bar_start + self.pos
-        bar_len = self.bar_len
-        voicing = self.voicing if s == "voicing" else ()
-        return (self._profile, s, self.pos, bar_len,
-                min(max(self.chord_free - self.bar_start, 0), bar_len),
-                min(max(self.melody_free - self.bar_start, 0), bar_len),
-                self.velocity, self.bars_in_section == self.sections[-1].bars, len(self.sections),
-                len(voicing), voicing[-1] if voicing else 0,
-                min(self._section_end() - tick, 999) if s == "note_dur" else 0,
-                self.sounding_chord_top(tick), self.sounding_note(tick))
+        pos, bar_len = self.pos, self.bar_len
+        tick = self.bar_start + pos
+        melody_ok = self.melody_free <= tick
+        if s == "at_pos":
+            return (self._profile, s, self.chord_free <= tick, melody_ok,
+                    self.velocity if melody_ok else 0,
+                    self.sounding_chord_top(tick) if melody_ok else 0)
+        if s == "pitch":
+            return (self._profile, s, self.sounding_chord_top(tick))
+        closing = (self.bars_in_section == self.sections[-1].bars, len(self.sections))
+        if s == "voicing":
+            n = len(self.voicing)
+            head = (self._profile, s, n, self.voicing[-1] if n else 0, self.sounding_note(tick))
+            if n < 2:
+                return head
+            return head + (pos, bar_len, melody_ok, self.velocity if melody_ok else 0,
+                           min(self.chord_free, self.melody_free) - self.bar_start, closing)
+        # in_bar, after_chord, note_dur: what may follow an event
+        earliest = max(pos + 1, min(self.chord_free, self.melody_free) - self.bar_start)
+        if s == "note_dur":
+            return (self._profile, s, bar_len, earliest, closing,
+                    min(self._section_end() - tick, MAX_DURATION))
+        if s == "in_bar":
+            return (self._profile, s, bar_len, earliest, closing)
+        return (self._profile, s, bar_len, earliest, closing, melody_ok,
+                self.velocity if melody_ok else 0, self.sounding_chord_top(tick) if melody_ok else 0)
 
-    def choices(self) -> tuple[np.ndarray, int]:
-        """(read-only mask of allowed tokens, the forced token or -1)."""
+    def choices(self) -> tuple[np.ndarray, int, np.ndarray, bool]:
+        """(read-only mask of allowed tokens, the forced token or -1, the tokens whose logits
+        a draw needs (the allowed ones, and all closing tokens where one is allowed), whether
+        a bar-closing token is allowed)."""
         key = self._situation()
         if key is not None:
             hit = self._cache.get(key)
@@ -192,7 +205,9 @@ class _RegisterGrammar(Grammar):
         mask = self.allowed()
         mask.flags.writeable = False
         allowed = np.flatnonzero(mask)
-        result = (mask, int(allowed[0]) if len(allowed) == 1 else -1)
+        closing = bool(mask[_CLOSING_TOKENS].any())
+        needed = np.union1d(allowed, _CLOSING_TOKENS) if closing else allowed
+        result = (mask, int(allowed[0]) if len(allowed) == 1 else -1, needed, closing)
         if key is not None:
             self._cache[key] = result
         return result
@@ -346,16 +361,20 @@ class _RegisterGrammar(Grammar):
 
 def _sample(probs: np.ndarray, rng: np.random.Generator, top_p: float) -> np.ndarray:
     """One column per row from unnormalised probabilities (B, K), nucleus (top-p) filtered:
-    a row keeps its most likely columns until they hold ``top_p`` of its mass."""
+    a row keeps its most likely columns until they hold ``top_p`` of its mass.
+
+    Draws in the row's descending order, then finds the column holding the drawn value (a
+    tie picks the first column of equal probability, which is as likely)."""
+    rows = np.arange(len(probs))
+    ordered = np.sort(probs, axis=1)[:, ::-1]
+    cum = np.cumsum(ordered, axis=1)
     if top_p < 1.0:
-        ordered = -np.sort(-probs, axis=1)
-        cum = np.cumsum(ordered, axis=1)
-        kept = ((cum - ordered) < top_p * cum[:, -1:]).sum(axis=1)
-        threshold = ordered[np.arange(len(probs)), np.maximum(kept, 1) - 1]
-        probs = np.where(probs >= threshold[:, None], probs, 0.0)
-    cum = np.cumsum(probs, axis=1)
-    draws = (1.0 - rng.random(len(probs))) * cum[:, -1]         # in (0, total]
-    return np.argmax(cum >= draws[:, None], axis=1)
+        mass = cum[rows, np.argmax(cum >= top_p * cum[:, -1:], axis=1)]
+    else:
+        mass = cum[:, -1]
+    draws = (1.0 - rng.random(len(probs))) * mass               # in (0, mass]
+    value = ordered[rows, np.argmax(cum >= draws[:, None], axis=1)]
+    return np.argmax(probs == value[:, None], axis=1)
 
 
 class Generator:
@@ -369,8 +388,17 @@ class Generator:
         self.originality = originality
         self.redrawn = 0
         self._lock = threading.Lock()
-        v = VOCAB
-        self._end_tokens = np.array([v.BAR, v.EOS] + list(range(*v.ranges["SEC"])))
+        self._end_tokens = _CLOSING_TOKENS
+        self._mask_cache: dict = {}
+
+    MASK_CACHE_LIMIT = 20000      # situations kept between calls (about 1.5 kB each)
+
+    def _masks(self) -> dict:
+        """The grammar-mask memo shared by all rows and calls (masks depend only on the
+        grammar situation, never on the model); emptied when it grows past the limit."""
+        if len(self._mask_cache) > self.MASK_CACHE_LIMIT:
+            self._mask_cache.clear()
+        return self._mask_cache
 
     def generate(self, settings: GenerationSettings, on_idea: IdeaCallback | None = None,
                  cancel: Callable[[], bool] | None = None, batch_size: int = 32,
@@ -416,8 +444,7 @@ class Generator:
         with self._lock:
             while len(ideas) < settings.count and drawn < limit:
                 n = min(batch_size, settings.count - len(ideas))
-                cache: dict = {}
-                grammars = [self._grammar(settings, cache=cache) for _ in range(n)]
+                grammars = [self._grammar(settings, cache=self._masks()) for _ in range(n)]
                 self._decode(grammars, settings, rng, done, cancel)
         # a model that keeps writing thin ideas still gives the count asked for
         for idea in spare:
@@ -476,7 +503,7 @@ class Generator:
         rng = np.random.default_rng(settings.seed)
         grammars = [_RegisterGrammar(key=primer.key, meter=primer.meter, tempo=primer.tempo,
                                      plan=plan, keep_register=settings.keep_register, prefix=prefix,
-                                     shift=_shift_between(primer, original))
+                                     shift=_shift_between(primer, original), cache=self._masks())
                     for _ in range(settings.count)]
         return self._decode_and_return(grammars, settings, rng, _shift_between(primer, original),
                                        on_idea, cancel)
@@ -515,19 +542,23 @@ class Generator:
             if cancel is not None and step % 16 == 0 and cancel():
                 raise Cancelled()
             options = [grammars[i].choices() for i in active]
-            choice = np.fromiter((forced for _, forced in options), np.int64, len(options))
+            choice = np.fromiter((o[1] for o in options), np.int64, len(options))
             if fed is not None:
                 top, state = lstm.advance(fed, state)
             free = np.flatnonzero(choice < 0)
             if len(free):
-                masks = np.stack([options[j][0] for j in free])
-                wanted = masks.any(axis=0)
-                closing = wanted[end_tokens].any()
-                if closing:
-                    wanted[end_tokens] = True
-                cols, weights, bias = lstm.columns(wanted)
-                z = top[free] @ weights
-                z += bias
+                if len(free) == 1:
+                    masks = options[free[0]][0][None, :]
+                    cols, closing = options[free[0]][2:]
+                else:
+                    picked = [options[j] for j in free]
+                    masks = np.stack([o[0] for o in picked])
+                    wanted = masks.any(axis=0)
+                    closing = any(o[3] for o in picked)
+                    if closing:
+                        wanted[end_tokens] = True
+                    cols = np.flatnonzero(wanted)
+                z = lstm.logits(top[free], cols)
                 z /= temperature
                 z -= z.max(axis=1, keepdims=True)
                 p = np.exp(z)
@@ -574,8 +605,14 @@ def _shift_between(a: Idea, b: Idea) -> int:
     return 0
 
 
+MIN_NOTE_LENGTHS = 3        # a melody of one or two note lengths has no rhythm to speak of
+
+
 def well_shaped(idea: Idea) -> bool:
-    """Every section has some melody (2+ notes) and at least one chord."""
+    """Every section has some melody (2+ notes) and at least one chord, and the melody
+    uses at least MIN_NOTE_LENGTHS distinct note lengths."""
+    if len({n.duration for n in idea.melody}) < MIN_NOTE_LENGTHS:
+        return False
     for _section, start, end in idea.section_spans():
         if sum(1 for n in idea.melody if start <= n.onset < end) < 2:
             return False

@@ -29,7 +29,7 @@ from .representation import ENCODING_VERSION, VOCAB
 class ModelConfig:
     vocab_size: int = len(VOCAB)
     embed_dim: int = 128
-    units: int = 256
+    units: int = 192          # 2 x 192 matched 2 x 256 on held-out tunes (1.491 vs 1.488) at 0.6x the cost
     layers: int = 2
     dropout: float = 0.15
 

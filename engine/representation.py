@@ -218,9 +218,9 @@ class Idea:
         """The idea moved by ``semitones`` (pitches and key). May leave the ranges."""
         return replace(
             self, key=self.key.transposed(semitones),
-            chords=tuple(replace(c, root=(c.root + semitones) % 12,
-                                 voicing=tuple(p + semitones for p in c.voicing)) for c in self.chords),
-            melody=tuple(replace(n, pitch=n.pitch + semitones) for n in self.melody))
+            chords=tuple(Chord((c.root + semitones) % 12, c.quality, c.onset, c.duration,
+                               tuple(p + semitones for p in c.voicing)) for c in self.chords),
+            melody=tuple(Note(n.pitch + semitones, n.onset, n.duration, n.velocity) for n in self.melody))
 
     def fits_ranges(self) -> bool:
         lo, hi = MELODY_RANGE
@@ -685,18 +685,54 @@ class Grammar:
             self.open_note = (self.pending_pitch, self.tick, self.velocity)
             self.melody_free = self.tick + 1
             s = self.state = "in_bar"
-        if s == "start":
-            self.state = "key"
-        elif s == "key":
-            self.key = ALL_KEYS[off]
-            self.state = "meter"
-        elif s == "meter":
-            self.meter = METERS[off]
-            self.bar_len = bar_ticks(self.meter)
-            self.state = "tempo"
-        elif s == "tempo":
-            self.tempo = TEMPO_RANGE[0] + off
-            self.state = "section"
+        # the most frequent families first: this runs once per token of every idea
+        if fam == "POS":
+            self.pos = off
+            self.state = "at_pos"
+        elif fam == "P":
+            self._close_note(self.tick)
+            self.pending_pitch = MELODY_RANGE[0] + off
+            self.state = "note_dur"
+        elif fam == "CHORD":
+            self._close_chord(self.tick)
+            self.chord_symbol = (off % 12, ch.QUALITY_NAMES[off // 12])
+            self.voicing = []
+            self.voicing_tokens = 0
+            self.state = "voicing"
+        elif fam == "BASS":
+            self.voicing.append(VOICING_RANGE[0] + off)
+            self.voicing_tokens += 1
+        elif fam == "UP2":
+            lower, upper = divmod(off, PAIR_GAP_MAX)
+            self.voicing.append(self.voicing[-1] + lower + 1)
+            self.voicing.append(self.voicing[-1] + upper + 1)
+            self.voicing_tokens += 1
+        elif fam == "BAR":
+            self._close_chord(self.bar_start + self.bar_len)
+            self.bar_start = (self.section_start_bar + self.bars_in_section) * self.bar_len
+            self.bars_in_section += 1
+            self.pos = -1
+            self.state = "in_bar"
+        elif fam == "UP":
+            self.voicing.append(self.voicing[-1] + off + 1)
+            self.voicing_tokens += 1
+        elif fam == "DUR" and s == "voicing":
+            assert self.chord_symbol is not None
+            tick = self.tick
+            self.chords.append(Chord(self.chord_symbol[0], self.chord_symbol[1], tick, off + 1,
+                                     tuple(self.voicing)))
+            self.chord_free = tick + off + 1
+            self.state = "after_chord"
+        elif fam == "DUR":                          # a melody note's written duration
+            assert self.pending_pitch is not None and self.velocity is not None
+            tick = self.tick
+            self.melody.append(Note(self.pending_pitch, tick, off + 1, self.velocity))
+            self.melody_free = tick + off + 1
+            self.state = "in_bar"
+        elif fam == "VEL":
+            self._close_note(self.tick)
+            self.velocity = VELOCITIES[off]
+            self.state = "pitch"
         elif fam == "SEC" or fam == "EOS":
             if self.sections:                      # the last bar of a section ends here
                 self._close_chord(self.bar_start + self.bar_len)
@@ -712,53 +748,20 @@ class Grammar:
             self.sections.append(Section(self.section_name or "verse", off + 1))
             self.bars_in_section = 0
             self.state = "first_bar"
-        elif fam == "BAR":
-            self._close_chord(self.bar_start + self.bar_len)
-            self.bar_start = (self.section_start_bar + self.bars_in_section) * self.bar_len
-            self.bars_in_section += 1
-            self.pos = -1
-            self.state = "in_bar"
-        elif fam == "POS":
-            self.pos = off
-            self.state = "at_pos"
-        elif fam == "CHORD":
-            self._close_chord(self.tick)
-            self.chord_symbol = (off % 12, ch.QUALITY_NAMES[off // 12])
-            self.voicing = []
-            self.voicing_tokens = 0
-            self.state = "voicing"
-        elif fam == "BASS":
-            self.voicing.append(VOICING_RANGE[0] + off)
-            self.voicing_tokens += 1
-        elif fam == "UP":
-            self.voicing.append(self.voicing[-1] + off + 1)
-            self.voicing_tokens += 1
-        elif fam == "UP2":
-            lower, upper = divmod(off, PAIR_GAP_MAX)
-            self.voicing.append(self.voicing[-1] + lower + 1)
-            self.voicing.append(self.voicing[-1] + upper + 1)
-            self.voicing_tokens += 1
-        elif fam == "DUR" and s == "voicing":
-            assert self.chord_symbol is not None
-            tick = self.tick
-            self.chords.append(Chord(self.chord_symbol[0], self.chord_symbol[1], tick, off + 1,
-                                     tuple(self.voicing)))
-            self.chord_free = tick + off + 1
-            self.state = "after_chord"
-        elif fam == "VEL":
-            self._close_note(self.tick)
-            self.velocity = VELOCITIES[off]
-            self.state = "pitch"
-        elif fam == "P":
-            self._close_note(self.tick)
-            self.pending_pitch = MELODY_RANGE[0] + off
-            self.state = "note_dur"
-        elif fam == "DUR" and s == "note_dur":
-            assert self.pending_pitch is not None and self.velocity is not None
-            tick = self.tick
-            self.melody.append(Note(self.pending_pitch, tick, off + 1, self.velocity))
-            self.melody_free = tick + off + 1
-            self.state = "in_bar"
+        elif fam == "BOS":
+            self.state = "key"
+        elif fam == "KEY":
+            self.key = ALL_KEYS[off]
+            self.state = "meter"
+        elif fam == "METER":
+            self.meter = METERS[off]
+            self.bar_len = bar_ticks(self.meter)
+            self.state = "tempo"
+        elif fam == "TEMPO":
+            self.tempo = TEMPO_RANGE[0] + off
+            self.state = "section"
+        else:                                       # PAD
+            raise ValueError(f"token {self.v.tokens[token]} not allowed in state {s!r}")
 
     def _accepts(self, token: int) -> bool:
         return bool(self.allowed()[token])

@@ -213,7 +213,7 @@ def test_memoised_masks_match_the_grammar_everywhere():
             for g in rows:
                 if g.done:
                     continue
-                mask, forced = g.choices()
+                mask, forced, _, _ = g.choices()
                 fresh = g.allowed()
                 assert np.array_equal(mask, fresh), (g.state, g.pos)
                 allowed = np.flatnonzero(fresh)
@@ -238,3 +238,22 @@ def test_nucleus_sampling_keeps_only_the_top_mass():
     assert abs(counts[0] - 0.625) < 0.03                      # renormalised 0.5 / 0.8
     full = np.bincount(_sample(probs, np.random.default_rng(2), top_p=1.0), minlength=5) / 4000
     assert full[4] == 0 and abs(full[3] - 0.05) < 0.015
+
+
+def test_ideas_without_rhythm_are_redrawn():
+    """A melody in one or two note lengths is not shaped well enough to show."""
+    from engine.generation import well_shaped
+    from engine.representation import Chord, Idea, Note
+    plan = (Section("verse", 1), Section("chorus", 1))
+    chords = (Chord(0, "", 0, 48, (48, 52, 55)), Chord(7, "", 48, 48, (43, 50, 55)))
+
+    def idea(lengths):
+        notes, t = [], 0
+        for i, d in enumerate(lengths):
+            notes.append(Note(72 + i % 3, t, d))
+            t += d
+        return Idea(Key(0), 100, (4, 4), plan, chords, tuple(notes))
+
+    assert not well_shaped(idea([12] * 8))                       # all quarters
+    assert not well_shaped(idea([12, 12, 24, 12, 12, 24]))        # quarters and halves only
+    assert well_shaped(idea([12, 6, 6, 24, 12, 12, 18, 6]))       # three lengths, both sections

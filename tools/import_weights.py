@@ -36,7 +36,12 @@ def main() -> None:
             history.append(dict(h, epoch=len(history) + 1, run=n + 1,
                                 seconds=round(seconds + h.get("seconds", 0), 1)))
         seconds = history[-1]["seconds"]
-    best = min(history, key=lambda h: h["val_loss"])
+    # the weights file holds the last run's last improvement (train_portable saves only
+    # when validation loss drops by more than 1e-3), which may not be its lowest figure
+    best_loss, best = float("inf"), None
+    for h in history:
+        if h["run"] == len(runs) and h["val_loss"] < best_loss - 1e-3:
+            best_loss, best = h["val_loss"], h
     config = ModelConfig(units=raw.get("units", 256), layers=raw.get("layers", 2))
     model = build_model(config)
     model.load_weights(weights)
