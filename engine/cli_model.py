@@ -139,7 +139,6 @@ def _train(args: argparse.Namespace) -> int:
                              learning_rate=args.lr if args.lr else (2e-3 if scratch else 5e-4),
                              patience=args.patience, seed=args.seed, config=config)
     reproduce = "python main.py train " + " ".join(sys.argv[2:])
-    state = {"last": -1}
 
     def progress(p) -> None:
         width = 30

@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 from . import chords as ch
 from .analysis import AnalysisError, RawNote, RawScore, score_to_ideas
-from .midi_io import MidiError, atomic_write, read_raw
+from .midi_io import atomic_write, read_raw
 from .representation import TICKS_PER_BEAT, Idea, idea_from_data, idea_to_data
 
 ANALYSIS_VERSION = "6"      # bump when reading/analysis changes: old cache entries are ignored

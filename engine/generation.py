@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from . import chords as ch
 from .model import LSTMWeights
 from .representation import (
     MAX_DURATION, MELODY_RANGE, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section, encode, home_key,
@@ -25,6 +26,10 @@ IdeaCallback = Callable[[int, Idea], None]
 
 GEN_VOICING_TOP = 72        # chord voicings stay at or below C5 when generating
 GEN_MELODY_BOTTOM = 55      # and the melody at or above G3
+
+# for each pitch class, the chord symbols (CHORD tokens in vocabulary order) that contain it
+_CHORDS_HOLDING = np.array([[pc in ch.chord_pcs(root, quality) for quality in ch.QUALITY_NAMES
+                             for root in range(12)] for pc in range(12)])
 
 # the tokens that may close a bar: the model's wish to close goes to whichever is allowed
 _CLOSING_TOKENS = np.array(sorted([VOCAB.BAR, VOCAB.EOS] + list(range(*VOCAB.ranges["SEC"]))))
@@ -213,6 +218,10 @@ class _RegisterGrammar(Grammar):
         return result
 
     # -- masks -------------------------------------------------------------
+    def _fixed_note_at(self, tick: int):
+        """The kept melody note sounding at ``tick`` (keep='melody'), if any."""
+        return next((n for n, _ in self.fixed_notes.values() if n.onset <= tick < n.end), None)
+
     def _next_fixed(self, after: int) -> int | None:
         for t in self.fixed_onsets:
             if t > after:
@@ -284,6 +293,11 @@ class _RegisterGrammar(Grammar):
                 mask[slice(*v.ranges["VEL"])] = False
                 if tick in self.fixed_notes:     # a chord may come first; then this note's start
                     mask[self._note_start_token(self.fixed_notes[tick][0])] = True
+                # the model writes a chord before the note at its position, so it cannot
+                # hear the kept note: a new chord must hold the kept note sounding there
+                note = self._fixed_note_at(tick)
+                if note is not None:
+                    mask[slice(*v.ranges["CHORD"])] &= _CHORDS_HOLDING[note.pitch % 12]
         elif s == "pitch" and self.keep == "melody":
             mask[:] = False
             mask[v.pitch(self.fixed_notes[tick][0].pitch)] = True
@@ -334,8 +348,8 @@ class _RegisterGrammar(Grammar):
         if s == "voicing" and self.keep != "chords":
             note = self.sounding_note(tick)
             if self.keep == "melody":       # stay under the kept note that sounds here
-                note = next((n.pitch for n, _ in self.fixed_notes.values()
-                             if n.onset <= tick < n.end), None)
+                fixed = self._fixed_note_at(tick)
+                note = fixed.pitch if fixed is not None else None
             ceiling = min(GEN_VOICING_TOP, (note - 1) if note is not None else GEN_VOICING_TOP,
                           VOICING_RANGE[1] - max(0, self.shift))
             if not self.voicing:

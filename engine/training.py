@@ -26,7 +26,7 @@ import numpy as np
 
 from .corpus import Song
 from .midi_io import atomic_write
-from .model import ModelConfig, ModelError, build_model, compile_model, config_of, save_model
+from .model import ModelConfig, build_model, compile_model, config_of, save_model
 from .representation import (
     TEMPO_RANGE, Idea, Note, Section, encode, home_key, move_to_key)
 

@@ -11,7 +11,7 @@ import pytest
 from engine.generation import GenerationSettings, Generator, NumpyLSTM
 from engine.midi_io import idea_to_midi, read_ideas
 from engine.model import ModelError, load_model
-from engine.representation import VOICING_RANGE, Key, Section, encode
+from engine.representation import VOICING_RANGE, Key, Section
 from engine.training import (
     TrainingCancelled, TrainingError, TrainSettings, encode_pieces, pieces, split_songs, train)
 
@@ -37,7 +37,6 @@ def test_validation_split_is_by_song(chorale_songs):
 
 
 def test_versions_of_one_tune_stay_on_one_side(chorale_songs):
-    from dataclasses import replace as dc_replace
     from engine.corpus import Song
     # the same tune twice (another file, transposed), as a songwriter's folder often has
     twin = Song("twin", "zz/twin.mid", tuple(i.transposed(2) for i in chorale_songs[0].ideas))
@@ -110,9 +109,13 @@ def test_keep_chords_new_melody_and_keep_melody_new_chords(tiny_model):
         assert other.chords == idea.chords and other.sections == idea.sections
     assert any(o.melody != idea.melody for o in new_melody)
     new_chords = generator.regenerate(idea, "melody", GenerationSettings(seed=9), count=3)
+    from engine.chords import chord_pcs
     for other in new_chords:
         other.validate()
         assert other.melody == idea.melody
+        for c in other.chords:          # a new chord holds the kept note sounding where it starts
+            under = [n for n in idea.melody if n.onset <= c.onset < n.end]
+            assert all(n.pitch % 12 in chord_pcs(c.root, c.quality) for n in under)
     assert any(o.chords != idea.chords for o in new_chords)
 
 

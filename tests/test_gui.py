@@ -1,12 +1,11 @@
 """The desktop app with real widgets (offscreen) and a real small model."""
-import os
 import time
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("PySide6.QtWidgets")
-from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 
 from engine.library import Library  # noqa: E402
 from engine.midi_io import read_ideas, write_midi  # noqa: E402

@@ -1,7 +1,6 @@
 """Originality: planted copies are found (also transposed), random ideas are not flagged,
 and the guard redraws ideas over its threshold."""
 import random
-from dataclasses import replace
 
 from engine.generation import GenerationSettings
 from engine.originality import OriginalityIndex
