@@ -136,8 +136,13 @@ class FavouritesFilter(QSortFilterProxyModel):
         self.only_favourites = False
 
     def set_only_favourites(self, on: bool) -> None:
-        self.only_favourites = on
-        self.invalidateFilter()
+        if hasattr(self, "beginFilterChange"):      # Qt 6.9+: invalidateFilter is deprecated
+            self.beginFilterChange()
+            self.only_favourites = on
+            self.endFilterChange()
+        else:
+            self.only_favourites = on
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row, parent) -> bool:
         if not self.only_favourites:
