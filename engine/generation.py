@@ -391,6 +391,45 @@ def _sample(probs: np.ndarray, rng: np.random.Generator, top_p: float) -> np.nda
     return np.argmax(probs == value[:, None], axis=1)
 
 
+def _draw_one(z: np.ndarray, allowed: np.ndarray, closing: bool, cols: np.ndarray,
+              rng: np.random.Generator, top_p: float, temperature: float) -> int:
+    """The batched draw for a single row, in plain Python: the same rules (temperature,
+    closing mass, nucleus) without the fixed cost of a dozen small NumPy calls."""
+    logits = z.tolist()
+    ok = allowed.tolist()
+    top = max(logits)
+    p = [math.exp((v - top) / temperature) for v in logits]
+    if closing:
+        ends = [int(i) for i in np.searchsorted(cols, _CLOSING_TOKENS)]
+        mass = sum(p[i] for i in ends)
+        p = [v if a else 0.0 for v, a in zip(p, ok)]
+        first = next((i for i in ends if ok[i]), None)
+        if first is not None:
+            p[first] = mass
+    else:
+        p = [v if a else 0.0 for v, a in zip(p, ok)]
+    total = sum(p)
+    if total <= 0:
+        p = [1.0 if a else 0.0 for a in ok]
+        total = sum(p)
+    order = sorted(range(len(p)), key=p.__getitem__, reverse=True)
+    kept = total
+    if top_p < 1.0:
+        cum = 0.0
+        for i in order:
+            cum += p[i]
+            if cum >= top_p * total:
+                kept = cum
+                break
+    draw = (1.0 - rng.random()) * kept
+    cum = 0.0
+    for i in order:
+        cum += p[i]
+        if cum >= draw:
+            return i
+    return order[0]
+
+
 class Generator:
     """Generates ideas from a model's weights. Thread-safe for one call at a time per object."""
 
@@ -536,6 +575,28 @@ class Generator:
                 on_idea(i, o)
         return out
 
+    def _draw(self, z: np.ndarray, sub: np.ndarray, closing: bool, cols: np.ndarray,
+              rng: np.random.Generator, top_p: float, temperature: float) -> np.ndarray:
+        """One column per row from logits ``z`` (B, K) over ``cols``, allowed where ``sub``."""
+        end_tokens = self._end_tokens
+        z /= temperature
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        if closing:
+            # the model's wish to close the bar goes to whichever closing token is allowed
+            end_cols = np.searchsorted(cols, end_tokens)
+            end_mass = p[:, end_cols].sum(axis=1)
+            p = np.where(sub, p, 0.0)
+            allowed_end = sub[:, end_cols]
+            rows = np.flatnonzero(allowed_end.any(axis=1))
+            p[rows, end_cols[allowed_end[rows].argmax(axis=1)]] = end_mass[rows]
+        else:
+            p = np.where(sub, p, 0.0)
+        bad = p.sum(axis=1) <= 0
+        if bad.any():
+            p[bad] = sub[bad]
+        return _sample(p, rng, top_p)
+
     def _decode(self, grammars: list[_RegisterGrammar], settings: GenerationSettings,
                 rng: np.random.Generator, on_done: IdeaCallback,
                 cancel: Callable[[], bool] | None) -> list[Idea]:
@@ -573,24 +634,12 @@ class Generator:
                         wanted[end_tokens] = True
                     cols = np.flatnonzero(wanted)
                 z = lstm.logits(top[free], cols)
-                z /= temperature
-                z -= z.max(axis=1, keepdims=True)
-                p = np.exp(z)
-                sub = masks[:, cols]
-                if closing:
-                    # the model's wish to close the bar goes to whichever closing token is allowed
-                    end_cols = np.searchsorted(cols, end_tokens)
-                    end_mass = p[:, end_cols].sum(axis=1)
-                    p = np.where(sub, p, 0.0)
-                    allowed_end = sub[:, end_cols]
-                    rows = np.flatnonzero(allowed_end.any(axis=1))
-                    p[rows, end_cols[allowed_end[rows].argmax(axis=1)]] = end_mass[rows]
+                if len(free) == 1:
+                    choice[free[0]] = cols[_draw_one(z[0], masks[0, cols], closing, cols, rng,
+                                                     settings.top_p, temperature)]
                 else:
-                    p = np.where(sub, p, 0.0)
-                bad = p.sum(axis=1) <= 0
-                if bad.any():
-                    p[bad] = sub[bad]
-                choice[free] = cols[_sample(p, rng, settings.top_p)]
+                    choice[free] = cols[self._draw(z, masks[:, cols], closing, cols, rng,
+                                                   settings.top_p, temperature)]
             finished = []
             for j, i in enumerate(active):
                 g = grammars[i]

@@ -260,3 +260,18 @@ def test_ideas_without_rhythm_are_redrawn():
     assert not well_shaped(idea([12] * 8))                       # all quarters
     assert not well_shaped(idea([12, 12, 24, 12, 12, 24]))        # quarters and halves only
     assert well_shaped(idea([12, 6, 6, 24, 12, 12, 18, 6]))       # three lengths, both sections
+
+
+def test_single_row_draw_follows_the_same_rules():
+    """The plain-Python draw used when one row has a choice: temperature, nucleus, masks."""
+    from engine.generation import _draw_one
+    logits = np.log(np.array([0.5, 0.3, 0.15, 0.05, 0.4], np.float32))
+    allowed = np.array([True, True, True, True, False])        # the last column is masked
+    cols = np.arange(5) + 100                                   # no closing tokens among them
+    rng = np.random.default_rng(5)
+    draws = [_draw_one(logits, allowed, False, cols, rng, 0.8, 1.0) for _ in range(4000)]
+    counts = np.bincount(draws, minlength=5) / len(draws)
+    assert counts[2] == counts[3] == counts[4] == 0
+    assert abs(counts[0] - 0.625) < 0.03
+    cold = [_draw_one(logits, allowed, False, cols, rng, 1.0, 0.05) for _ in range(200)]
+    assert set(cold) == {0}                                     # a low temperature takes the top
