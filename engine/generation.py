@@ -641,9 +641,9 @@ class Generator:
                     choice[free] = cols[self._draw(z, masks[:, cols], closing, cols, rng,
                                                    settings.top_p, temperature)]
             finished = []
-            for j, i in enumerate(active):
+            for j, (i, token) in enumerate(zip(active.tolist(), choice.tolist())):
                 g = grammars[i]
-                g.feed(int(choice[j]), check=False)
+                g.feed(token, check=False)
                 if g.done:
                     idea = g.idea()
                     results[i] = idea

@@ -70,6 +70,23 @@ def test_numpy_step_matches_keras(tiny_model, chorale_songs):
     np.testing.assert_allclose(np.array(got), expected, atol=2e-4)
 
 
+def test_batched_numpy_step_matches_keras(tiny_model, chorale_songs):
+    """A batch of rows decoded together gives each row Keras's logits."""
+    folder, _ = tiny_model
+    model = load_model(folder)
+    pieces = encode_pieces(chorale_songs[:8], None)
+    seq = np.array([p[:60] for p in pieces if len(p) >= 60][:8], dtype=np.int32)
+    assert len(seq) == 8
+    expected = model.keras_model.predict(seq, verbose=0)
+    lstm = NumpyLSTM(model.weights)
+    state = lstm.zero_state(len(seq))
+    got = []
+    for t in range(seq.shape[1]):
+        logits, state = lstm.step(seq[:, t], state)
+        got.append(logits)
+    np.testing.assert_allclose(np.stack(got, axis=1), expected, atol=2e-4)
+
+
 def test_200_ideas_are_well_formed_and_decode_to_midi(tiny_model):
     generator = Generator(load_model(tiny_model[0]).weights)
     seen = []
