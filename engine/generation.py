@@ -20,7 +20,7 @@ from . import chords as ch
 from .model import LSTMWeights
 from .representation import (
     MAX_DURATION, MELODY_RANGE, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section, encode, home_key,
-    implicit_chord_end, implicit_note_end, move_to_key)
+    implicit_durations, move_to_key)
 
 IdeaCallback = Callable[[int, Idea], None]
 
@@ -129,8 +129,8 @@ class _RegisterGrammar(Grammar):
     """A grammar that also keeps chords low and the melody above the chord under it, and can
     be made to follow a script of forced tokens (a primer, or kept chords or melody).
 
-    ``choices()`` memoises the mask in ``cache`` (shared by the rows of one batch) on
-    everything it depends on, so a batch pays for each distinct situation once."""
+    ``choices()`` memoises the mask in ``cache`` (the generator's, shared by all rows and
+    calls) on exactly what it depends on, so each distinct situation is computed once."""
 
     def __init__(self, *args, keep_register: bool = True, fixed: Idea | None = None,
                  keep: str | None = None, prefix: Sequence[int] = (),
@@ -144,21 +144,15 @@ class _RegisterGrammar(Grammar):
         self.keep_register = keep_register
         self.queue: list[int] = list(prefix)
         self.keep = keep                      # None, 'chords' or 'melody'
-        self.fixed_chords: dict[int, tuple] = {}
-        self.fixed_notes: dict[int, tuple] = {}
-        if fixed is not None and keep == "chords":
-            chords = sorted(fixed.chords, key=lambda c: c.onset)
-            for i, c in enumerate(chords):
-                nxt = chords[i + 1].onset if i + 1 < len(chords) else None
-                implicit = implicit_chord_end(c.onset, nxt, fixed.bar_ticks) == c.end
-                self.fixed_chords[c.onset] = (c, VOCAB.voicing(c.voicing), implicit)
-        if fixed is not None and keep == "melody":
-            notes = sorted(fixed.melody, key=lambda n: n.onset)
-            ends = [end for _, _, end in fixed.section_spans()]
-            for i, n in enumerate(notes):
-                nxt = notes[i + 1].onset if i + 1 < len(notes) else None
-                section_end = next(e for e in ends if n.onset < e)
-                self.fixed_notes[n.onset] = (n, implicit_note_end(n.onset, nxt, section_end) == n.end)
+        self.fixed_chords: dict[int, tuple] = {}      # onset -> (chord, voicing tokens, implicit)
+        self.fixed_notes: dict[int, tuple] = {}       # onset -> (note, implicit)
+        if fixed is not None and keep in ("chords", "melody"):
+            chord_implicit, note_implicit = implicit_durations(fixed)
+            if keep == "chords":
+                self.fixed_chords = {c.onset: (c, VOCAB.voicing(c.voicing), chord_implicit[c.onset])
+                                     for c in fixed.chords}
+            else:
+                self.fixed_notes = {n.onset: (n, note_implicit[n.onset]) for n in fixed.melody}
         self.fixed_onsets = sorted(set(self.fixed_chords) | set(self.fixed_notes))
         self._cache = cache if cache is not None else {}
         self._profile = hash((self.plan, self.fixed_key, self.fixed_meter, self.fixed_tempo,
@@ -391,10 +385,33 @@ def _sample(probs: np.ndarray, rng: np.random.Generator, top_p: float) -> np.nda
     return np.argmax(probs == value[:, None], axis=1)
 
 
+def _draw_rows(z: np.ndarray, allowed: np.ndarray, closing: bool, cols: np.ndarray,
+               rng: np.random.Generator, top_p: float, temperature: float) -> np.ndarray:
+    """One column per row from logits ``z`` (B, K) over token ids ``cols``, where ``allowed``:
+    temperature, then the model's wish to close the bar goes to whichever closing token the
+    row may take, then nucleus sampling. ``closing``: all closing tokens are among ``cols``."""
+    z /= temperature
+    z -= z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    if closing:
+        end_cols = np.searchsorted(cols, _CLOSING_TOKENS)
+        end_mass = p[:, end_cols].sum(axis=1)
+        p = np.where(allowed, p, 0.0)
+        allowed_end = allowed[:, end_cols]
+        rows = np.flatnonzero(allowed_end.any(axis=1))
+        p[rows, end_cols[allowed_end[rows].argmax(axis=1)]] = end_mass[rows]
+    else:
+        p = np.where(allowed, p, 0.0)
+    bad = p.sum(axis=1) <= 0
+    if bad.any():
+        p[bad] = allowed[bad]
+    return _sample(p, rng, top_p)
+
+
 def _draw_one(z: np.ndarray, allowed: np.ndarray, closing: bool, cols: np.ndarray,
               rng: np.random.Generator, top_p: float, temperature: float) -> int:
-    """The batched draw for a single row, in plain Python: the same rules (temperature,
-    closing mass, nucleus) without the fixed cost of a dozen small NumPy calls."""
+    """``_draw_rows`` for a single row, in plain Python: the same rules without the fixed
+    cost of a dozen small NumPy calls (a single idea decodes about 20% faster)."""
     logits = z.tolist()
     ok = allowed.tolist()
     top = max(logits)
@@ -441,7 +458,6 @@ class Generator:
         self.originality = originality
         self.redrawn = 0
         self._lock = threading.Lock()
-        self._end_tokens = _CLOSING_TOKENS
         self._mask_cache: dict = {}
 
     MASK_CACHE_LIMIT = 20000      # situations kept between calls (about 1.5 kB each)
@@ -575,34 +591,12 @@ class Generator:
                 on_idea(i, o)
         return out
 
-    def _draw(self, z: np.ndarray, sub: np.ndarray, closing: bool, cols: np.ndarray,
-              rng: np.random.Generator, top_p: float, temperature: float) -> np.ndarray:
-        """One column per row from logits ``z`` (B, K) over ``cols``, allowed where ``sub``."""
-        end_tokens = self._end_tokens
-        z /= temperature
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        if closing:
-            # the model's wish to close the bar goes to whichever closing token is allowed
-            end_cols = np.searchsorted(cols, end_tokens)
-            end_mass = p[:, end_cols].sum(axis=1)
-            p = np.where(sub, p, 0.0)
-            allowed_end = sub[:, end_cols]
-            rows = np.flatnonzero(allowed_end.any(axis=1))
-            p[rows, end_cols[allowed_end[rows].argmax(axis=1)]] = end_mass[rows]
-        else:
-            p = np.where(sub, p, 0.0)
-        bad = p.sum(axis=1) <= 0
-        if bad.any():
-            p[bad] = sub[bad]
-        return _sample(p, rng, top_p)
-
     def _decode(self, grammars: list[_RegisterGrammar], settings: GenerationSettings,
                 rng: np.random.Generator, on_done: IdeaCallback,
                 cancel: Callable[[], bool] | None) -> list[Idea]:
         """Decode all rows together, one token per step. Rows that finish leave the batch;
-        a step computes logits only for rows with a choice to make, and only over the
-        token families their grammars allow."""
+        a step computes logits only for rows with a choice to make, and only for the tokens
+        one of them may take."""
         lstm = self.lstm
         n = len(grammars)
         state = lstm.zero_state(n)
@@ -610,7 +604,6 @@ class Generator:
         active = np.arange(n)
         results: list[Idea | None] = [None] * n
         temperature = max(1e-3, float(settings.temperature))
-        end_tokens = self._end_tokens
         fed: np.ndarray | None = None
         step = 0
         while len(active):
@@ -631,14 +624,14 @@ class Generator:
                     wanted = masks.any(axis=0)
                     closing = any(o[3] for o in picked)
                     if closing:
-                        wanted[end_tokens] = True
+                        wanted[_CLOSING_TOKENS] = True
                     cols = np.flatnonzero(wanted)
                 z = lstm.logits(top[free], cols)
                 if len(free) == 1:
                     choice[free[0]] = cols[_draw_one(z[0], masks[0, cols], closing, cols, rng,
                                                      settings.top_p, temperature)]
                 else:
-                    choice[free] = cols[self._draw(z, masks[:, cols], closing, cols, rng,
+                    choice[free] = cols[_draw_rows(z, masks[:, cols], closing, cols, rng,
                                                    settings.top_p, temperature)]
             finished = []
             for j, (i, token) in enumerate(zip(active.tolist(), choice.tolist())):

@@ -416,6 +416,25 @@ def implicit_note_end(onset: int, next_onset: int | None, section_end: int) -> i
     return min(end, next_onset) if next_onset is not None else end
 
 
+def implicit_durations(idea: Idea) -> tuple[dict[int, bool], dict[int, bool]]:
+    """For each chord and each melody note, by onset: whether its duration is the implicit
+    one (then the encoding leaves its DUR out)."""
+    bar = idea.bar_ticks
+    chords = sorted(idea.chords, key=lambda c: c.onset)
+    notes = sorted(idea.melody, key=lambda n: n.onset)
+    section_ends = [end for _, _, end in idea.section_spans()]
+    chord_implicit = {}
+    for i, c in enumerate(chords):
+        nxt = chords[i + 1].onset if i + 1 < len(chords) else None
+        chord_implicit[c.onset] = implicit_chord_end(c.onset, nxt, bar) == c.end
+    note_implicit = {}
+    for i, n in enumerate(notes):
+        nxt = notes[i + 1].onset if i + 1 < len(notes) else None
+        section_end = next((e for e in section_ends if n.onset < e), section_ends[-1])
+        note_implicit[n.onset] = implicit_note_end(n.onset, nxt, section_end) == n.end
+    return chord_implicit, note_implicit
+
+
 def encode(idea: Idea) -> list[int]:
     """Token ids of an idea (validated first; raises ValueError if it is not well formed).
 
@@ -427,18 +446,7 @@ def encode(idea: Idea) -> list[int]:
     bar = idea.bar_ticks
     chords = sorted(idea.chords, key=lambda c: c.onset)
     notes = sorted(idea.melody, key=lambda n: n.onset)
-    section_ends = [end for _, _, end in idea.section_spans()]
-    chord_dur: dict[int, int | None] = {}
-    for i, c in enumerate(chords):
-        nxt = chords[i + 1].onset if i + 1 < len(chords) else None
-        implicit = implicit_chord_end(c.onset, nxt, bar) - c.onset
-        chord_dur[c.onset] = None if c.duration == implicit else c.duration
-    note_dur: dict[int, int | None] = {}
-    for i, n in enumerate(notes):
-        nxt = notes[i + 1].onset if i + 1 < len(notes) else None
-        section_end = next(e for e in section_ends if n.onset < e)
-        implicit = implicit_note_end(n.onset, nxt, section_end) - n.onset
-        note_dur[n.onset] = None if n.duration == implicit else n.duration
+    chord_implicit, note_implicit = implicit_durations(idea)
     chords_at = {c.onset: c for c in chords}
     notes_at = {n.onset: n for n in notes}
     onsets = sorted(set(chords_at) | set(notes_at))
@@ -457,7 +465,7 @@ def encode(idea: Idea) -> list[int]:
                 if c is not None:
                     out.append(v.chord(c.root, c.quality))
                     out += v.voicing(c.voicing)
-                    if chord_dur[t] is not None:
+                    if not chord_implicit[t]:
                         out.append(v.dur(c.duration))
                 n = notes_at.get(t)
                 if n is not None:
@@ -465,7 +473,7 @@ def encode(idea: Idea) -> list[int]:
                         out.append(v.vel(n.velocity))
                         velocity = n.velocity
                     out.append(v.pitch(n.pitch))
-                    if note_dur[t] is not None:
+                    if not note_implicit[t]:
                         out.append(v.dur(n.duration))
                 i += 1
             bar_index += 1

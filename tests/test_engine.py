@@ -11,7 +11,7 @@ import pytest
 from engine.generation import GenerationSettings, Generator, NumpyLSTM
 from engine.midi_io import idea_to_midi, read_ideas
 from engine.model import ModelError, load_model
-from engine.representation import VOICING_RANGE, Key, Section
+from engine.representation import VOCAB, VOICING_RANGE, Key, Section
 from engine.training import (
     TrainingCancelled, TrainingError, TrainSettings, encode_pieces, pieces, split_songs, train)
 
@@ -280,8 +280,9 @@ def test_ideas_without_rhythm_are_redrawn():
 
 
 def test_single_row_draw_follows_the_same_rules():
-    """The plain-Python draw used when one row has a choice: temperature, nucleus, masks."""
-    from engine.generation import _draw_one
+    """The plain-Python draw used when one row has a choice agrees with the batched draw:
+    temperature, masks, nucleus, and the closing tokens' mass moved to the allowed one."""
+    from engine.generation import _CLOSING_TOKENS, _draw_one, _draw_rows
     logits = np.log(np.array([0.5, 0.3, 0.15, 0.05, 0.4], np.float32))
     allowed = np.array([True, True, True, True, False])        # the last column is masked
     cols = np.arange(5) + 100                                   # no closing tokens among them
@@ -292,3 +293,21 @@ def test_single_row_draw_follows_the_same_rules():
     assert abs(counts[0] - 0.625) < 0.03
     cold = [_draw_one(logits, allowed, False, cols, rng, 1.0, 0.05) for _ in range(200)]
     assert set(cold) == {0}                                     # a low temperature takes the top
+
+    # closing tokens: all their mass goes to the one allowed (BAR), the others are masked
+    cols = np.union1d(_CLOSING_TOKENS, [100, 101, 102])
+    z = np.random.default_rng(0).normal(size=len(cols)).astype(np.float32)
+    ok = np.isin(cols, [100, 101, 102, VOCAB.BAR])
+    one = [_draw_one(z, ok, True, cols, rng, 0.95, 0.9) for _ in range(6000)]
+    rows = _draw_rows(np.tile(z, (6000, 1)), np.tile(ok, (6000, 1)), True, cols, rng, 0.95, 0.9)
+    f_one = np.bincount(one, minlength=len(cols)) / 6000
+    f_rows = np.bincount(rows, minlength=len(cols)) / 6000
+    assert f_one[~ok].sum() == f_rows[~ok].sum() == 0
+    assert np.abs(f_one - f_rows).max() < 0.03
+    # without the nucleus, BAR's share is exactly all closing mass over all allowed mass
+    bar = int(np.flatnonzero(cols == VOCAB.BAR)[0])
+    full = _draw_rows(np.tile(z, (6000, 1)), np.tile(ok, (6000, 1)), True, cols, rng, 1.0, 0.9)
+    p = np.exp(z.astype(np.float64) / 0.9)
+    closing_mass = p[np.isin(cols, _CLOSING_TOKENS)].sum()
+    expected = closing_mass / (closing_mass + p[np.isin(cols, [100, 101, 102])].sum())
+    assert abs(np.mean(full == bar) - expected) < 0.025
