@@ -115,6 +115,15 @@ def main(argv=None) -> int:
     gen.generate(GenerationSettings(count=4, bars_per_section=8, seed=99))
     one_s, one_median, one_notes, one_tokens = timed(1)
     sixteen_s, sixteen_median, sixteen_notes, tokens_per_idea = timed(16)
+    # the same with another process spinning on one core (a DAW, a browser, the GUI thread)
+    import subprocess
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)
+        _, busy_median, _, _ = timed(16)
+    finally:
+        spinner.kill()
+        spinner.wait()
     per_note_ours = sixteen_s / max(1, sixteen_notes)
 
     corpus = load_builtin(paths.cache_dir())
@@ -145,6 +154,7 @@ def main(argv=None) -> int:
         ("16 ideas together, per idea (ms)", sixteen_s * 1000 / 16, base_note_s * 1000 * notes_per_idea),
         ("16 ideas together, total (s, best)", sixteen_s, base_note_s * sixteen_notes),
         (f"16 ideas together, total (s, median of {args.repeats})", sixteen_median, None),
+        ("16 ideas, one core busy elsewhere (s, median)", busy_median, None),
         ("tokens per idea", tokens_per_idea, None),
         ("per generated note (ms)", per_note_ours * 1000, base_note_s * 1000),
         ("training tokens/s", ours_tps, base_tps),

@@ -117,6 +117,25 @@ def test_controls_and_seed(tiny_model):
     assert c != a
 
 
+def test_decoding_keeps_blas_to_one_thread_and_restores_it(tiny_model):
+    """A second BLAS thread only waits for a busy core on these small matrices: decoding
+    runs BLAS single-threaded and gives the previous setting back afterwards."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    generator = Generator(load_model(tiny_model[0]).weights)
+    seen = []
+    with threadpool_limits(2, user_api="blas"):
+        before = blas_threads()
+        # the cancel poll runs inside the decoding loop, every 16 steps
+        generator.generate(GenerationSettings(count=3, bars_per_section=2, seed=1),
+                           cancel=lambda: seen.append(blas_threads()) or False)
+        assert blas_threads() == before
+    assert before == {2} and len(seen) >= 2 and all(s == {1} for s in seen)
+
+
 def test_keep_chords_new_melody_and_keep_melody_new_chords(tiny_model):
     generator = Generator(load_model(tiny_model[0]).weights)
     [idea] = generator.generate(GenerationSettings(count=1, bars_per_section=2, seed=5))
