@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS ideas (
     favourite INTEGER NOT NULL DEFAULT 0,
     model TEXT NOT NULL DEFAULT '',
     idea TEXT NOT NULL,
-    midi BLOB NOT NULL,
+    midi BLOB NOT NULL,         -- the .mid bytes; empty until first asked for (drag, export)
     report TEXT
 );
 """
@@ -84,14 +84,14 @@ class Library:
             self.db.close()
 
     def add(self, idea: Idea, report: dict | None = None, model: str = "") -> Entry:
-        """Store an idea (committed before returning); returns its entry."""
+        """Store an idea (committed before returning); returns its entry. Its MIDI file is
+        made when first asked for (``midi``), which keeps a Generate run streaming."""
         data = json.dumps(idea_to_data(idea))
-        midi = idea_to_midi(idea)
         created = time.time()
         with self._lock, self.db:
             cur = self.db.execute(
                 "INSERT INTO ideas (name, created, model, idea, midi, report) VALUES (?, ?, ?, ?, ?, ?)",
-                (idea.name, created, model, data, midi, json.dumps(report) if report else None))
+                (idea.name, created, model, data, b"", json.dumps(report) if report else None))
             return Entry(int(cur.lastrowid), idea.name, created, False, model, idea, report)
 
     def _entry(self, row) -> Entry | None:
@@ -118,9 +118,23 @@ class Library:
         return self._entry(row) if row else None
 
     def midi(self, entry_id: int) -> bytes | None:
+        """The idea's .mid bytes (made and kept on first use), or None if it is gone."""
         with self._lock:
-            row = self.db.execute("SELECT midi FROM ideas WHERE id = ?", (entry_id,)).fetchone()
-        return bytes(row[0]) if row else None
+            row = self.db.execute("SELECT midi, idea, name FROM ideas WHERE id = ?", (entry_id,)).fetchone()
+        if row is None:
+            return None
+        if row[0]:
+            return bytes(row[0])
+        try:
+            midi = idea_to_midi(idea_from_data(json.loads(row[1])).with_name(row[2]))
+        except (ValueError, KeyError, TypeError):
+            return None
+        try:
+            with self._lock, self.db:
+                self.db.execute("UPDATE ideas SET midi = ? WHERE id = ?", (midi, entry_id))
+        except sqlite3.Error:
+            pass                    # a read-only or full disk: the bytes are still good to use
+        return midi
 
     def rename(self, entry_id: int, name: str) -> None:
         name = name.strip()

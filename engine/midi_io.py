@@ -160,23 +160,22 @@ def idea_to_midi(idea: Idea) -> bytes:
         mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(idea.tempo), time=0),
         mido.Message("program_change", channel=0, program=0, time=0),
     ]
-    events: list[tuple[int, int, object]] = []      # (tick, order, message)
+    # (tick, order, kind, fields): each message is built once, with its delta time
+    events: list[tuple[int, int, str, dict]] = []
     for section, start, _end in idea.section_spans():
-        events.append((start * scale, 0, mido.MetaMessage("marker", text=section.name.title())))
+        events.append((start * scale, 0, "marker", {"text": section.name.title()}))
     for c in idea.chords:
-        events.append((c.onset * scale, 1, mido.MetaMessage("text", text=c.symbol(flats))))
+        events.append((c.onset * scale, 1, "text", {"text": c.symbol(flats)}))
         for p in c.voicing:
-            events.append((c.onset * scale, 3, mido.Message("note_on", channel=0, note=p,
-                                                            velocity=CHORD_VELOCITY)))
-            events.append((c.end * scale, 2, mido.Message("note_off", channel=0, note=p, velocity=0)))
+            events.append((c.onset * scale, 3, "note_on", {"channel": 0, "note": p, "velocity": CHORD_VELOCITY}))
+            events.append((c.end * scale, 2, "note_off", {"channel": 0, "note": p, "velocity": 0}))
     chords_track = mido.MidiTrack(head + _delta(events))
     chords_track.append(mido.MetaMessage("end_of_track", time=max(
         0, idea.total_ticks * scale - sum(m.time for m in chords_track))))
-    mel_events: list[tuple[int, int, object]] = []
+    mel_events: list[tuple[int, int, str, dict]] = []
     for n in idea.melody:
-        mel_events.append((n.onset * scale, 3, mido.Message("note_on", channel=1, note=n.pitch,
-                                                            velocity=n.velocity)))
-        mel_events.append((n.end * scale, 2, mido.Message("note_off", channel=1, note=n.pitch, velocity=0)))
+        mel_events.append((n.onset * scale, 3, "note_on", {"channel": 1, "note": n.pitch, "velocity": n.velocity}))
+        mel_events.append((n.end * scale, 2, "note_off", {"channel": 1, "note": n.pitch, "velocity": 0}))
     melody_track = mido.MidiTrack([mido.MetaMessage("track_name", name="Melody", time=0),
                                    mido.Message("program_change", channel=1, program=0, time=0)]
                                   + _delta(mel_events))
@@ -187,10 +186,12 @@ def idea_to_midi(idea: Idea) -> bytes:
     return buf.getvalue()
 
 
-def _delta(events: list[tuple[int, int, object]]) -> list:
+def _delta(events: list[tuple[int, int, str, dict]]) -> list:
+    """Messages in time order (ties: markers, text, note-offs, then note-ons) with delta times."""
     out, last = [], 0
-    for tick, _order, msg in sorted(events, key=lambda e: (e[0], e[1])):
-        out.append(msg.copy(time=tick - last))
+    for tick, _order, kind, fields in sorted(events, key=lambda e: (e[0], e[1])):
+        cls = mido.Message if kind.startswith("note") else mido.MetaMessage
+        out.append(cls(kind, time=tick - last, **fields))
         last = tick
     return out
 

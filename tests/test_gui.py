@@ -96,6 +96,12 @@ def test_drag_mime_data_is_a_midi_file_of_the_idea(qtbot, make_window):
     entry = window.ideas.entries[0]
     assert path.name == f"{entry.name}.mid"
     assert read_ideas(path) == [entry.idea]
+    # the bytes were made on this first use and kept: later drags read them back unchanged
+    stored = window.library.db.execute("SELECT midi FROM ideas WHERE id = ?", (entry.id,)).fetchone()[0]
+    assert bytes(stored) == path.read_bytes() == window.library.midi(entry.id)
+    other = window.ideas.entries[1]
+    unmade = window.library.db.execute("SELECT length(midi) FROM ideas WHERE id = ?", (other.id,)).fetchone()[0]
+    assert unmade == 0 and read_ideas(window.library.midi(other.id)) == [other.idea]
 
 
 def test_library_survives_a_restart(qtbot, make_window, tmp_path):
