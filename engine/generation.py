@@ -24,6 +24,7 @@ from .representation import (
     implicit_durations, move_to_key)
 
 IdeaCallback = Callable[[int, Idea], None]
+RowCallback = Callable[[int, Idea], "bool | None"]     # (row, idea) -> True: stop decoding
 
 GEN_VOICING_TOP = 72        # chord voicings stay at or below C5 when generating
 GEN_MELODY_BOTTOM = 55      # and the melody at or above G3
@@ -461,6 +462,40 @@ def _draw_one(z: np.ndarray, allowed: np.ndarray, closing: bool, cols: np.ndarra
     return order[0]
 
 
+class RowPicker:
+    """Chooses which of a batch's ``n`` rows are shown: the first ``need`` (by row number)
+    that pass, whatever order they finish in. A row is released as soon as it passes and no
+    unfinished row before it could push it out."""
+
+    def __init__(self, n: int, need: int) -> None:
+        self.need = need
+        self.passed: list[object | None] = [None] * n
+        self.pending = [True] * n
+        self.shown = [False] * n
+
+    def finish(self, row: int, passed: object | None) -> list:
+        """Row ``row`` is done (``passed``: what to show, or None when refused); returns the
+        rows' items that are now sure to be shown, in row order."""
+        self.pending[row] = False
+        self.passed[row] = passed
+        released = []
+        ahead = 0                            # rows before r that passed or still may
+        for r, item in enumerate(self.passed):
+            if ahead >= self.need:
+                break
+            if item is not None and not self.shown[r]:
+                self.shown[r] = True
+                released.append(item)
+            if self.pending[r] or item is not None:
+                ahead += 1
+        return released
+
+    @property
+    def settled(self) -> bool:
+        """All ``need`` rows are known: the rest of the batch is not needed."""
+        return sum(self.shown) >= self.need
+
+
 class Generator:
     """Generates ideas from a model's weights. Thread-safe for one call at a time per object."""
 
@@ -490,47 +525,60 @@ class Generator:
 
         An idea with a section lacking melody or chords, or one ``accept`` refuses, is
         redrawn (``self.redrawn`` counts them). Same settings and seed -> the same ideas.
-        Raises Cancelled if ``cancel()`` turns true."""
+        Raises Cancelled if ``cancel()`` turns true.
+
+        A batch decodes a few rows more than it needs, so that a refused idea rarely costs a
+        second batch. Which rows are shown depends only on their order, never on how soon they
+        finish: the first ``need`` rows (by row number) that pass. A finished row is shown at
+        once when it passes and cannot be pushed out by the unfinished rows before it, and the
+        batch stops as soon as its ``need`` ideas are settled. (Taking the first to *finish*
+        would favour short, sparse ideas.)"""
         rng = np.random.default_rng(settings.seed)
         ideas: list[Idea] = []
         self.redrawn = 0
         drawn = 0
         limit = 10 * settings.count + 64          # a model that cannot satisfy us stops somewhere
-
         key_rng = random.Random(settings.seed)
+        thin: list[Idea] = []                     # well formed, just thin: a last resort
 
-        def done(_row: int, idea: Idea) -> None:
-            nonlocal drawn
-            drawn += 1
-            if len(ideas) >= settings.count:
-                return
+        def judge(idea: Idea) -> Idea | None:
+            """The idea as it will be shown, or None when it is to be redrawn."""
             if self.normalised:
                 tonic = settings.key.tonic if settings.key is not None else key_rng.randrange(12)
                 try:
                     idea = move_to_key(idea, Key(tonic, idea.key.mode))
                 except ValueError:
-                    self.redrawn += 1
-                    return
+                    return None
             if not well_shaped(idea):
-                self.redrawn += 1
-                if len(spare) < settings.count:
-                    spare.append(idea)          # well formed, just thin: a last resort
-                return
+                if len(thin) < settings.count:
+                    thin.append(idea)
+                return None
             if accept is not None and not accept(idea):
-                self.redrawn += 1
-                return
-            ideas.append(idea)
-            if on_idea is not None:
-                on_idea(len(ideas) - 1, idea)
+                return None
+            return idea
 
-        spare: list[Idea] = []
         with self._lock:
             while len(ideas) < settings.count and drawn < limit:
-                n = min(batch_size, settings.count - len(ideas))
+                need = settings.count - len(ideas)
+                n = min(batch_size, need + self.extra_rows(need))
+                picker = RowPicker(n, need)
+
+                def done(row: int, idea: Idea) -> bool:
+                    nonlocal drawn
+                    drawn += 1
+                    passed = judge(idea)
+                    if passed is None:
+                        self.redrawn += 1
+                    for shown in picker.finish(row, passed):
+                        ideas.append(shown)
+                        if on_idea is not None:
+                            on_idea(len(ideas) - 1, shown)
+                    return picker.settled
+
                 grammars = [self._grammar(settings, cache=self._masks()) for _ in range(n)]
                 self._decode(grammars, settings, rng, done, cancel)
         # a model that keeps writing thin ideas still gives the count asked for
-        for idea in spare:
+        for idea in thin:
             if len(ideas) >= settings.count:
                 break
             if accept is None or accept(idea):
@@ -538,6 +586,12 @@ class Generator:
                 if on_idea is not None:
                     on_idea(len(ideas) - 1, idea)
         return ideas
+
+    @staticmethod
+    def extra_rows(need: int) -> int:
+        """Rows decoded beyond ``need`` in a batch: about one in eight (none for one idea,
+        where a lone row is fastest and a redraw is cheap)."""
+        return 0 if need <= 1 else -(-need // 8)
 
     def _grammar(self, settings: GenerationSettings, **kwargs) -> _RegisterGrammar:
         key, key_choices = settings.key, None
@@ -606,11 +660,11 @@ class Generator:
         return out
 
     def _decode(self, grammars: list[_RegisterGrammar], settings: GenerationSettings,
-                rng: np.random.Generator, on_done: IdeaCallback,
+                rng: np.random.Generator, on_done: RowCallback,
                 cancel: Callable[[], bool] | None) -> list[Idea]:
         """Decode all rows together, one token per step. Rows that finish leave the batch;
         a step computes logits only for rows with a choice to make, and only for the tokens
-        one of them may take.
+        one of them may take. ``on_done(row, idea)`` returning True ends the decoding there.
 
         BLAS runs on one thread meanwhile: a step's matrices are small, and a second BLAS
         thread only waits for a core that the GUI, the synth or another program holds
@@ -619,7 +673,7 @@ class Generator:
             return self._decode_rows(grammars, settings, rng, on_done, cancel)
 
     def _decode_rows(self, grammars: list[_RegisterGrammar], settings: GenerationSettings,
-                     rng: np.random.Generator, on_done: IdeaCallback,
+                     rng: np.random.Generator, on_done: RowCallback,
                      cancel: Callable[[], bool] | None) -> list[Idea]:
         lstm = self.lstm
         n = len(grammars)
@@ -664,7 +718,8 @@ class Generator:
                 if g.done:
                     idea = g.idea()
                     results[i] = idea
-                    on_done(int(i), idea)
+                    if on_done(int(i), idea):
+                        return [r for r in results if r is not None]
                     finished.append(j)
             fed = choice
             if finished:
