@@ -10,6 +10,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .midi_io import idea_to_midi
@@ -40,8 +41,9 @@ class Entry:
     idea: Idea
     report: dict | None
 
-    @property
+    @cached_property
     def verse_chords(self) -> str:
+        """The verse's first chords, as the list shows them (worked out once)."""
         return " ".join(self.idea.chord_symbols("verse")[:8])
 
 

@@ -194,17 +194,12 @@ class Idea:
             start = end
         return spans
 
-    def section_at(self, tick: int) -> str:
-        for section, start, end in self.section_spans():
-            if start <= tick < end:
-                return section.name
-        return self.sections[-1].name
-
     def chord_symbols(self, section: str | None = None) -> list[str]:
         """Chord symbols in order (of one section when given), repeats of the same chord merged."""
         out: list[str] = []
+        spans = [(start, end) for s, start, end in self.section_spans() if s.name == section]
         for chord in self.chords:
-            if section is not None and self.section_at(chord.onset) != section:
+            if section is not None and not any(start <= chord.onset < end for start, end in spans):
                 continue
             text = chord.symbol(self.key.flats)
             if not out or out[-1] != text:

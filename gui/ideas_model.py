@@ -48,38 +48,46 @@ class IdeaTableModel(QAbstractTableModel):
     def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section]
         return None
 
-    def data(self, index, role=Qt.DisplayRole):
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         e = self.entries[index.row()]
         col = index.column()
-        if role == Qt.DisplayRole:
-            return {STAR: "★" if e.favourite else "☆", NAME: e.name, KEY: e.idea.key.name,
-                    TEMPO: str(e.idea.tempo), CHORDS: e.verse_chords,
-                    ORIGINAL: originality_text(e.report)}[col]
-        if role == Qt.EditRole and col == NAME:
+        if role == Qt.ItemDataRole.DisplayRole:          # called for every visible cell on each repaint
+            if col == STAR:
+                return "★" if e.favourite else "☆"
+            if col == NAME:
+                return e.name
+            if col == KEY:
+                return e.idea.key.name
+            if col == TEMPO:
+                return str(e.idea.tempo)
+            if col == CHORDS:
+                return e.verse_chords
+            return originality_text(e.report)
+        if role == Qt.ItemDataRole.EditRole and col == NAME:
             return e.name
-        if role == Qt.ToolTipRole and col == ORIGINAL and e.report:
+        if role == Qt.ItemDataRole.ToolTipRole and col == ORIGINAL and e.report:
             return e.report.get("detail", "")
-        if role == Qt.UserRole:
+        if role == Qt.ItemDataRole.UserRole:
             return e
-        if role == Qt.TextAlignmentRole and col in (STAR, TEMPO):
-            return int(Qt.AlignCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (STAR, TEMPO):
+            return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
     def flags(self, index):
-        base = super().flags(index) | Qt.ItemIsDragEnabled
+        base = super().flags(index) | Qt.ItemFlag.ItemIsDragEnabled
         if index.isValid() and index.column() == NAME:
-            base |= Qt.ItemIsEditable
+            base |= Qt.ItemFlag.ItemIsEditable
         return base
 
-    def setData(self, index, value, role=Qt.EditRole):
-        if role != Qt.EditRole or index.column() != NAME:
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole):
+        if role != Qt.ItemDataRole.EditRole or index.column() != NAME:
             return False
         entry = self.entries[index.row()]
         try:
@@ -125,7 +133,7 @@ class IdeaTableModel(QAbstractTableModel):
         return mime
 
     def supportedDragActions(self):
-        return Qt.CopyAction
+        return Qt.DropAction.CopyAction
 
 
 class FavouritesFilter(QSortFilterProxyModel):
