@@ -101,6 +101,11 @@ def test_200_ideas_are_well_formed_and_decode_to_midi(tiny_model):
         for note in idea.melody:      # the melody sits above the chord sounding under it
             under = [c for c in idea.chords if c.onset <= note.onset < c.end]
             assert all(note.pitch > max(c.voicing) for c in under)
+        for bar in range(idea.bars):  # every bar has a chord, struck before any melody note
+            start, end = bar * idea.bar_ticks, (bar + 1) * idea.bar_ticks
+            chord_onsets = [c.onset for c in idea.chords if start <= c.onset < end]
+            note_onsets = [n.onset for n in idea.melody if start <= n.onset < end]
+            assert chord_onsets and min(chord_onsets) <= min(note_onsets, default=end)
         assert read_ideas(idea_to_midi(idea)) == [idea]
 
 
