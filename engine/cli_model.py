@@ -66,7 +66,8 @@ def _generate(args: argparse.Namespace) -> int:
 
     settings = GenerationSettings(count=args.count, key=args.key, tempo=args.tempo, meter=args.meter,
                                   bars_per_section=args.bars, temperature=args.temperature,
-                                  top_p=args.top_p, seed=args.seed)
+                                  top_p=args.top_p, seed=args.seed,
+                                  harmonic_rhythm=None if args.chords == "auto" else args.chords)
     engine = Engine()
     engine.set_guard(args.guard or None)
     t0 = time.perf_counter()
@@ -183,6 +184,10 @@ def add_commands(sub) -> None:
     p.add_argument("--meter", type=_meter_arg, default=(4, 4))
     p.add_argument("--bars", type=int, default=8, choices=range(1, 33), metavar="1-32",
                    help="bars per section")
+    # the names of engine.generation.HARMONIC_RHYTHMS (not imported: --help stays instant)
+    p.add_argument("--chords", choices=("auto", "beat", "half", "bar"), default="auto",
+                   help="how often chords may change: as the model likes (auto), every beat, "
+                        "every half bar or every bar")
     p.add_argument("--temperature", "-t", type=float, default=1.0)
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--seed", type=int, default=None)

@@ -20,8 +20,8 @@ from threadpoolctl import ThreadpoolController
 from . import chords as ch
 from .model import LSTMWeights
 from .representation import (
-    MAX_DURATION, MELODY_RANGE, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section, encode, home_key,
-    implicit_durations, move_to_key)
+    MAX_DURATION, MELODY_RANGE, TICKS_PER_BEAT, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section,
+    bar_ticks, encode, home_key, implicit_durations, move_to_key)
 
 IdeaCallback = Callable[[int, Idea], None]
 RowCallback = Callable[[int, Idea], "bool | None"]     # (row, idea) -> True: stop decoding
@@ -35,6 +35,25 @@ _CHORDS_HOLDING = np.array([[pc in ch.chord_pcs(root, quality) for quality in ch
 
 # the tokens that may close a bar: the model's wish to close goes to whichever is allowed
 _CLOSING_TOKENS = np.array(sorted([VOCAB.BAR, VOCAB.EOS] + list(range(*VOCAB.ranges["SEC"]))))
+
+# how often chords may change: None (as the model likes) or one of these
+HARMONIC_RHYTHMS = ("beat", "half", "bar")
+
+
+def chord_grid(meter: tuple[int, int], rhythm: str) -> int:
+    """Ticks between the positions where a chord may start, for a harmonic rhythm: every
+    beat (a dotted quarter in 6/8, 9/8, 12/8), every half bar (a whole bar where the beats
+    do not halve, as in 3/4 or 5/4), or every bar."""
+    if rhythm not in HARMONIC_RHYTHMS:
+        raise ValueError(f"harmonic rhythm must be one of {', '.join(HARMONIC_RHYTHMS)}, not {rhythm!r}")
+    num, den = meter
+    bar = bar_ticks(meter)
+    beat = TICKS_PER_BEAT * 4 // den * (3 if den == 8 and num % 3 == 0 else 1)
+    if rhythm == "beat":
+        return beat
+    if rhythm == "half":
+        return bar // 2 if (bar // beat) % 2 == 0 else bar
+    return bar
 
 
 _blas: ThreadpoolController | None = None
@@ -128,6 +147,7 @@ class GenerationSettings:
     top_p: float = 0.95
     seed: int | None = None
     keep_register: bool = True
+    harmonic_rhythm: str | None = None     # chords change at most every 'beat', 'half' bar, 'bar'
 
     def plan(self) -> tuple[Section, Section]:
         return (Section("verse", self.bars_per_section), Section("chorus", self.bars_per_section))
@@ -150,10 +170,14 @@ class _RegisterGrammar(Grammar):
     def __init__(self, *args, keep_register: bool = True, fixed: Idea | None = None,
                  keep: str | None = None, prefix: Sequence[int] = (),
                  key_choices: Sequence[Key] | None = None, shift: int = 0,
-                 cache: dict | None = None, **kwargs) -> None:
+                 cache: dict | None = None, harmonic_rhythm: str | None = None, **kwargs) -> None:
         """``shift``: semitones the idea will be moved by afterwards; the register keeps
-        room for it so the moved idea stays in range."""
+        room for it so the moved idea stays in range. ``harmonic_rhythm``: chords start only
+        on that grid (see ``chord_grid``); None leaves it to the model."""
         super().__init__(*args, **kwargs)
+        if harmonic_rhythm is not None:
+            chord_grid((4, 4), harmonic_rhythm)         # refuse an unknown name here
+        self.harmonic_rhythm = harmonic_rhythm
         self.key_choices = key_choices
         self.shift = shift
         self.keep_register = keep_register
@@ -171,7 +195,7 @@ class _RegisterGrammar(Grammar):
         self.fixed_onsets = sorted(set(self.fixed_chords) | set(self.fixed_notes))
         self._cache = cache if cache is not None else {}
         self._profile = hash((self.plan, self.fixed_key, self.fixed_meter, self.fixed_tempo,
-                              keep_register, shift))
+                              keep_register, shift, harmonic_rhythm))
 
     # -- memoised masks --------------------------------------------------
     def _situation(self):
@@ -183,8 +207,9 @@ class _RegisterGrammar(Grammar):
         pos, bar_len = self.pos, self.bar_len
         tick = self.bar_start + pos
         melody_ok = self.melody_free <= tick
+        harmony = self._harmony_key()
         if s == "at_pos":
-            return (self._profile, s, self.chord_free <= tick, melody_ok, self.bar_has_chord(),
+            return (self._profile, s, self.chord_free <= tick, melody_ok, harmony,
                     self.velocity if melody_ok else 0,
                     self.sounding_chord_top(tick) if melody_ok else 0)
         if s == "pitch":
@@ -196,16 +221,25 @@ class _RegisterGrammar(Grammar):
             if n < 2:
                 return head
             return head + (pos, bar_len, melody_ok, self.velocity if melody_ok else 0,
-                           min(self.chord_free, self.melody_free) - self.bar_start, closing)
+                           min(self.chord_free, self.melody_free) - self.bar_start, closing, harmony)
         # in_bar, after_chord, note_dur: what may follow an event
         earliest = max(pos + 1, min(self.chord_free, self.melody_free) - self.bar_start)
         if s == "note_dur":
             return (self._profile, s, bar_len, earliest, closing,
-                    min(self._section_end() - tick, MAX_DURATION))
+                    min(self._section_end() - tick, MAX_DURATION), harmony)
         if s == "in_bar":
-            return (self._profile, s, bar_len, earliest, closing, self.bar_has_chord())
+            return (self._profile, s, bar_len, earliest, closing, harmony)
         return (self._profile, s, bar_len, earliest, closing, melody_ok,
-                self.velocity if melody_ok else 0, self.sounding_chord_top(tick) if melody_ok else 0)
+                self.velocity if melody_ok else 0, self.sounding_chord_top(tick) if melody_ok else 0,
+                harmony)
+
+    def _harmony_key(self) -> tuple:
+        """What ``_harmony_mask`` depends on."""
+        grid = self.chord_grid()
+        if grid is None:
+            return (self.bar_has_chord(),)
+        clip = lambda t: min(max(t - self.bar_start, 0), self.bar_len)     # noqa: E731
+        return (self.bar_has_chord(), grid, self.pos, clip(self.chord_free), clip(self.melody_free))
 
     def choices(self) -> tuple[np.ndarray, int, np.ndarray, bool]:
         """(read-only mask of allowed tokens, the forced token or -1, the tokens whose logits
@@ -252,7 +286,7 @@ class _RegisterGrammar(Grammar):
         if self.keep:
             self._keep_mask(mask)
         else:
-            self._chord_bar_mask(mask)
+            self._harmony_mask(mask)
         if not mask.any():          # never leave a row with no way on
             return super().allowed()
         return mask
@@ -263,18 +297,42 @@ class _RegisterGrammar(Grammar):
             return True
         return bool(self.chords) and self.chords[-1].onset >= self.bar_start
 
-    def _chord_bar_mask(self, mask: np.ndarray) -> None:
+    def chord_grid(self) -> int | None:
+        """Ticks between the positions where a chord may start, or None (anywhere)."""
+        if self.harmonic_rhythm is None or self.meter is None:
+            return None
+        return chord_grid(self.meter, self.harmonic_rhythm)
+
+    def _harmony_mask(self, mask: np.ndarray) -> None:
         """Every bar has a chord, and its first event is one: an empty bar may not close, and
         a bar's first position takes a chord before any melody note. (The model, sampled,
-        left a bar of silence in a third of its ideas; songs do in about 1% of bars.)"""
-        if self.bar_has_chord():
-            return
-        if self.state == "in_bar":
-            mask[_CLOSING_TOKENS] = False
-        elif self.state == "at_pos":
-            for family in ("VEL", "P"):
-                start, end = self.v.ranges[family]
+        left a bar of silence in a third of its ideas; songs do in about 1% of bars.) With a
+        harmonic rhythm, chords start only on its grid, and a position off the grid is
+        offered only where the melody may start a note."""
+        has_chord = self.bar_has_chord()
+        grid = self.chord_grid()
+        if self.state == "at_pos":
+            if grid is not None and self.pos % grid:
+                start, end = self.v.ranges["CHORD"]
                 mask[start:end] = False
+            if not has_chord:
+                for family in ("VEL", "P"):
+                    start, end = self.v.ranges[family]
+                    mask[start:end] = False
+            return
+        if not self.can_close_bar():
+            return
+        if not has_chord:
+            mask[_CLOSING_TOKENS] = False
+        if grid is None and has_chord:
+            return
+        start, end = self.v.ranges["POS"]
+        p = np.arange(end - start)
+        chord_ok = p >= self.chord_free - self.bar_start
+        if grid is not None:
+            chord_ok &= p % grid == 0
+        melody_ok = (p >= self.melody_free - self.bar_start) if has_chord else False
+        mask[start:end] &= chord_ok | melody_ok
 
     def _note_start_token(self, note) -> int:
         return self.v.vel(note.velocity) if note.velocity != self.velocity else self.v.pitch(note.pitch)
@@ -621,7 +679,8 @@ class Generator:
             key_choices = (home_key("major"), home_key("minor"))
         return _RegisterGrammar(key=key, meter=settings.meter, tempo=settings.tempo,
                                 plan=settings.plan(), keep_register=settings.keep_register,
-                                key_choices=key_choices, **kwargs)
+                                key_choices=key_choices, harmonic_rhythm=settings.harmonic_rhythm,
+                                **kwargs)
 
     def _home(self, idea: Idea) -> Idea:
         """An idea as the model writes it (in C major / A minor for a key-normalised model)."""

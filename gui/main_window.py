@@ -92,6 +92,12 @@ class MainWindow(QMainWindow):
         for m in METERS[:6] + METERS[9:10]:
             self.meter.addItem(f"{m[0]}/{m[1]}", m)
         self.bars = QSpinBox(minimum=1, maximum=16, value=8)
+        self.harmony = QComboBox()
+        for label, rhythm in (("As the model likes", None), ("Every beat", "beat"),
+                              ("Every half bar", "half"), ("Every bar", "bar")):
+            self.harmony.addItem(label, rhythm)
+        self.harmony.setToolTip("How often the chords may change (the built-in model, trained on "
+                                "hymns, likes a new chord on almost every beat)")
         self.wildness = QDoubleSpinBox(minimum=0.3, maximum=1.8, singleStep=0.05, value=1.0)
         self.wildness.setToolTip("Temperature: low = safe and plain, high = wild")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
@@ -109,6 +115,7 @@ class MainWindow(QMainWindow):
         form.addRow("Tempo", self.tempo)
         form.addRow("Meter", self.meter)
         form.addRow("Bars per section", self.bars)
+        form.addRow("Chord changes", self.harmony)
         form.addRow("Wildness", self.wildness)
         form.addRow("Seed", self.seed)
         form.addRow("Reject copies over", self.guard)
@@ -276,7 +283,7 @@ class MainWindow(QMainWindow):
             count=self.count.value(), key=self.key.currentData(),
             tempo=None if tempo < TEMPO_RANGE[0] else tempo, meter=self.meter.currentData(),
             bars_per_section=self.bars.value(), temperature=self.wildness.value(),
-            seed=self.seed.value() or None)
+            seed=self.seed.value() or None, harmonic_rhythm=self.harmony.currentData())
 
     def generate(self) -> None:
         if not self.model_ready or self.generating:
@@ -529,6 +536,7 @@ class MainWindow(QMainWindow):
         self.tempo.setValue(int(s.value("tempo", self.tempo.value())))
         self.meter.setCurrentIndex(max(0, self.meter.findText(str(s.value("meter", "4/4")))))
         self.bars.setValue(int(s.value("bars", self.bars.value())))
+        self.harmony.setCurrentIndex(max(0, self.harmony.findText(str(s.value("chord_changes", "")))))
         self.wildness.setValue(float(s.value("wildness", self.wildness.value())))
         self.guard.setValue(int(s.value("guard", self.guard.value())))
         port = s.value("output")
@@ -550,6 +558,7 @@ class MainWindow(QMainWindow):
         s.setValue("tempo", self.tempo.value())
         s.setValue("meter", self.meter.currentText())
         s.setValue("bars", self.bars.value())
+        s.setValue("chord_changes", self.harmony.currentText())
         s.setValue("wildness", self.wildness.value())
         s.setValue("guard", self.guard.value())
         s.setValue("output", self.output.currentText())

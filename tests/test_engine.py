@@ -122,6 +122,44 @@ def test_controls_and_seed(tiny_model):
     assert c != a
 
 
+def test_harmonic_rhythm_puts_chords_only_on_its_grid(tiny_model):
+    from engine.generation import chord_grid
+    assert [chord_grid((4, 4), r) for r in ("beat", "half", "bar")] == [12, 24, 48]
+    assert [chord_grid((3, 4), r) for r in ("beat", "half", "bar")] == [12, 36, 36]
+    assert [chord_grid((6, 8), r) for r in ("beat", "half", "bar")] == [18, 18, 36]
+    with pytest.raises(ValueError, match="harmonic rhythm"):
+        chord_grid((4, 4), "often")
+    generator = Generator(load_model(tiny_model[0]).weights)
+    free = generator.generate(GenerationSettings(count=12, bars_per_section=2, seed=5))
+    assert any(c.onset % 24 for i in free for c in i.chords)       # the model alone: anywhere
+    for meter, rhythm in (((4, 4), "half"), ((4, 4), "bar"), ((3, 4), "half"), ((6, 8), "beat")):
+        ideas = generator.generate(GenerationSettings(count=12, bars_per_section=2, seed=5, meter=meter,
+                                                      harmonic_rhythm=rhythm))
+        grid = chord_grid(meter, rhythm)
+        for idea in ideas:
+            assert idea.meter == meter and all(c.onset % idea.bar_ticks % grid == 0 for c in idea.chords)
+            assert {c.onset // idea.bar_ticks for c in idea.chords} == set(range(idea.bars))
+            assert read_ideas(idea_to_midi(idea)) == [idea]
+
+
+def test_cli_generate_writes_one_midi_per_idea(tiny_model, tmp_path):
+    out = tmp_path / "ideas"
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "generate", "--count", "3", "--out", str(out),
+                           "--model", str(tiny_model[0]), "--bars", "2", "--seed", "1", "--chords", "bar",
+                           "--key", "Am"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(out.glob("*.mid"))
+    assert len(files) == 3
+    for path in files:
+        idea, = read_ideas(path)
+        assert idea.key == Key(9, "minor") and idea.bars == 4
+        assert all(c.onset % idea.bar_ticks == 0 for c in idea.chords)
+        assert path.name in proc.stdout                       # a line per idea names its file
+    bad = subprocess.run([sys.executable, str(ROOT / "main.py"), "generate", "--chords", "often"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--chords" in bad.stderr
+
+
 def test_decoding_keeps_blas_to_one_thread_and_restores_it(tiny_model):
     """A second BLAS thread only waits for a busy core on these small matrices: decoding
     runs BLAS single-threaded and gives the previous setting back afterwards."""

@@ -172,9 +172,12 @@ def test_settings_persist(qtbot, make_window, tmp_path):
     window.count.setValue(13)
     window.bars.setValue(5)
     window.key.setCurrentIndex(3)
+    window.harmony.setCurrentIndex(window.harmony.findData("half"))
+    assert window.current_settings().harmonic_rhythm == "half"
     window.close()
     again = make_window(home)
     assert again.count.value() == 13 and again.bars.value() == 5 and again.key.currentIndex() == 3
+    assert again.harmony.currentData() == "half"
 
 
 def _song_folder(folder: Path, songs) -> Path:
