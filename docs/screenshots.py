@@ -46,6 +46,7 @@ def main() -> None:
     window.count.setValue(12)
     window.bars.setValue(4)
     window.seed.setValue(7)
+    window.harmony.setCurrentIndex(window.harmony.findData("half"))
     window.generate()
     wait(app, lambda: not window.generating)
     window.table.selectRow(1)

@@ -134,6 +134,9 @@ class MainWindow(QMainWindow):
         form.addRow(buttons)
         self.model_status = QLabel("Loading model…")
         self.model_status.setWordWrap(True)
+        # room for two lines up front: the form does not grow a row when its text later wraps
+        self.model_status.setMinimumHeight(2 * self.model_status.fontMetrics().lineSpacing() + 4)
+        self.model_status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         form.addRow(self.model_status)
         retrain = QPushButton("Retrain on a folder…")
         retrain.clicked.connect(self.open_retrain)
