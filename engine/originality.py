@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .representation import Idea
 
@@ -25,6 +25,15 @@ def melody_transitions(idea: Idea) -> list[tuple[int, int]]:
     """(interval, inter-onset ticks) between consecutive melody notes."""
     notes = sorted(idea.melody, key=lambda n: n.onset)
     return [(b.pitch - a.pitch, b.onset - a.onset) for a, b in zip(notes, notes[1:])]
+
+
+MIN_DISTINCT_CHORDS = 3      # a shared run of chords counts with 3+ different chords in it
+
+
+def _distinctive(bars: Sequence[tuple]) -> bool:
+    """Whether a run of chord bars is more than a vamp: two chords going back and forth
+    (I-V-I-V, I-IV-I) are common property, found in countless songs."""
+    return len({(root, quality) for bar in bars for _, root, quality in bar}) >= MIN_DISTINCT_CHORDS
 
 
 def chord_bars(idea: Idea) -> list[tuple]:
@@ -65,10 +74,12 @@ class OriginalityReport:
 
 
 def _longest_runs(query: Sequence, seqs: list[Sequence], seed_index: dict, seed: int,
-                  per_song: dict[int, int] | None = None) -> tuple[int, int]:
+                  per_song: dict[int, int] | None = None,
+                  counts: Callable[[Sequence], bool] | None = None) -> tuple[int, int]:
     """(length, song) of the longest common run of ``query`` with any sequence, found by
     seed lookup and extension. Length counts items; 0 when no seed is shared. ``per_song``
-    collects the longest run with every song that shares a seed."""
+    collects the longest run with every song that shares a seed; ``counts(run)`` false
+    leaves a run out (every part of it would be left out too)."""
     best_len, best_song = 0, -1
     seen: set[tuple[int, int]] = set()
     for i in range(len(query) - seed + 1):
@@ -85,6 +96,8 @@ def _longest_runs(query: Sequence, seqs: list[Sequence], seed_index: dict, seed:
             while a + length < len(query) and b + length < len(seq) and query[a + length] == seq[b + length]:
                 length += 1
             seen.add(diagonal)
+            if counts is not None and not counts(query[a:a + length]):
+                continue
             if per_song is not None and length > per_song.get(song, 0):
                 per_song[song] = length
             if length > best_len:
@@ -125,7 +138,8 @@ class OriginalityIndex:
     def check(self, idea: Idea) -> OriginalityReport:
         mel_len, mel_song = _longest_runs(melody_transitions(idea), self.melodies, self._melody_seeds, SEED)
         bars = chord_bars(idea)
-        chord_len, chord_song = _longest_runs(bars, self.chords, self._chord_seeds, CHORD_SEED)
+        chord_len, chord_song = _longest_runs(bars, self.chords, self._chord_seeds, CHORD_SEED,
+                                              counts=_distinctive)
         return OriginalityReport(
             song=self.names[mel_song] if mel_song >= 0 else "",
             melody_notes=mel_len + 1 if mel_len else 0,

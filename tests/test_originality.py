@@ -5,6 +5,7 @@ import random
 from engine.generation import GenerationSettings
 from engine.originality import OriginalityIndex
 from engine.representation import Idea, Key, Note, Section
+from engine.corpus import Song
 from engine.session import Engine
 from tests.helpers import random_idea
 
@@ -27,6 +28,32 @@ def test_detector_names_the_song_and_the_run_length(chorale_songs):
         assert report.song == song.name
         assert report.melody_notes >= 12
         assert "echoes" in report.badge()
+
+
+def test_copied_chords_are_found_but_a_two_chord_vamp_is_common_property(chorale_songs):
+    from engine.representation import Chord
+    index = OriginalityIndex.build(chorale_songs)
+    song = chorale_songs[2].ideas[0]
+    bar = song.bar_ticks
+    chords = tuple(Chord(c.root, c.quality, c.onset - bar, c.duration, c.voicing)
+                   for c in song.chords if bar <= c.onset < 7 * bar)
+    copy = Idea(song.key, 100, song.meter, (Section("verse", 6),), chords, ())
+    for shift in (0, 5):                              # six bars of a song's chords, moved
+        report = index.check(copy.transposed(shift))
+        assert report.chord_bars >= 6 and report.chord_song == chorale_songs[2].name
+
+    def vamp(key: Key, a: tuple, b: tuple, bars: int) -> Idea:
+        """Whole-bar chords a, b, a, b, ... (root relative to the key, quality)."""
+        return Idea(key, 100, (4, 4), (Section("verse", bars),),
+                    tuple(Chord((key.tonic + (a, b)[i % 2][0]) % 12, (a, b)[i % 2][1], i * 48, 48, (48, 52, 55))
+                          for i in range(bars)), ())
+    songs = [Song("vamp-song", "vamp-song", (vamp(Key(0), (0, ""), (7, ""), 8),)),
+             Song("tune", "tune", (Idea(Key(0), 100, (4, 4), (Section("verse", 4),),
+                                       tuple(Chord(r, "", i * 48, 48, (48, 52, 55))
+                                             for i, r in enumerate((0, 5, 7, 0))), ()),))]
+    index = OriginalityIndex.build(songs)
+    assert index.check(vamp(Key(3), (0, ""), (7, ""), 8)).chord_bars == 0     # I-V-I-V: everyone's
+    assert index.check(songs[1].ideas[0].transposed(2)).chord_bars == 4      # I-IV-V-I: a real run
 
 
 def test_random_ideas_are_not_flagged(chorale_songs):
