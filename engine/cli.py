@@ -58,6 +58,7 @@ def _corpus_stats(args: argparse.Namespace) -> int:
 
 def _convert(args: argparse.Namespace) -> int:
     from .midi_io import read_ideas, write_midi
+    from .musicxml import write_musicxml
 
     try:
         ideas = read_ideas(args.input)
@@ -68,7 +69,10 @@ def _convert(args: argparse.Namespace) -> int:
     for i, idea in enumerate(ideas):
         target = out if i == 0 else out.with_name(f"{out.stem}-{i + 1}{out.suffix}")
         try:
-            write_midi(idea, target)
+            if target.suffix.lower() in (".musicxml", ".xml"):
+                write_musicxml(idea, target)
+            else:
+                write_midi(idea, target)
         except OSError as exc:
             print(f"error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
             return 1
@@ -91,9 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="only skipped files and the summary")
     p.set_defaults(func=_corpus_stats)
 
-    p = sub.add_parser("convert", help="round-trip a MIDI file through the idea representation")
+    p = sub.add_parser("convert", help="round-trip a MIDI file through the idea representation "
+                                       "(an output ending in .musicxml is a lead sheet)")
     p.add_argument("input")
-    p.add_argument("output")
+    p.add_argument("output", help="OUT.mid, or OUT.musicxml for a MusicXML lead sheet")
     p.set_defaults(func=_convert)
 
     from . import cli_model, evaluate_cli

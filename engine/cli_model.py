@@ -62,6 +62,7 @@ def _generate(args: argparse.Namespace) -> int:
     from .generation import GenerationSettings
     from .midi_io import read_ideas, write_midi
     from .model import ModelError
+    from .musicxml import write_musicxml
     from .session import Engine
 
     settings = GenerationSettings(count=args.count, key=args.key, tempo=args.tempo, meter=args.meter,
@@ -97,6 +98,8 @@ def _generate(args: argparse.Namespace) -> int:
         target = out / f"{idea.name}.mid"
         try:
             write_midi(idea, target)
+            if args.musicxml:
+                write_musicxml(idea, target.with_suffix(".musicxml"))
         except OSError as exc:
             print(f"error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
             return
@@ -192,6 +195,8 @@ def add_commands(sub) -> None:
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--primer", help="a MIDI file whose opening bars the ideas continue")
+    p.add_argument("--musicxml", action="store_true",
+                   help="also write each idea as a MusicXML lead sheet (NAME.musicxml)")
     p.add_argument("--guard", type=int, default=8, metavar="N",
                    help="redraw ideas copying more than N melody notes from a training song (0 = off)")
     p.set_defaults(func=_generate)

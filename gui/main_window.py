@@ -31,6 +31,7 @@ class MainWindow(QMainWindow):
     """Signals: requestLoad(str folder), requestGenerate(object settings), positionChanged(float)."""
     requestLoad = Signal(str)
     requestGenerate = Signal(object)
+    requestExport = Signal(object, str)
     positionChanged = Signal(float)
     playbackFinished = Signal()
 
@@ -60,6 +61,9 @@ class MainWindow(QMainWindow):
         self.engine_thread = start_thread(self.worker, "songsketch-engine")
         self.requestLoad.connect(self.worker.load)
         self.requestGenerate.connect(self.worker.generate)
+        self.requestExport.connect(self.worker.export_musicxml)
+        self.worker.exported.connect(lambda path: self.statusBar().showMessage(f"Saved {path}", 8000))
+        self.worker.exportFailed.connect(lambda message: QMessageBox.warning(self, "Save failed", message))
         self.worker.modelLoaded.connect(self._model_loaded)
         self.worker.modelFailed.connect(self._model_failed)
         self.worker.ideaReady.connect(self._idea_ready)
@@ -230,6 +234,7 @@ class MainWindow(QMainWindow):
 
         file_menu = self.menuBar().addMenu("&File")
         action(file_menu, "Save idea as MIDI…", self.save_current, "Ctrl+S")
+        action(file_menu, "Save idea as MusicXML lead sheet…", self.save_current_musicxml, "Ctrl+Shift+S")
         action(file_menu, "Export favourites to folder…", self.export_favourites, "Ctrl+E")
         action(file_menu, "Retrain on a folder…", self.open_retrain, "Ctrl+T")
         file_menu.addSeparator()
@@ -348,6 +353,21 @@ class MainWindow(QMainWindow):
         if not index.isValid():
             return None
         return self.filter.mapToSource(index).data(Qt.UserRole)
+
+    def save_current_musicxml(self, path: str | None = None) -> None:
+        """Save the current idea as a MusicXML lead sheet (written on the engine's thread)."""
+        entry = self.current_entry()
+        if entry is None:
+            return
+        if not path:
+            start = str(Path(self.settings.value("last_save_dir", str(Path.home()))) / f"{entry.name}.musicxml")
+            path, _ = QFileDialog.getSaveFileName(self, "Save idea as MusicXML", start,
+                                                  "MusicXML files (*.musicxml *.xml)")
+            if not path:
+                return
+        self.settings.setValue("last_save_dir", str(Path(path).parent))
+        self.statusBar().showMessage(f"Writing {path}…")
+        self.requestExport.emit(entry.idea, str(path))
 
     def _current_changed(self, current: QModelIndex, _previous) -> None:
         self.stop_playback()

@@ -21,6 +21,7 @@ class EngineWorker(QObject):
       storeFailed(str message)           an idea could not be stored (disk full...)
       generationFinished(str summary)
       generationFailed(str message)
+      exported(str path) / exportFailed(str message)   a MusicXML lead sheet was written, or not
     """
     modelLoaded = Signal(str, dict)
     modelFailed = Signal(str)
@@ -28,6 +29,8 @@ class EngineWorker(QObject):
     storeFailed = Signal(str)
     generationFinished = Signal(str)
     generationFailed = Signal(str)
+    exported = Signal(str)
+    exportFailed = Signal(str)
 
     def __init__(self, library, engine: Engine | None = None) -> None:
         super().__init__()
@@ -49,6 +52,20 @@ class EngineWorker(QObject):
             return
         self.model_name = model.name
         self.modelLoaded.emit(model.name, dict(model.card))
+
+    @Slot(object, str)
+    def export_musicxml(self, idea, path: str) -> None:
+        """Write a MusicXML lead sheet here, off the UI thread (music21 loads on first use)."""
+        from engine.musicxml import write_musicxml
+        try:
+            write_musicxml(idea, path)
+        except OSError as exc:
+            self.exportFailed.emit(f"Could not save {path}: {exc.strerror or exc}")
+            return
+        except Exception as exc:  # music21 refusing something: say so, keep the app up
+            self.exportFailed.emit(f"Could not write MusicXML: {type(exc).__name__}: {exc}")
+            return
+        self.exported.emit(path)
 
     @Slot(object)
     def generate(self, request) -> None:

@@ -104,6 +104,22 @@ def test_drag_mime_data_is_a_midi_file_of_the_idea(qtbot, make_window):
     assert unmade == 0 and read_ideas(window.library.midi(other.id)) == [other.idea]
 
 
+def test_save_as_musicxml_writes_a_lead_sheet_off_the_ui_thread(qtbot, make_window, tmp_path):
+    from music21 import converter, harmony
+    window = make_window()
+    window.count.setValue(1)
+    generate_and_wait(qtbot, window)
+    window.table.selectRow(0)
+    entry = window.current_entry()
+    path = tmp_path / "sheet.musicxml"
+    with qtbot.waitSignal(window.worker.exported, timeout=60000) as saved:
+        window.save_current_musicxml(str(path))
+    assert saved.args == [str(path)] and "Saved" in window.statusBar().currentMessage()
+    melody = converter.parse(str(path)).parts[0].stripTies().flatten()
+    assert [n.pitch.midi for n in melody.notes if n.isNote] == [n.pitch for n in sorted(entry.idea.melody, key=lambda n: n.onset)]
+    assert len(melody.getElementsByClass(harmony.ChordSymbol)) == len(entry.idea.chords)
+
+
 def test_library_survives_a_restart(qtbot, make_window, tmp_path):
     home = tmp_path / "persist"
     window = make_window(home)

@@ -1,0 +1,74 @@
+"""MusicXML lead sheets: what music21 reads back from our bytes is the idea."""
+import random
+from fractions import Fraction
+
+import pytest
+
+from engine.musicxml import idea_to_musicxml
+from engine.representation import TICKS_PER_BEAT, Chord, Idea, Key, Note, Section
+from tests.helpers import random_idea
+
+
+def _read(data: bytes):
+    from music21 import converter
+    return converter.parseData(data.decode("utf-8"), format="musicxml")
+
+
+def _ticks(quarter_length) -> Fraction:
+    return Fraction(quarter_length).limit_denominator(48) * TICKS_PER_BEAT
+
+
+def _check(idea: Idea) -> None:
+    from music21 import chord, expressions, harmony
+    score = _read(idea_to_musicxml(idea))
+    melody_part, chord_part = score.parts
+    assert [p.partName for p in score.parts] == ["Melody", "Chords"]
+    for part in score.parts:
+        assert len(part.getElementsByClass("Measure")) == idea.bars
+    melody = melody_part.stripTies().flatten()
+    got = [(n.pitch.midi, _ticks(n.offset), _ticks(n.quarterLength)) for n in melody.notes if n.isNote]
+    assert got == [(n.pitch, n.onset, n.duration) for n in sorted(idea.melody, key=lambda n: n.onset)]
+    chords = chord_part.stripTies().flatten().getElementsByClass(chord.Chord)
+    assert [(tuple(p.midi for p in c.pitches), _ticks(c.offset), _ticks(c.quarterLength)) for c in chords] == [
+        (c.voicing, c.onset, c.duration) for c in idea.chords]
+    symbols = melody.getElementsByClass(harmony.ChordSymbol)
+    assert [(_ticks(s.offset), s.root().pitchClass) for s in symbols] == [(c.onset, c.root) for c in idea.chords]
+    marks = [m.content for m in melody.getElementsByClass(expressions.RehearsalMark)]
+    assert marks == [s.name.title() for s in idea.sections]
+    ts = melody.getElementsByClass("TimeSignature")[0]
+    assert (ts.numerator, ts.denominator) == idea.meter
+    key = melody.getElementsByClass("Key")[0]
+    assert (key.tonic.pitchClass, key.mode) == (idea.key.tonic, idea.key.mode)
+    assert melody.getElementsByClass("MetronomeMark")[0].number == idea.tempo
+
+
+def test_a_lead_sheet_reads_back_as_the_idea():
+    q = TICKS_PER_BEAT
+    idea = Idea(Key(2, "minor"), 96, (4, 4), (Section("verse", 2), Section("chorus", 1)),
+                (Chord(2, "m", 0, 4 * q, (38, 45, 53)), Chord(10, "maj7", 4 * q, 2 * q, (46, 53, 57, 62)),
+                 Chord(9, "7", 6 * q, 2 * q, (37, 45, 52, 55)), Chord(2, "m", 8 * q, 4 * q, (38, 50, 53))),
+                (Note(69, 0, q, 79), Note(72, q + q // 2, q // 2, 79), Note(74, 2 * q, 6 * q, 87),
+                 Note(73, 8 * q + q // 3, q // 3, 71), Note(74, 9 * q, 3 * q, 71)))
+    _check(idea.with_name("test-idea"))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_ideas_in_every_meter_read_back(seed):
+    rng = random.Random(seed)
+    for _ in range(3):
+        _check(random_idea(rng, max_bars=3))
+
+
+def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
+    from engine.musicxml import write_musicxml
+    rng = random.Random(9)
+    path = tmp_path / "sheet.musicxml"
+    write_musicxml(random_idea(rng), path)
+    before = path.read_bytes()
+    with pytest.raises(OSError):
+        write_musicxml(random_idea(rng), "/proc/sheet.musicxml")    # a folder nobody may write
+    broken = Idea(Key(0), 100, (4, 4), (Section("verse", 1),), (), (Note(60, 40, 24, 79),))  # past the bar
+    with pytest.raises(ValueError):
+        write_musicxml(broken, path)
+    # (a full disk goes through the same atomic_write as .mid files: tests/faults.py)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["sheet.musicxml"]
