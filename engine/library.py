@@ -150,6 +150,14 @@ class Library:
             self.db.execute("UPDATE ideas SET name = ?, idea = ?, midi = ? WHERE id = ?",
                             (name, json.dumps(idea_to_data(idea)), idea_to_midi(idea), entry_id))
 
+    def replace_idea(self, entry_id: int, idea: Idea) -> Entry | None:
+        """Store a new version of an entry's idea (name, star and report stay); its .mid is
+        made again on first use. Returns the updated entry, None if it is gone."""
+        with self._lock, self.db:
+            self.db.execute("UPDATE ideas SET idea = ?, midi = ? WHERE id = ?",
+                            (json.dumps(idea_to_data(idea)), b"", entry_id))
+        return self.get(entry_id)
+
     def set_favourite(self, entry_id: int, favourite: bool) -> None:
         with self._lock, self.db:
             self.db.execute("UPDATE ideas SET favourite = ? WHERE id = ?", (int(favourite), entry_id))

@@ -104,6 +104,17 @@ class IdeaTableModel(QAbstractTableModel):
         self.entries.insert(0, entry)
         self.endInsertRows()
 
+    def transpose(self, row: int, semitones: int) -> Entry:
+        """Move an idea by ``semitones`` (key, chords, melody); raises ValueError when it
+        would leave the piano's ranges. The stored idea is replaced."""
+        entry = self.entries[row]
+        moved = entry.idea.transposed(semitones)
+        if not moved.fits_ranges():
+            raise ValueError(f"{entry.name} would leave the instrument's range")
+        self.entries[row] = self.library.replace_idea(entry.id, moved.with_name(entry.name)) or entry
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        return self.entries[row]
+
     def toggle_favourite(self, row: int) -> None:
         entry = self.entries[row]
         self.library.set_favourite(entry.id, not entry.favourite)

@@ -245,6 +245,8 @@ class MainWindow(QMainWindow):
         action(idea_menu, "Play / stop", self.toggle_play, "Space")
         action(idea_menu, "Favourite", self.toggle_favourite, "Ctrl+D")
         action(idea_menu, "Rename", self.rename_current, "F2")
+        action(idea_menu, "Transpose up a semitone", lambda: self.transpose_current(1), "Alt+Up")
+        action(idea_menu, "Transpose down a semitone", lambda: self.transpose_current(-1), "Alt+Down")
         action(idea_menu, "Delete", self.delete_selected, "Del")
         idea_menu.addSeparator()
         action(idea_menu, "New melody for these chords", lambda: self.regenerate("chords"), "Ctrl+M")
@@ -384,6 +386,19 @@ class MainWindow(QMainWindow):
         if index.isValid():
             self.ideas.toggle_favourite(self.filter.mapToSource(index).row())
             self._update_list_status()
+
+    def transpose_current(self, semitones: int) -> None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return
+        self.stop_playback()
+        try:
+            entry = self.ideas.transpose(self.filter.mapToSource(index).row(), semitones)
+        except ValueError as exc:
+            self.statusBar().showMessage(f"Not transposed: {exc}", 8000)
+            return
+        self.roll.show_idea(entry.idea)
+        self.statusBar().showMessage(f"{entry.name} is now in {entry.idea.key.long_name}", 8000)
 
     def rename_current(self) -> None:
         index = self.table.currentIndex()

@@ -120,6 +120,27 @@ def test_save_as_musicxml_writes_a_lead_sheet_off_the_ui_thread(qtbot, make_wind
     assert len(melody.getElementsByClass(harmony.ChordSymbol)) == len(entry.idea.chords)
 
 
+def test_transpose_moves_the_idea_and_keeps_it_in_range(qtbot, make_window):
+    window = make_window()
+    window.count.setValue(1)
+    generate_and_wait(qtbot, window)
+    window.table.selectRow(0)
+    before = window.current_entry()
+    window.transpose_current(2)
+    after = window.current_entry()
+    assert after.id == before.id and after.name == before.name
+    assert after.idea.key.tonic == (before.idea.key.tonic + 2) % 12
+    assert [n.pitch for n in after.idea.melody] == [n.pitch + 2 for n in before.idea.melody]
+    assert window.roll.idea == after.idea and "is now in" in window.statusBar().currentMessage()
+    assert window.library.get(after.id).idea == after.idea                       # stored
+    assert read_ideas(window.library.midi(after.id)) == [after.idea]               # its .mid made anew
+    for _ in range(30):                                  # up and up until the melody would leave the range
+        window.transpose_current(12)
+    top = window.current_entry()
+    assert top.idea.fits_ranges() and not top.idea.transposed(12).fits_ranges()
+    assert "Not transposed" in window.statusBar().currentMessage()
+
+
 def test_library_survives_a_restart(qtbot, make_window, tmp_path):
     home = tmp_path / "persist"
     window = make_window(home)
