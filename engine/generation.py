@@ -386,6 +386,9 @@ class _RegisterGrammar(Grammar):
                 note = self._fixed_note_at(tick)
                 if note is not None:
                     mask[slice(*v.ranges["CHORD"])] &= _CHORDS_HOLDING[note.pitch % 12]
+                grid = self.chord_grid()
+                if grid is not None and self.pos % grid:       # new chords keep the harmonic rhythm
+                    mask[slice(*v.ranges["CHORD"])] = False
         elif s == "pitch" and self.keep == "melody":
             mask[:] = False
             mask[v.pitch(self.fixed_notes[tick][0].pitch)] = True
@@ -415,9 +418,11 @@ class _RegisterGrammar(Grammar):
             free_at = self.melody_free if self.state != "note_dur" else tick + 1
         else:
             free_at = self.chord_free if self.state != "voicing" else tick + 1
+        grid = self.chord_grid() if self.keep == "melody" else None
         for p in range(self.bar_len):
             t = self.bar_start + p
-            if not (self.pos < p <= last and (t == nxt or free_at <= t)):
+            free = free_at <= t and (grid is None or p % grid == 0)   # new chords: on the grid
+            if not (self.pos < p <= last and (t == nxt or free)):
                 mask[start + p] = False
         if in_bar:
             for t in self._end_of_bar_tokens():
@@ -699,7 +704,8 @@ class Generator:
         plan_settings = replace(settings, key=home.key, tempo=idea.tempo, meter=idea.meter)
         grammars = [_RegisterGrammar(key=home.key, meter=idea.meter, tempo=idea.tempo,
                                      plan=idea.sections, keep_register=settings.keep_register,
-                                     fixed=home, keep=keep, shift=_shift_between(home, idea))
+                                     fixed=home, keep=keep, shift=_shift_between(home, idea),
+                                     harmonic_rhythm=settings.harmonic_rhythm)
                     for _ in range(count)]
         return self._decode_and_return(grammars, plan_settings, rng, _shift_between(home, idea),
                                        on_idea, cancel)
@@ -720,7 +726,8 @@ class Generator:
         rng = np.random.default_rng(settings.seed)
         grammars = [_RegisterGrammar(key=primer.key, meter=primer.meter, tempo=primer.tempo,
                                      plan=plan, keep_register=settings.keep_register, prefix=prefix,
-                                     shift=_shift_between(primer, original), cache=self._masks())
+                                     shift=_shift_between(primer, original), cache=self._masks(),
+                                     harmonic_rhythm=settings.harmonic_rhythm)
                     for _ in range(settings.count)]
         return self._decode_and_return(grammars, settings, rng, _shift_between(primer, original),
                                        on_idea, cancel)

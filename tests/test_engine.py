@@ -233,6 +233,11 @@ def test_keep_chords_new_melody_and_keep_melody_new_chords(tiny_model):
             under = [n for n in idea.melody if n.onset <= c.onset < n.end]
             assert all(n.pitch % 12 in chord_pcs(c.root, c.quality) for n in under)
     assert any(o.chords != idea.chords for o in new_chords)
+    # new chords keep a harmonic rhythm asked for: here at most one per half bar
+    half = generator.regenerate(idea, "melody", GenerationSettings(seed=9, harmonic_rhythm="half"), count=3)
+    for other in half:
+        assert other.melody == idea.melody
+        assert other.chords and all(c.onset % (other.bar_ticks // 2) == 0 for c in other.chords)
 
 
 def test_continue_from_a_primer(tiny_model, chorale_songs):
