@@ -19,7 +19,7 @@ from .analysis import AnalysisError, RawNote, RawScore, score_to_ideas
 from .midi_io import atomic_write, read_raw
 from .representation import TICKS_PER_BEAT, Idea, idea_from_data, idea_to_data
 
-ANALYSIS_VERSION = "6"      # bump when reading/analysis changes: old cache entries are ignored
+ANALYSIS_VERSION = "7"      # bump when reading/analysis changes: old cache entries are ignored
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}
 SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".abc", ".krn"}
 MUSIC_SUFFIXES = MIDI_SUFFIXES | SCORE_SUFFIXES
@@ -137,7 +137,10 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
                 bpm = float(mm.getQuarterBPM() or mm.number)
     texts: dict[int, str] = {}
     if symbols:
-        # realise chord symbols as block chords, each lasting until the next symbol
+        # realise chord symbols as block chords, each lasting until the next symbol; where
+        # the chords are also written out (a piano part under a lead sheet, as Songsketch
+        # exports it), the symbols only name them
+        written = any(n.part > 0 for n in notes)
         accomp_part = len(parts)
         symbols.sort()
         for i, (onset, (root, quality), _pcs) in enumerate(symbols):
@@ -145,9 +148,11 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
             if stop <= onset:
                 continue
             texts[onset] = ch.symbol(root, quality)
-            for p in ch.default_voicing(root, quality):
-                notes.append(RawNote(p, onset, stop - onset, 72, accomp_part, 0))
-        names[accomp_part] = "Chords"
+            if not written:
+                for p in ch.default_voicing(root, quality):
+                    notes.append(RawNote(p, onset, stop - onset, 72, accomp_part, 0))
+        if not written:
+            names[accomp_part] = "Chords"
     melody_parts = {0} if (melody_first or symbols) and notes else None
     return RawScore(notes=notes, time_signatures=sigs or [(0, (4, 4))],
                     tempo=bpm or DEFAULT_SCORE_TEMPO, markers=markers, chord_texts=texts,

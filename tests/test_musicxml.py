@@ -72,3 +72,25 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
         write_musicxml(broken, path)
     # (a full disk goes through the same atomic_write as .mid files: tests/faults.py)
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["sheet.musicxml"]
+
+
+def test_an_exported_lead_sheet_trains_as_the_same_idea(tmp_path):
+    """A folder of exported sheets is a training folder: the loader reads each back as the
+    idea it came from (the symbols name the written chords instead of adding voices)."""
+    from engine.corpus import load_files
+    q = TICKS_PER_BEAT
+    idea = Idea(Key(7, "major"), 104, (4, 4), (Section("verse", 2), Section("chorus", 2)),
+                tuple(Chord(r, qual, b * 4 * q, 4 * q, v) for b, (r, qual, v) in enumerate(
+                    [(7, "", (43, 55, 59, 62)), (0, "maj7", (48, 55, 59, 64)), (2, "7", (50, 54, 57, 60)),
+                     (4, "m", (40, 55, 59, 64))])),
+                tuple(Note(p, i * q, q, 79) for i, p in enumerate([67, 71, 74, 72, 71, 69, 67, 66,
+                                                                  67, 69, 71, 72, 74, 76, 74, 71])))
+    from engine.musicxml import write_musicxml
+    write_musicxml(idea.with_name("sheet"), tmp_path / "sheet.musicxml")
+    corpus = load_files([tmp_path / "sheet.musicxml"], None)
+    [song] = corpus.songs
+    [back] = song.ideas
+    assert (back.key, back.meter, back.tempo, back.sections) == (idea.key, idea.meter, idea.tempo, idea.sections)
+    assert back.melody == idea.melody
+    assert [(c.root, c.quality, c.onset, c.voicing) for c in back.chords] == [
+        (c.root, c.quality, c.onset, c.voicing) for c in idea.chords]
