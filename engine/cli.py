@@ -73,8 +73,8 @@ def _convert(args: argparse.Namespace) -> int:
                 write_musicxml(idea, target)
             else:
                 write_midi(idea, target)
-        except OSError as exc:
-            print(f"error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        except Exception as exc:  # OSError (disk), or music21 refusing a lead sheet
+            print(f"error: cannot write {target}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
             return 1
         sections = ", ".join(f"{s.name} {s.bars} bars" for s in idea.sections)
         print(f"{target}: {idea.key.long_name}, {idea.tempo} bpm, {idea.meter[0]}/{idea.meter[1]}, "

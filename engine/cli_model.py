@@ -98,11 +98,15 @@ def _generate(args: argparse.Namespace) -> int:
         target = out / f"{idea.name}.mid"
         try:
             write_midi(idea, target)
-            if args.musicxml:
-                write_musicxml(idea, target.with_suffix(".musicxml"))
         except OSError as exc:
             print(f"error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
             return
+        if args.musicxml:
+            sheet = target.with_suffix(".musicxml")
+            try:
+                write_musicxml(idea, sheet)
+            except Exception as exc:  # OSError, or music21 refusing something: the .mid stands
+                print(f"error: cannot write {sheet}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         written += 1
         verse = " ".join(idea.chord_symbols("verse"))
         echo = f"  [{report.badge()}]" if report is not None else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
@@ -20,8 +21,8 @@ from threadpoolctl import ThreadpoolController
 from . import chords as ch
 from .model import LSTMWeights
 from .representation import (
-    MAX_DURATION, MELODY_RANGE, TICKS_PER_BEAT, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section,
-    bar_ticks, encode, home_key, implicit_durations, move_to_key)
+    MAX_DURATION, MELODY_RANGE, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section, bar_ticks,
+    beat_ticks, encode, home_key, implicit_durations, move_to_key)
 
 IdeaCallback = Callable[[int, Idea], None]
 RowCallback = Callable[[int, Idea], "bool | None"]     # (row, idea) -> True: stop decoding
@@ -42,13 +43,12 @@ HARMONIC_RHYTHMS = ("beat", "half", "bar")
 
 def chord_grid(meter: tuple[int, int], rhythm: str) -> int:
     """Ticks between the positions where a chord may start, for a harmonic rhythm: every
-    beat (a dotted quarter in 6/8, 9/8, 12/8), every half bar (a whole bar where the beats
+    beat (the felt beat: a dotted quarter in 6/8, 9/8, 12/8), every half bar (a whole bar where the beats
     do not halve, as in 3/4 or 5/4), or every bar."""
     if rhythm not in HARMONIC_RHYTHMS:
         raise ValueError(f"harmonic rhythm must be one of {', '.join(HARMONIC_RHYTHMS)}, not {rhythm!r}")
-    num, den = meter
     bar = bar_ticks(meter)
-    beat = TICKS_PER_BEAT * 4 // den * (3 if den == 8 and num % 3 == 0 else 1)
+    beat = beat_ticks(meter)
     if rhythm == "beat":
         return beat
     if rhythm == "half":
@@ -58,15 +58,30 @@ def chord_grid(meter: tuple[int, int], rhythm: str) -> int:
 
 _blas: ThreadpoolController | None = None
 _blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limit = None          # the active limit: entered by the first decoder, left by the last
 
 
+@contextmanager
 def _one_blas_thread():
-    """A context in which NumPy's BLAS uses a single thread (restored on exit)."""
-    global _blas
+    """A context in which NumPy's BLAS uses a single thread. The setting is process-wide, so
+    decoders on several threads share one limit: the first in sets it, the last out restores
+    what was there before."""
+    global _blas, _blas_users, _blas_limit
     with _blas_lock:
         if _blas is None:
             _blas = ThreadpoolController()
-    return _blas.limit(limits=1, user_api="blas")
+        if _blas_users == 0:
+            _blas_limit = _blas.limit(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limit.restore_original_limits()
+                _blas_limit = None
 
 
 class NumpyLSTM:
@@ -292,7 +307,9 @@ class _RegisterGrammar(Grammar):
         return mask
 
     def bar_has_chord(self) -> bool:
-        """Whether a chord has started in the current bar."""
+        """Whether a chord has started in the current bar (the one being voiced counts)."""
+        if self.state == "voicing":
+            return True
         if self.open_chord is not None and self.open_chord[2] >= self.bar_start:
             return True
         return bool(self.chords) and self.chords[-1].onset >= self.bar_start

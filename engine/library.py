@@ -132,8 +132,8 @@ class Library:
         except (ValueError, KeyError, TypeError):
             return None
         try:
-            with self._lock, self.db:
-                self.db.execute("UPDATE ideas SET midi = ? WHERE id = ?", (midi, entry_id))
+            with self._lock, self.db:     # only if the idea was not replaced meanwhile
+                self.db.execute("UPDATE ideas SET midi = ? WHERE id = ? AND idea = ?", (midi, entry_id, row[1]))
         except sqlite3.Error:
             pass                    # a read-only or full disk: the bytes are still good to use
         return midi

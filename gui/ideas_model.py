@@ -21,7 +21,10 @@ def safe_filename(name: str) -> str:
 def export_midi(library: Library, entry: Entry, folder: Path) -> Path:
     """Write an idea's .mid (named after it) into a folder; returns the path."""
     path = folder / f"{safe_filename(entry.name)}.mid"
-    atomic_write(path, library.midi(entry.id) or b"")
+    data = library.midi(entry.id)
+    if not data:
+        raise OSError(f"{entry.name} is no longer in the library or cannot be written as MIDI")
+    atomic_write(path, data)
     return path
 
 
@@ -139,7 +142,12 @@ class IdeaTableModel(QAbstractTableModel):
     def mime_for(self, entries: list[Entry]) -> QMimeData:
         """Mime data holding file URLs of freshly written .mid files of the entries."""
         mime = QMimeData()
-        urls = [QUrl.fromLocalFile(str(export_midi(self.library, e, self.drag_dir))) for e in entries]
+        urls = []
+        for e in entries:
+            try:
+                urls.append(QUrl.fromLocalFile(str(export_midi(self.library, e, self.drag_dir))))
+            except OSError:           # a full disk, or an idea deleted meanwhile: drag the rest
+                continue
         mime.setUrls(urls)
         return mime
 

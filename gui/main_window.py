@@ -62,12 +62,13 @@ class MainWindow(QMainWindow):
         self.requestLoad.connect(self.worker.load)
         self.requestGenerate.connect(self.worker.generate)
         self.requestExport.connect(self.worker.export_musicxml)
-        self.worker.exported.connect(lambda path: self.statusBar().showMessage(f"Saved {path}", 8000))
-        self.worker.exportFailed.connect(lambda message: QMessageBox.warning(self, "Save failed", message))
+        # bound methods, not lambdas: Qt then runs them on this (the GUI) thread
+        self.worker.exported.connect(self._exported)
+        self.worker.exportFailed.connect(self._export_failed)
         self.worker.modelLoaded.connect(self._model_loaded)
         self.worker.modelFailed.connect(self._model_failed)
         self.worker.ideaReady.connect(self._idea_ready)
-        self.worker.storeFailed.connect(lambda message: self.statusBar().showMessage(message))
+        self.worker.storeFailed.connect(self._store_failed)
         self.worker.generationFinished.connect(self._generation_finished)
         self.worker.generationFailed.connect(self._generation_failed)
         self.positionChanged.connect(self._position)
@@ -356,6 +357,16 @@ class MainWindow(QMainWindow):
             return None
         return self.filter.mapToSource(index).data(Qt.UserRole)
 
+    def _exported(self, path: str) -> None:
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+
+    def _export_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+        QMessageBox.warning(self, "Save failed", message)
+
+    def _store_failed(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+
     def save_current_musicxml(self, path: str | None = None) -> None:
         """Save the current idea as a MusicXML lead sheet (written on the engine's thread)."""
         entry = self.current_entry()
@@ -431,7 +442,10 @@ class MainWindow(QMainWindow):
             return
         try:
             from engine.midi_io import atomic_write
-            atomic_write(path, self.library.midi(entry.id) or b"")
+            data = self.library.midi(entry.id)
+            if not data:
+                raise OSError(f"{entry.name} cannot be written as MIDI")
+            atomic_write(path, data)
         except OSError as exc:
             QMessageBox.warning(self, "Save failed", f"Could not save {path}: {exc.strerror or exc}")
             return

@@ -142,6 +142,41 @@ def test_harmonic_rhythm_puts_chords_only_on_its_grid(tiny_model):
             assert read_ideas(idea_to_midi(idea)) == [idea]
 
 
+def test_a_chord_being_voiced_counts_for_its_bar():
+    """Right after the bar's first chord is voiced, the bar may close (a chord for the
+    whole bar) and, with a grid, a melody note may start off the grid."""
+    from engine.generation import _RegisterGrammar
+    plan = (Section("verse", 2), Section("chorus", 2))
+    for rhythm in (None, "bar"):
+        g = _RegisterGrammar(key=Key(0), meter=(4, 4), tempo=100, plan=plan, harmonic_rhythm=rhythm)
+        while g.state != "in_bar":
+            g.feed(int(np.flatnonzero(g.allowed())[0]))
+        for token in (VOCAB.pos(0), VOCAB.chord(0, ""), VOCAB.bass(48), VOCAB.up(7)):
+            g.feed(token)
+        allowed = g.allowed()
+        assert g.state == "voicing" and allowed[VOCAB.BAR]
+        assert allowed[VOCAB.pos(6)]                                    # a note off the grid
+        assert g.choices()[0][VOCAB.BAR]                               # and the memo agrees
+
+
+def test_decoders_on_two_threads_share_one_blas_limit():
+    from threadpoolctl import threadpool_info, threadpool_limits
+    from engine.generation import _one_blas_thread
+
+    def blas() -> set[int]:
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    with threadpool_limits(2, user_api="blas"):
+        before = blas()
+        first, second = _one_blas_thread(), _one_blas_thread()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)           # the first out while the second decodes
+        assert blas() == {1}
+        second.__exit__(None, None, None)          # the last out restores
+        assert blas() == before
+
+
 def test_cli_generate_writes_one_midi_per_idea(tiny_model, tmp_path):
     out = tmp_path / "ideas"
     proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "generate", "--count", "3", "--out", str(out),

@@ -123,6 +123,7 @@ def test_save_as_musicxml_writes_a_lead_sheet_off_the_ui_thread(qtbot, make_wind
 def test_transpose_moves_the_idea_and_keeps_it_in_range(qtbot, make_window):
     window = make_window()
     window.count.setValue(1)
+    window.seed.setValue(3)
     generate_and_wait(qtbot, window)
     window.table.selectRow(0)
     before = window.current_entry()
@@ -139,6 +140,23 @@ def test_transpose_moves_the_idea_and_keeps_it_in_range(qtbot, make_window):
     top = window.current_entry()
     assert top.idea.fits_ranges() and not top.idea.transposed(12).fits_ranges()
     assert "Not transposed" in window.statusBar().currentMessage()
+
+
+def test_a_failed_musicxml_save_is_reported_on_the_gui_thread(qtbot, make_window, monkeypatch):
+    from PySide6.QtCore import QCoreApplication, QThread
+    import gui.main_window as main_window
+    shown = []
+    monkeypatch.setattr(main_window.QMessageBox, "warning", staticmethod(
+        lambda parent, title, text: shown.append((QThread.currentThread(), text))))
+    window = make_window()
+    window.count.setValue(1)
+    generate_and_wait(qtbot, window)
+    window.table.selectRow(0)
+    window.save_current_musicxml("/proc/sheet.musicxml")            # a folder nobody may write
+    qtbot.waitUntil(lambda: bool(shown), timeout=60000)
+    thread, text = shown[0]
+    assert thread is QCoreApplication.instance().thread() and "Could not save /proc/sheet.musicxml" in text
+    assert "Could not save" in window.statusBar().currentMessage()
 
 
 def test_library_survives_a_restart(qtbot, make_window, tmp_path):
