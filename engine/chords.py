@@ -53,9 +53,28 @@ def uses_flats(tonic: int, mode: str) -> bool:
     return tonic % 12 in (_FLAT_MINOR if mode == "minor" else _FLAT_MAJOR)
 
 
-def pc_name(pc: int, flats: bool = False) -> str:
-    """Name of a pitch class, e.g. 10 -> 'A#' or 'Bb'."""
+def pc_name(pc: int, flats: "bool | Sequence[str]" = False) -> str:
+    """Name of a pitch class, e.g. 10 -> 'A#' or 'Bb'; ``flats`` may also be a key's
+    twelve names (``key_spelling``)."""
+    if not isinstance(flats, bool):
+        return flats[pc % 12]
     return (FLAT_NAMES if flats else SHARP_NAMES)[pc % 12]
+
+
+def key_spelling(tonic: int, mode: str) -> tuple[str, ...]:
+    """The names of the twelve pitch classes in a key: its scale on consecutive letters (so
+    Cb, not B, in Gb major and Eb minor), the rest with the key's accidental."""
+    names = list(FLAT_NAMES if uses_flats(tonic, mode) else SHARP_NAMES)
+    letters = "CDEFGAB"
+    first = letters.index(names[tonic % 12][0])
+    steps = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10)
+    for degree, step in enumerate(steps):
+        pc = (tonic + step) % 12
+        letter = letters[(first + degree) % 7]
+        accidental = {0: "", 1: "#", 11: "b"}.get((pc - _LETTER_PC[letter]) % 12)
+        if accidental is not None:
+            names[pc] = letter + accidental
+    return tuple(names)
 
 
 def parse_pc(name: str) -> int:

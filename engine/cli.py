@@ -31,7 +31,7 @@ def _corpus_stats(args: argparse.Namespace) -> int:
         for idea in song.ideas:
             keys[idea.key.name] += 1
             meters[f"{idea.meter[0]}/{idea.meter[1]}"] += 1
-            chords.update(c.symbol(idea.key.flats) for c in idea.chords)
+            chords.update(c.symbol(idea.key.spelling) for c in idea.chords)
         bars += song.bars
         notes += song.notes
         if not args.quiet:

@@ -151,7 +151,7 @@ def idea_to_midi(idea: Idea) -> bytes:
     """A type-1 .mid of the idea: tracks "Chords" and "Melody", tempo, meter, key, markers."""
     idea.validate()
     scale = OUT_TICKS_PER_BEAT // TICKS_PER_BEAT
-    flats = idea.key.flats
+    names = idea.key.spelling
     head = [
         mido.MetaMessage("track_name", name="Chords", time=0),
         mido.MetaMessage("time_signature", numerator=idea.meter[0], denominator=idea.meter[1],
@@ -165,7 +165,7 @@ def idea_to_midi(idea: Idea) -> bytes:
     for section, start, _end in idea.section_spans():
         events.append((start * scale, 0, "marker", {"text": section.name.title()}))
     for c in idea.chords:
-        events.append((c.onset * scale, 1, "text", {"text": c.symbol(flats)}))
+        events.append((c.onset * scale, 1, "text", {"text": c.symbol(names)}))
         for p in c.voicing:
             events.append((c.onset * scale, 3, "note_on", {"channel": 0, "note": p, "velocity": CHORD_VELOCITY}))
             events.append((c.end * scale, 2, "note_off", {"channel": 0, "note": p, "velocity": 0}))

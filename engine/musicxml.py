@@ -32,15 +32,17 @@ def idea_to_score(idea: Idea):
     from music21 import chord as m21chord
 
     idea.validate()
-    flats = idea.key.flats
+    names = idea.key.spelling       # Cb in Gb major, not B
 
     def spelled(midi: int) -> pitch.Pitch:
-        return pitch.Pitch(ch.pc_name(midi, flats).replace("b", "-") + str(midi // 12 - 1))
+        p = pitch.Pitch(ch.pc_name(midi, names).replace("b", "-") + str(midi // 12 - 1))
+        p.octave += (midi - p.midi) // 12        # Cb4 sounds as B3: the octave follows the letter
+        return p
 
     def part(name: str) -> stream.Part:
         p = stream.Part()
         p.partName = name
-        p.insert(0, key.Key(ch.pc_name(idea.key.tonic, flats).replace("b", "-"), idea.key.mode))
+        p.insert(0, key.Key(ch.pc_name(idea.key.tonic, names).replace("b", "-"), idea.key.mode))
         p.insert(0, meter.TimeSignature(f"{idea.meter[0]}/{idea.meter[1]}"))
         return p
 

@@ -23,11 +23,14 @@ The same :class:`Grammar` state machine decodes tokens and constrains generation
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from . import chords as ch
+
+_spelling = lru_cache(maxsize=24)(ch.key_spelling)
 
 TICKS_PER_BEAT = 12
 MAX_DURATION = 8 * TICKS_PER_BEAT          # longest note or chord, in ticks (2 bars of 4/4)
@@ -79,6 +82,11 @@ class Key:
     @property
     def flats(self) -> bool:
         return ch.uses_flats(self.tonic, self.mode)
+
+    @property
+    def spelling(self) -> tuple[str, ...]:
+        """Names of the twelve pitch classes in this key (Cb, not B, in Gb major)."""
+        return _spelling(self.tonic, self.mode)
 
     @property
     def name(self) -> str:
@@ -148,10 +156,11 @@ class Chord:
     def end(self) -> int:
         return self.onset + self.duration
 
-    def symbol(self, flats: bool = False) -> str:
+    def symbol(self, flats: "bool | Sequence[str]" = False) -> str:
+        """'Am7'; ``flats``: flat names, or a key's spelling (``Key.spelling``)."""
         return ch.symbol(self.root, self.quality, flats)
 
-    def display(self, flats: bool = False) -> str:
+    def display(self, flats: "bool | Sequence[str]" = False) -> str:
         return ch.display_symbol(self.root, self.quality, self.voicing, flats)
 
 
@@ -201,7 +210,7 @@ class Idea:
         for chord in self.chords:
             if section is not None and not any(start <= chord.onset < end for start, end in spans):
                 continue
-            text = chord.symbol(self.key.flats)
+            text = chord.symbol(self.key.spelling)
             if not out or out[-1] != text:
                 out.append(text)
         return out

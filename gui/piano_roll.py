@@ -157,15 +157,15 @@ class PianoRoll(QWidget):
             text.setFont(QFont("Sans", 7, QFont.Bold))
             text.setPos(start * z + 2, -4)
         # chord symbols
-        flats = idea.key.flats
+        names = idea.key.spelling
         free_from = -1.0
         for c in idea.chords:          # a symbol that would overlap the previous one is left out
             if c.onset * z < free_from:
                 continue
-            text = self.scene.addText(c.display(flats))
+            text = self.scene.addText(c.display(names))
             text.setFont(QFont("Sans", 7))
             text.setDefaultTextColor(CHORD_COLOUR.darker(130))
-            text.setToolTip(c.display(flats))
+            text.setToolTip(c.display(names))
             text.setPos(c.onset * z, 12)
             free_from = c.onset * z + text.boundingRect().width() - 6
         for c in idea.chords:

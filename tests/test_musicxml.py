@@ -94,3 +94,18 @@ def test_an_exported_lead_sheet_trains_as_the_same_idea(tmp_path):
     assert back.melody == idea.melody
     assert [(c.root, c.quality, c.onset, c.voicing) for c in back.chords] == [
         (c.root, c.quality, c.onset, c.voicing) for c in idea.chords]
+
+
+def test_names_follow_the_key_cb_in_g_flat_major():
+    from engine.midi_io import idea_to_midi, read_ideas
+    import mido, io
+    q = TICKS_PER_BEAT
+    idea = Idea(Key(6, "major"), 90, (4, 4), (Section("verse", 1),),
+                (Chord(11, "", 0, 2 * q, (35, 47, 51, 54)), Chord(6, "", 2 * q, 2 * q, (42, 46, 49))),
+                (Note(71, 0, 2 * q, 79), Note(70, 2 * q, 2 * q, 79)))
+    assert idea.chord_symbols() == ["Cb", "Gb"]                         # the IV of Gb is Cb, not B
+    texts = [m.text for m in mido.MidiFile(file=io.BytesIO(idea_to_midi(idea))).tracks[0] if m.type == "text"]
+    assert texts == ["Cb", "Gb"] and read_ideas(idea_to_midi(idea)) == [idea]
+    melody = _read(idea_to_musicxml(idea)).parts[0].flatten()
+    assert [n.pitch.nameWithOctave for n in melody.notes if n.isNote] == ["C-5", "B-4"]
+    _check(idea)
