@@ -114,7 +114,9 @@ def test_save_as_musicxml_writes_a_lead_sheet_off_the_ui_thread(qtbot, make_wind
     path = tmp_path / "sheet.musicxml"
     with qtbot.waitSignal(window.worker.exported, timeout=60000) as saved:
         window.save_current_musicxml(str(path))
-    assert saved.args == [str(path)] and "Saved" in window.statusBar().currentMessage()
+    assert saved.args == [str(path)]
+    # the window hears of it on its own thread, a moment after the worker says so
+    qtbot.waitUntil(lambda: "Saved" in window.statusBar().currentMessage(), timeout=10000)
     melody = converter.parse(str(path)).parts[0].stripTies().flatten()
     assert [n.pitch.midi for n in melody.notes if n.isNote] == [n.pitch for n in sorted(entry.idea.melody, key=lambda n: n.onset)]
     assert len(melody.getElementsByClass(harmony.ChordSymbol)) == len(entry.idea.chords)
