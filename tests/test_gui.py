@@ -41,6 +41,7 @@ def make_window(qtbot, tmp_path, tiny_model):
     yield make
     for w in windows:
         w.close()
+    qtbot.wait(50)      # deliver what the stopped workers queued while the windows still exist
 
 
 def test_window_opens_before_the_model_and_loads_it_in_background(qtbot, tmp_path, tiny_model):
