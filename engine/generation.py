@@ -43,8 +43,8 @@ HARMONIC_RHYTHMS = ("beat", "half", "bar")
 
 def chord_grid(meter: tuple[int, int], rhythm: str) -> int:
     """Ticks between the positions where a chord may start, for a harmonic rhythm: every
-    beat (the felt beat: a dotted quarter in 6/8, 9/8, 12/8), every half bar (a whole bar where the beats
-    do not halve, as in 3/4 or 5/4), or every bar."""
+    beat (the felt beat: a dotted quarter in 6/8, 9/8, 12/8), every half bar (a whole bar
+    where the beats do not halve, as in 3/4 or 5/4), or every bar."""
     if rhythm not in HARMONIC_RHYTHMS:
         raise ValueError(f"harmonic rhythm must be one of {', '.join(HARMONIC_RHYTHMS)}, not {rhythm!r}")
     bar = bar_ticks(meter)
@@ -177,7 +177,8 @@ _BAR_STATES = frozenset(("in_bar", "after_chord", "at_pos", "voicing", "pitch", 
 
 class _RegisterGrammar(Grammar):
     """A grammar that also keeps chords low and the melody above the chord under it, starts
-    every bar with a chord (unless a kept part decides), and can be made to follow a script of forced tokens (a primer, or kept chords or melody).
+    every bar with a chord (unless a kept part decides), and can be made to follow a script
+    of forced tokens (a primer, or kept chords or melody).
 
     ``choices()`` memoises the mask in ``cache`` (the generator's, shared by all rows and
     calls) on exactly what it depends on, so each distinct situation is computed once."""
@@ -193,6 +194,7 @@ class _RegisterGrammar(Grammar):
         if harmonic_rhythm is not None:
             chord_grid((4, 4), harmonic_rhythm)         # refuse an unknown name here
         self.harmonic_rhythm = harmonic_rhythm
+        self._grid: int | None = None
         self.key_choices = key_choices
         self.shift = shift
         self.keep_register = keep_register
@@ -222,19 +224,20 @@ class _RegisterGrammar(Grammar):
         pos, bar_len = self.pos, self.bar_len
         tick = self.bar_start + pos
         melody_ok = self.melody_free <= tick
-        harmony = self._harmony_key()
         if s == "at_pos":
-            return (self._profile, s, self.chord_free <= tick, melody_ok, harmony,
+            return (self._profile, s, self.chord_free <= tick, melody_ok, self._harmony_key(),
                     self.velocity if melody_ok else 0,
                     self.sounding_chord_top(tick) if melody_ok else 0)
         if s == "pitch":
             return (self._profile, s, self.sounding_chord_top(tick))
+        if s == "voicing" and len(self.voicing) < 2:
+            return (self._profile, s, len(self.voicing), self.voicing[-1] if self.voicing else 0,
+                    self.sounding_note(tick))
+        harmony = self._harmony_key()
         closing = (self.bars_in_section == self.sections[-1].bars, len(self.sections))
         if s == "voicing":
             n = len(self.voicing)
-            head = (self._profile, s, n, self.voicing[-1] if n else 0, self.sounding_note(tick))
-            if n < 2:
-                return head
+            head = (self._profile, s, n, self.voicing[-1], self.sounding_note(tick))
             return head + (pos, bar_len, melody_ok, self.velocity if melody_ok else 0,
                            min(self.chord_free, self.melody_free) - self.bar_start, closing, harmony)
         # in_bar, after_chord, note_dur: what may follow an event
@@ -318,7 +321,16 @@ class _RegisterGrammar(Grammar):
         """Ticks between the positions where a chord may start, or None (anywhere)."""
         if self.harmonic_rhythm is None or self.meter is None:
             return None
-        return chord_grid(self.meter, self.harmonic_rhythm)
+        if self._grid is None:                 # the meter is fixed once read
+            self._grid = chord_grid(self.meter, self.harmonic_rhythm)
+        return self._grid
+
+    def _off_grid_chords(self, mask: np.ndarray) -> None:
+        """At a position off the harmonic rhythm's grid no chord may start."""
+        grid = self.chord_grid()
+        if grid is not None and self.pos % grid:
+            start, end = self.v.ranges["CHORD"]
+            mask[start:end] = False
 
     def _harmony_mask(self, mask: np.ndarray) -> None:
         """Every bar has a chord, and its first event is one: an empty bar may not close, and
@@ -329,9 +341,7 @@ class _RegisterGrammar(Grammar):
         has_chord = self.bar_has_chord()
         grid = self.chord_grid()
         if self.state == "at_pos":
-            if grid is not None and self.pos % grid:
-                start, end = self.v.ranges["CHORD"]
-                mask[start:end] = False
+            self._off_grid_chords(mask)
             if not has_chord:
                 for family in ("VEL", "P"):
                     start, end = self.v.ranges[family]
@@ -403,9 +413,7 @@ class _RegisterGrammar(Grammar):
                 note = self._fixed_note_at(tick)
                 if note is not None:
                     mask[slice(*v.ranges["CHORD"])] &= _CHORDS_HOLDING[note.pitch % 12]
-                grid = self.chord_grid()
-                if grid is not None and self.pos % grid:       # new chords keep the harmonic rhythm
-                    mask[slice(*v.ranges["CHORD"])] = False
+                self._off_grid_chords(mask)             # new chords keep the harmonic rhythm
         elif s == "pitch" and self.keep == "melody":
             mask[:] = False
             mask[v.pitch(self.fixed_notes[tick][0].pitch)] = True
