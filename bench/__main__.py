@@ -62,8 +62,8 @@ def _baseline_train_tokens_per_s(model, batches: int = 3, batch_size: int = 64) 
 
 
 def _our_train_tokens_per_s(songs, batches: int = 4) -> float:
-    from engine.model import ModelConfig, build_model, compile_model
-    from engine.training import encode_pieces, make_batches
+    from songsketch.engine.ml.model import ModelConfig, build_model, compile_model
+    from songsketch.engine.ml.training import encode_pieces, make_batches
     import random
     model = build_model(ModelConfig())
     compile_model(model)
@@ -85,15 +85,15 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="seeds per generation row")
     args = parser.parse_args(argv)
 
-    from engine import paths
-    from engine.corpus import load_builtin
-    from engine.generation import GenerationSettings
-    from engine.representation import encode
-    from engine.session import Engine
+    from songsketch.engine.common import paths
+    from songsketch.engine.data.corpus import load_builtin
+    from songsketch.engine.generation.generator import GenerationSettings
+    from songsketch.engine.tokens.encoding import encode
+    from songsketch.engine.api.session import Engine
 
     t0 = time.perf_counter()
     engine = Engine()
-    engine.load(args.model or paths.DEFAULT_MODEL_DIR)
+    engine.load(args.model or paths.default_model_dir())
     load_s = time.perf_counter() - t0
     gen = engine.generator
 
@@ -126,7 +126,7 @@ def main(argv=None) -> int:
         spinner.wait()
     per_note_ours = sixteen_s / max(1, sixteen_notes)
 
-    corpus = load_builtin(paths.cache_dir())
+    corpus = load_builtin(paths.Home.from_environment().cache)
     songs = corpus.songs
     ours_tps = _our_train_tokens_per_s(songs)
 
@@ -138,11 +138,11 @@ def main(argv=None) -> int:
     finetune_s = None
     if not args.quick:
         import tempfile
-        from engine.training import TrainSettings, train
+        from songsketch.engine.ml.training import TrainSettings, train
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
             result = train(songs[:30], Path(tmp) / "ft", TrainSettings(learning_rate=5e-4),
-                           base_model=args.model or paths.DEFAULT_MODEL_DIR)
+                           base_model=args.model or paths.default_model_dir())
             finetune_s = time.perf_counter() - t
             ft_epochs = result.card["epochs_run"]
 

@@ -33,14 +33,14 @@ def main(argv=None) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from engine import paths
-    from engine.generation import GenerationSettings
-    from engine.library import Library
-    from gui.main_window import MainWindow
+    from songsketch.engine.common import paths
+    from songsketch.engine.generation.generator import GenerationSettings
+    from songsketch.engine.data.library import Library
+    from songsketch.gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
     home = Path(tempfile.mkdtemp(prefix="songsketch-bench-"))
-    window = MainWindow(Library(home / "library.sqlite"), paths.DEFAULT_MODEL_DIR, home / "models",
+    window = MainWindow(Library(home / "library.sqlite"), paths.default_model_dir(), home / "models",
                         home / "cache", QSettings(str(home / "settings.ini"), QSettings.IniFormat))
     window.resize(1280, 800)
     window.show()

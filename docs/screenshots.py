@@ -16,13 +16,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine import paths  # noqa: E402
-from engine.corpus import builtin_paths, load_files  # noqa: E402
-from engine.library import Library  # noqa: E402
-from engine.midi_io import write_midi  # noqa: E402
-from engine.training import TrainSettings  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.retrain_dialog import RetrainDialog  # noqa: E402
+from songsketch.engine.common import paths  # noqa: E402
+from songsketch.engine.data.corpus import builtin_paths, load_files  # noqa: E402
+from songsketch.engine.data.library import Library  # noqa: E402
+from songsketch.engine.formats.midi import write_midi  # noqa: E402
+from songsketch.engine.ml.training import TrainSettings  # noqa: E402
+from songsketch.gui.main_window import MainWindow  # noqa: E402
+from songsketch.gui.retrain_dialog import RetrainDialog  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent
 
@@ -35,7 +35,7 @@ def wait(app, condition, seconds=300):
 
 
 def main() -> None:
-    model = Path(sys.argv[1]) if len(sys.argv) > 1 else paths.DEFAULT_MODEL_DIR
+    model = Path(sys.argv[1]) if len(sys.argv) > 1 else paths.default_model_dir()
     app = QApplication.instance() or QApplication(sys.argv)
     home = Path(tempfile.mkdtemp(prefix="songsketch-shots-"))
     settings = QSettings(str(home / "s.ini"), QSettings.IniFormat)
@@ -59,7 +59,7 @@ def main() -> None:
     songs_dir = home / "My Songs"
     songs_dir.mkdir()
     chosen = [p for p in builtin_paths() if p.name.startswith("bwv2")][:8]
-    for song in load_files(chosen, paths.cache_dir(), melody_first=True).songs:
+    for song in load_files(chosen, paths.Home.from_environment().cache, melody_first=True).songs:
         write_midi(song.ideas[0], songs_dir / f"{song.name}.mid")
     (songs_dir / "notes.txt").write_text("lyrics")
     (songs_dir / "broken export.mid").write_bytes(b"MThd\x00\x00\x00\x06")

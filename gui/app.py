@@ -3,31 +3,30 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
+
+from songsketch.engine.api import Home, Library, default_model_dir
 
 
-def data_dir() -> Path:
-    """The user's data folder (QStandardPaths), or $SONGSKETCH_HOME when set."""
-    if os.environ.get("SONGSKETCH_HOME"):
-        return Path(os.environ["SONGSKETCH_HOME"])
+def _old_library() -> "os.PathLike":
+    """Where versions before the one home folder kept the library (Qt's data folder)."""
+    from pathlib import Path
+
     from PySide6.QtCore import QStandardPaths
-    return Path(QStandardPaths.writableLocation(QStandardPaths.AppDataLocation))
+
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) / "library.sqlite"
 
 
-def build_window(home: Path | None = None, settings=None):
-    """The main window with its library, models and cache under ``home``."""
-    from engine import paths
-    from engine.library import Library
-    from gui.main_window import MainWindow
+def build_window(home: Home | None = None, settings=None):
+    """The main window with its library, models and cache under ``home`` (by default
+    ``$SONGSKETCH_HOME`` or the platform's data folder)."""
+    from songsketch.gui.main_window import MainWindow
 
-    explicit = home is not None
-    home = home or data_dir()
-    home.mkdir(parents=True, exist_ok=True)
-    library = Library(home / "library.sqlite")
-    # models and the corpus cache are shared with the command line
-    models = home / "models" if explicit else paths.models_dir()
-    cache = home / "cache" if explicit else paths.cache_dir()
-    return MainWindow(library, paths.DEFAULT_MODEL_DIR, models, cache, settings)
+    if home is None:
+        home = Home.from_environment()
+        if not os.environ.get("SONGSKETCH_HOME"):
+            home.adopt_old_library(_old_library())
+    home.root.mkdir(parents=True, exist_ok=True)
+    return MainWindow(Library(home.library), default_model_dir(), home.models, home.cache, settings)
 
 
 def run_app() -> int:

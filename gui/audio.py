@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QElapsedTimer, QIODevice, QObject, Signal
 
-from engine import playback
+from songsketch.engine.api import playback
 
 try:  # QtMultimedia needs the system's libpulse; without it the synth stays silent and says so
     from PySide6.QtMultimedia import QAudio, QAudioFormat, QAudioSink, QMediaDevices

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QSortFilterProxyModel, Qt, QUrl
 
-from engine.library import Entry, Library
-from engine.midi_io import atomic_write
+from songsketch.engine.api import Entry, Library
+from songsketch.engine.api import atomic_write
 
 COLUMNS = ("★", "Name", "Key", "Tempo", "Verse chords", "Originality")
 STAR, NAME, KEY, TEMPO, CHORDS, ORIGINAL = range(6)

@@ -14,15 +14,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QHeaderView, QLabel, QMainWindow, QMessageBox, QPushButton, QSlider, QSpinBox,
     QSplitter, QTableView, QVBoxLayout, QWidget)
 
-from engine import playback
-from engine.generation import GenerationSettings
-from engine.library import Library
-from engine.model import list_models
-from engine.representation import ALL_KEYS, METERS, TEMPO_RANGE
-from gui.audio import SynthOutput
-from gui.ideas_model import NAME, STAR, FavouritesFilter, IdeaTableModel, export_midi
-from gui.piano_roll import PianoRoll
-from gui.workers import EngineWorker, start_thread, stop_thread
+from songsketch.engine.api import playback
+from songsketch.engine.api import GenerationSettings
+from songsketch.engine.api import Library
+from songsketch.engine.api import list_models
+from songsketch.engine.api import ALL_KEYS, METERS, TEMPO_RANGE
+from songsketch.gui.audio import SynthOutput
+from songsketch.gui.ideas_model import NAME, STAR, FavouritesFilter, IdeaTableModel, export_midi
+from songsketch.gui.piano_roll import PianoRoll
+from songsketch.gui.workers import EngineWorker, start_thread, stop_thread
 
 SYNTH = "Built-in synth"
 
@@ -441,7 +441,7 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            from engine.midi_io import atomic_write
+            from songsketch.engine.api import atomic_write
             data = self.library.midi(entry.id)
             if not data:
                 raise OSError(f"{entry.name} cannot be written as MIDI")
@@ -561,7 +561,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ retrain
     def open_retrain(self) -> None:
-        from gui.retrain_dialog import RetrainDialog
+        from songsketch.gui.retrain_dialog import RetrainDialog
         dialog = RetrainDialog(self.models_dir, self.default_model, self.cache_dir, self)
         dialog.modelTrained.connect(self._model_trained)
         dialog.show()

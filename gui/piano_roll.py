@@ -10,8 +10,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QGraphicsRectItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QWidget)
 
-from engine.chords import SHARP_NAMES
-from engine.representation import Idea, beat_ticks
+from songsketch.engine.api import SHARP_NAMES
+from songsketch.engine.api import Idea, beat_ticks
 
 ROW = 9                 # pixels per semitone
 HEADER = 44             # pixels above the notes: section labels and chord symbols

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton,
     QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from engine.training import TrainProgress, TrainSettings
-from gui.workers import TrainWorker, start_thread, stop_thread
+from songsketch.engine.api import TrainProgress, TrainSettings
+from songsketch.gui.workers import TrainWorker, start_thread, stop_thread
 
 
 class LossCurve(QWidget):

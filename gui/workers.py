@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from engine.generation import Cancelled, GenerationSettings
-from engine.session import Engine
+from songsketch.engine.api import Cancelled, GenerationSettings
+from songsketch.engine.api import Engine
 
 
 class EngineWorker(QObject):
@@ -41,7 +41,7 @@ class EngineWorker(QObject):
 
     @Slot(str)
     def load(self, folder: str) -> None:
-        from engine.model import ModelError
+        from songsketch.engine.api import ModelError
         try:
             model = self.engine.load(folder)
         except ModelError as exc:
@@ -56,7 +56,7 @@ class EngineWorker(QObject):
     @Slot(object, str)
     def export_musicxml(self, idea, path: str) -> None:
         """Write a MusicXML lead sheet here, off the UI thread (music21 loads on first use)."""
-        from engine.musicxml import write_musicxml
+        from songsketch.engine.api import write_musicxml
         try:
             write_musicxml(idea, path)
         except OSError as exc:
@@ -121,7 +121,7 @@ class TrainWorker(QObject):
 
     @Slot(str)
     def scan(self, folder: str) -> None:
-        from engine.corpus import CorpusError, load_folder
+        from songsketch.engine.api import CorpusError, load_folder
         try:
             self.corpus = load_folder(folder, self.cache_dir, cancel=self.cancel_event.is_set)
         except CorpusError as exc:
@@ -132,8 +132,8 @@ class TrainWorker(QObject):
     @Slot(object)
     def train(self, job) -> None:
         """``job``: dict(out_dir, settings, base_model or None, name, source)."""
-        from engine.model import ModelError
-        from engine.training import TrainingCancelled, TrainingError, train
+        from songsketch.engine.api import ModelError
+        from songsketch.engine.api import TrainingCancelled, TrainingError, train
         self.cancel_event.clear()
         if self.corpus is None or len(self.corpus.songs) < 2:
             self.failed.emit("This folder has fewer than 2 usable songs; nothing to train on.")

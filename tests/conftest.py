@@ -21,7 +21,7 @@ def cache_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def chorale_songs(cache_dir):
     """A dozen Bach chorales through the real corpus loader (soprano melody, chords below)."""
-    from engine.corpus import builtin_paths, load_files
+    from songsketch.engine.data.corpus import builtin_paths, load_files
     paths = [p for p in builtin_paths() if p.name in CHORALES]
     corpus = load_files(paths, cache_dir, melody_first=True)
     assert len(corpus.songs) >= 10
@@ -31,8 +31,8 @@ def chorale_songs(cache_dir):
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory, chorale_songs):
     """A small LSTM trained for a few epochs on the chorales (a real Keras model)."""
-    from engine.model import ModelConfig
-    from engine.training import TrainSettings, train
+    from songsketch.engine.ml.model import ModelConfig
+    from songsketch.engine.ml.training import TrainSettings, train
     folder = tmp_path_factory.mktemp("models") / "tiny"
     settings = TrainSettings(epochs=3, batch_size=4, learning_rate=1e-2, patience=3, val_fraction=0.2,
                              config=ModelConfig(embed_dim=24, units=48, layers=2, dropout=0.0))

@@ -24,9 +24,9 @@ import mido
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import paths  # noqa: E402
-from engine.corpus import load_folder  # noqa: E402
-from engine.library import Library  # noqa: E402
+from songsketch.engine.common import paths  # noqa: E402
+from songsketch.engine.data.corpus import load_folder  # noqa: E402
+from songsketch.engine.data.library import Library  # noqa: E402
 from tests.helpers import midi_bytes, notes_to_messages  # noqa: E402
 
 Q = 480
@@ -97,8 +97,8 @@ def run_hostile() -> tuple[int, int, int]:
 
 TRAINER = r"""
 import sys
-from engine.corpus import builtin_paths, load_files
-from engine.training import TrainSettings, train
+from songsketch.engine.data.corpus import builtin_paths, load_files
+from songsketch.engine.ml.training import TrainSettings, train
 paths = [p for p in builtin_paths() if p.name.startswith("bwv2")][:8]
 songs = load_files(paths, None, melody_first=True).songs
 print("ready", flush=True)
@@ -111,12 +111,12 @@ print("done", flush=True)
 def run_model_kills(kills: int) -> tuple[int, int]:
     """Kill a fine-tune of a model into its own folder at random moments (training and
     publishing); the folder must always hold a loadable model. Returns (kills, models lost)."""
-    from engine.model import ModelError, load_model
+    from songsketch.engine.ml.store import ModelError, load
     lost = 0
     rng = random.Random(3)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "mine"
-        shutil.copytree(paths.DEFAULT_MODEL_DIR, folder)
+        shutil.copytree(paths.default_model_dir(), folder)
         for k in range(kills):
             proc = subprocess.Popen([sys.executable, "-c", TRAINER, str(folder), "1"], cwd=ROOT,
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
@@ -145,7 +145,7 @@ def run_model_kills(kills: int) -> tuple[int, int]:
                         break
                     time.sleep(0.001)
             try:
-                card = load_model(folder).card
+                card = load(folder).card
                 print(f"  kill {k + 1}: {outcome}; model loads (created {card.get('created')})")
             except ModelError as exc:
                 lost += 1
@@ -155,7 +155,7 @@ def run_model_kills(kills: int) -> tuple[int, int]:
 
 WRITER = r"""
 import sys, random
-from engine.library import Library
+from songsketch.engine.data.library import Library
 from tests.helpers import random_idea
 lib = Library(sys.argv[1])
 rng = random.Random(1)
@@ -210,10 +210,10 @@ def run_damaged_library() -> bool:
 
 
 def run_long_session(count: int) -> tuple[float, float, int, int]:
-    from engine.generation import GenerationSettings
-    from engine.session import Engine
+    from songsketch.engine.generation.generator import GenerationSettings
+    from songsketch.engine.api.session import Engine
     engine = Engine()
-    engine.load(paths.DEFAULT_MODEL_DIR)
+    engine.load(paths.default_model_dir())
     engine.set_guard(8)
     threads_before = threading.active_count()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

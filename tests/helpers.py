@@ -6,10 +6,19 @@ import random
 
 import mido
 
-from engine import chords as ch
-from engine.representation import (
-    ALL_KEYS, MAX_DURATION, MELODY_RANGE, METERS, VELOCITIES, Chord, Idea, Note, Section,
-    bar_ticks)
+from songsketch.engine.music import chords as ch
+from songsketch.engine.music.idea import (
+    ALL_KEYS,
+    MAX_DURATION,
+    MELODY_RANGE,
+    METERS,
+    VELOCITIES,
+    Chord,
+    Idea,
+    Note,
+    Section,
+    bar_ticks,
+)
 
 
 def random_idea(rng: random.Random, meter=None, max_bars: int = 6) -> Idea:

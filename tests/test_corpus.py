@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.corpus import CorpusError, analyse_file, builtin_paths, load_folder
+from songsketch.engine.data.corpus import CorpusError, analyse_file, builtin_paths, load_folder
 from tests.helpers import midi_bytes, notes_to_messages
 
 Q = 480
@@ -119,7 +119,7 @@ def test_cli_convert_round_trip(folder, tmp_path):
     result = _cli("convert", str(folder / "a.mid"), str(out), home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "chords: C Am F G C Am F G" in result.stdout
-    from engine.midi_io import read_ideas
+    from songsketch.engine.formats.midi import read_ideas
     assert read_ideas(out) == read_ideas(folder / "a.mid")
     bad = _cli("convert", str(folder / "fake.mid"), str(out), home=tmp_path)
     assert bad.returncode == 1 and "not a MIDI file" in bad.stderr

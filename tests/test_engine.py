@@ -8,12 +8,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.generation import GenerationSettings, Generator, NumpyLSTM
-from engine.midi_io import idea_to_midi, read_ideas
-from engine.model import ModelError, load_model
-from engine.representation import VOCAB, VOICING_RANGE, Key, Section
-from engine.training import (
-    TrainingCancelled, TrainingError, TrainSettings, encode_pieces, pieces, split_songs, train)
+from songsketch.engine.generation.generator import GenerationSettings, Generator, NumpyLSTM
+from songsketch.engine.formats.midi import idea_to_midi, read_ideas
+from songsketch.engine.ml.model import load_keras_model
+from songsketch.engine.ml.store import ModelError, load
+from songsketch.engine.tokens.vocab import VOCAB
+from songsketch.engine.music.idea import VOICING_RANGE, Key, Section
+from songsketch.engine.ml.training import (
+    TrainingCancelled,
+    TrainingError,
+    TrainSettings,
+    encode_pieces,
+    pieces,
+    split_songs,
+    train,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +46,7 @@ def test_validation_split_is_by_song(chorale_songs):
 
 
 def test_versions_of_one_tune_stay_on_one_side(chorale_songs):
-    from engine.corpus import Song
+    from songsketch.engine.data.corpus import Song
     # the same tune twice (another file, transposed), as a songwriter's folder often has
     twin = Song("twin", "zz/twin.mid", tuple(i.transposed(2) for i in chorale_songs[0].ideas))
     songs = list(chorale_songs) + [twin]
@@ -58,9 +67,9 @@ def test_pieces_are_verse_chorus_pairs(chorale_songs):
 
 def test_numpy_step_matches_keras(tiny_model, chorale_songs):
     folder, _ = tiny_model
-    model = load_model(folder)
+    model = load(folder)                       # read with h5py: no TensorFlow
     seq = encode_pieces(chorale_songs[:1], None)[0][:80][None, :].astype(np.int32)
-    expected = model.keras_model.predict(seq, verbose=0)[0]
+    expected = load_keras_model(folder).predict(seq, verbose=0)[0]
     lstm = NumpyLSTM(model.weights)
     state = lstm.zero_state(1)
     got = []
@@ -73,11 +82,11 @@ def test_numpy_step_matches_keras(tiny_model, chorale_songs):
 def test_batched_numpy_step_matches_keras(tiny_model, chorale_songs):
     """A batch of rows decoded together gives each row Keras's logits."""
     folder, _ = tiny_model
-    model = load_model(folder)
+    model = load(folder)
     pieces = encode_pieces(chorale_songs[:8], None)
     seq = np.array([p[:60] for p in pieces if len(p) >= 60][:8], dtype=np.int32)
     assert len(seq) == 8
-    expected = model.keras_model.predict(seq, verbose=0)
+    expected = load_keras_model(folder).predict(seq, verbose=0)
     lstm = NumpyLSTM(model.weights)
     state = lstm.zero_state(len(seq))
     got = []
@@ -88,7 +97,7 @@ def test_batched_numpy_step_matches_keras(tiny_model, chorale_songs):
 
 
 def test_200_ideas_are_well_formed_and_decode_to_midi(tiny_model):
-    generator = Generator(load_model(tiny_model[0]).weights)
+    generator = Generator(load(tiny_model[0]).weights)
     seen = []
     ideas = generator.generate(GenerationSettings(count=200, bars_per_section=4, seed=3),
                                on_idea=lambda i, idea: seen.append(i))
@@ -110,7 +119,7 @@ def test_200_ideas_are_well_formed_and_decode_to_midi(tiny_model):
 
 
 def test_controls_and_seed(tiny_model):
-    generator = Generator(load_model(tiny_model[0]).weights)
+    generator = Generator(load(tiny_model[0]).weights)
     settings = GenerationSettings(count=5, key=Key(7, "minor"), tempo=128, meter=(3, 4),
                                   bars_per_section=2, seed=42, temperature=0.9, top_p=0.9)
     a = generator.generate(settings)
@@ -123,13 +132,13 @@ def test_controls_and_seed(tiny_model):
 
 
 def test_harmonic_rhythm_puts_chords_only_on_its_grid(tiny_model):
-    from engine.generation import chord_grid
+    from songsketch.engine.generation.generator import chord_grid
     assert [chord_grid((4, 4), r) for r in ("beat", "half", "bar")] == [12, 24, 48]
     assert [chord_grid((3, 4), r) for r in ("beat", "half", "bar")] == [12, 36, 36]
     assert [chord_grid((6, 8), r) for r in ("beat", "half", "bar")] == [18, 18, 36]
     with pytest.raises(ValueError, match="harmonic rhythm"):
         chord_grid((4, 4), "often")
-    generator = Generator(load_model(tiny_model[0]).weights)
+    generator = Generator(load(tiny_model[0]).weights)
     free = generator.generate(GenerationSettings(count=12, bars_per_section=2, seed=5))
     assert any(c.onset % 24 for i in free for c in i.chords)       # the model alone: anywhere
     for meter, rhythm in (((4, 4), "half"), ((4, 4), "bar"), ((3, 4), "half"), ((6, 8), "beat")):
@@ -145,7 +154,7 @@ def test_harmonic_rhythm_puts_chords_only_on_its_grid(tiny_model):
 def test_a_chord_being_voiced_counts_for_its_bar():
     """Right after the bar's first chord is voiced, the bar may close (a chord for the
     whole bar) and, with a grid, a melody note may start off the grid."""
-    from engine.generation import _RegisterGrammar
+    from songsketch.engine.generation.generator import _RegisterGrammar
     plan = (Section("verse", 2), Section("chorus", 2))
     for rhythm in (None, "bar"):
         g = _RegisterGrammar(key=Key(0), meter=(4, 4), tempo=100, plan=plan, harmonic_rhythm=rhythm)
@@ -161,7 +170,7 @@ def test_a_chord_being_voiced_counts_for_its_bar():
 
 def test_decoders_on_two_threads_share_one_blas_limit():
     from threadpoolctl import threadpool_info, threadpool_limits
-    from engine.generation import _one_blas_thread
+    from songsketch.engine.generation.generator import _one_blas_thread
 
     def blas() -> set[int]:
         return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
@@ -206,7 +215,7 @@ def test_decoding_keeps_blas_to_one_thread_and_restores_it(tiny_model):
     def blas_threads() -> set[int]:
         return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
 
-    generator = Generator(load_model(tiny_model[0]).weights)
+    generator = Generator(load(tiny_model[0]).weights)
     seen = []
     with threadpool_limits(2, user_api="blas"):
         before = blas_threads()
@@ -225,7 +234,7 @@ def test_rows_shown_depend_on_row_order_not_on_finishing_first():
     soon as no unfinished row before it could push it out."""
     import itertools
     import random
-    from engine.generation import RowPicker
+    from songsketch.engine.generation.generator import RowPicker
     passes = [True, False, True, True, False, True, True]        # rows 1 and 4 are refused
     need = 4
     expected = [0, 2, 3, 5]
@@ -252,7 +261,7 @@ def test_rows_shown_depend_on_row_order_not_on_finishing_first():
 
 
 def test_keep_chords_new_melody_and_keep_melody_new_chords(tiny_model):
-    generator = Generator(load_model(tiny_model[0]).weights)
+    generator = Generator(load(tiny_model[0]).weights)
     [idea] = generator.generate(GenerationSettings(count=1, bars_per_section=2, seed=5))
     new_melody = generator.regenerate(idea, "chords", GenerationSettings(seed=9), count=3)
     for other in new_melody:
@@ -260,7 +269,7 @@ def test_keep_chords_new_melody_and_keep_melody_new_chords(tiny_model):
         assert other.chords == idea.chords and other.sections == idea.sections
     assert any(o.melody != idea.melody for o in new_melody)
     new_chords = generator.regenerate(idea, "melody", GenerationSettings(seed=9), count=3)
-    from engine.chords import chord_pcs
+    from songsketch.engine.music.chords import chord_pcs
     for other in new_chords:
         other.validate()
         assert other.melody == idea.melody
@@ -276,7 +285,7 @@ def test_keep_chords_new_melody_and_keep_melody_new_chords(tiny_model):
 
 
 def test_continue_from_a_primer(tiny_model, chorale_songs):
-    generator = Generator(load_model(tiny_model[0]).weights)
+    generator = Generator(load(tiny_model[0]).weights)
     primer = chorale_songs[0].ideas[0]
     out = generator.continue_primer(primer, GenerationSettings(count=3, bars_per_section=4, seed=2))
     two_bars = 2 * primer.bar_ticks
@@ -291,12 +300,12 @@ def test_continue_from_a_primer(tiny_model, chorale_songs):
 
 
 def test_fine_tuning_starts_from_the_base_weights(tiny_model, chorale_songs, tmp_path):
-    base = load_model(tiny_model[0])
+    base = load_keras_model(tiny_model[0])
     # a zero learning rate leaves the start untouched: the result is the base model's weights
     result = train(chorale_songs[:6], tmp_path / "tuned", TrainSettings(epochs=1, learning_rate=0.0,
                    val_fraction=0.3), base_model=tiny_model[0])
-    tuned = load_model(result.folder)
-    for a, b in zip(base.keras_model.get_weights(), tuned.keras_model.get_weights()):
+    tuned = load_keras_model(result.folder)
+    for a, b in zip(base.get_weights(), tuned.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert result.card["base"] == "fine-tuned from tiny"
 
@@ -316,19 +325,19 @@ def test_cancel_keeps_the_previous_model(tiny_model, chorale_songs, tmp_path):
         train(chorale_songs, folder, TrainSettings(epochs=5, val_fraction=0.2), base_model=folder,
               cancel=cancel)
     assert (folder / "current.json").read_text() == before
-    assert load_model(folder).card["name"] == "tiny"
+    assert load(folder).card["name"] == "tiny"
 
 
 def test_damaged_or_missing_model_is_refused(tmp_path, tiny_model):
     with pytest.raises(ModelError, match="not found"):
-        load_model(tmp_path / "nothing")
+        load(tmp_path / "nothing")
     import shutil
     broken = tmp_path / "broken"
     shutil.copytree(tiny_model[0], broken)
     pointer = json.loads((broken / "current.json").read_text())
     (broken / pointer["weights"]).write_bytes(b"garbage")
     with pytest.raises(ModelError, match="damaged"):
-        load_model(broken)
+        load(broken)
 
 
 DISTRIBUTED = r"""
@@ -336,9 +345,9 @@ import os, sys, json
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from engine.corpus import builtin_paths, load_files
-from engine.model import ModelConfig
-from engine.training import TrainSettings, train
+from songsketch.engine.data.corpus import builtin_paths, load_files
+from songsketch.engine.ml.model import ModelConfig
+from songsketch.engine.ml.training import TrainSettings, train
 paths = [p for p in builtin_paths() if p.name in ("bwv66.6.mxl", "bwv1.6.mxl", "bwv10.7.mxl", "bwv101.7.mxl")]
 songs = load_files(paths, None, melody_first=True).songs
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
@@ -354,13 +363,13 @@ def test_training_runs_under_mirrored_strategy(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["replicas"] == 2 and len(out["history"]) == 2
-    load_model(tmp_path / "dist")
+    load(tmp_path / "dist")
 
 
 def test_memoised_masks_match_the_grammar_everywhere():
     """Rows share one mask cache; every memoised mask must equal the freshly computed one,
     over whole ideas drawn at random from what the grammar allows (no model needed)."""
-    from engine.generation import _RegisterGrammar
+    from songsketch.engine.generation.generator import _RegisterGrammar
     rng = np.random.default_rng(0)
     plan = (Section("verse", 3), Section("chorus", 3))
     checked = 0
@@ -389,7 +398,7 @@ def test_memoised_masks_match_the_grammar_everywhere():
 
 
 def test_nucleus_sampling_keeps_only_the_top_mass():
-    from engine.generation import _sample
+    from songsketch.engine.generation.generator import _sample
     probs = np.array([[0.5, 0.3, 0.15, 0.05, 0.0]] * 4000)
     draws = _sample(probs, np.random.default_rng(1), top_p=0.8)
     counts = np.bincount(draws, minlength=5) / len(draws)
@@ -401,8 +410,8 @@ def test_nucleus_sampling_keeps_only_the_top_mass():
 
 def test_ideas_without_rhythm_are_redrawn():
     """A melody in one or two note lengths is not shaped well enough to show."""
-    from engine.generation import well_shaped
-    from engine.representation import Chord, Idea, Note
+    from songsketch.engine.generation.generator import well_shaped
+    from songsketch.engine.music.idea import Chord, Idea, Note
     plan = (Section("verse", 1), Section("chorus", 1))
     chords = (Chord(0, "", 0, 48, (48, 52, 55)), Chord(7, "", 48, 48, (43, 50, 55)))
 
@@ -421,7 +430,7 @@ def test_ideas_without_rhythm_are_redrawn():
 def test_single_row_draw_follows_the_same_rules():
     """The plain-Python draw used when one row has a choice agrees with the batched draw:
     temperature, masks, nucleus, and the closing tokens' mass moved to the allowed one."""
-    from engine.generation import _CLOSING_TOKENS, _draw_one, _draw_rows
+    from songsketch.engine.generation.generator import _CLOSING_TOKENS, _draw_one, _draw_rows
     logits = np.log(np.array([0.5, 0.3, 0.15, 0.05, 0.4], np.float32))
     allowed = np.array([True, True, True, True, False])        # the last column is masked
     cols = np.arange(5) + 100                                   # no closing tokens among them

@@ -25,7 +25,7 @@ def test_damaged_library_is_moved_aside():
 SAVE_UNDER_LIMIT = r"""
 import resource, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)       # writes past the limit fail with EFBIG
-from engine.model import build_model, ModelConfig, save_model
+from songsketch.engine.ml.model import build_model, ModelConfig, save_model
 model = build_model(ModelConfig())
 resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, 1_000_000))   # like a full disk at 1 MB
 try:
@@ -42,16 +42,16 @@ def test_full_disk_while_saving_leaves_the_old_model(tmp_path):
     import shutil
     import subprocess
     import sys
-    from engine import paths
-    from engine.model import load_model
+    from songsketch.engine.common import paths
+    from songsketch.engine.ml.store import load
     folder = tmp_path / "model"
-    shutil.copytree(paths.DEFAULT_MODEL_DIR, folder)
+    shutil.copytree(paths.default_model_dir(), folder)
     before = sorted(p.name for p in folder.iterdir())
     proc = subprocess.run([sys.executable, "-c", SAVE_UNDER_LIMIT, str(folder)], cwd=faults.ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and "refused" in proc.stdout, proc.stdout + proc.stderr[-500:]
     assert sorted(p.name for p in folder.iterdir()) == before      # nothing half-written left
-    assert load_model(folder).card["name"] == "default"
+    assert load(folder).card["name"] == "default"
 
 
 def test_a_model_file_carrying_code_is_refused(tmp_path):
@@ -59,13 +59,13 @@ def test_a_model_file_carrying_code_is_refused(tmp_path):
     import shutil
     import keras
     import pytest
-    from engine import paths
-    from engine.model import ModelError, load_model
+    from songsketch.engine.common import paths
+    from songsketch.engine.ml.store import ModelError, load
     folder = tmp_path / "evil"
-    shutil.copytree(paths.DEFAULT_MODEL_DIR, folder)
+    shutil.copytree(paths.default_model_dir(), folder)
     inputs = keras.Input(shape=(None,), dtype="int32")
     outputs = keras.layers.Lambda(lambda x: x * 2)(keras.layers.Embedding(744, 4)(inputs))
     pointer = json.loads((folder / "current.json").read_text())
     keras.Model(inputs, outputs).save(folder / pointer["weights"])
     with pytest.raises(ModelError, match="cannot load"):
-        load_model(folder)
+        load(folder)

@@ -7,12 +7,12 @@ import pytest
 pytest.importorskip("PySide6.QtWidgets")
 from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 
-from engine.library import Library  # noqa: E402
-from engine.midi_io import read_ideas, write_midi  # noqa: E402
-from engine.model import read_card  # noqa: E402
-from engine.training import TrainSettings  # noqa: E402
-from gui.main_window import MainWindow  # noqa: E402
-from gui.retrain_dialog import RetrainDialog  # noqa: E402
+from songsketch.engine.data.library import Library  # noqa: E402
+from songsketch.engine.formats.midi import read_ideas, write_midi  # noqa: E402
+from songsketch.engine.ml.store import read_card  # noqa: E402
+from songsketch.engine.ml.training import TrainSettings  # noqa: E402
+from songsketch.gui.main_window import MainWindow  # noqa: E402
+from songsketch.gui.retrain_dialog import RetrainDialog  # noqa: E402
 
 
 def generate_and_wait(qtbot, window, timeout=60000):
@@ -147,7 +147,7 @@ def test_transpose_moves_the_idea_and_keeps_it_in_range(qtbot, make_window):
 
 def test_a_failed_musicxml_save_is_reported_on_the_gui_thread(qtbot, make_window, monkeypatch):
     from PySide6.QtCore import QCoreApplication, QThread
-    import gui.main_window as main_window
+    import songsketch.gui.main_window as main_window
     shown = []
     monkeypatch.setattr(main_window.QMessageBox, "warning", staticmethod(
         lambda parent, title, text: shown.append((QThread.currentThread(), text))))
@@ -199,7 +199,7 @@ def test_rename_delete_and_export_favourites(qtbot, make_window, tmp_path):
 
 
 def test_piano_roll_draws_chords_melody_and_symbols(qtbot, make_window):
-    from gui.piano_roll import _NoteItem, CHORD_COLOUR, MELODY_COLOUR
+    from songsketch.gui.piano_roll import _NoteItem, CHORD_COLOUR, MELODY_COLOUR
     window = make_window()
     window.count.setValue(1)
     generate_and_wait(qtbot, window)

@@ -5,8 +5,9 @@ import random
 import mido
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from engine.midi_io import read_ideas
-from engine.representation import VOCAB, decode, encode
+from songsketch.engine.formats.midi import read_ideas
+from songsketch.engine.tokens.vocab import VOCAB
+from songsketch.engine.tokens.encoding import decode, encode
 from tests.helpers import midi_bytes, notes_to_messages, random_idea
 
 Q = 480

@@ -4,9 +4,9 @@ import random
 import mido
 import pytest
 
-from engine.analysis import AnalysisError
-from engine.midi_io import MidiError, idea_to_midi, read_ideas, read_raw, write_midi
-from engine.representation import TICKS_PER_BEAT, Key
+from songsketch.engine.formats.analysis import AnalysisError
+from songsketch.engine.formats.midi import MidiError, idea_to_midi, read_ideas, read_raw, write_midi
+from songsketch.engine.music.idea import TICKS_PER_BEAT, Key
 from tests.helpers import midi_bytes, notes_to_messages, random_idea
 
 Q = 480  # ticks per beat of the test files
@@ -76,7 +76,7 @@ def test_chord_recognition_on_known_chords(pitches, expected):
 
 def test_chord_recognition_agrees_with_music21_roots():
     from music21 import chord as m21chord
-    from engine.chords import recognise_pitches
+    from songsketch.engine.music.chords import recognise_pitches
     for pitches in [(48, 52, 55), (52, 55, 60), (43, 47, 50, 53), (45, 48, 52, 55), (50, 53, 57)]:
         ours = recognise_pitches(pitches)
         assert ours[0] == m21chord.Chord(list(pitches)).root().pitchClass

@@ -4,8 +4,8 @@ from fractions import Fraction
 
 import pytest
 
-from engine.musicxml import idea_to_musicxml
-from engine.representation import TICKS_PER_BEAT, Chord, Idea, Key, Note, Section
+from songsketch.engine.formats.musicxml import idea_to_musicxml
+from songsketch.engine.music.idea import TICKS_PER_BEAT, Chord, Idea, Key, Note, Section
 from tests.helpers import random_idea
 
 
@@ -60,7 +60,7 @@ def test_random_ideas_in_every_meter_read_back(seed):
 
 
 def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
-    from engine.musicxml import write_musicxml
+    from songsketch.engine.formats.musicxml import write_musicxml
     rng = random.Random(9)
     path = tmp_path / "sheet.musicxml"
     write_musicxml(random_idea(rng), path)
@@ -77,7 +77,7 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
 def test_an_exported_lead_sheet_trains_as_the_same_idea(tmp_path):
     """A folder of exported sheets is a training folder: the loader reads each back as the
     idea it came from (the symbols name the written chords instead of adding voices)."""
-    from engine.corpus import load_files
+    from songsketch.engine.data.corpus import load_files
     q = TICKS_PER_BEAT
     idea = Idea(Key(7, "major"), 104, (4, 4), (Section("verse", 2), Section("chorus", 2)),
                 tuple(Chord(r, qual, b * 4 * q, 4 * q, v) for b, (r, qual, v) in enumerate(
@@ -85,7 +85,7 @@ def test_an_exported_lead_sheet_trains_as_the_same_idea(tmp_path):
                      (4, "m", (40, 55, 59, 64))])),
                 tuple(Note(p, i * q, q, 79) for i, p in enumerate([67, 71, 74, 72, 71, 69, 67, 66,
                                                                   67, 69, 71, 72, 74, 76, 74, 71])))
-    from engine.musicxml import write_musicxml
+    from songsketch.engine.formats.musicxml import write_musicxml
     write_musicxml(idea.with_name("sheet"), tmp_path / "sheet.musicxml")
     corpus = load_files([tmp_path / "sheet.musicxml"], None)
     [song] = corpus.songs
@@ -97,7 +97,7 @@ def test_an_exported_lead_sheet_trains_as_the_same_idea(tmp_path):
 
 
 def test_names_follow_the_key_cb_in_g_flat_major():
-    from engine.midi_io import idea_to_midi, read_ideas
+    from songsketch.engine.formats.midi import idea_to_midi, read_ideas
     import mido, io
     q = TICKS_PER_BEAT
     idea = Idea(Key(6, "major"), 90, (4, 4), (Section("verse", 1),),

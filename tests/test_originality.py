@@ -2,11 +2,11 @@
 and the guard redraws ideas over its threshold."""
 import random
 
-from engine.generation import GenerationSettings
-from engine.originality import OriginalityIndex
-from engine.representation import Idea, Key, Note, Section
-from engine.corpus import Song
-from engine.session import Engine
+from songsketch.engine.generation.generator import GenerationSettings
+from songsketch.engine.assess.originality import OriginalityIndex
+from songsketch.engine.music.idea import Idea, Key, Note, Section
+from songsketch.engine.data.corpus import Song
+from songsketch.engine.api.session import Engine
 from tests.helpers import random_idea
 
 
@@ -31,7 +31,7 @@ def test_detector_names_the_song_and_the_run_length(chorale_songs):
 
 
 def test_copied_chords_are_found_but_a_two_chord_vamp_is_common_property(chorale_songs):
-    from engine.representation import Chord
+    from songsketch.engine.music.idea import Chord
     index = OriginalityIndex.build(chorale_songs)
     song = chorale_songs[2].ideas[0]
     bar = song.bar_ticks
@@ -73,7 +73,7 @@ def test_index_round_trips(chorale_songs):
 
 
 def test_guard_redraws_so_no_shown_idea_copies_more_than_the_threshold(tiny_model):
-    from engine.corpus import Song
+    from songsketch.engine.data.corpus import Song
     engine = Engine()
     engine.load(tiny_model[0])
     settings = GenerationSettings(count=6, bars_per_section=4, seed=1, temperature=0.8)
@@ -99,11 +99,12 @@ def test_guard_redraws_so_no_shown_idea_copies_more_than_the_threshold(tiny_mode
 def test_an_overfit_model_copies_and_the_detector_names_the_song(tmp_path):
     """A small model trained on one song until it memorises it plays the song back at a
     near-zero temperature, and the detector names that song with the whole run."""
-    from engine.corpus import Song
-    from engine.generation import Generator, well_shaped
-    from engine.model import ModelConfig, load_model
-    from engine.representation import home_key, move_to_key
-    from engine.training import TrainSettings, train
+    from songsketch.engine.data.corpus import Song
+    from songsketch.engine.generation.generator import Generator, well_shaped
+    from songsketch.engine.ml.model import ModelConfig
+    from songsketch.engine.ml.store import load
+    from songsketch.engine.music.idea import home_key, move_to_key
+    from songsketch.engine.ml.training import TrainSettings, train
     rng = random.Random(12)
     song = None
     while song is None:
@@ -121,7 +122,7 @@ def test_an_overfit_model_copies_and_the_detector_names_the_song(tmp_path):
                              min_delta=-1.0, seed=3, config=ModelConfig(embed_dim=32, units=128, layers=1,
                                                                         dropout=0.0))
     train(songs, tmp_path / "overfit", settings)
-    generator = Generator(load_model(tmp_path / "overfit").weights)
+    generator = Generator(load(tmp_path / "overfit").weights)
     [idea] = generator.generate(GenerationSettings(
         count=1, key=song.key, tempo=song.tempo, meter=(4, 4), bars_per_section=song.sections[0].bars,
         temperature=0.05, seed=0, keep_register=False))

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from engine import playback
-from engine.representation import Chord, Idea, Key, Note, Section
+from songsketch.engine.playback import player as playback
+from songsketch.engine.music.idea import Chord, Idea, Key, Note, Section
 from tests.helpers import random_idea
 
 
@@ -93,7 +93,7 @@ def test_no_midi_system_means_no_ports_not_an_error():
 JACK_SCRIPT = r"""
 import json, sys, time
 import mido
-from engine import playback
+from songsketch.engine.playback import player as playback
 from tests.test_playback import _idea
 backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
 inport = backend.open_input("songsketch-test-in", virtual=True)

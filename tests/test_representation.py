@@ -4,9 +4,18 @@ import random
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engine.representation import (
-    VOCAB, Chord, Grammar, Idea, Key, Note, Section, decode, encode, idea_from_data, idea_to_data,
-    token_names)
+from songsketch.engine.tokens.vocab import VOCAB
+from songsketch.engine.music.idea import (
+    Chord,
+    Idea,
+    Key,
+    Note,
+    Section,
+    idea_from_data,
+    idea_to_data,
+)
+from songsketch.engine.tokens.grammar import Grammar
+from songsketch.engine.tokens.encoding import decode, encode, token_names
 from tests.helpers import random_idea
 
 

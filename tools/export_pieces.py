@@ -14,9 +14,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import paths  # noqa: E402
-from engine.corpus import load_builtin  # noqa: E402
-from engine.training import TrainSettings, encode_pieces, split_songs  # noqa: E402
+from songsketch.engine.common import paths  # noqa: E402
+from songsketch.engine.data.corpus import load_builtin  # noqa: E402
+from songsketch.engine.ml.training import TrainSettings, encode_pieces, split_songs  # noqa: E402
 
 
 def pack(seqs):
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=3, help="tempo-jittered copies of the training pieces")
     args = parser.parse_args()
     settings = TrainSettings()
-    songs = load_builtin(paths.cache_dir()).songs
+    songs = load_builtin(paths.Home.from_environment().cache).songs
     train_songs, val_songs = split_songs(songs, settings.val_fraction, settings.seed)
     rng = random.Random(settings.seed)
     train = [s for _ in range(args.copies) for s in encode_pieces(train_songs, rng, settings.keys)]

@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import paths  # noqa: E402
-from engine.corpus import load_builtin  # noqa: E402
-from engine.model import ModelConfig, build_model, save_model  # noqa: E402
-from engine.originality import OriginalityIndex  # noqa: E402
-from engine.training import TrainSettings, split_songs  # noqa: E402
+from songsketch.engine.common import paths  # noqa: E402
+from songsketch.engine.data.corpus import load_builtin  # noqa: E402
+from songsketch.engine.ml.model import ModelConfig, build_model, save_model  # noqa: E402
+from songsketch.engine.assess.originality import OriginalityIndex  # noqa: E402
+from songsketch.engine.ml.training import TrainSettings, split_songs  # noqa: E402
 
 
 def main() -> None:
@@ -46,7 +46,7 @@ def main() -> None:
     model = build_model(config)
     model.load_weights(weights)
     settings = TrainSettings()
-    corpus = load_builtin(paths.cache_dir())
+    corpus = load_builtin(paths.Home.from_environment().cache)
     train_songs, val_songs = split_songs(corpus.songs, settings.val_fraction, settings.seed)
     card = {
         "name": "default",

@@ -64,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     import random
     import keras
-    from engine.model import ModelConfig, build_model, compile_model
+    from songsketch.engine.ml.model import ModelConfig, build_model, compile_model
 
     data = np.load(args.data)
     train = unpack(data["train_tokens"], data["train_lengths"])

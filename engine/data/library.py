@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .midi_io import idea_to_midi
-from .representation import Idea, idea_from_data, idea_to_data
+from ..formats.midi import idea_to_midi
+from ..music.idea import Idea, idea_from_data, idea_to_data
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ideas (

@@ -11,10 +11,23 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from . import chords as ch
-from .representation import (
-    MAX_DURATION, MAX_SECTION_BARS, MELODY_RANGE, METERS, TEMPO_RANGE, VOICING_RANGE, Chord, Idea,
-    Key, Note, Section, bar_ticks, beat_ticks, quantize_velocity)
+from ..music import chords as ch
+from ..music.idea import (
+    MAX_DURATION,
+    MAX_SECTION_BARS,
+    MELODY_RANGE,
+    METERS,
+    TEMPO_RANGE,
+    VOICING_RANGE,
+    Chord,
+    Idea,
+    Key,
+    Note,
+    Section,
+    bar_ticks,
+    beat_ticks,
+    quantize_velocity,
+)
 
 _MELODY_NAME = re.compile(r"melod|lead|vocal|voice|voix|stimme|soprano|sopran|tune|singer|song|"
                           r"right ?hand|\brh\b|flute|violin ?i\b|violin 1", re.I)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from . import chords as ch
-from .representation import TICKS_PER_BEAT, Idea
+from ..music import chords as ch
+from ..music.idea import TICKS_PER_BEAT, Idea
 
 # our chord qualities as MusicXML <kind> values
 _KINDS = {"": "major", "m": "minor", "dim": "diminished", "aug": "augmented",
@@ -86,7 +86,7 @@ def idea_to_musicxml(idea: Idea) -> bytes:
 
 def write_musicxml(idea: Idea, path) -> None:
     """Write the idea's MusicXML atomically (the old file stays whole on failure)."""
-    from .midi_io import atomic_write
+    from ..common.files import atomic_write
     atomic_write(path, idea_to_musicxml(idea))
 
 

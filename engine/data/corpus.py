@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import chords as ch
-from .analysis import AnalysisError, RawNote, RawScore, score_to_ideas
-from .midi_io import atomic_write, read_raw
-from .representation import TICKS_PER_BEAT, Idea, idea_from_data, idea_to_data
+from ..music import chords as ch
+from ..formats.analysis import AnalysisError, RawNote, RawScore, score_to_ideas
+from ..common.files import atomic_write
+from ..formats.midi import read_raw
+from ..music.idea import TICKS_PER_BEAT, Idea, idea_from_data, idea_to_data
 
 ANALYSIS_VERSION = "7"      # bump when reading/analysis changes: old cache entries are ignored
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}

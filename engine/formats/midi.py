@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 
 import mido
 
+from ..common.files import atomic_write
 from .analysis import RawNote, RawScore, score_to_ideas
-from .representation import TICKS_PER_BEAT, Idea, Key
+from ..music.idea import TICKS_PER_BEAT, Idea, Key
 
 OUT_TICKS_PER_BEAT = 480           # a multiple of TICKS_PER_BEAT: written times are exact
 CHORD_VELOCITY = 72
@@ -194,30 +194,6 @@ def _delta(events: list[tuple[int, int, str, dict]]) -> list:
         out.append(cls(kind, time=tick - last, **fields))
         last = tick
     return out
-
-
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write bytes so that ``path`` holds either the old content or all of the new, never part.
-
-    Raises OSError (disk full, permission) with the old file untouched."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.fchmod(fd, 0o666 & ~umask)       # an ordinary file, not mkstemp's private 0600
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def write_midi(idea: Idea, path: str | os.PathLike) -> None:

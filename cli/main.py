@@ -10,13 +10,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from . import paths
 
 
 def _corpus_stats(args: argparse.Namespace) -> int:
-    from .corpus import CorpusError, load_builtin, load_folder
+    from songsketch.engine.api import CorpusError, Home, load_builtin, load_folder
 
-    cache = None if args.no_cache else paths.cache_dir()
+    cache = None if args.no_cache else Home.from_environment().cache
     try:
         if args.folder:
             corpus = load_folder(args.folder, cache)
@@ -57,8 +56,8 @@ def _corpus_stats(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from .midi_io import read_ideas, write_midi
-    from .musicxml import write_musicxml
+    from songsketch.engine.api import read_ideas, write_midi
+    from songsketch.engine.api import write_musicxml
 
     try:
         ideas = read_ideas(args.input)
@@ -101,9 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output", help="OUT.mid, or OUT.musicxml for a MusicXML lead sheet")
     p.set_defaults(func=_convert)
 
-    from . import cli_model, evaluate_cli
-    cli_model.add_commands(sub)
-    evaluate_cli.add_command(sub)
+    from . import evaluate, model_commands
+    model_commands.add_commands(sub)
+    evaluate.add_command(sub)
     return parser
 
 

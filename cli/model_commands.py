@@ -10,21 +10,22 @@ import sys
 import time
 from pathlib import Path
 
-from . import paths
 
 
 def resolve_model(name: str | None) -> Path:
     """A model folder from a name ('default', a user model's name) or a path."""
+    from songsketch.engine.api import Home, default_model_dir
+
     if not name or name == "default":
-        return paths.DEFAULT_MODEL_DIR
+        return default_model_dir()
     candidate = Path(name)
     if (candidate / "current.json").exists():
         return candidate
-    return paths.models_dir() / name
+    return Home.from_environment().models / name
 
 
 def _key_arg(text: str):
-    from .representation import Key
+    from songsketch.engine.api import Key
     if text.lower() == "auto":
         return None
     try:
@@ -34,7 +35,7 @@ def _key_arg(text: str):
 
 
 def _tempo_arg(text: str):
-    from .representation import TEMPO_RANGE
+    from songsketch.engine.api import TEMPO_RANGE
     if text.lower() == "auto":
         return None
     value = int(text)
@@ -44,7 +45,7 @@ def _tempo_arg(text: str):
 
 
 def _meter_arg(text: str):
-    from .representation import METERS
+    from songsketch.engine.api import METERS
     try:
         num, den = (int(x) for x in text.split("/"))
     except ValueError:
@@ -59,11 +60,11 @@ def _safe_name(text: str) -> str:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from .generation import GenerationSettings
-    from .midi_io import read_ideas, write_midi
-    from .model import ModelError
-    from .musicxml import write_musicxml
-    from .session import Engine
+    from songsketch.engine.api import GenerationSettings
+    from songsketch.engine.api import read_ideas, write_midi
+    from songsketch.engine.api import ModelError
+    from songsketch.engine.api import write_musicxml
+    from songsketch.engine.api import Engine
 
     settings = GenerationSettings(count=args.count, key=args.key, tempo=args.tempo, meter=args.meter,
                                   bars_per_section=args.bars, temperature=args.temperature,
@@ -121,11 +122,11 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .corpus import CorpusError, load_builtin, load_folder
-    from .model import ModelConfig, ModelError
-    from .training import TrainingCancelled, TrainingError, TrainSettings, train
+    from songsketch.engine.api import CorpusError, Home, load_builtin, load_folder
+    from songsketch.engine.api import ModelConfig, ModelError
+    from songsketch.engine.api import TrainingCancelled, TrainingError, TrainSettings, train
 
-    cache = paths.cache_dir()
+    cache = Home.from_environment().cache
     try:
         corpus = load_builtin(cache) if args.folder == "builtin" else load_folder(args.folder, cache)
     except CorpusError as exc:
@@ -141,12 +142,12 @@ def _train(args: argparse.Namespace) -> int:
     scratch = args.scratch
     base = None if scratch else resolve_model(args.base)
     name = args.out or (("builtin" if args.folder == "builtin" else Path(args.folder).resolve().name))
-    out_dir = Path(name) if ("/" in name or name.startswith(".")) else paths.models_dir() / _safe_name(name)
+    out_dir = Path(name) if ("/" in name or name.startswith(".")) else Home.from_environment().models / _safe_name(name)
     config = ModelConfig(embed_dim=args.embed, units=args.units, layers=args.layers)
     settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size,
                              learning_rate=args.lr if args.lr else (2e-3 if scratch else 5e-4),
                              patience=args.patience, seed=args.seed, config=config)
-    reproduce = "python main.py train " + " ".join(sys.argv[2:])
+    reproduce = "songsketch train " + " ".join(sys.argv[2:])
 
     def progress(p) -> None:
         width = 30

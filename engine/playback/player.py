@@ -15,8 +15,8 @@ from typing import Callable, Protocol
 import mido
 import numpy as np
 
-from .midi_io import CHORD_VELOCITY
-from .representation import TICKS_PER_BEAT, Idea
+from ..formats.midi import CHORD_VELOCITY
+from ..music.idea import TICKS_PER_BEAT, Idea
 
 CHORD_CHANNEL, MELODY_CHANNEL = 0, 1
 

@@ -24,11 +24,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .corpus import Song
-from .midi_io import atomic_write
+from ..data.corpus import Song
+from ..common.files import atomic_write
 from .model import ModelConfig, build_model, compile_model, config_of, save_model
-from .representation import (
-    TEMPO_RANGE, Idea, Note, Section, encode, home_key, move_to_key)
+from ..music.idea import TEMPO_RANGE, Idea, Note, Section, home_key, move_to_key
+from ..tokens.encoding import encode
 
 PIECE_SECTION_BARS = 16         # long sections are cut into pieces of at most this many bars
 
@@ -127,7 +127,7 @@ def tune_groups(songs: Sequence[Song]) -> list[list[Song]]:
     """Songs grouped by tune: two files sharing a run of 16+ melody notes (transposition-
     invariant, rhythm included) are versions of one tune (a chorale set twice, a song
     exported twice)."""
-    from .originality import OriginalityIndex
+    from ..assess.originality import OriginalityIndex
     index = OriginalityIndex.build(songs)
     owner = [i for i, song in enumerate(songs) for _ in song.ideas]    # index entry -> song
     parent = list(range(len(songs)))
@@ -275,7 +275,7 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
     strategy = strategy or tf.distribute.get_strategy()
     if base_model is not None:
         # a fine-tune sees keys the way its base model learnt them
-        from .model import read_card
+        from .store import read_card
         settings = replace(settings, keys=read_card(base_model).get("settings", {}).get("keys", "augment"))
     train_songs, val_songs = split_songs(songs, settings.val_fraction, settings.seed)
     val_seqs = encode_pieces(val_songs, None, settings.keys)
@@ -290,9 +290,8 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
         if state is not None:
             model = keras.saving.load_model(staging / "resume.keras", compile=True, safe_mode=True)
         elif base_model is not None:
-            from .model import load_model
-            loaded = load_model(base_model)
-            model = loaded.keras_model
+            from .model import load_keras_model
+            model = load_keras_model(base_model)
             compile_model(model, settings.learning_rate)
         else:
             model = build_model(settings.config)
@@ -388,7 +387,7 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
     }
     extra = {}
     try:
-        from .originality import OriginalityIndex
+        from ..assess.originality import OriginalityIndex
         extra["index"] = OriginalityIndex.build(list(songs)).to_bytes()
     except ImportError:
         pass

@@ -11,9 +11,10 @@ import threading
 from dataclasses import dataclass
 from typing import Callable
 
-from .generation import Cancelled, GenerationSettings, Generator
-from .model import LoadedModel, load_model, read_extra
-from .representation import Idea, encode
+from ..generation.generator import Cancelled, GenerationSettings, Generator
+from ..ml.store import LoadedModel, load, read_extra
+from ..music.idea import Idea
+from ..tokens.encoding import encode
 
 _ADJECTIVES = ("amber", "blue", "bright", "copper", "dusky", "early", "faded", "gentle", "golden",
                "hollow", "ivory", "late", "lucky", "misty", "quiet", "restless", "rosy", "salty",
@@ -61,15 +62,15 @@ class Engine:
         return self.generator is not None
 
     def load(self, folder: str | os.PathLike) -> LoadedModel:
-        """Load a model folder (imports TensorFlow on first use). Raises ModelError; the model
-        loaded before stays in use if this fails."""
-        model = load_model(folder)
-        generator = Generator(model.weights, keys=model.card.get("settings", {}).get("keys", "augment"))
+        """Load a model folder (its weights are read directly: no TensorFlow). Raises
+        ModelError; the model loaded before stays in use if this fails."""
+        model = load(folder)
+        generator = Generator(model.weights, keys=model.keys)
         index = None
         data = read_extra(folder, "index")
         if data is not None:
             try:
-                from .originality import OriginalityIndex
+                from ..assess.originality import OriginalityIndex
                 index = OriginalityIndex.from_bytes(data)
             except (ImportError, ValueError):
                 index = None
@@ -88,7 +89,7 @@ class Engine:
     def set_guard(self, max_notes: int | None, max_chord_bars: int | None = None) -> None:
         """Reject (and redraw) ideas copying more than ``max_notes`` melody notes or
         ``max_chord_bars`` bars of chords from a training song; None turns the guard off."""
-        from .originality import DEFAULT_MAX_CHORD_BARS
+        from ..assess.originality import DEFAULT_MAX_CHORD_BARS
         self.guard = None if max_notes is None else (
             max_notes, DEFAULT_MAX_CHORD_BARS if max_chord_bars is None else max_chord_bars)
 

@@ -13,8 +13,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from . import chords as ch
-from .representation import Idea, beat_ticks
+from ..music import chords as ch
+from ..music.idea import Idea, beat_ticks
 
 
 def in_key_ratio(idea: Idea) -> float:

@@ -18,11 +18,23 @@ from typing import Callable, Sequence
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from . import chords as ch
-from .model import LSTMWeights
-from .representation import (
-    MAX_DURATION, MELODY_RANGE, VOCAB, VOICING_RANGE, Grammar, Idea, Key, Section, bar_ticks,
-    beat_ticks, encode, home_key, implicit_durations, move_to_key)
+from ..music import chords as ch
+from ..ml.weights import LSTMWeights
+from ..music.idea import (
+    MAX_DURATION,
+    MELODY_RANGE,
+    VOICING_RANGE,
+    Idea,
+    Key,
+    Section,
+    bar_ticks,
+    beat_ticks,
+    home_key,
+    move_to_key,
+)
+from ..tokens.vocab import VOCAB
+from ..tokens.grammar import Grammar
+from ..tokens.encoding import encode, implicit_durations
 
 IdeaCallback = Callable[[int, Idea], None]
 RowCallback = Callable[[int, Idea], "bool | None"]     # (row, idea) -> True: stop decoding

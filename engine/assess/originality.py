@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .representation import Idea
+from ..music.idea import Idea
 
 SEED = 3                     # transitions in a seed (= 4 notes)
 CHORD_SEED = 2               # bars in a chord seed

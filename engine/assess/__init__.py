@@ -1,0 +1,1 @@
+"""Assessment: originality (what an idea shares with the training songs) and musical metrics."""

@@ -1,0 +1,1 @@
+"""Data: the corpora models learn from (built-in and a user's folder, cached) and the idea library."""

@@ -1,0 +1,1 @@
+"""Generation: a NumPy LSTM decodes many ideas at once under grammar constraints."""

@@ -1,0 +1,130 @@
+"""Model folders: find, read and check them without TensorFlow.
+
+A model lives in a folder::
+
+    current.json          -> names the files below; replaced atomically last
+    model-<stamp>.keras   Keras 3 file (architecture + weights)
+    card-<stamp>.json     model card: data, settings, epochs, losses, date, how to reproduce,
+                          and the vocabulary it was trained on
+    index-<stamp>.json    the originality index of its training songs
+
+so that a crash while saving (``model.save_model``) leaves the previous model complete and
+selected. Loading for generation (``load``) reads the card and the weights directly: it
+never imports TensorFlow and runs no code from the file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..tokens.vocab import ENCODING_VERSION, VOCAB
+from .weights import LSTMWeights, WeightsError
+
+
+class ModelError(ValueError):
+    """A model folder that is missing, damaged, foreign or incompatible (message says why)."""
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to generate: its NumPy weights and card."""
+    name: str
+    path: Path
+    weights: LSTMWeights
+    card: dict
+
+    @property
+    def keys(self) -> str:
+        """How the model learnt keys: 'normalise' (it writes in C major / A minor) or 'augment'."""
+        return self.card.get("settings", {}).get("keys", "augment")
+
+
+def read_pointer(folder: Path) -> dict:
+    """``current.json`` of a model folder: the names of its files. Raises ModelError."""
+    pointer = folder / "current.json"
+    if not folder.is_dir():
+        raise ModelError(f"model folder not found: {folder}")
+    try:
+        data = json.loads(pointer.read_text())
+        if not isinstance(data, dict) or "weights" not in data or "card" not in data:
+            raise ValueError("fields missing")
+        return data
+    except FileNotFoundError:
+        raise ModelError(f"no model in {folder} (current.json missing)") from None
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"damaged model pointer in {folder}: {exc}") from None
+
+
+def read_card(folder: str | os.PathLike) -> dict:
+    """The model card of a model folder. Raises ModelError."""
+    folder = Path(folder)
+    pointer = read_pointer(folder)
+    try:
+        card = json.loads((folder / pointer["card"]).read_text())
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"damaged model card in {folder}: {exc}") from None
+    if not isinstance(card, dict):
+        raise ModelError(f"damaged model card in {folder}")
+    return card
+
+
+def weights_file(folder: str | os.PathLike) -> Path:
+    """The checked ``.keras`` file of a model folder whose card fits this vocabulary.
+    Raises ModelError for a missing, damaged or incompatible model."""
+    folder = Path(folder)
+    pointer = read_pointer(folder)
+    card = read_card(folder)
+    if card.get("vocabulary") != list(VOCAB.tokens) or card.get("encoding", 1) != ENCODING_VERSION:
+        raise ModelError(f"{folder.name}: made for an older token encoding; retrain it "
+                         "(Retrain… in the app, or songsketch train)")
+    path = folder / pointer["weights"]
+    if not path.is_file():
+        raise ModelError(f"{folder.name}: weights file missing ({path.name})")
+    if not zipfile.is_zipfile(path):
+        raise ModelError(f"{folder.name}: weights file is damaged (not a .keras archive)")
+    return path
+
+
+def load(folder: str | os.PathLike) -> LoadedModel:
+    """A model folder's card and weights, ready to generate (no TensorFlow).
+
+    Raises ModelError with a message for a missing, damaged, foreign or incompatible model."""
+    folder = Path(folder)
+    path = weights_file(folder)
+    card = read_card(folder)
+    try:
+        weights = LSTMWeights.from_keras_file(path)
+    except WeightsError as exc:
+        raise ModelError(f"{folder.name}: cannot load model: {exc}") from None
+    if weights.vocab_size != len(VOCAB):
+        raise ModelError(f"{folder.name}: output size {weights.vocab_size} != vocabulary {len(VOCAB)}")
+    return LoadedModel(card.get("name", folder.name), folder, weights, card)
+
+
+def read_extra(folder: str | os.PathLike, kind: str) -> bytes | None:
+    """A file saved with ``save_model(extra=...)``, or None."""
+    folder = Path(folder)
+    try:
+        name = read_pointer(folder).get(kind)
+        return (folder / name).read_bytes() if name else None
+    except (ModelError, OSError):
+        return None
+
+
+def list_models(models_dir: str | os.PathLike) -> list[tuple[str, Path]]:
+    """(name, folder) of each user model with a readable card, newest first."""
+    models_dir = Path(models_dir)
+    found = []
+    if not models_dir.is_dir():
+        return found
+    for folder in models_dir.iterdir():
+        if folder.is_dir() and (folder / "current.json").is_file():
+            try:
+                card = read_card(folder)
+            except ModelError:
+                continue
+            found.append((card.get("created", ""), folder.name, folder))
+    return [(name, folder) for _, name, folder in sorted(found, reverse=True)]

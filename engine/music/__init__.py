@@ -1,0 +1,1 @@
+"""The musical types: keys, chords and their names, the idea (chords + melody + sections)."""

@@ -1,0 +1,124 @@
+"""An idea's lossless token encoding (and decoding through the grammar).
+
+Time is counted in *ticks* of ``TICKS_PER_BEAT`` per quarter note (12: holds 16ths,
+8th and 16th triplets exactly). Onsets are absolute from the start of the idea.
+
+Token grammar (one sequence per idea or song; REMI-like, Huang & Yang 2020)::
+
+    BOS KEY_k METER_m TEMPO_t
+    ( SEC_name BARS_n ( BAR ( POS_p [CHORD_c BASS_b (UP2_g_h | UP_g)+ [DUR_d]]
+                                    [[VEL_v] P_n [DUR_d]] )* ){n} )+
+    EOS
+
+Within a bar, each onset position appears once (POS_p, p rising); the chord that starts
+there comes before the melody note that starts there. A voicing is its lowest pitch then the
+gaps upwards, two stacked gaps per UP2 token. Durations are implicit where they can be: a
+chord holds until the next chord or the bar line, a melody note until the next note or the
+end of its section; DUR_d is written only for a shorter event (then a rest follows). VEL_v
+is written only when the melody's velocity changes. In the built-in corpus this takes a
+third fewer tokens than spelling every voice and duration (27 -> 18 per bar), and
+generation time is proportional to tokens.
+The same :class:`~.grammar.Grammar` state machine decodes tokens and constrains generation.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from ..music.idea import MAX_DURATION, Idea
+from .grammar import Grammar
+from .vocab import VOCAB
+
+
+def implicit_chord_end(chord_onset: int, next_onset: int | None, bar: int) -> int:
+    """Where a chord ends when its duration is not written: at the next chord or the bar line."""
+    bar_end = (chord_onset // bar + 1) * bar
+    return min(bar_end, chord_onset + MAX_DURATION, next_onset if next_onset is not None else bar_end)
+
+
+def implicit_note_end(onset: int, next_onset: int | None, section_end: int) -> int:
+    """Where a melody note ends when its duration is not written: at the next melody note
+    or the end of its section, and at most MAX_DURATION after its onset."""
+    end = min(section_end, onset + MAX_DURATION)
+    return min(end, next_onset) if next_onset is not None else end
+
+
+def implicit_durations(idea: Idea) -> tuple[dict[int, bool], dict[int, bool]]:
+    """For each chord and each melody note, by onset: whether its duration is the implicit
+    one (then the encoding leaves its DUR out)."""
+    bar = idea.bar_ticks
+    chords = sorted(idea.chords, key=lambda c: c.onset)
+    notes = sorted(idea.melody, key=lambda n: n.onset)
+    section_ends = [end for _, _, end in idea.section_spans()]
+    chord_implicit = {}
+    for i, c in enumerate(chords):
+        nxt = chords[i + 1].onset if i + 1 < len(chords) else None
+        chord_implicit[c.onset] = implicit_chord_end(c.onset, nxt, bar) == c.end
+    note_implicit = {}
+    for i, n in enumerate(notes):
+        nxt = notes[i + 1].onset if i + 1 < len(notes) else None
+        section_end = next((e for e in section_ends if n.onset < e), section_ends[-1])
+        note_implicit[n.onset] = implicit_note_end(n.onset, nxt, section_end) == n.end
+    return chord_implicit, note_implicit
+
+
+def encode(idea: Idea) -> list[int]:
+    """Token ids of an idea (validated first; raises ValueError if it is not well formed).
+
+    A duration is written only where it differs from the implicit one (a chord holds until
+    the next chord or the bar line, a note until the next note or the section's end)."""
+    idea.validate()
+    v = VOCAB
+    out = [v.BOS, v.key(idea.key), v.meter(idea.meter), v.tempo(idea.tempo)]
+    bar = idea.bar_ticks
+    chords = sorted(idea.chords, key=lambda c: c.onset)
+    notes = sorted(idea.melody, key=lambda n: n.onset)
+    chord_implicit, note_implicit = implicit_durations(idea)
+    chords_at = {c.onset: c for c in chords}
+    notes_at = {n.onset: n for n in notes}
+    onsets = sorted(set(chords_at) | set(notes_at))
+    velocity = None
+    i = 0
+    bar_index = 0
+    for section in idea.sections:
+        out += [v.sec(section.name), v.bars(section.bars)]
+        for _ in range(section.bars):
+            out.append(v.BAR)
+            start, end = bar_index * bar, (bar_index + 1) * bar
+            while i < len(onsets) and onsets[i] < end:
+                t = onsets[i]
+                out.append(v.pos(t - start))
+                c = chords_at.get(t)
+                if c is not None:
+                    out.append(v.chord(c.root, c.quality))
+                    out += v.voicing(c.voicing)
+                    if not chord_implicit[t]:
+                        out.append(v.dur(c.duration))
+                n = notes_at.get(t)
+                if n is not None:
+                    if n.velocity != velocity:
+                        out.append(v.vel(n.velocity))
+                        velocity = n.velocity
+                    out.append(v.pitch(n.pitch))
+                    if not note_implicit[t]:
+                        out.append(v.dur(n.duration))
+                i += 1
+            bar_index += 1
+    out.append(v.EOS)
+    return out
+
+
+def decode(tokens: Sequence[int], name: str = "") -> Idea:
+    """The idea of a token sequence; ValueError (with the position) if it breaks the grammar."""
+    grammar = Grammar()
+    for i, token in enumerate(tokens):
+        try:
+            grammar.feed(int(token))
+        except ValueError as exc:
+            raise ValueError(f"at token {i}: {exc}") from None
+    if not grammar.done:
+        raise ValueError("token sequence ended before EOS")
+    return grammar.idea(name)
+
+
+def token_names(tokens: Iterable[int]) -> list[str]:
+    return [VOCAB.tokens[int(t)] for t in tokens]
