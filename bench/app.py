@@ -57,11 +57,11 @@ def main(argv=None) -> int:
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     timer.start()
 
-    window.count.setValue(16)
-    window.bars.setValue(8)
+    window.panel.count.setValue(16)
+    window.panel.bars.setValue(8)
     totals, firsts, stalls = [], [], []
     for seed in range(1, args.repeats + 1):
-        window.seed.setValue(seed)
+        window.panel.seed.setValue(seed)
         ticks.clear()
         t0 = time.perf_counter()
         first = None
@@ -82,11 +82,10 @@ def main(argv=None) -> int:
 
     # baseline in the same process: the engine alone, the same settings and seeds
     engine = window.worker.engine
-    engine.set_guard(None)
     alone = []
     for seed in range(1, args.repeats + 1):
         t0 = time.perf_counter()
-        engine.generate(GenerationSettings(count=16, bars_per_section=8, seed=seed))
+        engine.generate(GenerationSettings(count=16, bars_per_section=8, seed=seed), guard=None)
         alone.append(time.perf_counter() - t0)
 
     med = statistics.median

@@ -64,14 +64,13 @@ def _generate(args: argparse.Namespace) -> int:
     from songsketch.engine.api import read_ideas, write_midi
     from songsketch.engine.api import ModelError
     from songsketch.engine.api import write_musicxml
-    from songsketch.engine.api import Engine
+    from songsketch.engine.api import Engine, GenerateRequest, Guard
 
     settings = GenerationSettings(count=args.count, key=args.key, tempo=args.tempo, meter=args.meter,
                                   bars_per_section=args.bars, temperature=args.temperature,
                                   top_p=args.top_p, seed=args.seed,
                                   harmonic_rhythm=None if args.chords == "auto" else args.chords)
     engine = Engine()
-    engine.set_guard(args.guard or None)
     t0 = time.perf_counter()
     try:
         engine.load(resolve_model(args.model))
@@ -115,7 +114,7 @@ def _generate(args: argparse.Namespace) -> int:
               f"verse: {verse}{echo}", flush=True)
 
     t1 = time.perf_counter()
-    summary = engine.generate(settings, on_idea=show, primer=primer)
+    summary = engine.run(GenerateRequest(settings, Guard(args.guard) if args.guard else None, primer), on_idea=show)
     gen_s = time.perf_counter() - t1
     print(f"{written} ideas in {gen_s:.2f} s (model loaded in {load_s:.1f} s); {summary}")
     return 0 if written == args.count else 1

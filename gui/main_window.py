@@ -1,39 +1,39 @@
-"""The main window: generate panel, idea library list, piano roll, transport, retrain.
+"""The main window: the Generate panel, the idea library list, the piano roll with its
+transport, menus, and the engine's worker thread.
 
-The engine runs on worker threads (``EngineWorker``); ideas stream in through signals.
+The engine runs on a worker thread (``EngineWorker``); ideas stream in through signals. The
+window only wires the parts together: ``GeneratePanel`` (controls to a request),
+``PlaybackController`` (transport and outputs), the list and the roll.
+
+Signals of MainWindow: requestLoad(str folder), requestGenerate(object request),
+requestExport(object idea, str path), all delivered to the worker's thread.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDrag, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-    QHBoxLayout, QHeaderView, QLabel, QMainWindow, QMessageBox, QPushButton, QSlider, QSpinBox,
-    QSplitter, QTableView, QVBoxLayout, QWidget)
+    QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMainWindow,
+    QMessageBox, QSplitter, QTableView, QVBoxLayout, QWidget)
 
-from songsketch.engine.api import playback
-from songsketch.engine.api import GenerationSettings
-from songsketch.engine.api import Library
-from songsketch.engine.api import list_models
-from songsketch.engine.api import ALL_KEYS, METERS, TEMPO_RANGE
-from songsketch.gui.audio import SynthOutput
+from songsketch.engine.api import GenerationRequest, Library, RegenerateRequest, atomic_write
+from songsketch.gui import persist
+from songsketch.gui.generate_panel import GeneratePanel
 from songsketch.gui.ideas_model import NAME, STAR, FavouritesFilter, IdeaTableModel, export_midi
 from songsketch.gui.piano_roll import PianoRoll
+from songsketch.gui.playback_controller import PlaybackController
 from songsketch.gui.workers import EngineWorker, start_thread, stop_thread
-
-SYNTH = "Built-in synth"
 
 
 class MainWindow(QMainWindow):
-    """Signals: requestLoad(str folder), requestGenerate(object settings), positionChanged(float)."""
+    """The app's window (see the module docstring for its signals)."""
     requestLoad = Signal(str)
     requestGenerate = Signal(object)
     requestExport = Signal(object, str)
-    positionChanged = Signal(float)
-    playbackFinished = Signal()
 
     def __init__(self, library: Library, default_model: Path, models_dir: Path, cache_dir: Path,
                  settings: QSettings | None = None) -> None:
@@ -44,17 +44,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.model_ready = False
         self.generating = False
-        self.loaded_model_name = ""
         self.streamed = 0
-        self.player: playback.Player | None = None
-        self.port_output = None
-        self.playing_idea = None
-        self.play_started = 0.0
-        self.synth = SynthOutput(self)
-        self.synth.finished.connect(self._playback_done)
-        self.play_timer = QTimer(self)
-        self.play_timer.setInterval(30)
-        self.play_timer.timeout.connect(self._synth_tick)
+        self.generation_started = 0.0
 
         # engine thread
         self.worker = EngineWorker(library)
@@ -71,8 +62,6 @@ class MainWindow(QMainWindow):
         self.worker.storeFailed.connect(self._store_failed)
         self.worker.generationFinished.connect(self._generation_finished)
         self.worker.generationFailed.connect(self._generation_failed)
-        self.positionChanged.connect(self._position)
-        self.playbackFinished.connect(self._playback_done)
 
         self._build_ui()
         self._build_menus()
@@ -83,69 +72,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ UI
     def _build_ui(self) -> None:
-        controls = QGroupBox("Generate")
-        form = QFormLayout(controls)
-        self.count = QSpinBox(minimum=1, maximum=64, value=8)
-        self.key = QComboBox()
-        self.key.addItem("Auto", None)
-        for key in ALL_KEYS:
-            self.key.addItem(key.long_name, key)
-        self.tempo = QSpinBox(minimum=TEMPO_RANGE[0] - 1, maximum=TEMPO_RANGE[1], value=TEMPO_RANGE[0] - 1)
-        self.tempo.setSpecialValueText("Auto")
-        self.tempo.setSuffix(" bpm")
-        self.meter = QComboBox()
-        for m in METERS[:6] + METERS[9:10]:
-            self.meter.addItem(f"{m[0]}/{m[1]}", m)
-        self.bars = QSpinBox(minimum=1, maximum=16, value=8)
-        self.harmony = QComboBox()
-        for label, rhythm in (("As the model likes", None), ("Every beat", "beat"),
-                              ("Every half bar", "half"), ("Every bar", "bar")):
-            self.harmony.addItem(label, rhythm)
-        self.harmony.setToolTip("How often the chords may change (the built-in model, trained on "
-                                "hymns, likes a new chord on almost every beat)")
-        self.wildness = QDoubleSpinBox(minimum=0.3, maximum=1.8, singleStep=0.05, value=1.0)
-        self.wildness.setToolTip("Temperature: low = safe and plain, high = wild")
-        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
-        self.seed.setSpecialValueText("Random")
-        self.guard = QSpinBox(minimum=0, maximum=64, value=8)
-        self.guard.setSpecialValueText("Off")
-        self.guard.setSuffix(" notes")
-        self.guard.setToolTip("Redraw ideas that copy more than this many melody notes (or more than "
-                              "4 bars of chords) from a training song")
-        self.model = QComboBox()
-        self.refresh_models()
-        self.model.currentIndexChanged.connect(lambda _i: self.load_selected_model())
-        form.addRow("Ideas", self.count)
-        form.addRow("Key", self.key)
-        form.addRow("Tempo", self.tempo)
-        form.addRow("Meter", self.meter)
-        form.addRow("Bars per section", self.bars)
-        form.addRow("Chord changes", self.harmony)
-        form.addRow("Wildness", self.wildness)
-        form.addRow("Seed", self.seed)
-        form.addRow("Reject copies over", self.guard)
-        form.addRow("Model", self.model)
-        self.generate_button = QPushButton("Generate")
-        self.generate_button.setDefault(True)
-        self.generate_button.setEnabled(False)
-        self.generate_button.setToolTip("Generate ideas (Ctrl+Return)")
-        self.generate_button.clicked.connect(self.generate)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setEnabled(False)
-        self.stop_button.clicked.connect(self.stop_generation)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.generate_button)
-        buttons.addWidget(self.stop_button)
-        form.addRow(buttons)
-        self.model_status = QLabel("Loading model…")
-        self.model_status.setWordWrap(True)
-        # room for two lines up front: the form does not grow a row when its text later wraps
-        self.model_status.setMinimumHeight(2 * self.model_status.fontMetrics().lineSpacing() + 4)
-        self.model_status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        form.addRow(self.model_status)
-        retrain = QPushButton("Retrain on a folder…")
-        retrain.clicked.connect(self.open_retrain)
-        form.addRow(retrain)
+        self.panel = GeneratePanel(self.default_model, self.models_dir)
+        self.panel.generateClicked.connect(self.generate)
+        self.panel.stopClicked.connect(self.stop_generation)
+        self.panel.modelChosen.connect(lambda _folder: self.load_selected_model())
+        self.panel.retrainClicked.connect(self.open_retrain)
 
         # idea list
         self.ideas = IdeaTableModel(self.library)
@@ -183,45 +114,28 @@ class MainWindow(QMainWindow):
 
         # roll + transport
         self.roll = PianoRoll()
-        self.roll.notePressed.connect(self.audition_note)
+        self.playback = PlaybackController(self.roll)
+        self.playback.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.playback.play_button.clicked.connect(self.toggle_play)
+        self.roll.notePressed.connect(self.playback.audition_note)
         self.roll.dragStarted.connect(self.drag_current)
-        self.play_button = QPushButton("Play")
-        self.play_button.setToolTip("Play / stop (Space)")
-        self.play_button.clicked.connect(self.toggle_play)
-        self.loop = QCheckBox("Loop")
-        self.output = QComboBox()
-        self.refresh_outputs()
-        self.output.currentIndexChanged.connect(lambda _i: self._output_changed())
-        self.zoom = QSlider(Qt.Horizontal, minimum=5, maximum=80, value=20)
-        self.zoom.setMaximumWidth(140)
-        self.zoom.valueChanged.connect(lambda v: self.roll.set_zoom(v / 10))
-        self.output_status = QLabel()
-        transport = QHBoxLayout()
-        transport.addWidget(self.play_button)
-        transport.addWidget(self.loop)
-        transport.addWidget(QLabel("Output"))
-        transport.addWidget(self.output, 1)
-        transport.addWidget(QLabel("Zoom"))
-        transport.addWidget(self.zoom)
         roll_box = QWidget()
         roll_layout = QVBoxLayout(roll_box)
         roll_layout.setContentsMargins(0, 0, 0, 0)
-        roll_layout.addLayout(transport)
-        roll_layout.addWidget(self.output_status)
+        roll_layout.addWidget(self.playback)
         roll_layout.addWidget(self.roll, 1)
 
-        self.right = QSplitter(Qt.Vertical)
+        self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.addWidget(list_box)
         self.right.addWidget(roll_box)
         self.right.setSizes([260, 360])
-        self.split = QSplitter(Qt.Horizontal)
-        self.split.addWidget(controls)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(self.panel)
         self.split.addWidget(self.right)
         self.split.setStretchFactor(1, 1)
         self.setCentralWidget(self.split)
         self.resize(1180, 760)
         self._update_list_status()
-        self._output_changed()
 
     def _build_menus(self) -> None:
         def action(menu, text, slot, shortcut=None) -> QAction:
@@ -254,55 +168,35 @@ class MainWindow(QMainWindow):
         action(idea_menu, "New chords for this melody", lambda: self.regenerate("melody"), "Ctrl+K")
 
     # ------------------------------------------------------------------ models
-    def refresh_models(self, select: str | None = None) -> None:
-        current = select or (self.model.currentData() if self.model.count() else None)
-        self.model.blockSignals(True)
-        self.model.clear()
-        self.model.addItem("Default", str(self.default_model))
-        for name, folder in list_models(self.models_dir):
-            self.model.addItem(name, str(folder))
-        index = self.model.findData(current) if current else 0
-        self.model.setCurrentIndex(max(0, index))
-        self.model.blockSignals(False)
-
     def load_selected_model(self) -> None:
-        folder = self.model.currentData()
+        folder = self.panel.model.currentData()
         if not folder:
             return
         self.model_ready = False
         self._update_buttons()
-        self.model_status.setText(f"Loading model “{self.model.currentText()}”…")
+        self.panel.show_model_loading()
         self.requestLoad.emit(folder)
 
-    def _model_loaded(self, name: str, card: dict) -> None:
+    def _model_loaded(self, _name: str, card: dict) -> None:
         self.model_ready = True
-        self.loaded_model_name = self.model.currentText()
-        loss = card.get("validation_loss")
-        extra = f" · validation loss {loss:.2f}" if isinstance(loss, (int, float)) else ""
-        self.model_status.setText(f"Model “{self.loaded_model_name}” ready{extra}")
+        self.panel.show_model_ready(card)
         self._update_buttons()
 
     def _model_failed(self, message: str) -> None:
-        self.model_status.setText(f"<span style='color:#b00'>Model not loaded: {message}</span>")
-        self.model_ready = self.worker.engine.ready
+        self.panel.show_model_failed(message)
+        self.model_ready = self.worker.engine.ready      # the model loaded before stays in use
         self._update_buttons()
 
     # ------------------------------------------------------------------ generation
-    def current_settings(self) -> GenerationSettings:
-        tempo = self.tempo.value()
-        return GenerationSettings(
-            count=self.count.value(), key=self.key.currentData(),
-            tempo=None if tempo < TEMPO_RANGE[0] else tempo, meter=self.meter.currentData(),
-            bars_per_section=self.bars.value(), temperature=self.wildness.value(),
-            seed=self.seed.value() or None, harmonic_rhythm=self.harmony.currentData())
+    def current_settings(self):
+        return self.panel.settings()
 
     def generate(self) -> None:
         if not self.model_ready or self.generating:
             return
-        self._start_generation(self.current_settings())
+        self._start_generation(self.panel.request())
 
-    def _start_generation(self, request) -> None:
-        self.worker.engine.set_guard(self.guard.value() or None)
+    def _start_generation(self, request: GenerationRequest) -> None:
         self.generating = True
         self.streamed = 0
         self.generation_started = time.perf_counter()
@@ -314,9 +208,8 @@ class MainWindow(QMainWindow):
         entry = self.current_entry()
         if entry is None or not self.model_ready or self.generating:
             return
-        from dataclasses import replace
-        settings = replace(self.current_settings(), count=min(4, self.count.value()))
-        self._start_generation(("regenerate", entry.idea, keep, settings))
+        settings = replace(self.panel.settings(), count=min(4, self.panel.count.value()))
+        self._start_generation(RegenerateRequest(entry.idea, keep, settings))
 
     def stop_generation(self) -> None:
         if self.generating:
@@ -342,8 +235,7 @@ class MainWindow(QMainWindow):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        self.generate_button.setEnabled(self.model_ready and not self.generating)
-        self.stop_button.setEnabled(self.generating)
+        self.panel.set_state(self.model_ready, self.generating)
 
     def _update_list_status(self) -> None:
         favourites = sum(e.favourite for e in self.ideas.entries)
@@ -383,7 +275,7 @@ class MainWindow(QMainWindow):
         self.requestExport.emit(entry.idea, str(path))
 
     def _current_changed(self, current: QModelIndex, _previous) -> None:
-        self.stop_playback()
+        self.playback.stop()
         entry = self.filter.mapToSource(current).data(Qt.UserRole) if current.isValid() else None
         self.roll.show_idea(entry.idea if entry else None)
 
@@ -402,7 +294,7 @@ class MainWindow(QMainWindow):
         index = self.table.currentIndex()
         if not index.isValid():
             return
-        self.stop_playback()
+        self.playback.stop()
         try:
             entry = self.ideas.transpose(self.filter.mapToSource(index).row(), semitones)
         except ValueError as exc:
@@ -441,7 +333,6 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            from songsketch.engine.api import atomic_write
             data = self.library.midi(entry.id)
             if not data:
                 raise OSError(f"{entry.name} cannot be written as MIDI")
@@ -471,93 +362,15 @@ class MainWindow(QMainWindow):
         return len(favourites)
 
     # ------------------------------------------------------------------ playback
-    def refresh_outputs(self) -> None:
-        chosen = self.output.currentText() if self.output.count() else None
-        self.output.blockSignals(True)
-        self.output.clear()
-        self.output.addItem(SYNTH)
-        for name in playback.list_output_ports():
-            self.output.addItem(name)
-        if chosen and self.output.findText(chosen) >= 0:
-            self.output.setCurrentIndex(self.output.findText(chosen))
-        self.output.blockSignals(False)
-
-    def _output_changed(self) -> None:
-        self.stop_playback()
-        if self.port_output is not None:
-            self.port_output.close()
-            self.port_output = None
-        name = self.output.currentText()
-        if name == SYNTH:
-            self.output_status.setText("" if self.synth.available else
-                                       f"Built-in synth: {self.synth.reason}; choose a MIDI port to listen.")
-            return
-        try:
-            self.port_output = playback.PortOutput(name)
-            self.output_status.setText("")
-        except OSError as exc:
-            self.output_status.setText(str(exc))
-
     def toggle_play(self) -> None:
-        if self.playing_idea is not None:
-            self.stop_playback()
+        if self.playback.playing:
+            self.playback.stop()
         else:
             self.play_current()
 
     def play_current(self) -> bool:
         entry = self.current_entry()
-        if entry is None:
-            return False
-        idea = entry.idea
-        self.stop_playback()
-        if self.port_output is not None:
-            self.player = playback.Player(self.port_output, on_position=self.positionChanged.emit,
-                                          on_finished=self.playbackFinished.emit)
-            self.player.play(playback.idea_events(idea), playback.duration_seconds(idea), self.loop.isChecked())
-        else:
-            if not self.synth.play(playback.render(idea)):
-                self.statusBar().showMessage(f"Cannot play: {self.synth.reason}", 8000)
-                return False
-            self.play_timer.start()
-        self.playing_idea = idea
-        self.play_button.setText("Stop")
-        return True
-
-    def stop_playback(self) -> None:
-        if self.player is not None:
-            self.player.stop()
-            self.player = None
-        self.synth.stop()
-        self.play_timer.stop()
-        self.playing_idea = None
-        self.play_button.setText("Play")
-        self.roll.set_playhead(None)
-
-    def _synth_tick(self) -> None:
-        self._position(self.synth.elapsed())
-
-    def _position(self, seconds: float) -> None:
-        if self.playing_idea is None:
-            return
-        length = playback.duration_seconds(self.playing_idea)
-        if self.loop.isChecked() and length > 0:
-            seconds %= length
-        self.roll.set_playhead(seconds / playback.seconds_per_tick(self.playing_idea))
-
-    def _playback_done(self) -> None:
-        if self.playing_idea is not None and self.loop.isChecked() and self.port_output is None:
-            self.play_current()      # the synth loops by starting again
-            return
-        self.stop_playback()
-
-    def audition_note(self, pitch: int) -> None:
-        if self.port_output is not None:
-            import mido
-            self.port_output.send(mido.Message("note_on", note=pitch, velocity=90, channel=1))
-            QTimer.singleShot(350, lambda: self.port_output and self.port_output.send(
-                mido.Message("note_off", note=pitch, velocity=0, channel=1)))
-        elif self.synth.available and self.playing_idea is None:
-            self.synth.play(playback.render_note(pitch))
+        return entry is not None and self.playback.play(entry.idea)
 
     # ------------------------------------------------------------------ retrain
     def open_retrain(self) -> None:
@@ -568,62 +381,30 @@ class MainWindow(QMainWindow):
         self.retrain_dialog = dialog
 
     def _model_trained(self, folder: str) -> None:
-        self.refresh_models(select=folder)
+        self.panel.refresh_models(select=folder)
         self.load_selected_model()
 
     # ------------------------------------------------------------------ settings
+    def persisted(self) -> list[tuple[str, object]]:
+        """Everything the window remembers across restarts, as (setting, widget)."""
+        return [("geometry", self), ("split", self.split), ("right", self.right),
+                *self.panel.persisted(), *self.playback.persisted()]
+
     def _restore_settings(self) -> None:
-        s = self.settings
-        geometry = s.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        split = s.value("split")
-        if split is not None:
-            self.split.restoreState(split)
-        right = s.value("right")
-        if right is not None:
-            self.right.restoreState(right)
-        self.count.setValue(int(s.value("count", self.count.value())))
-        self.key.setCurrentIndex(max(0, self.key.findText(str(s.value("key", "Auto")))))
-        self.tempo.setValue(int(s.value("tempo", self.tempo.value())))
-        self.meter.setCurrentIndex(max(0, self.meter.findText(str(s.value("meter", "4/4")))))
-        self.bars.setValue(int(s.value("bars", self.bars.value())))
-        self.harmony.setCurrentIndex(max(0, self.harmony.findText(str(s.value("chord_changes", "")))))
-        self.wildness.setValue(float(s.value("wildness", self.wildness.value())))
-        self.guard.setValue(int(s.value("guard", self.guard.value())))
-        port = s.value("output")
-        if port and self.output.findText(str(port)) >= 0:
-            self.output.setCurrentIndex(self.output.findText(str(port)))
-        model = s.value("model")
-        if model and self.model.findData(str(model)) >= 0:
-            self.model.blockSignals(True)
-            self.model.setCurrentIndex(self.model.findData(str(model)))
-            self.model.blockSignals(False)
+        persist.restore(self.settings, self.persisted())
+        model = self.settings.value("model")
+        if model:
+            self.panel.choose_model(str(model))
 
     def save_settings(self) -> None:
-        s = self.settings
-        s.setValue("geometry", self.saveGeometry())
-        s.setValue("split", self.split.saveState())
-        s.setValue("right", self.right.saveState())
-        s.setValue("count", self.count.value())
-        s.setValue("key", self.key.currentText())
-        s.setValue("tempo", self.tempo.value())
-        s.setValue("meter", self.meter.currentText())
-        s.setValue("bars", self.bars.value())
-        s.setValue("chord_changes", self.harmony.currentText())
-        s.setValue("wildness", self.wildness.value())
-        s.setValue("guard", self.guard.value())
-        s.setValue("output", self.output.currentText())
-        s.setValue("model", self.model.currentData())
-        s.sync()
+        persist.save(self.settings, self.persisted())
+        self.settings.setValue("model", self.panel.model.currentData())
+        self.settings.sync()
 
     def closeEvent(self, event) -> None:
         self.save_settings()
         self.worker.cancel_event.set()
-        self.stop_playback()
-        if self.port_output is not None:
-            self.port_output.close()
-            self.port_output = None
+        self.playback.close_output()
         dialog = getattr(self, "retrain_dialog", None)
         if dialog is not None:
             dialog.shutdown()

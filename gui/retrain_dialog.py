@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton,
     QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from songsketch.engine.api import TrainProgress, TrainSettings
+from songsketch.engine.api import TrainJob, TrainProgress, TrainSettings
 from songsketch.gui.workers import TrainWorker, start_thread, stop_thread
 
 
@@ -188,9 +188,8 @@ class RetrainDialog(QDialog):
         self.curve.clear()
         self.progress.setValue(0)
         self.status.setText(f"Training “{out.name}”…")
-        self.trainRequested.emit({"out_dir": out, "settings": settings,
-                                  "base_model": None if scratch else self.default_model,
-                                  "name": out.name, "source": self.folder})
+        self.trainRequested.emit(TrainJob(out, settings, None if scratch else Path(self.default_model),
+                                          out.name, self.folder))
 
     def cancel_training(self) -> None:
         if self.training:

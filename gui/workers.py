@@ -7,8 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from songsketch.engine.api import Cancelled, GenerationSettings
-from songsketch.engine.api import Engine
+from songsketch.engine.api import Cancelled, Engine, GenerationRequest, TrainJob
 
 
 class EngineWorker(QObject):
@@ -68,18 +67,12 @@ class EngineWorker(QObject):
         self.exported.emit(path)
 
     @Slot(object)
-    def generate(self, request) -> None:
-        """``request``: GenerationSettings, or ('regenerate', idea, keep, settings)."""
+    def generate(self, request: GenerationRequest) -> None:
+        """Carry out a generation request (``GenerateRequest``, ``RegenerateRequest``)."""
         self.cancel_event.clear()
         try:
-            if isinstance(request, GenerationSettings):
-                summary = self.engine.generate(request, on_idea=self._emit, cancel=self.cancel_event.is_set)
-                self.generationFinished.emit(str(summary))
-            else:
-                _kind, idea, keep, settings = request
-                ideas = self.engine.regenerate(idea, keep, settings, on_idea=self._emit,
-                                               cancel=self.cancel_event.is_set)
-                self.generationFinished.emit(f"{len(ideas)} new versions")
+            summary = self.engine.run(request, on_idea=self._emit, cancel=self.cancel_event.is_set)
+            self.generationFinished.emit(str(summary))
         except Cancelled:
             self.generationFinished.emit("stopped")
         except Exception as exc:
@@ -130,8 +123,8 @@ class TrainWorker(QObject):
         self.scanned.emit(self.corpus)
 
     @Slot(object)
-    def train(self, job) -> None:
-        """``job``: dict(out_dir, settings, base_model or None, name, source)."""
+    def train(self, job: TrainJob) -> None:
+        """Train the model ``job`` describes on the scanned folder."""
         from songsketch.engine.api import ModelError
         from songsketch.engine.api import TrainingCancelled, TrainingError, train
         self.cancel_event.clear()
@@ -139,12 +132,11 @@ class TrainWorker(QObject):
             self.failed.emit("This folder has fewer than 2 usable songs; nothing to train on.")
             return
         try:
-            result = train(self.corpus.songs, job["out_dir"], job["settings"], base_model=job["base_model"],
-                           name=job["name"], progress=self.progress.emit, cancel=self.cancel_event.is_set,
-                           data_note={"source": job["source"], "files_used": self.corpus.used,
+            result = train(self.corpus.songs, job.out_dir, job.settings, base_model=job.base_model,
+                           name=job.name, progress=self.progress.emit, cancel=self.cancel_event.is_set,
+                           data_note={"source": job.source, "files_used": self.corpus.used,
                                       "files_skipped": self.corpus.skipped},
-                           reproduce=f"python main.py train {job['source']!r}"
-                                     + (" --scratch" if job["base_model"] is None else ""))
+                           reproduce=job.reproduce)
         except TrainingCancelled as exc:
             self.cancelled.emit(str(exc))
             return

@@ -211,17 +211,16 @@ def run_damaged_library() -> bool:
 
 def run_long_session(count: int) -> tuple[float, float, int, int]:
     from songsketch.engine.generation.generator import GenerationSettings
-    from songsketch.engine.api.session import Engine
+    from songsketch.engine.api import Engine, Guard
     engine = Engine()
     engine.load(paths.default_model_dir())
-    engine.set_guard(8)
     threads_before = threading.active_count()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kept = []
     done = 0
     for batch in range(0, count, 100):
         engine.generate(GenerationSettings(count=100, bars_per_section=8, seed=batch),
-                        on_idea=lambda i, idea, r: kept.append(idea.name))
+                        on_idea=lambda i, idea, r: kept.append(idea.name), guard=Guard(8))
         done += 100
         if done % 500 == 0:
             gc.collect()

@@ -8,10 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from songsketch.engine.generation.generator import GenerationSettings, Generator, NumpyLSTM
+from songsketch.engine.generation.generator import GenerationSettings, Generator
+from songsketch.engine.generation.lstm import NumpyLSTM
 from songsketch.engine.formats.midi import idea_to_midi, read_ideas
 from songsketch.engine.ml.model import load_keras_model
 from songsketch.engine.ml.store import ModelError, load
+from songsketch.engine.tokens.grammar import State
 from songsketch.engine.tokens.vocab import VOCAB
 from songsketch.engine.music.idea import VOICING_RANGE, Key, Section
 from songsketch.engine.ml.training import (
@@ -132,7 +134,7 @@ def test_controls_and_seed(tiny_model):
 
 
 def test_harmonic_rhythm_puts_chords_only_on_its_grid(tiny_model):
-    from songsketch.engine.generation.generator import chord_grid
+    from songsketch.engine.generation.constraints import chord_grid
     assert [chord_grid((4, 4), r) for r in ("beat", "half", "bar")] == [12, 24, 48]
     assert [chord_grid((3, 4), r) for r in ("beat", "half", "bar")] == [12, 36, 36]
     assert [chord_grid((6, 8), r) for r in ("beat", "half", "bar")] == [18, 18, 36]
@@ -154,30 +156,31 @@ def test_harmonic_rhythm_puts_chords_only_on_its_grid(tiny_model):
 def test_a_chord_being_voiced_counts_for_its_bar():
     """Right after the bar's first chord is voiced, the bar may close (a chord for the
     whole bar) and, with a grid, a melody note may start off the grid."""
-    from songsketch.engine.generation.generator import _RegisterGrammar
+    from songsketch.engine.generation.constraints import ConstrainedGrammar, constraints_for
     plan = (Section("verse", 2), Section("chorus", 2))
     for rhythm in (None, "bar"):
-        g = _RegisterGrammar(key=Key(0), meter=(4, 4), tempo=100, plan=plan, harmonic_rhythm=rhythm)
-        while g.state != "in_bar":
+        g = ConstrainedGrammar(key=Key(0), meter=(4, 4), tempo=100, plan=plan,
+                               constraints=constraints_for(harmonic_rhythm=rhythm))
+        while g.state is not State.IN_BAR:
             g.feed(int(np.flatnonzero(g.allowed())[0]))
         for token in (VOCAB.pos(0), VOCAB.chord(0, ""), VOCAB.bass(48), VOCAB.up(7)):
             g.feed(token)
         allowed = g.allowed()
-        assert g.state == "voicing" and allowed[VOCAB.BAR]
+        assert g.state is State.VOICING and allowed[VOCAB.BAR]
         assert allowed[VOCAB.pos(6)]                                    # a note off the grid
         assert g.choices()[0][VOCAB.BAR]                               # and the memo agrees
 
 
 def test_decoders_on_two_threads_share_one_blas_limit():
     from threadpoolctl import threadpool_info, threadpool_limits
-    from songsketch.engine.generation.generator import _one_blas_thread
+    from songsketch.engine.generation.blas import one_blas_thread
 
     def blas() -> set[int]:
         return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
 
     with threadpool_limits(2, user_api="blas"):
         before = blas()
-        first, second = _one_blas_thread(), _one_blas_thread()
+        first, second = one_blas_thread(), one_blas_thread()
         first.__enter__()
         second.__enter__()
         first.__exit__(None, None, None)           # the first out while the second decodes
@@ -234,7 +237,7 @@ def test_rows_shown_depend_on_row_order_not_on_finishing_first():
     soon as no unfinished row before it could push it out."""
     import itertools
     import random
-    from songsketch.engine.generation.generator import RowPicker
+    from songsketch.engine.generation.rows import RowPicker
     passes = [True, False, True, True, False, True, True]        # rows 1 and 4 are refused
     need = 4
     expected = [0, 2, 3, 5]
@@ -369,14 +372,17 @@ def test_training_runs_under_mirrored_strategy(tmp_path):
 def test_memoised_masks_match_the_grammar_everywhere():
     """Rows share one mask cache; every memoised mask must equal the freshly computed one,
     over whole ideas drawn at random from what the grammar allows (no model needed)."""
-    from songsketch.engine.generation.generator import _RegisterGrammar
+    from songsketch.engine.generation.constraints import ConstrainedGrammar, constraints_for
     rng = np.random.default_rng(0)
     plan = (Section("verse", 3), Section("chorus", 3))
     checked = 0
-    for meter, shift in (((4, 4), 0), ((3, 4), 5), ((6, 8), -4)):
+    for meter, shift, rhythm, register in (((4, 4), 0, None, True), ((3, 4), 5, None, True),
+                                           ((6, 8), -4, "half", True), ((4, 4), 0, "beat", False)):
         cache: dict = {}
-        rows = [_RegisterGrammar(key=Key(0), meter=meter, tempo=100, plan=plan, shift=shift,
-                                 cache=cache) for _ in range(24)]
+        rows = [ConstrainedGrammar(key=Key(0), meter=meter, tempo=100, plan=plan, cache=cache,
+                                   constraints=constraints_for(shift=shift, harmonic_rhythm=rhythm,
+                                                               keep_register=register))
+                for _ in range(24)]
         while not all(g.done for g in rows):
             for g in rows:
                 if g.done:
@@ -398,13 +404,13 @@ def test_memoised_masks_match_the_grammar_everywhere():
 
 
 def test_nucleus_sampling_keeps_only_the_top_mass():
-    from songsketch.engine.generation.generator import _sample
+    from songsketch.engine.generation.sampling import sample
     probs = np.array([[0.5, 0.3, 0.15, 0.05, 0.0]] * 4000)
-    draws = _sample(probs, np.random.default_rng(1), top_p=0.8)
+    draws = sample(probs, np.random.default_rng(1), top_p=0.8)
     counts = np.bincount(draws, minlength=5) / len(draws)
     assert counts[2] == counts[3] == counts[4] == 0            # 0.5 + 0.3 reach 0.8
     assert abs(counts[0] - 0.625) < 0.03                      # renormalised 0.5 / 0.8
-    full = np.bincount(_sample(probs, np.random.default_rng(2), top_p=1.0), minlength=5) / 4000
+    full = np.bincount(sample(probs, np.random.default_rng(2), top_p=1.0), minlength=5) / 4000
     assert full[4] == 0 and abs(full[3] - 0.05) < 0.015
 
 
@@ -430,32 +436,32 @@ def test_ideas_without_rhythm_are_redrawn():
 def test_single_row_draw_follows_the_same_rules():
     """The plain-Python draw used when one row has a choice agrees with the batched draw:
     temperature, masks, nucleus, and the closing tokens' mass moved to the allowed one."""
-    from songsketch.engine.generation.generator import _CLOSING_TOKENS, _draw_one, _draw_rows
+    from songsketch.engine.generation.sampling import CLOSING_TOKENS, draw_one, draw_rows
     logits = np.log(np.array([0.5, 0.3, 0.15, 0.05, 0.4], np.float32))
     allowed = np.array([True, True, True, True, False])        # the last column is masked
     cols = np.arange(5) + 100                                   # no closing tokens among them
     rng = np.random.default_rng(5)
-    draws = [_draw_one(logits, allowed, False, cols, rng, 0.8, 1.0) for _ in range(4000)]
+    draws = [draw_one(logits, allowed, False, cols, rng, 0.8, 1.0) for _ in range(4000)]
     counts = np.bincount(draws, minlength=5) / len(draws)
     assert counts[2] == counts[3] == counts[4] == 0
     assert abs(counts[0] - 0.625) < 0.03
-    cold = [_draw_one(logits, allowed, False, cols, rng, 1.0, 0.05) for _ in range(200)]
+    cold = [draw_one(logits, allowed, False, cols, rng, 1.0, 0.05) for _ in range(200)]
     assert set(cold) == {0}                                     # a low temperature takes the top
 
     # closing tokens: all their mass goes to the one allowed (BAR), the others are masked
-    cols = np.union1d(_CLOSING_TOKENS, [100, 101, 102])
+    cols = np.union1d(CLOSING_TOKENS, [100, 101, 102])
     z = np.random.default_rng(0).normal(size=len(cols)).astype(np.float32)
     ok = np.isin(cols, [100, 101, 102, VOCAB.BAR])
-    one = [_draw_one(z, ok, True, cols, rng, 0.95, 0.9) for _ in range(6000)]
-    rows = _draw_rows(np.tile(z, (6000, 1)), np.tile(ok, (6000, 1)), True, cols, rng, 0.95, 0.9)
+    one = [draw_one(z, ok, True, cols, rng, 0.95, 0.9) for _ in range(6000)]
+    rows = draw_rows(np.tile(z, (6000, 1)), np.tile(ok, (6000, 1)), True, cols, rng, 0.95, 0.9)
     f_one = np.bincount(one, minlength=len(cols)) / 6000
     f_rows = np.bincount(rows, minlength=len(cols)) / 6000
     assert f_one[~ok].sum() == f_rows[~ok].sum() == 0
     assert np.abs(f_one - f_rows).max() < 0.03
     # without the nucleus, BAR's share is exactly all closing mass over all allowed mass
     bar = int(np.flatnonzero(cols == VOCAB.BAR)[0])
-    full = _draw_rows(np.tile(z, (6000, 1)), np.tile(ok, (6000, 1)), True, cols, rng, 1.0, 0.9)
+    full = draw_rows(np.tile(z, (6000, 1)), np.tile(ok, (6000, 1)), True, cols, rng, 1.0, 0.9)
     p = np.exp(z.astype(np.float64) / 0.9)
-    closing_mass = p[np.isin(cols, _CLOSING_TOKENS)].sum()
+    closing_mass = p[np.isin(cols, CLOSING_TOKENS)].sum()
     expected = closing_mass / (closing_mass + p[np.isin(cols, [100, 101, 102])].sum())
     assert abs(np.mean(full == bar) - expected) < 0.025

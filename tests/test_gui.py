@@ -52,24 +52,24 @@ def test_window_opens_before_the_model_and_loads_it_in_background(qtbot, tmp_pat
     qtbot.addWidget(window)
     window.show()
     assert time.perf_counter() - t0 < 5
-    assert not window.generate_button.isEnabled() and "Loading" in window.model_status.text()
-    qtbot.waitUntil(lambda: window.generate_button.isEnabled(), timeout=60000)
-    assert "ready" in window.model_status.text()
+    assert not window.panel.generate_button.isEnabled() and "Loading" in window.panel.model_status.text()
+    qtbot.waitUntil(lambda: window.panel.generate_button.isEnabled(), timeout=60000)
+    assert "ready" in window.panel.model_status.text()
     window.close()
 
 
 def test_generate_streams_ideas_and_the_ui_stays_responsive(qtbot, make_window):
     window = make_window()
-    window.count.setValue(64)
-    window.bars.setValue(16)        # long ideas: a run long enough for a freeze to show
+    window.panel.count.setValue(64)
+    window.panel.bars.setValue(16)        # long ideas: a run long enough for a freeze to show
     ticks, arrivals = [], []
     timer = QTimer()
     timer.setInterval(10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
     window.worker.ideaReady.connect(lambda *_: arrivals.append(time.perf_counter()))
     timer.start()
-    window.generate_button.click()
-    assert window.stop_button.isEnabled()
+    window.panel.generate_button.click()
+    assert window.panel.stop_button.isEnabled()
     qtbot.waitUntil(lambda: not window.generating, timeout=120000)
     timer.stop()
     qtbot.wait(50)
@@ -87,7 +87,7 @@ def test_generate_streams_ideas_and_the_ui_stays_responsive(qtbot, make_window):
 
 def test_drag_mime_data_is_a_midi_file_of_the_idea(qtbot, make_window):
     window = make_window()
-    window.count.setValue(2)
+    window.panel.count.setValue(2)
     generate_and_wait(qtbot, window)
     index = window.ideas.index(0, 1)
     mime = window.ideas.mimeData([index])
@@ -108,7 +108,7 @@ def test_drag_mime_data_is_a_midi_file_of_the_idea(qtbot, make_window):
 def test_save_as_musicxml_writes_a_lead_sheet_off_the_ui_thread(qtbot, make_window, tmp_path):
     from music21 import converter, harmony
     window = make_window()
-    window.count.setValue(1)
+    window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
     window.table.selectRow(0)
     entry = window.current_entry()
@@ -125,8 +125,8 @@ def test_save_as_musicxml_writes_a_lead_sheet_off_the_ui_thread(qtbot, make_wind
 
 def test_transpose_moves_the_idea_and_keeps_it_in_range(qtbot, make_window):
     window = make_window()
-    window.count.setValue(1)
-    window.seed.setValue(3)
+    window.panel.count.setValue(1)
+    window.panel.seed.setValue(3)
     generate_and_wait(qtbot, window)
     window.table.selectRow(0)
     before = window.current_entry()
@@ -152,7 +152,7 @@ def test_a_failed_musicxml_save_is_reported_on_the_gui_thread(qtbot, make_window
     monkeypatch.setattr(main_window.QMessageBox, "warning", staticmethod(
         lambda parent, title, text: shown.append((QThread.currentThread(), text))))
     window = make_window()
-    window.count.setValue(1)
+    window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
     window.table.selectRow(0)
     window.save_current_musicxml("/proc/sheet.musicxml")            # a folder nobody may write
@@ -165,7 +165,7 @@ def test_a_failed_musicxml_save_is_reported_on_the_gui_thread(qtbot, make_window
 def test_library_survives_a_restart(qtbot, make_window, tmp_path):
     home = tmp_path / "persist"
     window = make_window(home)
-    window.count.setValue(3)
+    window.panel.count.setValue(3)
     generate_and_wait(qtbot, window)
     window.table.selectRow(0)
     window.toggle_favourite()
@@ -182,7 +182,7 @@ def test_library_survives_a_restart(qtbot, make_window, tmp_path):
 
 def test_rename_delete_and_export_favourites(qtbot, make_window, tmp_path):
     window = make_window()
-    window.count.setValue(3)
+    window.panel.count.setValue(3)
     generate_and_wait(qtbot, window)
     assert window.ideas.setData(window.ideas.index(0, 1), "My hook")
     assert window.ideas.entries[0].name == "My hook"
@@ -201,7 +201,7 @@ def test_rename_delete_and_export_favourites(qtbot, make_window, tmp_path):
 def test_piano_roll_draws_chords_melody_and_symbols(qtbot, make_window):
     from songsketch.gui.piano_roll import _NoteItem, CHORD_COLOUR, MELODY_COLOUR
     window = make_window()
-    window.count.setValue(1)
+    window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
     idea = window.ideas.entries[0].idea
     window.roll.show_idea(idea)
@@ -219,23 +219,35 @@ def test_piano_roll_draws_chords_melody_and_symbols(qtbot, make_window):
 
 def test_synth_output_without_an_audio_device_says_so(qtbot, make_window):
     window = make_window()
-    if window.synth.available:
+    if window.playback.synth.available:
         pytest.skip("this machine has an audio device")
-    assert "no audio" in window.output_status.text()
+    assert "no audio" in window.playback.output_status.text()
 
 
 def test_settings_persist(qtbot, make_window, tmp_path):
+    """Every control in the window's one table of remembered settings comes back."""
+    from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
     home = tmp_path / "settings-home"
     window = make_window(home)
-    window.count.setValue(13)
-    window.bars.setValue(5)
-    window.key.setCurrentIndex(3)
-    window.harmony.setCurrentIndex(window.harmony.findData("half"))
+    window.panel.harmony.setCurrentIndex(window.panel.harmony.findData("half"))
     assert window.current_settings().harmonic_rhythm == "half"
+    chosen = {}
+    for key, widget in window.persisted():
+        if isinstance(widget, QComboBox) and widget.count() > 1:
+            widget.setCurrentIndex(widget.count() - 1 if key != "chord_changes" else widget.currentIndex())
+            chosen[key] = widget.currentText()
+        elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+            widget.setValue(widget.minimum() + (widget.maximum() - widget.minimum()) / 3
+                            if isinstance(widget, QDoubleSpinBox) else widget.minimum() + 3)
+            chosen[key] = widget.value()
+    assert {"count", "key", "tempo", "meter", "bars", "chord_changes", "wildness", "guard"} <= set(chosen)
     window.close()
     again = make_window(home)
-    assert again.count.value() == 13 and again.bars.value() == 5 and again.key.currentIndex() == 3
-    assert again.harmony.currentData() == "half"
+    for key, widget in again.persisted():
+        if key in chosen:
+            got = widget.currentText() if isinstance(widget, QComboBox) else widget.value()
+            assert got == chosen[key], key
+    assert again.panel.harmony.currentData() == "half"
 
 
 def _song_folder(folder: Path, songs) -> Path:

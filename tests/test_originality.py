@@ -3,7 +3,7 @@ and the guard redraws ideas over its threshold."""
 import random
 
 from songsketch.engine.generation.generator import GenerationSettings
-from songsketch.engine.assess.originality import OriginalityIndex
+from songsketch.engine.assess.originality import Guard, OriginalityIndex
 from songsketch.engine.music.idea import Idea, Key, Note, Section
 from songsketch.engine.data.corpus import Song
 from songsketch.engine.api.session import Engine
@@ -81,9 +81,9 @@ def test_guard_redraws_so_no_shown_idea_copies_more_than_the_threshold(tiny_mode
     engine.generate(settings, on_idea=lambda i, idea, report: first.append(idea))
     # pretend those very ideas were training songs: the same seed now draws copies of them
     engine.index = OriginalityIndex.build([Song(f"song{i}", f"song{i}", (idea,)) for i, idea in enumerate(first)])
-    engine.set_guard(8, 4)
     shown = []
-    summary = engine.generate(settings, on_idea=lambda i, idea, report: shown.append((idea, report)))
+    summary = engine.generate(settings, on_idea=lambda i, idea, report: shown.append((idea, report)),
+                              guard=Guard(8, 4))
     assert len(shown) == 6 == summary.shown
     assert all(r.melody_notes <= 8 and r.chord_bars <= 4 for _, r in shown)
     assert summary.redrawn >= 1 and "redrawn" in str(summary)

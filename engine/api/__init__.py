@@ -6,14 +6,15 @@ is imported only when training starts, music21 only when a score is read or writ
 """
 from __future__ import annotations
 
-from ..assess.originality import DEFAULT_MAX_CHORD_BARS, OriginalityReport
+from ..assess.originality import DEFAULT_MAX_CHORD_BARS, DEFAULT_MAX_NOTES, Guard, OriginalityReport
 from ..common.files import atomic_write
 from ..common.paths import HOME_VARIABLE, Home, default_model_dir
 from ..data.corpus import Corpus, CorpusError, FileReport, Song, load_builtin, load_folder
 from ..data.library import Entry, Library
 from ..formats.midi import MidiError, idea_to_midi, read_ideas, write_midi
 from ..formats.musicxml import write_musicxml
-from ..generation.generator import HARMONIC_RHYTHMS, Cancelled, GenerationSettings
+from ..generation.constraints import HARMONIC_RHYTHMS
+from ..generation.generator import Cancelled, GenerationSettings
 from ..ml.model import ModelConfig
 from ..ml.store import LoadedModel, ModelError, list_models, read_card
 from ..ml.training import TrainingCancelled, TrainingError, TrainProgress, TrainResult, TrainSettings, train
@@ -23,14 +24,15 @@ from ..music.idea import (
     Note, Section, bar_ticks, beat_ticks)
 from ..playback import player as playback
 from .evaluate import Evaluation, evaluate_model
+from .requests import GenerateRequest, GenerationRequest, RegenerateRequest, TrainJob
 from .session import Engine, GenerationSummary, idea_name
 
 __all__ = [
-    "ALL_KEYS", "DEFAULT_MAX_CHORD_BARS", "HARMONIC_RHYTHMS", "HOME_VARIABLE", "MELODY_RANGE", "METERS",
+    "ALL_KEYS", "DEFAULT_MAX_CHORD_BARS", "DEFAULT_MAX_NOTES", "HARMONIC_RHYTHMS", "HOME_VARIABLE", "MELODY_RANGE", "METERS",
     "SHARP_NAMES", "TEMPO_RANGE", "TICKS_PER_BEAT", "VOICING_RANGE",
     "Cancelled", "Chord", "Corpus", "CorpusError", "Engine", "Entry", "Evaluation", "FileReport",
-    "GenerationSettings", "GenerationSummary", "Home", "Idea", "Key", "Library", "LoadedModel",
-    "MidiError", "ModelConfig", "ModelError", "Note", "OriginalityReport", "Section", "Song",
+    "GenerateRequest", "GenerationRequest", "GenerationSettings", "GenerationSummary", "Guard", "Home", "Idea", "Key", "Library", "LoadedModel",
+    "MidiError", "ModelConfig", "ModelError", "Note", "OriginalityReport", "RegenerateRequest", "Section", "Song", "TrainJob",
     "TrainProgress", "TrainResult", "TrainSettings", "TrainingCancelled", "TrainingError",
     "atomic_write", "bar_ticks", "beat_ticks", "default_model_dir", "evaluate_model", "idea_name",
     "idea_to_midi", "list_models", "load_builtin", "load_folder", "playback", "read_card",

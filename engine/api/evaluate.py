@@ -69,11 +69,10 @@ def evaluate_model(folder: str | Path, songs: Sequence[Song], count: int = 200, 
     reference = [i for s in held for i in s.ideas]
     engine = Engine()
     engine.load(folder)
-    engine.set_guard(None)
     t0 = time.perf_counter()
     ideas: list[Idea] = []
     engine.generate(GenerationSettings(count=count, seed=seed, temperature=temperature),
-                    on_idea=lambda i, idea, r: ideas.append(idea))
+                    on_idea=lambda i, idea, r: ideas.append(idea), guard=None)
     seconds = time.perf_counter() - t0
     if say is not None:
         say(f"{len(ideas)} ideas generated in {seconds:.1f} s; {len(reference)} held-out pieces "

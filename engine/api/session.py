@@ -1,7 +1,7 @@
-"""The engine's public face for the app and the CLI: load a model, generate ideas.
+"""``Engine``: one loaded model and what generates with it, for the app and the CLI.
 
-``Engine`` holds one loaded model and its generator. It never imports Qt; callers run its
-methods on worker threads and receive ideas through callbacks.
+It never imports Qt; callers run its methods on worker threads and receive ideas through
+callbacks.
 """
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ import hashlib
 import os
 import threading
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..generation.generator import Cancelled, GenerationSettings, Generator
+from ..assess.originality import Guard, OriginalityIndex
 from ..ml.store import LoadedModel, load, read_extra
 from ..music.idea import Idea
 from ..tokens.encoding import encode
+
+if TYPE_CHECKING:
+    from .requests import GenerationRequest
 
 _ADJECTIVES = ("amber", "blue", "bright", "copper", "dusky", "early", "faded", "gentle", "golden",
                "hollow", "ivory", "late", "lucky", "misty", "quiet", "restless", "rosy", "salty",
@@ -37,11 +41,13 @@ OnIdea = Callable[[int, Idea, object], None]     # (index, idea, originality rep
 
 @dataclass
 class GenerationSummary:
+    """How a generation request went: ideas shown, and redrawn by the originality guard."""
     shown: int
     redrawn: int = 0
+    kind: str = "shown"
 
     def __str__(self) -> str:
-        text = f"{self.shown} shown"
+        text = f"{self.shown} {self.kind}"
         if self.redrawn:
             text += f", {self.redrawn} redrawn by the originality guard"
         return text
@@ -53,8 +59,7 @@ class Engine:
     def __init__(self) -> None:
         self.model: LoadedModel | None = None
         self.generator: Generator | None = None
-        self.index = None
-        self.guard = None                     # OriginalityGuard or None
+        self.index: OriginalityIndex | None = None
         self._lock = threading.Lock()
 
     @property
@@ -70,9 +75,8 @@ class Engine:
         data = read_extra(folder, "index")
         if data is not None:
             try:
-                from ..assess.originality import OriginalityIndex
                 index = OriginalityIndex.from_bytes(data)
-            except (ImportError, ValueError):
+            except ValueError:
                 index = None
         with self._lock:
             self.model, self.generator, self.index = model, generator, index
@@ -86,23 +90,22 @@ class Engine:
     def _name(self, idea: Idea) -> Idea:
         return idea.with_name(idea_name(idea))
 
-    def set_guard(self, max_notes: int | None, max_chord_bars: int | None = None) -> None:
-        """Reject (and redraw) ideas copying more than ``max_notes`` melody notes or
-        ``max_chord_bars`` bars of chords from a training song; None turns the guard off."""
-        from ..assess.originality import DEFAULT_MAX_CHORD_BARS
-        self.guard = None if max_notes is None else (
-            max_notes, DEFAULT_MAX_CHORD_BARS if max_chord_bars is None else max_chord_bars)
+    def run(self, request: "GenerationRequest", on_idea: OnIdea | None = None,
+            cancel: Callable[[], bool] | None = None) -> GenerationSummary:
+        """Carry out a generation request (see ``requests``)."""
+        return request.run(self, on_idea, cancel)
 
     def generate(self, settings: GenerationSettings, on_idea: OnIdea | None = None,
-                 cancel: Callable[[], bool] | None = None, primer: Idea | None = None) -> GenerationSummary:
+                 cancel: Callable[[], bool] | None = None, primer: Idea | None = None,
+                 guard: Guard | None = Guard()) -> GenerationSummary:
         """Generate ``settings.count`` ideas, each passed to ``on_idea`` as it finishes, with
-        its originality report (when the model has an index). With the guard on, ideas over
-        the limits are redrawn and never shown."""
+        its originality report (when the model has an index). With a guard, ideas over its
+        limits are redrawn and never shown."""
         generator = self._require()
         count = 0
         rejected = 0
         reports: dict[int, object] = {}
-        index, guard = self.index, self.guard
+        index = self.index
 
         def accept(idea: Idea) -> bool:
             nonlocal rejected
@@ -110,7 +113,7 @@ class Engine:
                 return True
             report = index.check(idea)
             reports[id(idea)] = report
-            if guard is not None and (report.melody_notes > guard[0] or report.chord_bars > guard[1]):
+            if guard is not None and not guard.accepts(report):
                 rejected += 1
                 return False
             return True
@@ -130,16 +133,13 @@ class Engine:
         return GenerationSummary(count, rejected)
 
     def regenerate(self, idea: Idea, keep: str, settings: GenerationSettings,
-                   on_idea: OnIdea | None = None, cancel: Callable[[], bool] | None = None) -> list[Idea]:
-        """New versions of an idea keeping its chords or its melody."""
+                   on_idea: OnIdea | None = None, cancel: Callable[[], bool] | None = None) -> GenerationSummary:
+        """``settings.count`` new versions of an idea keeping its chords or its melody."""
         generator = self._require()
-        out = []
+        shown = 0
         for i, new in enumerate(generator.regenerate(idea, keep, settings, count=settings.count, cancel=cancel)):
             new = self._name(new)
-            out.append(new)
+            shown += 1
             if on_idea is not None:
                 on_idea(i, new, self.index.check(new) if self.index is not None else None)
-        return out
-
-
-__all__ = ["Engine", "GenerationSettings", "GenerationSummary", "Cancelled", "idea_name"]
+        return GenerationSummary(shown, kind="new versions")

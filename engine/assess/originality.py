@@ -170,8 +170,8 @@ class OriginalityIndex:
 
 @dataclass(frozen=True)
 class Guard:
-    """Rejects ideas that copy more than ``max_notes`` melody notes or ``max_chord_bars`` bars."""
-    index: OriginalityIndex
+    """The originality guard's limits: an idea copying more than ``max_notes`` melody notes or
+    ``max_chord_bars`` bars of chords from one training song is redrawn, never shown."""
     max_notes: int = DEFAULT_MAX_NOTES
     max_chord_bars: int = DEFAULT_MAX_CHORD_BARS
 

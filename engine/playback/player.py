@@ -55,6 +55,15 @@ class Output(Protocol):
     def close(self) -> None: ...
 
 
+def note_on(pitch: int, velocity: int = 90, channel: int = MELODY_CHANNEL) -> mido.Message:
+    """A single note's start (a note auditioned on its own), on the melody's channel."""
+    return mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)
+
+
+def note_off(pitch: int, channel: int = MELODY_CHANNEL) -> mido.Message:
+    return mido.Message("note_off", channel=channel, note=pitch, velocity=0)
+
+
 def panic_messages() -> list[mido.Message]:
     """All notes off and sustain off on every channel (stops hanging notes)."""
     out = []

@@ -1,6 +1,7 @@
 """The token grammar as a state machine: what may come next, and decoding."""
 from __future__ import annotations
 
+from enum import Enum
 from typing import Sequence
 
 import numpy as np
@@ -29,6 +30,29 @@ from .vocab import PAIR_GAP_MAX, VOCAB, VOICING_SPAN
 _VOICING_FAMILIES = frozenset(("BASS", "UP", "UP2"))
 
 
+class State(Enum):
+    """Where the grammar stands: the header (START .. TEMPO), a section's head (SECTION, BARS,
+    FIRST_BAR), inside a bar (IN_BAR .. NOTE_DUR), or DONE after EOS."""
+    START = "start"
+    KEY = "key"
+    METER = "meter"
+    TEMPO = "tempo"
+    SECTION = "section"
+    BARS = "bars"
+    FIRST_BAR = "first_bar"
+    IN_BAR = "in_bar"              # after BAR, or after a melody note's duration
+    AT_POS = "at_pos"              # a POS token was read: a chord or a note may start here
+    VOICING = "voicing"            # reading a chord's voicing (BASS, UP, UP2) or its DUR
+    AFTER_CHORD = "after_chord"    # a chord is complete: a note may start at its position
+    PITCH = "pitch"                # after VEL: the note's pitch comes next
+    NOTE_DUR = "note_dur"          # after a pitch: its DUR, or what follows an open note
+    DONE = "done"
+
+
+BAR_STATES = frozenset((State.IN_BAR, State.AFTER_CHORD, State.AT_POS, State.VOICING, State.PITCH,
+                        State.NOTE_DUR))
+
+
 class Grammar:
     """The token grammar as a state machine: what may come next, and decoding.
 
@@ -45,7 +69,7 @@ class Grammar:
         self.v = VOCAB
         self.fixed_key, self.fixed_meter, self.fixed_tempo = key, meter, tempo
         self.plan = tuple(plan) if plan is not None else None
-        self.state = "start"
+        self.state = State.START
         self.key: Key | None = None
         self.meter: tuple[int, int] | None = None
         self.tempo: int | None = None
@@ -93,12 +117,40 @@ class Grammar:
 
     def can_close_bar(self) -> bool:
         """Whether the bar may end after the tokens read so far."""
-        return self.state in ("in_bar", "after_chord", "note_dur") or (
-            self.state == "voicing" and len(self.voicing) >= 2)
+        return self.state in (State.IN_BAR, State.AFTER_CHORD, State.NOTE_DUR) or (
+            self.state is State.VOICING and len(self.voicing) >= 2)
 
     def end_of_bar_tokens(self) -> list[int]:
         """Public view of the tokens that may close the current bar (for generation)."""
         return self._end_of_bar_tokens() if self.can_close_bar() else []
+
+    def situation(self) -> tuple | None:
+        """Everything ``allowed()`` depends on inside a bar besides the fixed controls (and
+        nothing more, so that grammars in the same situation can share one mask), or None
+        outside a bar. Kept beside ``allowed()``: a change to one is a change to the other."""
+        s = self.state
+        if s not in BAR_STATES:
+            return None
+        pos, bar_len = self.pos, self.bar_len
+        tick = self.bar_start + pos
+        melody_ok = self.melody_free <= tick
+        velocity = self.velocity if melody_ok else 0
+        if s is State.AT_POS:
+            return (s, self.chord_free <= tick, melody_ok, velocity)
+        if s is State.PITCH:
+            return (s,)
+        n = len(self.voicing)
+        if s is State.VOICING and n < 2:
+            return (s, n, self.voicing[-1] if n else 0)
+        closing = (self.bars_in_section == self.sections[-1].bars, len(self.sections))
+        earliest = max(pos + 1, min(self.chord_free, self.melody_free) - self.bar_start)
+        if s is State.VOICING:
+            return (s, n, self.voicing[-1], pos, bar_len, melody_ok, velocity, earliest, closing)
+        if s is State.NOTE_DUR:
+            return (s, bar_len, earliest, closing, min(self._section_end() - tick, MAX_DURATION))
+        if s is State.IN_BAR:
+            return (s, bar_len, earliest, closing)
+        return (s, bar_len, earliest, closing, melody_ok, velocity)      # AFTER_CHORD
 
     def _range_mask(self, mask: np.ndarray, family: str, lo: int, hi: int) -> None:
         start, end = self.v.ranges[family]
@@ -110,44 +162,44 @@ class Grammar:
         """Boolean mask of the tokens the grammar accepts next."""
         mask = np.zeros(len(self.v), dtype=bool)
         v, s = self.v, self.state
-        if s == "start":
+        if s is State.START:
             mask[v.BOS] = True
-        elif s == "key":
+        elif s is State.KEY:
             if self.fixed_key is not None:
                 mask[v.key(self.fixed_key)] = True
             else:
                 self._range_mask(mask, "KEY", 0, 24)
-        elif s == "meter":
+        elif s is State.METER:
             if self.fixed_meter is not None:
                 mask[v.meter(self.fixed_meter)] = True
             else:
                 self._range_mask(mask, "METER", 0, len(METERS))
-        elif s == "tempo":
+        elif s is State.TEMPO:
             if self.fixed_tempo is not None:
                 mask[v.tempo(self.fixed_tempo)] = True
             else:
                 self._range_mask(mask, "TEMPO", 0, TEMPO_RANGE[1] - TEMPO_RANGE[0] + 1)
-        elif s == "section":
+        elif s is State.SECTION:
             if self.plan is not None:
                 mask[v.sec(self.plan[0].name)] = True
             else:
                 self._range_mask(mask, "SEC", 0, len(SECTION_NAMES))
-        elif s == "bars":
+        elif s is State.BARS:
             if self.plan is not None:
                 mask[v.bars(self.plan[len(self.sections) - 1].bars)] = True
             else:
                 self._range_mask(mask, "BARS", 0, MAX_SECTION_BARS)
-        elif s == "first_bar":
+        elif s is State.FIRST_BAR:
             mask[v.BAR] = True
-        elif s in ("in_bar", "after_chord"):
-            self._continue_mask(mask, s == "after_chord")
-        elif s == "at_pos":
+        elif s in (State.IN_BAR, State.AFTER_CHORD):
+            self._continue_mask(mask, s is State.AFTER_CHORD)
+        elif s is State.AT_POS:
             tick = self.tick
             if self.chord_free <= tick:
                 self._range_mask(mask, "CHORD", 0, 12 * len(ch.QUALITY_NAMES))
             if self.melody_free <= tick:
                 self._melody_start_mask(mask)
-        elif s == "voicing":
+        elif s is State.VOICING:
             n = len(self.voicing)
             if n == 0:
                 self._range_mask(mask, "BASS", 0, VOICING_SPAN)   # room for a voice above
@@ -161,9 +213,9 @@ class Grammar:
             if n >= 2:
                 self._range_mask(mask, "DUR", 0, min(MAX_DURATION, self.bar_len - self.pos))
                 self._continue_mask(mask, True)
-        elif s == "pitch":
+        elif s is State.PITCH:
             self._range_mask(mask, "P", 0, MELODY_RANGE[1] - MELODY_RANGE[0] + 1)
-        elif s == "note_dur":
+        elif s is State.NOTE_DUR:
             self._range_mask(mask, "DUR", 0, min(MAX_DURATION, self._section_end() - self.tick))
             self._continue_mask(mask, False)
         return mask
@@ -201,7 +253,7 @@ class Grammar:
 
     def sounding_chord_top(self, tick: int) -> int | None:
         """Top voice of the chord sounding at ``tick`` (the one being voiced counts)."""
-        if self.state == "voicing" and self.voicing:
+        if self.state is State.VOICING and self.voicing:
             return self.voicing[-1]
         if self.open_chord is not None and self.open_chord[2] <= tick:
             return self.open_chord[3][-1]
@@ -231,30 +283,30 @@ class Grammar:
             raise ValueError(f"token {name} not allowed in state {self.state!r}")
         fam, off = self.v.token_family[token], self.v.token_offset[token]
         s = self.state
-        if s == "voicing" and fam != "DUR" and fam not in _VOICING_FAMILIES:
+        if s is State.VOICING and fam != "DUR" and fam not in _VOICING_FAMILIES:
             assert self.chord_symbol is not None
             self.open_chord = (*self.chord_symbol, self.tick, tuple(self.voicing))
             self.chord_free = self.tick + 1
-            s = self.state = "after_chord"
-        elif s == "note_dur" and fam != "DUR":
+            s = self.state = State.AFTER_CHORD
+        elif s is State.NOTE_DUR and fam != "DUR":
             assert self.pending_pitch is not None and self.velocity is not None
             self.open_note = (self.pending_pitch, self.tick, self.velocity)
             self.melody_free = self.tick + 1
-            s = self.state = "in_bar"
+            s = self.state = State.IN_BAR
         # the most frequent families first: this runs once per token of every idea
         if fam == "POS":
             self.pos = off
-            self.state = "at_pos"
+            self.state = State.AT_POS
         elif fam == "P":
             self._close_note(self.tick)
             self.pending_pitch = MELODY_RANGE[0] + off
-            self.state = "note_dur"
+            self.state = State.NOTE_DUR
         elif fam == "CHORD":
             self._close_chord(self.tick)
             self.chord_symbol = (off % 12, ch.QUALITY_NAMES[off // 12])
             self.voicing = []
             self.voicing_tokens = 0
-            self.state = "voicing"
+            self.state = State.VOICING
         elif fam == "BASS":
             self.voicing.append(VOICING_RANGE[0] + off)
             self.voicing_tokens += 1
@@ -268,54 +320,54 @@ class Grammar:
             self.bar_start = (self.section_start_bar + self.bars_in_section) * self.bar_len
             self.bars_in_section += 1
             self.pos = -1
-            self.state = "in_bar"
+            self.state = State.IN_BAR
         elif fam == "UP":
             self.voicing.append(self.voicing[-1] + off + 1)
             self.voicing_tokens += 1
-        elif fam == "DUR" and s == "voicing":
+        elif fam == "DUR" and s is State.VOICING:
             assert self.chord_symbol is not None
             tick = self.tick
             self.chords.append(Chord(self.chord_symbol[0], self.chord_symbol[1], tick, off + 1,
                                      tuple(self.voicing)))
             self.chord_free = tick + off + 1
-            self.state = "after_chord"
+            self.state = State.AFTER_CHORD
         elif fam == "DUR":                          # a melody note's written duration
             assert self.pending_pitch is not None and self.velocity is not None
             tick = self.tick
             self.melody.append(Note(self.pending_pitch, tick, off + 1, self.velocity))
             self.melody_free = tick + off + 1
-            self.state = "in_bar"
+            self.state = State.IN_BAR
         elif fam == "VEL":
             self._close_note(self.tick)
             self.velocity = VELOCITIES[off]
-            self.state = "pitch"
+            self.state = State.PITCH
         elif fam == "SEC" or fam == "EOS":
             if self.sections:                      # the last bar of a section ends here
                 self._close_chord(self.bar_start + self.bar_len)
                 self._close_note(self._section_end())
             if fam == "EOS":
                 self.done = True
-                self.state = "done"
+                self.state = State.DONE
             else:
                 self.section_name = SECTION_NAMES[off]
-                self.state = "bars"
+                self.state = State.BARS
         elif fam == "BARS":
             self.section_start_bar = sum(x.bars for x in self.sections)
             self.sections.append(Section(self.section_name or "verse", off + 1))
             self.bars_in_section = 0
-            self.state = "first_bar"
+            self.state = State.FIRST_BAR
         elif fam == "BOS":
-            self.state = "key"
+            self.state = State.KEY
         elif fam == "KEY":
             self.key = ALL_KEYS[off]
-            self.state = "meter"
+            self.state = State.METER
         elif fam == "METER":
             self.meter = METERS[off]
             self.bar_len = bar_ticks(self.meter)
-            self.state = "tempo"
+            self.state = State.TEMPO
         elif fam == "TEMPO":
             self.tempo = TEMPO_RANGE[0] + off
-            self.state = "section"
+            self.state = State.SECTION
         else:                                       # PAD
             raise ValueError(f"token {self.v.tokens[token]} not allowed in state {s!r}")
 

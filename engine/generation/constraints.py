@@ -1,0 +1,460 @@
+"""The rules generation adds to the token grammar, one object each.
+
+A :class:`ConstrainedGrammar` is the token grammar plus a list of constraints. Each
+constraint narrows the grammar's mask (``narrow``) and says what that depends on
+(``memo_key``), side by side, so a new rule cannot forget its part of the memo key:
+
+- :class:`KeyChoices`: a key-normalised model writes in C major or A minor only;
+- :class:`Register`: chords stay low and the melody above the chord sounding under it;
+- :class:`Harmony`: every bar has a chord, struck first, on the harmonic rhythm's grid;
+- :class:`KeepPart`: follow a kept part (chords or melody) exactly, the other part free;
+- :class:`Script`: forced tokens (a primer's opening bars).
+
+``ConstrainedGrammar.choices()`` memoises the mask in a dict shared by all rows and calls,
+keyed on the grammar's own ``situation()`` plus every constraint's key: each distinct
+situation is computed once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ..music import chords as ch
+from ..music.idea import MELODY_RANGE, VOICING_RANGE, Chord, Idea, Key, Note, bar_ticks, beat_ticks
+from ..tokens.encoding import implicit_durations
+from ..tokens.grammar import Grammar, State
+from ..tokens.vocab import VOCAB
+from .sampling import CLOSING_TOKENS
+
+GEN_VOICING_TOP = 72        # chord voicings stay at or below C5 when generating
+GEN_MELODY_BOTTOM = 55      # and the melody at or above G3
+
+# how often chords may change: None (as the model likes) or one of these
+HARMONIC_RHYTHMS = ("beat", "half", "bar")
+
+# for each pitch class, the chord symbols (CHORD tokens in vocabulary order) that contain it
+_CHORDS_HOLDING = np.array([[pc in ch.chord_pcs(root, quality) for quality in ch.QUALITY_NAMES
+                             for root in range(12)] for pc in range(12)])
+
+_NOT_MEMOISED = None
+
+
+def chord_grid(meter: tuple[int, int], rhythm: str) -> int:
+    """Ticks between the positions where a chord may start, for a harmonic rhythm: every
+    beat (the felt beat: a dotted quarter in 6/8, 9/8, 12/8), every half bar (a whole bar
+    where the beats do not halve, as in 3/4 or 5/4), or every bar."""
+    if rhythm not in HARMONIC_RHYTHMS:
+        raise ValueError(f"harmonic rhythm must be one of {', '.join(HARMONIC_RHYTHMS)}, not {rhythm!r}")
+    bar = bar_ticks(meter)
+    beat = beat_ticks(meter)
+    if rhythm == "beat":
+        return beat
+    if rhythm == "half":
+        return bar // 2 if (bar // beat) % 2 == 0 else bar
+    return bar
+
+
+class _Grid:
+    """A harmonic rhythm's grid for one row, worked out once its meter is read."""
+
+    def __init__(self, rhythm: str | None) -> None:
+        if rhythm is not None:
+            chord_grid((4, 4), rhythm)          # refuse an unknown name here
+        self.rhythm = rhythm
+        self._ticks: int | None = None
+
+    def ticks(self, g: Grammar) -> int | None:
+        """Ticks between chord positions, or None (anywhere)."""
+        if self.rhythm is None or g.meter is None:
+            return None
+        if self._ticks is None:                 # the meter is fixed once read
+            self._ticks = chord_grid(g.meter, self.rhythm)
+        return self._ticks
+
+    def forbid_off_grid_chords(self, g: Grammar, mask: np.ndarray) -> None:
+        """At a position off the grid no chord may start."""
+        grid = self.ticks(g)
+        if grid is not None and g.pos % grid:
+            start, end = VOCAB.ranges["CHORD"]
+            mask[start:end] = False
+
+
+class Constraint:
+    """One generation rule. ``profile``: its fixed settings (hashable)."""
+    profile: tuple = ()
+
+    def narrow(self, g: "ConstrainedGrammar", mask: np.ndarray) -> None:
+        """Remove from ``mask`` the tokens this rule forbids next."""
+
+    def memo_key(self, g: "ConstrainedGrammar") -> tuple | None:
+        """What ``narrow`` depends on in ``g``'s current state beyond ``g.situation()`` and
+        the profiles, or None when the mask must not be memoised now."""
+        return ()
+
+    def fed(self, token: int) -> None:
+        """``token`` was accepted (for rules that follow a script)."""
+
+
+class KeyChoices(Constraint):
+    """Only these keys may open an idea (a key-normalised model: C major or A minor)."""
+
+    def __init__(self, keys: Sequence[Key]) -> None:
+        self.keys = tuple(keys)
+        self.profile = ("keys", self.keys)
+
+    def narrow(self, g, mask) -> None:
+        if g.state is State.KEY and g.fixed_key is None:
+            mask[:] = False
+            for key in self.keys:
+                mask[VOCAB.key(key)] = True
+
+
+@dataclass(frozen=True)
+class KeptPart:
+    """The part of an idea that regeneration keeps ('chords' or 'melody'), by onset."""
+    keep: str
+    chords: dict           # onset -> (Chord, voicing tokens, duration implicit)
+    notes: dict            # onset -> (Note, duration implicit)
+    onsets: tuple[int, ...]
+
+    @classmethod
+    def of(cls, idea: Idea, keep: str) -> "KeptPart":
+        if keep not in ("chords", "melody"):
+            raise ValueError("keep must be 'chords' or 'melody'")
+        chord_implicit, note_implicit = implicit_durations(idea)
+        chords, notes = {}, {}
+        if keep == "chords":
+            chords = {c.onset: (c, VOCAB.voicing(c.voicing), chord_implicit[c.onset]) for c in idea.chords}
+        else:
+            notes = {n.onset: (n, note_implicit[n.onset]) for n in idea.melody}
+        return cls(keep, chords, notes, tuple(sorted(set(chords) | set(notes))))
+
+    def note_at(self, tick: int) -> Note | None:
+        """The kept melody note sounding at ``tick``, if any."""
+        return next((n for n, _ in self.notes.values() if n.onset <= tick < n.end), None)
+
+    def chord_at(self, onset: int) -> Chord | None:
+        kept = self.chords.get(onset)
+        return kept[0] if kept is not None else None
+
+    def next_onset(self, after: int) -> int | None:
+        for t in self.onsets:
+            if t > after:
+                return t
+        return None
+
+
+class Register(Constraint):
+    """Chords stay low (at or below C5, under the melody note sounding) and the melody at or
+    above G3 and above the chord sounding under it. ``shift``: semitones the idea will be
+    moved by afterwards; the ranges keep room for it so the moved idea stays in range."""
+
+    def __init__(self, shift: int = 0, kept: KeptPart | None = None) -> None:
+        self.shift = shift
+        self.kept = kept
+        self.profile = ("register", shift)
+
+    def memo_key(self, g) -> tuple | None:
+        s = g.state
+        tick = g.bar_start + g.pos
+        if s is State.PITCH:
+            return (g.sounding_chord_top(tick),)
+        if s is State.AT_POS or s is State.AFTER_CHORD:
+            return (g.sounding_chord_top(tick) if g.melody_free <= tick else 0,)
+        if s is State.VOICING:
+            return (g.sounding_note(tick),)
+        return ()
+
+    def narrow(self, g, mask) -> None:
+        s, v = g.state, VOCAB
+        tick = g.bar_start + g.pos
+        if s in (State.AT_POS, State.AFTER_CHORD, State.PITCH, State.VOICING):
+            start, _ = v.ranges["P"]
+            top = g.sounding_chord_top(tick)
+            floor = max(GEN_MELODY_BOTTOM, (top + 1) if top is not None else 0, MELODY_RANGE[0] - self.shift)
+            mask[start:start + floor - MELODY_RANGE[0]] = False
+            if self.shift > 0:          # room to move the idea up afterwards
+                high = start + MELODY_RANGE[1] - MELODY_RANGE[0] + 1
+                mask[high - self.shift:high] = False
+        kept = self.kept
+        if s is State.VOICING and (kept is None or kept.keep != "chords"):
+            note = g.sounding_note(tick)
+            if kept is not None:            # stay under the kept note that sounds here
+                fixed = kept.note_at(tick)
+                note = fixed.pitch if fixed is not None else None
+            ceiling = min(GEN_VOICING_TOP, (note - 1) if note is not None else GEN_VOICING_TOP,
+                          VOICING_RANGE[1] - max(0, self.shift))
+            if not g.voicing:
+                start, end = v.ranges["BASS"]
+                bottom = VOICING_RANGE[0] + max(0, -self.shift)
+                mask[start:start + bottom - VOICING_RANGE[0]] = False
+                # leave room for a second voice under the ceiling
+                mask[start + ceiling - VOICING_RANGE[0]:end] = False
+            else:
+                room = ceiling - g.voicing[-1]
+                start, end = v.ranges["UP"]
+                mask[start:end] &= v.up_rise <= room
+                start, end = v.ranges["UP2"]
+                mask[start:end] &= v.up2_rise <= room
+
+
+class Harmony(Constraint):
+    """Every bar has a chord, and its first event is one: an empty bar may not close, and a
+    bar's first position takes a chord before any melody note. (The model, sampled, left a
+    bar of silence in a third of its ideas; songs do in about 1% of bars.) With a harmonic
+    rhythm, chords start only on its grid, and a position off the grid is offered only where
+    the melody may start a note."""
+
+    def __init__(self, rhythm: str | None = None) -> None:
+        self.grid = _Grid(rhythm)
+        self.profile = ("harmony", rhythm)
+
+    def memo_key(self, g) -> tuple | None:
+        if g.state is not State.AT_POS and not g.can_close_bar():
+            return ()
+        grid = self.grid.ticks(g)
+        if grid is None:
+            return (g.bar_has_chord(),)
+        clip = lambda t: min(max(t - g.bar_start, 0), g.bar_len)     # noqa: E731
+        return (g.bar_has_chord(), grid, g.pos, clip(g.chord_free), clip(g.melody_free))
+
+    def narrow(self, g, mask) -> None:
+        has_chord = g.bar_has_chord()
+        if g.state is State.AT_POS:
+            self.grid.forbid_off_grid_chords(g, mask)
+            if not has_chord:
+                for family in ("VEL", "P"):
+                    start, end = VOCAB.ranges[family]
+                    mask[start:end] = False
+            return
+        if not g.can_close_bar():
+            return
+        if not has_chord:
+            mask[CLOSING_TOKENS] = False
+        grid = self.grid.ticks(g)
+        if grid is None and has_chord:
+            return
+        start, end = VOCAB.ranges["POS"]
+        p = np.arange(end - start)
+        chord_ok = p >= g.chord_free - g.bar_start
+        if grid is not None:
+            chord_ok &= p % grid == 0
+        melody_ok = (p >= g.melody_free - g.bar_start) if has_chord else False
+        mask[start:end] &= chord_ok | melody_ok
+
+
+class KeepPart(Constraint):
+    """Follow the kept part exactly; the other part may only start where it is free (new
+    chords under a kept melody also keep the harmonic rhythm and hold the kept note)."""
+
+    def __init__(self, kept: KeptPart, rhythm: str | None = None) -> None:
+        self.kept = kept
+        self.grid = _Grid(rhythm)
+        self.profile = ("keep", kept.keep, rhythm)
+
+    def memo_key(self, g) -> tuple | None:
+        return _NOT_MEMOISED
+
+    def _note_start_token(self, g, note: Note) -> int:
+        return VOCAB.vel(note.velocity) if note.velocity != g.velocity else VOCAB.pitch(note.pitch)
+
+    def narrow(self, g, mask) -> None:
+        s, v, kept = g.state, VOCAB, self.kept
+        tick = g.bar_start + g.pos
+        if s is State.VOICING or s is State.NOTE_DUR:
+            own = np.zeros_like(mask)          # the event's own tokens: voicing and DUR
+            if s is State.VOICING:
+                for fam in ("BASS", "UP", "UP2", "DUR"):
+                    own[slice(*v.ranges[fam])] = True
+            else:
+                own[slice(*v.ranges["DUR"])] = True
+            rest = mask & ~own
+            mask &= own
+            if s is State.VOICING and kept.keep == "chords":
+                fixed, tokens, implicit = kept.chords[tick]
+                mask[:] = False
+                if g.voicing_tokens < len(tokens):
+                    mask[tokens[g.voicing_tokens]] = True
+                    return
+                if not implicit:
+                    mask[v.dur(fixed.duration)] = True
+                    return
+            if s is State.NOTE_DUR and kept.keep == "melody":
+                note, implicit = kept.notes[tick]
+                mask[:] = False
+                if not implicit:
+                    mask[v.dur(note.duration)] = True
+                    return
+            self._continue(g, rest, after_chord=s is State.VOICING)
+            mask |= rest
+        elif s is State.IN_BAR or s is State.AFTER_CHORD:
+            self._continue(g, mask, after_chord=s is State.AFTER_CHORD)
+        elif s is State.AT_POS:
+            if kept.keep == "chords":
+                mask[slice(*v.ranges["CHORD"])] = False
+                fixed = kept.chord_at(tick)
+                if fixed is not None:
+                    mask[:] = False
+                    mask[v.chord(fixed.root, fixed.quality)] = True
+            else:
+                mask[slice(*v.ranges["P"])] = False
+                mask[slice(*v.ranges["VEL"])] = False
+                if tick in kept.notes:     # a chord may come first; then this note's start
+                    mask[self._note_start_token(g, kept.notes[tick][0])] = True
+                # the model writes a chord before the note at its position, so it cannot
+                # hear the kept note: a new chord must hold the kept note sounding there
+                note = kept.note_at(tick)
+                if note is not None:
+                    mask[slice(*v.ranges["CHORD"])] &= _CHORDS_HOLDING[note.pitch % 12]
+                self.grid.forbid_off_grid_chords(g, mask)     # new chords keep the harmonic rhythm
+        elif s is State.PITCH and kept.keep == "melody":
+            mask[:] = False
+            mask[v.pitch(kept.notes[tick][0].pitch)] = True
+
+    def _continue(self, g, mask: np.ndarray, after_chord: bool) -> None:
+        """Narrow what may follow an event: the kept part's next onset must not be skipped,
+        and the free part may start only where it is free."""
+        v, kept = VOCAB, self.kept
+        tick = g.bar_start + g.pos
+        if after_chord and kept.keep == "melody":
+            fixed_note = kept.notes.get(tick)
+            if fixed_note is not None and g.melody_free <= tick:
+                start_token = self._note_start_token(g, fixed_note[0])
+                allowed = bool(mask[start_token])
+                mask[:] = False
+                mask[start_token] = allowed
+                return
+            mask[slice(*v.ranges["P"])] = False
+            mask[slice(*v.ranges["VEL"])] = False
+        start, _ = v.ranges["POS"]
+        nxt = kept.next_onset(tick if g.pos >= 0 else g.bar_start - 1)
+        bar_end = g.bar_start + g.bar_len
+        in_bar = nxt is not None and nxt < bar_end
+        last = (nxt if in_bar else bar_end - 1) - g.bar_start
+        # the free part: a note or chord sounding without a written end may be cut by a new one
+        if kept.keep == "chords":
+            free_at = g.melody_free if g.state is not State.NOTE_DUR else tick + 1
+        else:
+            free_at = g.chord_free if g.state is not State.VOICING else tick + 1
+        grid = self.grid.ticks(g) if kept.keep == "melody" else None
+        for p in range(g.bar_len):
+            t = g.bar_start + p
+            free = free_at <= t and (grid is None or p % grid == 0)   # new chords: on the grid
+            if not (g.pos < p <= last and (t == nxt or free)):
+                mask[start + p] = False
+        if in_bar:
+            for t in g.end_of_bar_tokens_now():
+                mask[t] = False
+
+
+class Script(Constraint):
+    """Forced tokens, one after another (a primer's opening bars), then free."""
+
+    def __init__(self, tokens: Sequence[int]) -> None:
+        self.queue = list(tokens)
+        self.profile = ("script", len(self.queue))
+
+    def memo_key(self, g) -> tuple | None:
+        return _NOT_MEMOISED if self.queue else ()
+
+    def narrow(self, g, mask) -> None:
+        if self.queue:
+            mask[:] = False
+            mask[self.queue[0]] = True
+
+    def fed(self, token: int) -> None:
+        if self.queue:
+            if token != self.queue[0]:
+                raise ValueError("token differs from the forced script")
+            self.queue.pop(0)
+
+
+class ConstrainedGrammar(Grammar):
+    """The token grammar narrowed by generation's constraints (applied in order).
+
+    ``cache``: the mask memo shared by all rows and calls (masks depend only on the grammar
+    situation, never on the model)."""
+
+    def __init__(self, *args, constraints: Sequence[Constraint] = (), cache: dict | None = None,
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.constraints = tuple(constraints)
+        self._cache = cache if cache is not None else {}
+        self._profile = hash((self.plan, self.fixed_key, self.fixed_meter, self.fixed_tempo,
+                              tuple(c.profile for c in self.constraints)))
+
+    # -- what the constraints ask of the grammar -----------------------------
+    def bar_has_chord(self) -> bool:
+        """Whether a chord has started in the current bar (the one being voiced counts)."""
+        if self.state is State.VOICING:
+            return True
+        if self.open_chord is not None and self.open_chord[2] >= self.bar_start:
+            return True
+        return bool(self.chords) and self.chords[-1].onset >= self.bar_start
+
+    def end_of_bar_tokens_now(self) -> list[int]:
+        """The tokens that would close the current bar (whether or not it may close now)."""
+        return self._end_of_bar_tokens()
+
+    # -- masks ---------------------------------------------------------------
+    def memo_key(self) -> tuple | None:
+        """The grammar's situation and every constraint's key, or None (not memoised)."""
+        situation = self.situation()
+        if situation is None:
+            return None
+        key = [self._profile, situation]
+        for constraint in self.constraints:
+            part = constraint.memo_key(self)
+            if part is None:
+                return None
+            key.append(part)
+        return tuple(key)
+
+    def allowed(self) -> np.ndarray:
+        mask = super().allowed()
+        for constraint in self.constraints:
+            constraint.narrow(self, mask)
+        if not mask.any():          # never leave a row with no way on
+            return super().allowed()
+        return mask
+
+    def choices(self) -> tuple[np.ndarray, int, np.ndarray, bool]:
+        """(read-only mask of allowed tokens, the forced token or -1, the tokens whose logits
+        a draw needs (the allowed ones, and all closing tokens where one is allowed), whether
+        a bar-closing token is allowed)."""
+        key = self.memo_key()
+        if key is not None:
+            hit = self._cache.get(key)
+            if hit is not None:
+                return hit
+        mask = self.allowed()
+        mask.flags.writeable = False
+        allowed = np.flatnonzero(mask)
+        closing = bool(mask[CLOSING_TOKENS].any())
+        needed = np.union1d(allowed, CLOSING_TOKENS) if closing else allowed
+        result = (mask, int(allowed[0]) if len(allowed) == 1 else -1, needed, closing)
+        if key is not None:
+            self._cache[key] = result
+        return result
+
+    def feed(self, token: int, check: bool = True) -> None:
+        for constraint in self.constraints:
+            constraint.fed(token)
+        super().feed(token, check)
+
+
+def constraints_for(*, keep_register: bool = True, harmonic_rhythm: str | None = None,
+                    key_choices: Sequence[Key] | None = None, shift: int = 0,
+                    kept: KeptPart | None = None, script: Sequence[int] = ()) -> list[Constraint]:
+    """The constraints of one generation row, in the order they apply."""
+    out: list[Constraint] = []
+    if key_choices:
+        out.append(KeyChoices(key_choices))
+    if keep_register:
+        out.append(Register(shift, kept))
+    out.append(KeepPart(kept, harmonic_rhythm) if kept is not None else Harmony(harmonic_rhythm))
+    if script:
+        out.append(Script(script))
+    return out

@@ -1,0 +1,139 @@
+"""The Generate panel: the controls of a batch of ideas, the model choice and its status.
+
+Signals of GeneratePanel: generateClicked(), stopClicked(), modelChosen(str folder),
+retrainClicked().
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox)
+
+from songsketch.engine.api import (
+    ALL_KEYS, METERS, TEMPO_RANGE, GenerateRequest, GenerationSettings, Guard, list_models)
+
+
+class GeneratePanel(QGroupBox):
+    """Count, key, tempo, meter, bars, chord changes, wildness, seed, guard and model."""
+    generateClicked = Signal()
+    stopClicked = Signal()
+    modelChosen = Signal(str)
+    retrainClicked = Signal()
+
+    def __init__(self, default_model: Path, models_dir: Path, parent=None) -> None:
+        super().__init__("Generate", parent)
+        self.default_model, self.models_dir = default_model, models_dir
+        form = QFormLayout(self)
+        self.count = QSpinBox(minimum=1, maximum=64, value=8)
+        self.key = QComboBox()
+        self.key.addItem("Auto", None)
+        for key in ALL_KEYS:
+            self.key.addItem(key.long_name, key)
+        self.tempo = QSpinBox(minimum=TEMPO_RANGE[0] - 1, maximum=TEMPO_RANGE[1], value=TEMPO_RANGE[0] - 1)
+        self.tempo.setSpecialValueText("Auto")
+        self.tempo.setSuffix(" bpm")
+        self.meter = QComboBox()
+        for m in METERS[:6] + METERS[9:10]:
+            self.meter.addItem(f"{m[0]}/{m[1]}", m)
+        self.bars = QSpinBox(minimum=1, maximum=16, value=8)
+        self.harmony = QComboBox()
+        for label, rhythm in (("As the model likes", None), ("Every beat", "beat"),
+                              ("Every half bar", "half"), ("Every bar", "bar")):
+            self.harmony.addItem(label, rhythm)
+        self.harmony.setToolTip("How often the chords may change (the built-in model, trained on "
+                                "hymns, likes a new chord on almost every beat)")
+        self.wildness = QDoubleSpinBox(minimum=0.3, maximum=1.8, singleStep=0.05, value=1.0)
+        self.wildness.setToolTip("Temperature: low = safe and plain, high = wild")
+        self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
+        self.seed.setSpecialValueText("Random")
+        self.guard = QSpinBox(minimum=0, maximum=64, value=Guard().max_notes)
+        self.guard.setSpecialValueText("Off")
+        self.guard.setSuffix(" notes")
+        self.guard.setToolTip("Redraw ideas that copy more than this many melody notes (or more than "
+                              f"{Guard().max_chord_bars} bars of chords) from a training song")
+        self.model = QComboBox()
+        self.refresh_models()
+        self.model.currentIndexChanged.connect(lambda _i: self.modelChosen.emit(self.model.currentData() or ""))
+        for label, widget in (("Ideas", self.count), ("Key", self.key), ("Tempo", self.tempo),
+                              ("Meter", self.meter), ("Bars per section", self.bars),
+                              ("Chord changes", self.harmony), ("Wildness", self.wildness),
+                              ("Seed", self.seed), ("Reject copies over", self.guard), ("Model", self.model)):
+            form.addRow(label, widget)
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setDefault(True)
+        self.generate_button.setEnabled(False)
+        self.generate_button.setToolTip("Generate ideas (Ctrl+Return)")
+        self.generate_button.clicked.connect(self.generateClicked)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stopClicked)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button)
+        buttons.addWidget(self.stop_button)
+        form.addRow(buttons)
+        self.model_status = QLabel("Loading model…")
+        self.model_status.setWordWrap(True)
+        # room for two lines up front: the form does not grow a row when its text later wraps
+        self.model_status.setMinimumHeight(2 * self.model_status.fontMetrics().lineSpacing() + 4)
+        self.model_status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        form.addRow(self.model_status)
+        retrain = QPushButton("Retrain on a folder…")
+        retrain.clicked.connect(self.retrainClicked)
+        form.addRow(retrain)
+
+    def persisted(self) -> list[tuple[str, object]]:
+        """The controls remembered across restarts (see ``persist``)."""
+        return [("count", self.count), ("key", self.key), ("tempo", self.tempo), ("meter", self.meter),
+                ("bars", self.bars), ("chord_changes", self.harmony), ("wildness", self.wildness),
+                ("guard", self.guard)]
+
+    def settings(self) -> GenerationSettings:
+        tempo = self.tempo.value()
+        return GenerationSettings(
+            count=self.count.value(), key=self.key.currentData(),
+            tempo=None if tempo < TEMPO_RANGE[0] else tempo, meter=self.meter.currentData(),
+            bars_per_section=self.bars.value(), temperature=self.wildness.value(),
+            seed=self.seed.value() or None, harmonic_rhythm=self.harmony.currentData())
+
+    def request(self) -> GenerateRequest:
+        """A request for new ideas with these settings and this guard."""
+        notes = self.guard.value()
+        return GenerateRequest(self.settings(), Guard(notes) if notes else None)
+
+    def set_state(self, model_ready: bool, generating: bool) -> None:
+        self.generate_button.setEnabled(model_ready and not generating)
+        self.stop_button.setEnabled(generating)
+
+    # -- models ---------------------------------------------------------------
+    def refresh_models(self, select: str | None = None) -> None:
+        """List the default model and the user's; keep (or make) ``select`` the choice."""
+        current = select or (self.model.currentData() if self.model.count() else None)
+        self.model.blockSignals(True)
+        self.model.clear()
+        self.model.addItem("Default", str(self.default_model))
+        for name, folder in list_models(self.models_dir):
+            self.model.addItem(name, str(folder))
+        index = self.model.findData(current) if current else 0
+        self.model.setCurrentIndex(max(0, index))
+        self.model.blockSignals(False)
+
+    def choose_model(self, folder: str) -> None:
+        """Select a model folder without announcing it (restoring a saved choice)."""
+        index = self.model.findData(folder)
+        if index >= 0:
+            self.model.blockSignals(True)
+            self.model.setCurrentIndex(index)
+            self.model.blockSignals(False)
+
+    def show_model_loading(self) -> None:
+        self.model_status.setText(f"Loading model “{self.model.currentText()}”…")
+
+    def show_model_ready(self, card: dict) -> None:
+        loss = card.get("validation_loss")
+        extra = f" · validation loss {loss:.2f}" if isinstance(loss, (int, float)) else ""
+        self.model_status.setText(f"Model “{self.model.currentText()}” ready{extra}")
+
+    def show_model_failed(self, message: str) -> None:
+        self.model_status.setText(f"<span style='color:#b00'>Model not loaded: {message}</span>")
