@@ -8,6 +8,7 @@ is built like the hobby project: a 3 x 512 LSTM on pitch-only inputs of length 1
 ``model.predict`` call per generated note. Figures vary with the machine's load: compare
 the ratios, measured side by side.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,14 +26,17 @@ import numpy as np
 
 def _baseline_model(vocab: int = 130):
     import keras
-    model = keras.Sequential([
-        keras.Input(shape=(100, 1)),
-        keras.layers.LSTM(512, return_sequences=True),
-        keras.layers.LSTM(512, return_sequences=True),
-        keras.layers.LSTM(512),
-        keras.layers.Dense(256),
-        keras.layers.Dense(vocab, activation="softmax"),
-    ])
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(100, 1)),
+            keras.layers.LSTM(512, return_sequences=True),
+            keras.layers.LSTM(512, return_sequences=True),
+            keras.layers.LSTM(512),
+            keras.layers.Dense(256),
+            keras.layers.Dense(vocab, activation="softmax"),
+        ]
+    )
     model.compile(loss="categorical_crossentropy", optimizer="rmsprop")
     return model
 
@@ -40,7 +44,7 @@ def _baseline_model(vocab: int = 130):
 def _baseline_per_note(model, notes: int = 12) -> float:
     """Seconds per generated note with one predict call per note (as the hobby project)."""
     pattern = list(np.random.default_rng(0).integers(0, 130, 100))
-    model.predict(np.reshape(pattern, (1, 100, 1)) / 130.0, verbose=0)   # warm-up
+    model.predict(np.reshape(pattern, (1, 100, 1)) / 130.0, verbose=0)  # warm-up
     t0 = time.perf_counter()
     for _ in range(notes):
         x = np.reshape(pattern[-100:], (1, 100, 1)) / 130.0
@@ -62,9 +66,11 @@ def _baseline_train_tokens_per_s(model, batches: int = 3, batch_size: int = 64) 
 
 
 def _our_train_tokens_per_s(songs, batches: int = 4) -> float:
+    import random
+
     from songsketch.engine.ml.model import ModelConfig, build_model, compile_model
     from songsketch.engine.ml.training import encode_pieces, make_batches
-    import random
+
     model = build_model(ModelConfig())
     compile_model(model)
     seqs = encode_pieces(songs, random.Random(0))
@@ -85,11 +91,11 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="seeds per generation row")
     args = parser.parse_args(argv)
 
+    from songsketch.engine.api.session import Engine
     from songsketch.engine.common import paths
     from songsketch.engine.data.corpus import load_builtin
     from songsketch.engine.generation.generator import GenerationSettings
     from songsketch.engine.tokens.encoding import encode
-    from songsketch.engine.api.session import Engine
 
     t0 = time.perf_counter()
     engine = Engine()
@@ -117,6 +123,7 @@ def main(argv=None) -> int:
     sixteen_s, sixteen_median, sixteen_notes, tokens_per_idea = timed(16)
     # the same with another process spinning on one core (a DAW, a browser, the GUI thread)
     import subprocess
+
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         time.sleep(0.2)
@@ -138,11 +145,17 @@ def main(argv=None) -> int:
     finetune_s = None
     if not args.quick:
         import tempfile
+
         from songsketch.engine.ml.training import TrainSettings, train
+
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
-            result = train(songs[:30], Path(tmp) / "ft", TrainSettings(learning_rate=5e-4),
-                           base_model=args.model or paths.default_model_dir())
+            result = train(
+                songs[:30],
+                Path(tmp) / "ft",
+                TrainSettings(learning_rate=5e-4),
+                base_model=args.model or paths.default_model_dir(),
+            )
             finetune_s = time.perf_counter() - t
             ft_epochs = result.card["epochs_run"]
 
@@ -162,16 +175,20 @@ def main(argv=None) -> int:
     if finetune_s is not None:
         rows.append((f"fine-tune on 30 songs (s, {ft_epochs} epochs)", finetune_s, None))
     rows.append(("peak memory (MB)", peak_mb, None))
-    print(f"\nSongsketch benchmark ({os.cpu_count()} CPUs; baseline: 3x512 LSTM, pitch-only, "
-          "predict per note; baseline rows for whole ideas = its per-note time x our note count)\n")
+    print(
+        f"\nSongsketch benchmark ({os.cpu_count()} CPUs; baseline: 3x512 LSTM, pitch-only, "
+        "predict per note; baseline rows for whole ideas = its per-note time x our note count)\n"
+    )
     print(f"{'metric':<44} {'ours':>12} {'baseline':>12} {'ours/baseline':>14}")
     for name, ours, base in rows:
         ratio = f"{ours / base:>14.4f}" if base else f"{'':>14}"
         base_text = f"{base:>12.2f}" if base is not None else f"{'':>12}"
         print(f"{name:<44} {ours:>12.2f} {base_text} {ratio}")
     speedup = base_note_s / per_note_ours if per_note_ours else float("inf")
-    print(f"\nper note, ours is {speedup:,.0f}x faster than the baseline "
-          f"({sixteen_notes / 16:.0f} notes per idea)")
+    print(
+        f"\nper note, ours is {speedup:,.0f}x faster than the baseline "
+        f"({sixteen_notes / 16:.0f} notes per idea)"
+    )
     return 0
 
 

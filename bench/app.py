@@ -8,6 +8,7 @@ one shows, with the longest stall of a 10 ms timer on the GUI thread meanwhile. 
 measured in the same run: the engine alone generating the same ideas (no window, no
 library, no guard), so the ratio is what the app adds.
 """
+
 from __future__ import annotations
 
 import time
@@ -34,14 +35,19 @@ def main(argv=None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from songsketch.engine.common import paths
-    from songsketch.engine.generation.generator import GenerationSettings
     from songsketch.engine.data.library import Library
+    from songsketch.engine.generation.generator import GenerationSettings
     from songsketch.gui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv)
     home = Path(tempfile.mkdtemp(prefix="songsketch-bench-"))
-    window = MainWindow(Library(home / "library.sqlite"), paths.default_model_dir(), home / "models",
-                        home / "cache", QSettings(str(home / "settings.ini"), QSettings.IniFormat))
+    window = MainWindow(
+        Library(home / "library.sqlite"),
+        paths.default_model_dir(),
+        home / "models",
+        home / "cache",
+        QSettings(str(home / "settings.ini"), QSettings.IniFormat),
+    )
     window.resize(1280, 800)
     window.show()
     app.processEvents()
@@ -68,7 +74,7 @@ def main(argv=None) -> int:
         window.generate()
         while window.generating:
             app.processEvents()
-            if first is None and window.streamed > 0:        # counts this run's ideas
+            if first is None and window.streamed > 0:  # counts this run's ideas
                 first = time.perf_counter() - t0
             time.sleep(0.001)
         totals.append(time.perf_counter() - t0)
@@ -97,8 +103,10 @@ def main(argv=None) -> int:
         ("first idea in the list (s, median)", med(firsts), None),
         ("longest GUI stall while generating (ms)", max(stalls) * 1000, None),
     ]
-    print(f"\nSongsketch app benchmark ({os.cpu_count()} CPUs, Qt platform "
-          f"{os.environ['QT_QPA_PLATFORM']}; baseline: the engine alone, no window, library or guard)\n")
+    print(
+        f"\nSongsketch app benchmark ({os.cpu_count()} CPUs, Qt platform "
+        f"{os.environ['QT_QPA_PLATFORM']}; baseline: the engine alone, no window, library or guard)\n"
+    )
     print(f"{'metric':<58} {'app':>8} {'engine':>8} {'app/engine':>11}")
     for name, ours, base in rows:
         base_text = f"{base:>8.2f}" if base is not None else f"{'':>8}"

@@ -1,4 +1,5 @@
 """``songsketch evaluate``: a model's ideas against held-out songs and the pitch-only baseline."""
+
 from __future__ import annotations
 
 import argparse
@@ -20,18 +21,26 @@ def evaluate(args: argparse.Namespace) -> int:
         print("error: need at least 2 usable songs", file=sys.stderr)
         return 1
     try:
-        result = evaluate_model(resolve_model(args.model), corpus.songs, count=args.count, seed=args.seed,
-                                temperature=args.temperature, baseline_epochs=args.baseline_epochs,
-                                say=lambda text: print(text, flush=True))
+        result = evaluate_model(
+            resolve_model(args.model),
+            corpus.songs,
+            count=args.count,
+            seed=args.seed,
+            temperature=args.temperature,
+            baseline_epochs=args.baseline_epochs,
+            say=lambda text: print(text, flush=True),
+        )
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"\n{'metric':<34} {'held-out':>10} {'Songsketch':>11} {'baseline':>10}")
     for name, value in result.model.items():
         print(f"{name:<34} {result.held_out[name]:>10.3f} {value:>11.3f} {result.baseline[name]:>10.3f}")
-    print("\nheld-out: songs the model never trained on (distribution rows compare each set with them;"
-          " its copy rows measure how much held-out songs share with the training songs). baseline: pitch-only"
-          " LSTM, equal 8th notes, no chords (its chord-tone ratio is 0 by construction).")
+    print(
+        "\nheld-out: songs the model never trained on (distribution rows compare each set with them;"
+        " its copy rows measure how much held-out songs share with the training songs). baseline: pitch-only"
+        " LSTM, equal 8th notes, no chords (its chord-tone ratio is 0 by construction)."
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """The ``songsketch`` command: no arguments opens the desktop app; subcommands run headless."""
+
 from __future__ import annotations
 
 import os

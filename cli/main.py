@@ -3,13 +3,13 @@
 Nothing here imports TensorFlow at module level, so ``--help`` and the corpus commands
 answer at once; the commands that need a model import it when they run.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 from collections import Counter
 from pathlib import Path
-
 
 
 def _corpus_stats(args: argparse.Namespace) -> int:
@@ -36,8 +36,10 @@ def _corpus_stats(args: argparse.Namespace) -> int:
         if not args.quiet:
             first = song.ideas[0]
             sections = " ".join(f"{s.name[0].upper()}{s.bars}" for s in first.sections)
-            print(f"used     {song.name:<28} {song.bars:>4} bars  {first.key.name:<4} "
-                  f"{first.meter[0]}/{first.meter[1]}  {sections:<16} {' '.join(first.chord_symbols()[:8])}")
+            print(
+                f"used     {song.name:<28} {song.bars:>4} bars  {first.key.name:<4} "
+                f"{first.meter[0]}/{first.meter[1]}  {sections:<16} {' '.join(first.chord_symbols()[:8])}"
+            )
     for report in corpus.reports:
         if not report.used:
             print(f"skipped  {report.path}: {report.reason}")
@@ -45,8 +47,10 @@ def _corpus_stats(args: argparse.Namespace) -> int:
     print(f"songs: {len(corpus.songs)}  bars: {bars}  notes: {notes}")
     print(f"keys: {', '.join(f'{k} {n}' for k, n in keys.most_common())}")
     print(f"meters: {', '.join(f'{k} {n}' for k, n in meters.most_common())}")
-    print(f"chord vocabulary: {len(chords)} symbols; most used: "
-          f"{', '.join(f'{k} {n}' for k, n in chords.most_common(24))}")
+    print(
+        f"chord vocabulary: {len(chords)} symbols; most used: "
+        f"{', '.join(f'{k} {n}' for k, n in chords.most_common(24))}"
+    )
     print(f"loaded in {corpus.seconds:.2f} s ({corpus.parsed} files parsed, {corpus.cached} from cache)")
     print(f"used {corpus.used}, skipped {corpus.skipped}")
     if not corpus.songs:
@@ -56,8 +60,7 @@ def _corpus_stats(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from songsketch.engine.api import read_ideas, write_midi
-    from songsketch.engine.api import write_musicxml
+    from songsketch.engine.api import read_ideas, write_midi, write_musicxml
 
     try:
         ideas = read_ideas(args.input)
@@ -76,31 +79,40 @@ def _convert(args: argparse.Namespace) -> int:
             print(f"error: cannot write {target}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
             return 1
         sections = ", ".join(f"{s.name} {s.bars} bars" for s in idea.sections)
-        print(f"{target}: {idea.key.long_name}, {idea.tempo} bpm, {idea.meter[0]}/{idea.meter[1]}, "
-              f"{sections}; {len(idea.chords)} chords, {len(idea.melody)} melody notes")
+        print(
+            f"{target}: {idea.key.long_name}, {idea.tempo} bpm, {idea.meter[0]}/{idea.meter[1]}, "
+            f"{sections}; {len(idea.chords)} chords, {len(idea.melody)} melody notes"
+        )
         print(f"  chords: {' '.join(idea.chord_symbols())}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="songsketch", description="Songsketch: chord + melody idea generator. "
-        "Without a command, the desktop app opens.")
+        prog="songsketch",
+        description="Songsketch: chord + melody idea generator. Without a command, the desktop app opens.",
+    )
     sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("corpus-stats", help="songs used/skipped, bars, notes, chords, keys of a corpus")
-    p.add_argument("folder", nargs="?", help="a folder of MIDI/MusicXML/ABC files (default: the built-in corpus)")
+    p.add_argument(
+        "folder", nargs="?", help="a folder of MIDI/MusicXML/ABC files (default: the built-in corpus)"
+    )
     p.add_argument("--no-cache", action="store_true", help="parse every file again")
     p.add_argument("--quiet", "-q", action="store_true", help="only skipped files and the summary")
     p.set_defaults(func=_corpus_stats)
 
-    p = sub.add_parser("convert", help="round-trip a MIDI file through the idea representation "
-                                       "(an output ending in .musicxml is a lead sheet)")
+    p = sub.add_parser(
+        "convert",
+        help="round-trip a MIDI file through the idea representation "
+        "(an output ending in .musicxml is a lead sheet)",
+    )
     p.add_argument("input")
     p.add_argument("output", help="OUT.mid, or OUT.musicxml for a MusicXML lead sheet")
     p.set_defaults(func=_convert)
 
     from . import evaluate, model_commands
+
     model_commands.add_commands(sub)
     evaluate.add_command(sub)
     return parser

@@ -2,6 +2,7 @@
 
 TensorFlow is imported only when one of these commands runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,6 @@ import re
 import sys
 import time
 from pathlib import Path
-
 
 
 def resolve_model(name: str | None) -> Path:
@@ -26,6 +26,7 @@ def resolve_model(name: str | None) -> Path:
 
 def _key_arg(text: str):
     from songsketch.engine.api import Key
+
     if text.lower() == "auto":
         return None
     try:
@@ -36,6 +37,7 @@ def _key_arg(text: str):
 
 def _tempo_arg(text: str):
     from songsketch.engine.api import TEMPO_RANGE
+
     if text.lower() == "auto":
         return None
     value = int(text)
@@ -46,6 +48,7 @@ def _tempo_arg(text: str):
 
 def _meter_arg(text: str):
     from songsketch.engine.api import METERS
+
     try:
         num, den = (int(x) for x in text.split("/"))
     except ValueError:
@@ -60,16 +63,28 @@ def _safe_name(text: str) -> str:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from songsketch.engine.api import GenerationSettings
-    from songsketch.engine.api import read_ideas, write_midi
-    from songsketch.engine.api import ModelError
-    from songsketch.engine.api import write_musicxml
-    from songsketch.engine.api import Engine, GenerateRequest, Guard
+    from songsketch.engine.api import (
+        Engine,
+        GenerateRequest,
+        GenerationSettings,
+        Guard,
+        ModelError,
+        read_ideas,
+        write_midi,
+        write_musicxml,
+    )
 
-    settings = GenerationSettings(count=args.count, key=args.key, tempo=args.tempo, meter=args.meter,
-                                  bars_per_section=args.bars, temperature=args.temperature,
-                                  top_p=args.top_p, seed=args.seed,
-                                  harmonic_rhythm=None if args.chords == "auto" else args.chords)
+    settings = GenerationSettings(
+        count=args.count,
+        key=args.key,
+        tempo=args.tempo,
+        meter=args.meter,
+        bars_per_section=args.bars,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        seed=args.seed,
+        harmonic_rhythm=None if args.chords == "auto" else args.chords,
+    )
     engine = Engine()
     t0 = time.perf_counter()
     try:
@@ -106,24 +121,40 @@ def _generate(args: argparse.Namespace) -> int:
             try:
                 write_musicxml(idea, sheet)
             except Exception as exc:  # OSError, or music21 refusing something: the .mid stands
-                print(f"error: cannot write {sheet}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+                print(
+                    f"error: cannot write {sheet}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr
+                )
         written += 1
         verse = " ".join(idea.chord_symbols("verse"))
         echo = f"  [{report.badge()}]" if report is not None else ""
-        print(f"{target}  {idea.key.name:<4} {idea.tempo:>3} bpm  {idea.meter[0]}/{idea.meter[1]}  "
-              f"verse: {verse}{echo}", flush=True)
+        print(
+            f"{target}  {idea.key.name:<4} {idea.tempo:>3} bpm  {idea.meter[0]}/{idea.meter[1]}  "
+            f"verse: {verse}{echo}",
+            flush=True,
+        )
 
     t1 = time.perf_counter()
-    summary = engine.run(GenerateRequest(settings, Guard(args.guard) if args.guard else None, primer), on_idea=show)
+    summary = engine.run(
+        GenerateRequest(settings, Guard(args.guard) if args.guard else None, primer), on_idea=show
+    )
     gen_s = time.perf_counter() - t1
     print(f"{written} ideas in {gen_s:.2f} s (model loaded in {load_s:.1f} s); {summary}")
     return 0 if written == args.count else 1
 
 
 def _train(args: argparse.Namespace) -> int:
-    from songsketch.engine.api import CorpusError, Home, load_builtin, load_folder
-    from songsketch.engine.api import ModelConfig, ModelError
-    from songsketch.engine.api import TrainingCancelled, TrainingError, TrainSettings, train
+    from songsketch.engine.api import (
+        CorpusError,
+        Home,
+        ModelConfig,
+        ModelError,
+        TrainingCancelled,
+        TrainingError,
+        TrainSettings,
+        load_builtin,
+        load_folder,
+        train,
+    )
 
     cache = Home.from_environment().cache
     try:
@@ -140,12 +171,21 @@ def _train(args: argparse.Namespace) -> int:
         return 1
     scratch = args.scratch
     base = None if scratch else resolve_model(args.base)
-    name = args.out or (("builtin" if args.folder == "builtin" else Path(args.folder).resolve().name))
-    out_dir = Path(name) if ("/" in name or name.startswith(".")) else Home.from_environment().models / _safe_name(name)
+    name = args.out or ("builtin" if args.folder == "builtin" else Path(args.folder).resolve().name)
+    out_dir = (
+        Path(name)
+        if ("/" in name or name.startswith("."))
+        else Home.from_environment().models / _safe_name(name)
+    )
     config = ModelConfig(embed_dim=args.embed, units=args.units, layers=args.layers)
-    settings = TrainSettings(epochs=args.epochs, batch_size=args.batch_size,
-                             learning_rate=args.lr if args.lr else (2e-3 if scratch else 5e-4),
-                             patience=args.patience, seed=args.seed, config=config)
+    settings = TrainSettings(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr if args.lr else (2e-3 if scratch else 5e-4),
+        patience=args.patience,
+        seed=args.seed,
+        config=config,
+    )
     reproduce = "songsketch train " + " ".join(sys.argv[2:])
 
     def progress(p) -> None:
@@ -153,18 +193,29 @@ def _train(args: argparse.Namespace) -> int:
         if p.val_loss is None:
             done = int(width * p.batch / max(1, p.batches))
             eta = f" eta {p.eta_seconds:5.0f}s" if p.eta_seconds is not None else ""
-            line = f"\repoch {p.epoch:>2}/{p.epochs} [{'#' * done}{'.' * (width - done)}] loss {p.loss:.3f}{eta}"
+            line = (
+                f"\repoch {p.epoch:>2}/{p.epochs} [{'#' * done}{'.' * (width - done)}] loss {p.loss:.3f}{eta}"
+            )
             print(line, end="", flush=True)
         else:
-            print(f"\repoch {p.epoch:>2}/{p.epochs} loss {p.loss:.4f}  val_loss {p.val_loss:.4f}  {p.message}"
-                  + " " * 20, flush=True)
+            print(
+                f"\repoch {p.epoch:>2}/{p.epochs} loss {p.loss:.4f}  val_loss {p.val_loss:.4f}  {p.message}"
+                + " " * 20,
+                flush=True,
+            )
 
     print(f"training {'from scratch' if scratch else 'from ' + base.name} -> {out_dir}")
     try:
-        result = train(corpus.songs, out_dir, settings, base_model=base, name=_safe_name(name),
-                       progress=progress, data_note={"source": args.folder, "files_used": corpus.used,
-                                                     "files_skipped": corpus.skipped},
-                       reproduce=reproduce)
+        result = train(
+            corpus.songs,
+            out_dir,
+            settings,
+            base_model=base,
+            name=_safe_name(name),
+            progress=progress,
+            data_note={"source": args.folder, "files_used": corpus.used, "files_skipped": corpus.skipped},
+            reproduce=reproduce,
+        )
     except TrainingCancelled as exc:
         print(f"\n{exc}")
         return 130
@@ -172,12 +223,16 @@ def _train(args: argparse.Namespace) -> int:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"\nerror: cannot save the model: {exc.strerror or exc}; the previous model is unchanged",
-              file=sys.stderr)
+        print(
+            f"\nerror: cannot save the model: {exc.strerror or exc}; the previous model is unchanged",
+            file=sys.stderr,
+        )
         return 1
     card = result.card
-    print(f"saved {result.folder}: {card['epochs_run']} epochs, best epoch {card['best_epoch']}, "
-          f"validation loss {card['validation_loss']:.4f}, {card['seconds']:.0f} s")
+    print(
+        f"saved {result.folder}: {card['epochs_run']} epochs, best epoch {card['best_epoch']}, "
+        f"validation loss {card['validation_loss']:.4f}, {card['seconds']:.0f} s"
+    )
     return 0
 
 
@@ -189,27 +244,44 @@ def add_commands(sub) -> None:
     p.add_argument("--key", type=_key_arg, default=None, help="C, Am, F#m, ... or auto")
     p.add_argument("--tempo", type=_tempo_arg, default=None, help="bpm or auto")
     p.add_argument("--meter", type=_meter_arg, default=(4, 4))
-    p.add_argument("--bars", type=int, default=8, choices=range(1, 33), metavar="1-32",
-                   help="bars per section")
+    p.add_argument(
+        "--bars", type=int, default=8, choices=range(1, 33), metavar="1-32", help="bars per section"
+    )
     # the names of engine.generation.HARMONIC_RHYTHMS (not imported: --help stays instant)
-    p.add_argument("--chords", choices=("auto", "beat", "half", "bar"), default="auto",
-                   help="how often chords may change: as the model likes (auto), every beat, "
-                        "every half bar or every bar")
+    p.add_argument(
+        "--chords",
+        choices=("auto", "beat", "half", "bar"),
+        default="auto",
+        help="how often chords may change: as the model likes (auto), every beat, "
+        "every half bar or every bar",
+    )
     p.add_argument("--temperature", "-t", type=float, default=1.0)
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--primer", help="a MIDI file whose opening bars the ideas continue")
-    p.add_argument("--musicxml", action="store_true",
-                   help="also write each idea as a MusicXML lead sheet (NAME.musicxml)")
-    p.add_argument("--guard", type=int, default=8, metavar="N",
-                   help="redraw ideas copying more than N melody notes from a training song (0 = off)")
+    p.add_argument(
+        "--musicxml",
+        action="store_true",
+        help="also write each idea as a MusicXML lead sheet (NAME.musicxml)",
+    )
+    p.add_argument(
+        "--guard",
+        type=int,
+        default=8,
+        metavar="N",
+        help="redraw ideas copying more than N melody notes from a training song (0 = off)",
+    )
     p.set_defaults(func=_generate)
 
     p = sub.add_parser("train", help="train or fine-tune a model on a folder of songs")
     p.add_argument("folder", help="a folder of MIDI/MusicXML files, or 'builtin'")
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--from-default", dest="scratch", action="store_false",
-                      help="fine-tune the default model (the default)")
+    mode.add_argument(
+        "--from-default",
+        dest="scratch",
+        action="store_false",
+        help="fine-tune the default model (the default)",
+    )
     mode.add_argument("--scratch", dest="scratch", action="store_true", help="train a new model")
     p.add_argument("--base", default="default", help="model to fine-tune")
     p.add_argument("--out", help="model name (default: the folder's name) or a folder path")

@@ -1,7 +1,8 @@
 """Render the real main window and retrain dialog offscreen and save PNGs under docs/.
 
-    QT_QPA_PLATFORM=offscreen python docs/screenshots.py [MODEL_FOLDER]
+QT_QPA_PLATFORM=offscreen python docs/screenshots.py [MODEL_FOLDER]
 """
+
 from __future__ import annotations
 
 import os
@@ -13,16 +14,16 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
-from songsketch.engine.common import paths  # noqa: E402
-from songsketch.engine.data.corpus import builtin_paths, load_files  # noqa: E402
-from songsketch.engine.data.library import Library  # noqa: E402
-from songsketch.engine.formats.midi import write_midi  # noqa: E402
-from songsketch.engine.ml.training import TrainSettings  # noqa: E402
-from songsketch.gui.main_window import MainWindow  # noqa: E402
-from songsketch.gui.retrain_dialog import RetrainDialog  # noqa: E402
+from songsketch.engine.common import paths
+from songsketch.engine.data.corpus import builtin_paths, load_files
+from songsketch.engine.data.library import Library
+from songsketch.engine.formats.midi import write_midi
+from songsketch.engine.ml.training import TrainSettings
+from songsketch.gui.main_window import MainWindow
+from songsketch.gui.retrain_dialog import RetrainDialog
 
 DOCS = Path(__file__).resolve().parent
 

@@ -1,4 +1,5 @@
 """Start the desktop app: window first, the model loads in the background."""
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,10 @@ def _old_library() -> "os.PathLike":
 
     from PySide6.QtCore import QStandardPaths
 
-    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)) / "library.sqlite"
+    return (
+        Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+        / "library.sqlite"
+    )
 
 
 def build_window(home: Home | None = None, settings=None):

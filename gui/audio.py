@@ -2,6 +2,7 @@
 
 Signals of SynthOutput: finished().
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QBuffer, QByteArray, QElapsedTimer, QIODevice, QObject, Signal
@@ -10,6 +11,7 @@ from songsketch.engine.api import playback
 
 try:  # QtMultimedia needs the system's libpulse; without it the synth stays silent and says so
     from PySide6.QtMultimedia import QAudio, QAudioFormat, QAudioSink, QMediaDevices
+
     _IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - depends on the machine
     _IMPORT_ERROR = str(exc)
@@ -17,6 +19,7 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
 
 class SynthOutput(QObject):
     """Plays rendered audio; ``available`` is False (with ``reason``) when there is no device."""
+
     finished = Signal()
 
     def __init__(self, parent=None) -> None:

@@ -3,20 +3,37 @@
 Signals of GeneratePanel: generateClicked(), stopClicked(), modelChosen(str folder),
 retrainClicked().
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox)
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+)
 
 from songsketch.engine.api import (
-    ALL_KEYS, METERS, TEMPO_RANGE, GenerateRequest, GenerationSettings, Guard, list_models)
+    ALL_KEYS,
+    METERS,
+    TEMPO_RANGE,
+    GenerateRequest,
+    GenerationSettings,
+    Guard,
+    list_models,
+)
 
 
 class GeneratePanel(QGroupBox):
     """Count, key, tempo, meter, bars, chord changes, wildness, seed, guard and model."""
+
     generateClicked = Signal()
     stopClicked = Signal()
     modelChosen = Signal(str)
@@ -39,11 +56,17 @@ class GeneratePanel(QGroupBox):
             self.meter.addItem(f"{m[0]}/{m[1]}", m)
         self.bars = QSpinBox(minimum=1, maximum=16, value=8)
         self.harmony = QComboBox()
-        for label, rhythm in (("As the model likes", None), ("Every beat", "beat"),
-                              ("Every half bar", "half"), ("Every bar", "bar")):
+        for label, rhythm in (
+            ("As the model likes", None),
+            ("Every beat", "beat"),
+            ("Every half bar", "half"),
+            ("Every bar", "bar"),
+        ):
             self.harmony.addItem(label, rhythm)
-        self.harmony.setToolTip("How often the chords may change (the built-in model, trained on "
-                                "hymns, likes a new chord on almost every beat)")
+        self.harmony.setToolTip(
+            "How often the chords may change (the built-in model, trained on "
+            "hymns, likes a new chord on almost every beat)"
+        )
         self.wildness = QDoubleSpinBox(minimum=0.3, maximum=1.8, singleStep=0.05, value=1.0)
         self.wildness.setToolTip("Temperature: low = safe and plain, high = wild")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
@@ -51,15 +74,27 @@ class GeneratePanel(QGroupBox):
         self.guard = QSpinBox(minimum=0, maximum=64, value=Guard().max_notes)
         self.guard.setSpecialValueText("Off")
         self.guard.setSuffix(" notes")
-        self.guard.setToolTip("Redraw ideas that copy more than this many melody notes (or more than "
-                              f"{Guard().max_chord_bars} bars of chords) from a training song")
+        self.guard.setToolTip(
+            "Redraw ideas that copy more than this many melody notes (or more than "
+            f"{Guard().max_chord_bars} bars of chords) from a training song"
+        )
         self.model = QComboBox()
         self.refresh_models()
-        self.model.currentIndexChanged.connect(lambda _i: self.modelChosen.emit(self.model.currentData() or ""))
-        for label, widget in (("Ideas", self.count), ("Key", self.key), ("Tempo", self.tempo),
-                              ("Meter", self.meter), ("Bars per section", self.bars),
-                              ("Chord changes", self.harmony), ("Wildness", self.wildness),
-                              ("Seed", self.seed), ("Reject copies over", self.guard), ("Model", self.model)):
+        self.model.currentIndexChanged.connect(
+            lambda _i: self.modelChosen.emit(self.model.currentData() or "")
+        )
+        for label, widget in (
+            ("Ideas", self.count),
+            ("Key", self.key),
+            ("Tempo", self.tempo),
+            ("Meter", self.meter),
+            ("Bars per section", self.bars),
+            ("Chord changes", self.harmony),
+            ("Wildness", self.wildness),
+            ("Seed", self.seed),
+            ("Reject copies over", self.guard),
+            ("Model", self.model),
+        ):
             form.addRow(label, widget)
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(True)
@@ -85,17 +120,29 @@ class GeneratePanel(QGroupBox):
 
     def persisted(self) -> list[tuple[str, object]]:
         """The controls remembered across restarts (see ``persist``)."""
-        return [("count", self.count), ("key", self.key), ("tempo", self.tempo), ("meter", self.meter),
-                ("bars", self.bars), ("chord_changes", self.harmony), ("wildness", self.wildness),
-                ("guard", self.guard)]
+        return [
+            ("count", self.count),
+            ("key", self.key),
+            ("tempo", self.tempo),
+            ("meter", self.meter),
+            ("bars", self.bars),
+            ("chord_changes", self.harmony),
+            ("wildness", self.wildness),
+            ("guard", self.guard),
+        ]
 
     def settings(self) -> GenerationSettings:
         tempo = self.tempo.value()
         return GenerationSettings(
-            count=self.count.value(), key=self.key.currentData(),
-            tempo=None if tempo < TEMPO_RANGE[0] else tempo, meter=self.meter.currentData(),
-            bars_per_section=self.bars.value(), temperature=self.wildness.value(),
-            seed=self.seed.value() or None, harmonic_rhythm=self.harmony.currentData())
+            count=self.count.value(),
+            key=self.key.currentData(),
+            tempo=None if tempo < TEMPO_RANGE[0] else tempo,
+            meter=self.meter.currentData(),
+            bars_per_section=self.bars.value(),
+            temperature=self.wildness.value(),
+            seed=self.seed.value() or None,
+            harmonic_rhythm=self.harmony.currentData(),
+        )
 
     def request(self) -> GenerateRequest:
         """A request for new ideas with these settings and this guard."""

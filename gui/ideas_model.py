@@ -1,4 +1,5 @@
 """Qt models over the idea library, and the drag-out of ideas as .mid files."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QSortFilterProxyModel, Qt, QUrl
 
-from songsketch.engine.api import Entry, Library
-from songsketch.engine.api import atomic_write
+from songsketch.engine.api import Entry, Library, atomic_write
 
 COLUMNS = ("★", "Name", "Key", "Tempo", "Verse chords", "Originality")
 STAR, NAME, KEY, TEMPO, CHORDS, ORIGINAL = range(6)
@@ -61,7 +61,7 @@ class IdeaTableModel(QAbstractTableModel):
             return None
         e = self.entries[index.row()]
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:          # called for every visible cell on each repaint
+        if role == Qt.ItemDataRole.DisplayRole:  # called for every visible cell on each repaint
             if col == STAR:
                 return "★" if e.favourite else "☆"
             if col == NAME:
@@ -146,7 +146,7 @@ class IdeaTableModel(QAbstractTableModel):
         for e in entries:
             try:
                 urls.append(QUrl.fromLocalFile(str(export_midi(self.library, e, self.drag_dir))))
-            except OSError:           # a full disk, or an idea deleted meanwhile: drag the rest
+            except OSError:  # a full disk, or an idea deleted meanwhile: drag the rest
                 continue
         mime.setUrls(urls)
         return mime
@@ -163,7 +163,7 @@ class FavouritesFilter(QSortFilterProxyModel):
         self.only_favourites = False
 
     def set_only_favourites(self, on: bool) -> None:
-        if hasattr(self, "beginFilterChange"):      # Qt 6.9+: invalidateFilter is deprecated
+        if hasattr(self, "beginFilterChange"):  # Qt 6.9+: invalidateFilter is deprecated
             self.beginFilterChange()
             self.only_favourites = on
             self.endFilterChange()

@@ -8,6 +8,7 @@ window only wires the parts together: ``GeneratePanel`` (controls to a request),
 Signals of MainWindow: requestLoad(str folder), requestGenerate(object request),
 requestExport(object idea, str path), all delivered to the worker's thread.
 """
+
 from __future__ import annotations
 
 import time
@@ -17,8 +18,19 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDrag, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMainWindow,
-    QMessageBox, QSplitter, QTableView, QVBoxLayout, QWidget)
+    QAbstractItemView,
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from songsketch.engine.api import GenerationRequest, Library, RegenerateRequest, atomic_write
 from songsketch.gui import persist
@@ -31,12 +43,19 @@ from songsketch.gui.workers import EngineWorker, start_thread, stop_thread
 
 class MainWindow(QMainWindow):
     """The app's window (see the module docstring for its signals)."""
+
     requestLoad = Signal(str)
     requestGenerate = Signal(object)
     requestExport = Signal(object, str)
 
-    def __init__(self, library: Library, default_model: Path, models_dir: Path, cache_dir: Path,
-                 settings: QSettings | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        default_model: Path,
+        models_dir: Path,
+        cache_dir: Path,
+        settings: QSettings | None = None,
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Songsketch")
         self.library = library
@@ -92,7 +111,7 @@ class MainWindow(QMainWindow):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.Interactive)   # no per-row measuring of a long list
+        header.setSectionResizeMode(QHeaderView.Interactive)  # no per-row measuring of a long list
         header.setStretchLastSection(True)
         for column, width in enumerate((28, 150, 52, 52, 260)):
             self.table.setColumnWidth(column, width)
@@ -184,7 +203,7 @@ class MainWindow(QMainWindow):
 
     def _model_failed(self, message: str) -> None:
         self.panel.show_model_failed(message)
-        self.model_ready = self.worker.engine.ready      # the model loaded before stays in use
+        self.model_ready = self.worker.engine.ready  # the model loaded before stays in use
         self._update_buttons()
 
     # ------------------------------------------------------------------ generation
@@ -239,8 +258,10 @@ class MainWindow(QMainWindow):
 
     def _update_list_status(self) -> None:
         favourites = sum(e.favourite for e in self.ideas.entries)
-        self.list_status.setText(f"{len(self.ideas.entries)} ideas · {favourites} favourites · "
-                                 "drag an idea into your DAW or a folder to drop a .mid")
+        self.list_status.setText(
+            f"{len(self.ideas.entries)} ideas · {favourites} favourites · "
+            "drag an idea into your DAW or a folder to drop a .mid"
+        )
 
     # ------------------------------------------------------------------ list
     def current_entry(self):
@@ -265,9 +286,12 @@ class MainWindow(QMainWindow):
         if entry is None:
             return
         if not path:
-            start = str(Path(self.settings.value("last_save_dir", str(Path.home()))) / f"{entry.name}.musicxml")
-            path, _ = QFileDialog.getSaveFileName(self, "Save idea as MusicXML", start,
-                                                  "MusicXML files (*.musicxml *.xml)")
+            start = str(
+                Path(self.settings.value("last_save_dir", str(Path.home()))) / f"{entry.name}.musicxml"
+            )
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save idea as MusicXML", start, "MusicXML files (*.musicxml *.xml)"
+            )
             if not path:
                 return
         self.settings.setValue("last_save_dir", str(Path(path).parent))
@@ -310,7 +334,8 @@ class MainWindow(QMainWindow):
 
     def delete_selected(self) -> None:
         chosen = self.table.selectionModel().selectedRows() or (
-            [self.table.currentIndex()] if self.table.currentIndex().isValid() else [])
+            [self.table.currentIndex()] if self.table.currentIndex().isValid() else []
+        )
         rows = sorted({self.filter.mapToSource(i).row() for i in chosen}, reverse=True)
         for row in rows:
             self.ideas.remove(row)
@@ -375,6 +400,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ retrain
     def open_retrain(self) -> None:
         from songsketch.gui.retrain_dialog import RetrainDialog
+
         dialog = RetrainDialog(self.models_dir, self.default_model, self.cache_dir, self)
         dialog.modelTrained.connect(self._model_trained)
         dialog.show()
@@ -387,8 +413,13 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ settings
     def persisted(self) -> list[tuple[str, object]]:
         """Everything the window remembers across restarts, as (setting, widget)."""
-        return [("geometry", self), ("split", self.split), ("right", self.right),
-                *self.panel.persisted(), *self.playback.persisted()]
+        return [
+            ("geometry", self),
+            ("split", self.split),
+            ("right", self.right),
+            *self.panel.persisted(),
+            *self.playback.persisted(),
+        ]
 
     def _restore_settings(self) -> None:
         persist.restore(self.settings, self.persisted())

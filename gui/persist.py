@@ -4,9 +4,10 @@ Saving and restoring walk the same table, so a control added to it is both saved
 restored (and one left out is neither). Spin boxes keep their value, combo boxes the text of
 their choice, splitters and windows their geometry.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDoubleSpinBox, QSpinBox, QSplitter, QWidget

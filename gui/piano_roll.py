@@ -3,18 +3,17 @@ a keyboard with note names, horizontal zoom, a playhead; click a note to hear it
 
 Signals of PianoRoll: notePressed(int pitch), dragStarted().
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import (
-    QGraphicsRectItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QWidget)
+from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QWidget
 
-from songsketch.engine.api import SHARP_NAMES
-from songsketch.engine.api import Idea, beat_ticks
+from songsketch.engine.api import SHARP_NAMES, Idea, beat_ticks
 
-ROW = 9                 # pixels per semitone
-HEADER = 44             # pixels above the notes: section labels and chord symbols
+ROW = 9  # pixels per semitone
+HEADER = 44  # pixels above the notes: section labels and chord symbols
 CHORD_COLOUR = QColor("#4a7fc1")
 MELODY_COLOUR = QColor("#e8833a")
 BLACK_KEYS = {1, 3, 6, 8, 10}
@@ -47,8 +46,11 @@ class _RollView(QGraphicsView):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
-        if self._press is not None and (event.buttons() & Qt.LeftButton) and \
-                (event.position() - self._press).manhattanLength() > 12:
+        if (
+            self._press is not None
+            and (event.buttons() & Qt.LeftButton)
+            and (event.position() - self._press).manhattanLength() > 12
+        ):
             self._press = None
             self.dragStarted.emit()
             return
@@ -78,8 +80,13 @@ class _Keyboard(QWidget):
         for pitch in range(low, high + 1):
             y = HEADER + (high - pitch) * ROW - offset
             black = pitch % 12 in BLACK_KEYS
-            painter.fillRect(0, y, self.width() if not black else 28, ROW,
-                             QColor("#303030") if black else QColor("#ffffff"))
+            painter.fillRect(
+                0,
+                y,
+                self.width() if not black else 28,
+                ROW,
+                QColor("#303030") if black else QColor("#ffffff"),
+            )
             painter.setPen(QColor("#b0b0b0"))
             painter.drawLine(0, y + ROW, self.width(), y + ROW)
             if pitch % 12 == 0:
@@ -90,6 +97,7 @@ class _Keyboard(QWidget):
 
 class PianoRoll(QWidget):
     """The piano roll of one idea. Signals: notePressed(int), dragStarted()."""
+
     notePressed = Signal(int)
     dragStarted = Signal()
 
@@ -107,7 +115,7 @@ class PianoRoll(QWidget):
         self.view.dragStarted.connect(self.dragStarted)
         self.view.verticalScrollBar().valueChanged.connect(self.keyboard.update)
         self.idea: Idea | None = None
-        self.zoom = 2.0              # pixels per tick
+        self.zoom = 2.0  # pixels per tick
         self.pitch_range = (36, 84)
         self.playhead = None
         self.setMinimumHeight(220)
@@ -137,7 +145,9 @@ class PianoRoll(QWidget):
         # rows: black keys shaded
         for pitch in range(low, high + 1):
             if pitch % 12 in BLACK_KEYS:
-                self.scene.addRect(QRectF(0, y_of(pitch), width, ROW), QPen(Qt.NoPen), QBrush(QColor("#ececec")))
+                self.scene.addRect(
+                    QRectF(0, y_of(pitch), width, ROW), QPen(Qt.NoPen), QBrush(QColor("#ececec"))
+                )
         # grid: beats light, bars dark
         beat, bar = beat_ticks(idea.meter), idea.bar_ticks
         for t in range(0, idea.total_ticks + 1, beat):
@@ -159,7 +169,7 @@ class PianoRoll(QWidget):
         # chord symbols
         names = idea.key.spelling
         free_from = -1.0
-        for c in idea.chords:          # a symbol that would overlap the previous one is left out
+        for c in idea.chords:  # a symbol that would overlap the previous one is left out
             if c.onset * z < free_from:
                 continue
             text = self.scene.addText(c.display(names))
@@ -170,11 +180,21 @@ class PianoRoll(QWidget):
             free_from = c.onset * z + text.boundingRect().width() - 6
         for c in idea.chords:
             for p in c.voicing:
-                self.scene.addItem(_NoteItem(QRectF(c.onset * z, y_of(p) + 1, max(2.0, c.duration * z - 1), ROW - 2),
-                                             p, CHORD_COLOUR))
+                self.scene.addItem(
+                    _NoteItem(
+                        QRectF(c.onset * z, y_of(p) + 1, max(2.0, c.duration * z - 1), ROW - 2),
+                        p,
+                        CHORD_COLOUR,
+                    )
+                )
         for n in idea.melody:
-            self.scene.addItem(_NoteItem(QRectF(n.onset * z, y_of(n.pitch) + 0.5, max(2.0, n.duration * z - 1), ROW - 1),
-                                         n.pitch, MELODY_COLOUR))
+            self.scene.addItem(
+                _NoteItem(
+                    QRectF(n.onset * z, y_of(n.pitch) + 0.5, max(2.0, n.duration * z - 1), ROW - 1),
+                    n.pitch,
+                    MELODY_COLOUR,
+                )
+            )
         self.playhead = self.scene.addLine(0, 0, 0, height, QPen(QColor("#d02020"), 2))
         self.playhead.setVisible(False)
         self.scene.setSceneRect(QRectF(0, 0, width + 20, height))

@@ -6,10 +6,20 @@ thread and reports the position through callbacks; this widget turns those into 
 the GUI thread. Signals of PlaybackController: positionChanged(float seconds),
 playbackFinished(), message(str text) for the status bar.
 """
+
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from songsketch.engine.api import Idea, playback
 from songsketch.gui.audio import SynthOutput
@@ -20,6 +30,7 @@ SYNTH = "Built-in synth"
 
 class PlaybackController(QWidget):
     """Play/Loop/Output/Zoom above the piano roll it moves the playhead of."""
+
     positionChanged = Signal(float)
     playbackFinished = Signal()
     message = Signal(str)
@@ -83,8 +94,11 @@ class PlaybackController(QWidget):
             self.port_output = None
         name = self.output.currentText()
         if name == SYNTH:
-            self.output_status.setText("" if self.synth.available else
-                                       f"Built-in synth: {self.synth.reason}; choose a MIDI port to listen.")
+            self.output_status.setText(
+                ""
+                if self.synth.available
+                else f"Built-in synth: {self.synth.reason}; choose a MIDI port to listen."
+            )
             return
         try:
             self.port_output = playback.PortOutput(name)
@@ -101,9 +115,14 @@ class PlaybackController(QWidget):
         """Start ``idea`` on the chosen output (from the top); False when it cannot sound."""
         self.stop()
         if self.port_output is not None:
-            self.player = playback.Player(self.port_output, on_position=self.positionChanged.emit,
-                                          on_finished=self.playbackFinished.emit)
-            self.player.play(playback.idea_events(idea), playback.duration_seconds(idea), self.loop.isChecked())
+            self.player = playback.Player(
+                self.port_output,
+                on_position=self.positionChanged.emit,
+                on_finished=self.playbackFinished.emit,
+            )
+            self.player.play(
+                playback.idea_events(idea), playback.duration_seconds(idea), self.loop.isChecked()
+            )
         else:
             if not self.synth.play(playback.render(idea)):
                 self.message.emit(f"Cannot play: {self.synth.reason}")
@@ -134,7 +153,7 @@ class PlaybackController(QWidget):
 
     def _finished(self) -> None:
         if self.playing_idea is not None and self.loop.isChecked() and self.port_output is None:
-            self.play(self.playing_idea)      # the synth loops by starting again
+            self.play(self.playing_idea)  # the synth loops by starting again
             return
         self.stop()
 

@@ -3,6 +3,7 @@ train from scratch, watch progress and a live loss curve, cancel (the old model 
 
 Signals of RetrainDialog: modelTrained(str folder), scanRequested(str), trainRequested(object).
 """
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,20 @@ from pathlib import Path
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import (
-    QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton,
-    QRadioButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from songsketch.engine.api import TrainJob, TrainProgress, TrainSettings
 from songsketch.gui.workers import TrainWorker, start_thread, stop_thread
@@ -24,8 +37,8 @@ class LossCurve(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.batch_loss: list[tuple[float, float]] = []     # (epoch position, loss)
-        self.epochs: list[tuple[int, float, float]] = []    # (epoch, train, validation)
+        self.batch_loss: list[tuple[float, float]] = []  # (epoch position, loss)
+        self.epochs: list[tuple[int, float, float]] = []  # (epoch, train, validation)
         self.setMinimumSize(360, 160)
 
     def clear(self) -> None:
@@ -79,6 +92,7 @@ class LossCurve(QWidget):
 
 class RetrainDialog(QDialog):
     """Signals: modelTrained(str folder)."""
+
     modelTrained = Signal(str)
     scanRequested = Signal(str)
     trainRequested = Signal(object)
@@ -169,8 +183,9 @@ class RetrainDialog(QDialog):
         self.summary.setText(f"used {corpus.used}, skipped {corpus.skipped}")
         ok = len(corpus.songs) >= 2
         self.train_button.setEnabled(ok)
-        self.status.setText("Ready to train." if ok else
-                            "This folder has fewer than 2 usable songs: nothing to train on.")
+        self.status.setText(
+            "Ready to train." if ok else "This folder has fewer than 2 usable songs: nothing to train on."
+        )
 
     def model_dir(self) -> Path:
         raw = self.name.text().strip() or Path(self.folder or "songs").name
@@ -188,8 +203,9 @@ class RetrainDialog(QDialog):
         self.curve.clear()
         self.progress.setValue(0)
         self.status.setText(f"Training “{out.name}”…")
-        self.trainRequested.emit(TrainJob(out, settings, None if scratch else Path(self.default_model),
-                                          out.name, self.folder))
+        self.trainRequested.emit(
+            TrainJob(out, settings, None if scratch else Path(self.default_model), out.name, self.folder)
+        )
 
     def cancel_training(self) -> None:
         if self.training:
@@ -202,10 +218,13 @@ class RetrainDialog(QDialog):
         self.progress.setValue(int(100 * done))
         if p.val_loss is None:
             eta = f", about {p.eta_seconds / 60:.0f} min left at most" if p.eta_seconds else ""
-            self.status.setText(f"Epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}, "
-                                f"loss {p.loss:.3f}{eta}")
+            self.status.setText(
+                f"Epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}, loss {p.loss:.3f}{eta}"
+            )
         else:
-            self.status.setText(f"Epoch {p.epoch}: loss {p.loss:.3f}, validation {p.val_loss:.3f} ({p.message})")
+            self.status.setText(
+                f"Epoch {p.epoch}: loss {p.loss:.3f}, validation {p.val_loss:.3f} ({p.message})"
+            )
 
     def _done(self) -> None:
         self.training = False
@@ -215,8 +234,10 @@ class RetrainDialog(QDialog):
     def _finished(self, folder: str, card: dict) -> None:
         self._done()
         self.progress.setValue(100)
-        self.status.setText(f"Saved “{Path(folder).name}”: validation loss {card.get('validation_loss', 0):.3f} "
-                            f"after {card.get('epochs_run')} epochs. It is now selected.")
+        self.status.setText(
+            f"Saved “{Path(folder).name}”: validation loss {card.get('validation_loss', 0):.3f} "
+            f"after {card.get('epochs_run')} epochs. It is now selected."
+        )
         self.modelTrained.emit(folder)
 
     def _failed(self, message: str) -> None:

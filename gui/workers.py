@@ -1,4 +1,5 @@
 """Workers that run engine jobs off the UI thread and report back through signals."""
+
 from __future__ import annotations
 
 import threading
@@ -22,6 +23,7 @@ class EngineWorker(QObject):
       generationFailed(str message)
       exported(str path) / exportFailed(str message)   a MusicXML lead sheet was written, or not
     """
+
     modelLoaded = Signal(str, dict)
     modelFailed = Signal(str)
     ideaReady = Signal(object)
@@ -41,6 +43,7 @@ class EngineWorker(QObject):
     @Slot(str)
     def load(self, folder: str) -> None:
         from songsketch.engine.api import ModelError
+
         try:
             model = self.engine.load(folder)
         except ModelError as exc:
@@ -56,6 +59,7 @@ class EngineWorker(QObject):
     def export_musicxml(self, idea, path: str) -> None:
         """Write a MusicXML lead sheet here, off the UI thread (music21 loads on first use)."""
         from songsketch.engine.api import write_musicxml
+
         try:
             write_musicxml(idea, path)
         except OSError as exc:
@@ -100,6 +104,7 @@ class TrainWorker(QObject):
       failed(str message)
       cancelled(str message)
     """
+
     scanned = Signal(object)
     progress = Signal(object)
     finished = Signal(str, dict)
@@ -115,6 +120,7 @@ class TrainWorker(QObject):
     @Slot(str)
     def scan(self, folder: str) -> None:
         from songsketch.engine.api import CorpusError, load_folder
+
         try:
             self.corpus = load_folder(folder, self.cache_dir, cancel=self.cancel_event.is_set)
         except CorpusError as exc:
@@ -125,18 +131,28 @@ class TrainWorker(QObject):
     @Slot(object)
     def train(self, job: TrainJob) -> None:
         """Train the model ``job`` describes on the scanned folder."""
-        from songsketch.engine.api import ModelError
-        from songsketch.engine.api import TrainingCancelled, TrainingError, train
+        from songsketch.engine.api import ModelError, TrainingCancelled, TrainingError, train
+
         self.cancel_event.clear()
         if self.corpus is None or len(self.corpus.songs) < 2:
             self.failed.emit("This folder has fewer than 2 usable songs; nothing to train on.")
             return
         try:
-            result = train(self.corpus.songs, job.out_dir, job.settings, base_model=job.base_model,
-                           name=job.name, progress=self.progress.emit, cancel=self.cancel_event.is_set,
-                           data_note={"source": job.source, "files_used": self.corpus.used,
-                                      "files_skipped": self.corpus.skipped},
-                           reproduce=job.reproduce)
+            result = train(
+                self.corpus.songs,
+                job.out_dir,
+                job.settings,
+                base_model=job.base_model,
+                name=job.name,
+                progress=self.progress.emit,
+                cancel=self.cancel_event.is_set,
+                data_note={
+                    "source": job.source,
+                    "files_used": self.corpus.used,
+                    "files_skipped": self.corpus.skipped,
+                },
+                reproduce=job.reproduce,
+            )
         except TrainingCancelled as exc:
             self.cancelled.emit(str(exc))
             return
@@ -144,7 +160,9 @@ class TrainWorker(QObject):
             self.failed.emit(str(exc))
             return
         except OSError as exc:
-            self.failed.emit(f"Cannot save the model ({exc.strerror or exc}); the previous model is unchanged.")
+            self.failed.emit(
+                f"Cannot save the model ({exc.strerror or exc}); the previous model is unchanged."
+            )
             return
         except Exception as exc:
             traceback.print_exc()

@@ -3,6 +3,7 @@ long generation session. Prints what was tried and what survived.
 
     python -m tests.faults [--kills 4] [--ideas 2000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,10 @@ Q = 480
 
 
 def _song(meter=(4, 4), tempo=500000, extra=()):
-    meta = [mido.MetaMessage("set_tempo", tempo=tempo),
-            mido.MetaMessage("time_signature", numerator=meter[0], denominator=meter[1])]
+    meta = [
+        mido.MetaMessage("set_tempo", tempo=tempo),
+        mido.MetaMessage("time_signature", numerator=meter[0], denominator=meter[1]),
+    ]
     chords = [(p, b * 4 * Q, (b + 1) * 4 * Q, 70) for b in range(4) for p in (48, 52, 55)]
     melody = [(72 + i % 5, i * Q, (i + 1) * Q, 90) for i in range(16)] + list(extra)
     return midi_bytes([notes_to_messages(chords, 0, meta=meta), notes_to_messages(melody, 1)])
@@ -50,10 +53,13 @@ def hostile_folder(root: Path) -> int:
         "wrong-header.mid": b"RIFF" + good[4:],
         "bad-running-status.mid": good[:14] + b"MTrk\x00\x00\x00\x08\x00\x40\x40\x00\x00\xff\x2f\x00",
         "zero-tracks.mid": midi_bytes([]),
-        "drums-only.mid": midi_bytes([notes_to_messages([(36, i * Q, i * Q + 60, 100) for i in range(16)], 9)]),
+        "drums-only.mid": midi_bytes(
+            [notes_to_messages([(36, i * Q, i * Q + 60, 100) for i in range(16)], 9)]
+        ),
         "one-note.mid": midi_bytes([notes_to_messages([(60, 0, Q, 80)])]),
-        "100k-notes.mid": midi_bytes([notes_to_messages([(40 + i % 40, i * 12, i * 12 + 11, 80)
-                                                         for i in range(100_000)])]),
+        "100k-notes.mid": midi_bytes(
+            [notes_to_messages([(40 + i % 40, i * 12, i * 12 + 11, 80) for i in range(100_000)])]
+        ),
         "absurd-tempo.mid": _song(tempo=1),
         "slow-tempo.mid": _song(tempo=16_000_000),
         "absurd-delta.mid": _song(extra=[(80, 10_000_000, 10_000_480, 90)]),
@@ -112,16 +118,22 @@ def run_model_kills(kills: int) -> tuple[int, int]:
     """Kill a fine-tune of a model into its own folder at random moments (training and
     publishing); the folder must always hold a loadable model. Returns (kills, models lost)."""
     from songsketch.engine.ml.store import ModelError, load
+
     lost = 0
     rng = random.Random(3)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "mine"
         shutil.copytree(paths.default_model_dir(), folder)
         for k in range(kills):
-            proc = subprocess.Popen([sys.executable, "-c", TRAINER, str(folder), "1"], cwd=ROOT,
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                    env=dict(os.environ, PYTHONPATH=str(ROOT)))
-            proc.stdout.readline()                       # corpus loaded, TensorFlow importing
+            proc = subprocess.Popen(
+                [sys.executable, "-c", TRAINER, str(folder), "1"],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            )
+            proc.stdout.readline()  # corpus loaded, TensorFlow importing
             if k % 2 == 0:
                 # during training, at a random moment
                 delay = rng.uniform(2.0, 15.0)
@@ -177,8 +189,14 @@ def run_library_kills(kills: int) -> tuple[int, int]:
             before = Library(db)
             start = before.count()
             before.close()
-            proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], cwd=ROOT, stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+            proc = subprocess.Popen(
+                [sys.executable, "-c", WRITER, str(db)],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                env=dict(os.environ, PYTHONPATH=str(ROOT)),
+            )
             confirmed = 0
             deadline = time.time() + rng.uniform(1.5, 4.0)
             while time.time() < deadline:
@@ -193,8 +211,10 @@ def run_library_kills(kills: int) -> tuple[int, int]:
             after.close()
             missing = max(0, start + confirmed - count)
             lost += missing
-            print(f"  kill {k + 1}: {confirmed} adds confirmed, library holds {count - start} new "
-                  f"({readable} readable in all), lost {missing}; recovered={after.recovered is not None}")
+            print(
+                f"  kill {k + 1}: {confirmed} adds confirmed, library holds {count - start} new "
+                f"({readable} readable in all), lost {missing}; recovered={after.recovered is not None}"
+            )
     return kills, lost
 
 
@@ -210,8 +230,9 @@ def run_damaged_library() -> bool:
 
 
 def run_long_session(count: int) -> tuple[float, float, int, int]:
-    from songsketch.engine.generation.generator import GenerationSettings
     from songsketch.engine.api import Engine, Guard
+    from songsketch.engine.generation.generator import GenerationSettings
+
     engine = Engine()
     engine.load(paths.default_model_dir())
     threads_before = threading.active_count()
@@ -219,13 +240,19 @@ def run_long_session(count: int) -> tuple[float, float, int, int]:
     kept = []
     done = 0
     for batch in range(0, count, 100):
-        engine.generate(GenerationSettings(count=100, bars_per_section=8, seed=batch),
-                        on_idea=lambda i, idea, r: kept.append(idea.name), guard=Guard(8))
+        engine.generate(
+            GenerationSettings(count=100, bars_per_section=8, seed=batch),
+            on_idea=lambda i, idea, r: kept.append(idea.name),
+            guard=Guard(8),
+        )
         done += 100
         if done % 500 == 0:
             gc.collect()
-            print(f"  {done} ideas: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, "
-                  f"threads {threading.active_count()}")
+            print(
+                f"  {done} ideas: "
+                f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, "
+                f"threads {threading.active_count()}"
+            )
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return rss_before, rss_after, threads_before, threading.active_count()
 
@@ -250,8 +277,10 @@ def main(argv=None) -> int:
     print(f"training kills: {model_kills}, models lost: {models_lost}")
     print(f"library writer kills: {lib_kills}, ideas lost: {ideas_lost}")
     print(f"damaged library moved aside and replaced: {'yes' if damaged_ok else 'NO'}")
-    print(f"memory: peak RSS {rss0:.0f} MB after loading, {rss1:.0f} MB after {args.ideas} ideas; "
-          f"threads {th0} -> {th1}")
+    print(
+        f"memory: peak RSS {rss0:.0f} MB after loading, {rss1:.0f} MB after {args.ideas} ideas; "
+        f"threads {th0} -> {th1}"
+    )
     return 0 if crashes == 0 and models_lost == 0 and ideas_lost == 0 and damaged_ok else 1
 
 

@@ -1,4 +1,5 @@
 """Shared builders for tests: random well-formed ideas and small MIDI files made with mido."""
+
 from __future__ import annotations
 
 import io
@@ -25,8 +26,9 @@ def random_idea(rng: random.Random, meter=None, max_bars: int = 6) -> Idea:
     """A random idea that satisfies every rule of the representation."""
     meter = meter or rng.choice(METERS)
     bar = bar_ticks(meter)
-    sections = tuple(Section(name, rng.randint(1, max_bars)) for name in ("verse", "chorus")
-                     [: rng.randint(1, 2)])
+    sections = tuple(
+        Section(name, rng.randint(1, max_bars)) for name in ("verse", "chorus")[: rng.randint(1, 2)]
+    )
     if rng.random() < 0.2:
         sections = sections + (Section("verse", rng.randint(1, 3)),)
     total_bars = sum(s.bars for s in sections)
@@ -35,7 +37,7 @@ def random_idea(rng: random.Random, meter=None, max_bars: int = 6) -> Idea:
         t = b * bar
         while t < (b + 1) * bar:
             if rng.random() < 0.25:
-                t += rng.randint(1, 12)       # a rest in the chord part
+                t += rng.randint(1, 12)  # a rest in the chord part
                 continue
             dur = rng.randint(1, (b + 1) * bar - t)
             dur = min(dur, MAX_DURATION)
@@ -59,8 +61,7 @@ def random_idea(rng: random.Random, meter=None, max_bars: int = 6) -> Idea:
         dur = min(grid * rng.randint(1, 4), end_limit - t, MAX_DURATION)
         melody.append(Note(rng.randint(*MELODY_RANGE), t, dur, rng.choice(VELOCITIES)))
         t += dur + rng.choice((0, 0, 0, 3))
-    return Idea(rng.choice(ALL_KEYS), rng.randint(40, 240), meter, sections, tuple(chords),
-                tuple(melody))
+    return Idea(rng.choice(ALL_KEYS), rng.randint(40, 240), meter, sections, tuple(chords), tuple(melody))
 
 
 def midi_bytes(tracks, ticks_per_beat: int = 480, type_: int = 1) -> bytes:

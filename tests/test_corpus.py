@@ -1,4 +1,5 @@
 """Corpora: a user folder with good and bad files, the cache, the built-in scores, the CLI."""
+
 import os
 import subprocess
 import sys
@@ -14,9 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _song(shift: int = 0) -> bytes:
-    chords = [(p + shift, b * 4 * Q, (b + 1) * 4 * Q, 70)
-              for b, c in enumerate([(48, 52, 55), (45, 48, 52), (41, 45, 48), (43, 47, 50)] * 2)
-              for p in c]
+    chords = [
+        (p + shift, b * 4 * Q, (b + 1) * 4 * Q, 70)
+        for b, c in enumerate([(48, 52, 55), (45, 48, 52), (41, 45, 48), (43, 47, 50)] * 2)
+        for p in c
+    ]
     melody = [(72 + shift + (i % 3), i * Q, (i + 1) * Q, 90) for i in range(32)]
     return midi_bytes([notes_to_messages(chords, 0), notes_to_messages(melody, 1)])
 
@@ -52,8 +55,9 @@ def test_second_load_parses_nothing(folder, tmp_path):
     second = load_folder(folder, tmp_path / "cache")
     assert second.parsed == 0 and second.cached == 5
     assert [s.ideas for s in second.songs] == [s.ideas for s in first.songs]
-    assert [(r.path, r.used, r.reason) for r in second.reports] == \
-        [(r.path, r.used, r.reason) for r in first.reports]
+    assert [(r.path, r.used, r.reason) for r in second.reports] == [
+        (r.path, r.used, r.reason) for r in first.reports
+    ]
 
 
 def test_changed_file_is_parsed_again(folder, tmp_path):
@@ -96,8 +100,9 @@ def test_builtin_chorale_gives_melody_over_chords():
 
 def _cli(*args, home):
     env = dict(os.environ, SONGSKETCH_HOME=str(home))
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True,
-                          text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def test_cli_corpus_stats_on_a_folder(folder, tmp_path):
@@ -120,6 +125,7 @@ def test_cli_convert_round_trip(folder, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "chords: C Am F G C Am F G" in result.stdout
     from songsketch.engine.formats.midi import read_ideas
+
     assert read_ideas(out) == read_ideas(folder / "a.mid")
     bad = _cli("convert", str(folder / "fake.mid"), str(out), home=tmp_path)
     assert bad.returncode == 1 and "not a MIDI file" in bad.stderr

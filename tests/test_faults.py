@@ -1,5 +1,6 @@
 """The fault run's parts as tests: hostile folder, a killed training, a killed library
 writer, a damaged library (the full run with more kills: python -m tests.faults)."""
+
 from tests import faults
 
 
@@ -42,25 +43,35 @@ def test_full_disk_while_saving_leaves_the_old_model(tmp_path):
     import shutil
     import subprocess
     import sys
+
     from songsketch.engine.common import paths
     from songsketch.engine.ml.store import load
+
     folder = tmp_path / "model"
     shutil.copytree(paths.default_model_dir(), folder)
     before = sorted(p.name for p in folder.iterdir())
-    proc = subprocess.run([sys.executable, "-c", SAVE_UNDER_LIMIT, str(folder)], cwd=faults.ROOT,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", SAVE_UNDER_LIMIT, str(folder)],
+        cwd=faults.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0 and "refused" in proc.stdout, proc.stdout + proc.stderr[-500:]
-    assert sorted(p.name for p in folder.iterdir()) == before      # nothing half-written left
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing half-written left
     assert load(folder).card["name"] == "default"
 
 
 def test_a_model_file_carrying_code_is_refused(tmp_path):
     import json
     import shutil
+
     import keras
     import pytest
+
     from songsketch.engine.common import paths
     from songsketch.engine.ml.store import ModelError, load
+
     folder = tmp_path / "evil"
     shutil.copytree(paths.default_model_dir(), folder)
     inputs = keras.Input(shape=(None,), dtype="int32")

@@ -1,18 +1,19 @@
 """The desktop app with real widgets (offscreen) and a real small model."""
+
 import time
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("PySide6.QtWidgets")
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QSettings, QTimer
 
-from songsketch.engine.data.library import Library  # noqa: E402
-from songsketch.engine.formats.midi import read_ideas, write_midi  # noqa: E402
-from songsketch.engine.ml.store import read_card  # noqa: E402
-from songsketch.engine.ml.training import TrainSettings  # noqa: E402
-from songsketch.gui.main_window import MainWindow  # noqa: E402
-from songsketch.gui.retrain_dialog import RetrainDialog  # noqa: E402
+from songsketch.engine.data.library import Library
+from songsketch.engine.formats.midi import read_ideas, write_midi
+from songsketch.engine.ml.store import read_card
+from songsketch.engine.ml.training import TrainSettings
+from songsketch.gui.main_window import MainWindow
+from songsketch.gui.retrain_dialog import RetrainDialog
 
 
 def generate_and_wait(qtbot, window, timeout=60000):
@@ -30,8 +31,9 @@ def make_window(qtbot, tmp_path, tiny_model):
     def make(home: Path = tmp_path / "home") -> MainWindow:
         home.mkdir(parents=True, exist_ok=True)
         settings = QSettings(str(home / "settings.ini"), QSettings.IniFormat)
-        window = MainWindow(Library(home / "library.sqlite"), tiny_model[0], home / "models",
-                            home / "cache", settings)
+        window = MainWindow(
+            Library(home / "library.sqlite"), tiny_model[0], home / "models", home / "cache", settings
+        )
         qtbot.addWidget(window)
         window.show()
         qtbot.waitUntil(lambda: window.model_ready, timeout=60000)
@@ -41,14 +43,15 @@ def make_window(qtbot, tmp_path, tiny_model):
     yield make
     for w in windows:
         w.close()
-    qtbot.wait(50)      # deliver what the stopped workers queued while the windows still exist
+    qtbot.wait(50)  # deliver what the stopped workers queued while the windows still exist
 
 
 def test_window_opens_before_the_model_and_loads_it_in_background(qtbot, tmp_path, tiny_model):
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat)
     t0 = time.perf_counter()
-    window = MainWindow(Library(tmp_path / "lib.sqlite"), tiny_model[0], tmp_path / "models",
-                        tmp_path / "cache", settings)
+    window = MainWindow(
+        Library(tmp_path / "lib.sqlite"), tiny_model[0], tmp_path / "models", tmp_path / "cache", settings
+    )
     qtbot.addWidget(window)
     window.show()
     assert time.perf_counter() - t0 < 5
@@ -61,7 +64,7 @@ def test_window_opens_before_the_model_and_loads_it_in_background(qtbot, tmp_pat
 def test_generate_streams_ideas_and_the_ui_stays_responsive(qtbot, make_window):
     window = make_window()
     window.panel.count.setValue(64)
-    window.panel.bars.setValue(16)        # long ideas: a run long enough for a freeze to show
+    window.panel.bars.setValue(16)  # long ideas: a run long enough for a freeze to show
     ticks, arrivals = [], []
     timer = QTimer()
     timer.setInterval(10)
@@ -101,12 +104,15 @@ def test_drag_mime_data_is_a_midi_file_of_the_idea(qtbot, make_window):
     stored = window.library.db.execute("SELECT midi FROM ideas WHERE id = ?", (entry.id,)).fetchone()[0]
     assert bytes(stored) == path.read_bytes() == window.library.midi(entry.id)
     other = window.ideas.entries[1]
-    unmade = window.library.db.execute("SELECT length(midi) FROM ideas WHERE id = ?", (other.id,)).fetchone()[0]
+    unmade = window.library.db.execute("SELECT length(midi) FROM ideas WHERE id = ?", (other.id,)).fetchone()[
+        0
+    ]
     assert unmade == 0 and read_ideas(window.library.midi(other.id)) == [other.idea]
 
 
 def test_save_as_musicxml_writes_a_lead_sheet_off_the_ui_thread(qtbot, make_window, tmp_path):
     from music21 import converter, harmony
+
     window = make_window()
     window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
@@ -119,7 +125,9 @@ def test_save_as_musicxml_writes_a_lead_sheet_off_the_ui_thread(qtbot, make_wind
     # the window hears of it on its own thread, a moment after the worker says so
     qtbot.waitUntil(lambda: "Saved" in window.statusBar().currentMessage(), timeout=10000)
     melody = converter.parse(str(path)).parts[0].stripTies().flatten()
-    assert [n.pitch.midi for n in melody.notes if n.isNote] == [n.pitch for n in sorted(entry.idea.melody, key=lambda n: n.onset)]
+    assert [n.pitch.midi for n in melody.notes if n.isNote] == [
+        n.pitch for n in sorted(entry.idea.melody, key=lambda n: n.onset)
+    ]
     assert len(melody.getElementsByClass(harmony.ChordSymbol)) == len(entry.idea.chords)
 
 
@@ -136,9 +144,9 @@ def test_transpose_moves_the_idea_and_keeps_it_in_range(qtbot, make_window):
     assert after.idea.key.tonic == (before.idea.key.tonic + 2) % 12
     assert [n.pitch for n in after.idea.melody] == [n.pitch + 2 for n in before.idea.melody]
     assert window.roll.idea == after.idea and "is now in" in window.statusBar().currentMessage()
-    assert window.library.get(after.id).idea == after.idea                       # stored
-    assert read_ideas(window.library.midi(after.id)) == [after.idea]               # its .mid made anew
-    for _ in range(30):                                  # up and up until the melody would leave the range
+    assert window.library.get(after.id).idea == after.idea  # stored
+    assert read_ideas(window.library.midi(after.id)) == [after.idea]  # its .mid made anew
+    for _ in range(30):  # up and up until the melody would leave the range
         window.transpose_current(12)
     top = window.current_entry()
     assert top.idea.fits_ranges() and not top.idea.transposed(12).fits_ranges()
@@ -147,15 +155,20 @@ def test_transpose_moves_the_idea_and_keeps_it_in_range(qtbot, make_window):
 
 def test_a_failed_musicxml_save_is_reported_on_the_gui_thread(qtbot, make_window, monkeypatch):
     from PySide6.QtCore import QCoreApplication, QThread
+
     import songsketch.gui.main_window as main_window
+
     shown = []
-    monkeypatch.setattr(main_window.QMessageBox, "warning", staticmethod(
-        lambda parent, title, text: shown.append((QThread.currentThread(), text))))
+    monkeypatch.setattr(
+        main_window.QMessageBox,
+        "warning",
+        staticmethod(lambda parent, title, text: shown.append((QThread.currentThread(), text))),
+    )
     window = make_window()
     window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
     window.table.selectRow(0)
-    window.save_current_musicxml("/proc/sheet.musicxml")            # a folder nobody may write
+    window.save_current_musicxml("/proc/sheet.musicxml")  # a folder nobody may write
     qtbot.waitUntil(lambda: bool(shown), timeout=60000)
     thread, text = shown[0]
     assert thread is QCoreApplication.instance().thread() and "Could not save /proc/sheet.musicxml" in text
@@ -199,7 +212,8 @@ def test_rename_delete_and_export_favourites(qtbot, make_window, tmp_path):
 
 
 def test_piano_roll_draws_chords_melody_and_symbols(qtbot, make_window):
-    from songsketch.gui.piano_roll import _NoteItem, CHORD_COLOUR, MELODY_COLOUR
+    from songsketch.gui.piano_roll import CHORD_COLOUR, MELODY_COLOUR, _NoteItem
+
     window = make_window()
     window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
@@ -227,6 +241,7 @@ def test_synth_output_without_an_audio_device_says_so(qtbot, make_window):
 def test_settings_persist(qtbot, make_window, tmp_path):
     """Every control in the window's one table of remembered settings comes back."""
     from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
+
     home = tmp_path / "settings-home"
     window = make_window(home)
     window.panel.harmony.setCurrentIndex(window.panel.harmony.findData("half"))
@@ -237,8 +252,11 @@ def test_settings_persist(qtbot, make_window, tmp_path):
             widget.setCurrentIndex(widget.count() - 1 if key != "chord_changes" else widget.currentIndex())
             chosen[key] = widget.currentText()
         elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
-            widget.setValue(widget.minimum() + (widget.maximum() - widget.minimum()) / 3
-                            if isinstance(widget, QDoubleSpinBox) else widget.minimum() + 3)
+            widget.setValue(
+                widget.minimum() + (widget.maximum() - widget.minimum()) / 3
+                if isinstance(widget, QDoubleSpinBox)
+                else widget.minimum() + 3
+            )
             chosen[key] = widget.value()
     assert {"count", "key", "tempo", "meter", "bars", "chord_changes", "wildness", "guard"} <= set(chosen)
     window.close()

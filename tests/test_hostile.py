@@ -1,13 +1,15 @@
 """Hostile input: any bytes given to the MIDI reader and any tokens given to the decoder end
 in a result or a clear ValueError, never another exception."""
+
 import random
 
 import mido
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from songsketch.engine.formats.midi import read_ideas
-from songsketch.engine.tokens.vocab import VOCAB
 from songsketch.engine.tokens.encoding import decode, encode
+from songsketch.engine.tokens.vocab import VOCAB
 from tests.helpers import midi_bytes, notes_to_messages, random_idea
 
 Q = 480
@@ -26,7 +28,7 @@ def _read(data: bytes) -> None:
     try:
         ideas = read_ideas(data)
     except ValueError as exc:
-        assert str(exc)             # a reason, never an empty message
+        assert str(exc)  # a reason, never an empty message
         return
     for idea in ideas:
         idea.validate()
@@ -40,8 +42,10 @@ def test_random_bytes(data):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), max_size=8),
-       st.integers(10, len(VALID)))
+@given(
+    st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), max_size=8),
+    st.integers(10, len(VALID)),
+)
 def test_corrupted_valid_files(edits, cut):
     data = bytearray(VALID[:cut])
     for pos, value in edits:
@@ -51,11 +55,17 @@ def test_corrupted_valid_files(edits, cut):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(1, 2_000_000), st.integers(1, 30), st.sampled_from([1, 2, 3, 5, 7, 11, 13]),
-       st.sampled_from([1, 2, 4, 8, 16, 32]))
+@given(
+    st.integers(1, 2_000_000),
+    st.integers(1, 30),
+    st.sampled_from([1, 2, 3, 5, 7, 11, 13]),
+    st.sampled_from([1, 2, 4, 8, 16, 32]),
+)
 def test_absurd_tempo_meter_and_delta_times(tempo, gap, numerator, denominator):
-    meta = [mido.MetaMessage("set_tempo", tempo=min(tempo, 16_777_215)),
-            mido.MetaMessage("time_signature", numerator=numerator, denominator=denominator)]
+    meta = [
+        mido.MetaMessage("set_tempo", tempo=min(tempo, 16_777_215)),
+        mido.MetaMessage("time_signature", numerator=numerator, denominator=denominator),
+    ]
     chords = [(p, 0, gap * Q, 70) for p in (48, 52, 55)]
     melody = [(72, 0, gap * Q, 90), (74, gap * Q * 50, gap * Q * 51, 90)]
     _read(midi_bytes([notes_to_messages(chords, 0, meta=meta), notes_to_messages(melody, 1)]))

@@ -1,4 +1,5 @@
 """MusicXML lead sheets: what music21 reads back from our bytes is the idea."""
+
 import random
 from fractions import Fraction
 
@@ -11,6 +12,7 @@ from tests.helpers import random_idea
 
 def _read(data: bytes):
     from music21 import converter
+
     return converter.parseData(data.decode("utf-8"), format="musicxml")
 
 
@@ -20,6 +22,7 @@ def _ticks(quarter_length) -> Fraction:
 
 def _check(idea: Idea) -> None:
     from music21 import chord, expressions, harmony
+
     score = _read(idea_to_musicxml(idea))
     melody_part, chord_part = score.parts
     assert [p.partName for p in score.parts] == ["Melody", "Chords"]
@@ -29,10 +32,13 @@ def _check(idea: Idea) -> None:
     got = [(n.pitch.midi, _ticks(n.offset), _ticks(n.quarterLength)) for n in melody.notes if n.isNote]
     assert got == [(n.pitch, n.onset, n.duration) for n in sorted(idea.melody, key=lambda n: n.onset)]
     chords = chord_part.stripTies().flatten().getElementsByClass(chord.Chord)
-    assert [(tuple(p.midi for p in c.pitches), _ticks(c.offset), _ticks(c.quarterLength)) for c in chords] == [
-        (c.voicing, c.onset, c.duration) for c in idea.chords]
+    assert [
+        (tuple(p.midi for p in c.pitches), _ticks(c.offset), _ticks(c.quarterLength)) for c in chords
+    ] == [(c.voicing, c.onset, c.duration) for c in idea.chords]
     symbols = melody.getElementsByClass(harmony.ChordSymbol)
-    assert [(_ticks(s.offset), s.root().pitchClass) for s in symbols] == [(c.onset, c.root) for c in idea.chords]
+    assert [(_ticks(s.offset), s.root().pitchClass) for s in symbols] == [
+        (c.onset, c.root) for c in idea.chords
+    ]
     marks = [m.content for m in melody.getElementsByClass(expressions.RehearsalMark)]
     assert marks == [s.name.title() for s in idea.sections]
     ts = melody.getElementsByClass("TimeSignature")[0]
@@ -44,11 +50,25 @@ def _check(idea: Idea) -> None:
 
 def test_a_lead_sheet_reads_back_as_the_idea():
     q = TICKS_PER_BEAT
-    idea = Idea(Key(2, "minor"), 96, (4, 4), (Section("verse", 2), Section("chorus", 1)),
-                (Chord(2, "m", 0, 4 * q, (38, 45, 53)), Chord(10, "maj7", 4 * q, 2 * q, (46, 53, 57, 62)),
-                 Chord(9, "7", 6 * q, 2 * q, (37, 45, 52, 55)), Chord(2, "m", 8 * q, 4 * q, (38, 50, 53))),
-                (Note(69, 0, q, 79), Note(72, q + q // 2, q // 2, 79), Note(74, 2 * q, 6 * q, 87),
-                 Note(73, 8 * q + q // 3, q // 3, 71), Note(74, 9 * q, 3 * q, 71)))
+    idea = Idea(
+        Key(2, "minor"),
+        96,
+        (4, 4),
+        (Section("verse", 2), Section("chorus", 1)),
+        (
+            Chord(2, "m", 0, 4 * q, (38, 45, 53)),
+            Chord(10, "maj7", 4 * q, 2 * q, (46, 53, 57, 62)),
+            Chord(9, "7", 6 * q, 2 * q, (37, 45, 52, 55)),
+            Chord(2, "m", 8 * q, 4 * q, (38, 50, 53)),
+        ),
+        (
+            Note(69, 0, q, 79),
+            Note(72, q + q // 2, q // 2, 79),
+            Note(74, 2 * q, 6 * q, 87),
+            Note(73, 8 * q + q // 3, q // 3, 71),
+            Note(74, 9 * q, 3 * q, 71),
+        ),
+    )
     _check(idea.with_name("test-idea"))
 
 
@@ -61,12 +81,13 @@ def test_random_ideas_in_every_meter_read_back(seed):
 
 def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
     from songsketch.engine.formats.musicxml import write_musicxml
+
     rng = random.Random(9)
     path = tmp_path / "sheet.musicxml"
     write_musicxml(random_idea(rng), path)
     before = path.read_bytes()
     with pytest.raises(OSError):
-        write_musicxml(random_idea(rng), "/proc/sheet.musicxml")    # a folder nobody may write
+        write_musicxml(random_idea(rng), "/proc/sheet.musicxml")  # a folder nobody may write
     broken = Idea(Key(0), 100, (4, 4), (Section("verse", 1),), (), (Note(60, 40, 24, 79),))  # past the bar
     with pytest.raises(ValueError):
         write_musicxml(broken, path)
@@ -78,32 +99,64 @@ def test_an_exported_lead_sheet_trains_as_the_same_idea(tmp_path):
     """A folder of exported sheets is a training folder: the loader reads each back as the
     idea it came from (the symbols name the written chords instead of adding voices)."""
     from songsketch.engine.data.corpus import load_files
+
     q = TICKS_PER_BEAT
-    idea = Idea(Key(7, "major"), 104, (4, 4), (Section("verse", 2), Section("chorus", 2)),
-                tuple(Chord(r, qual, b * 4 * q, 4 * q, v) for b, (r, qual, v) in enumerate(
-                    [(7, "", (43, 55, 59, 62)), (0, "maj7", (48, 55, 59, 64)), (2, "7", (50, 54, 57, 60)),
-                     (4, "m", (40, 55, 59, 64))])),
-                tuple(Note(p, i * q, q, 79) for i, p in enumerate([67, 71, 74, 72, 71, 69, 67, 66,
-                                                                  67, 69, 71, 72, 74, 76, 74, 71])))
+    idea = Idea(
+        Key(7, "major"),
+        104,
+        (4, 4),
+        (Section("verse", 2), Section("chorus", 2)),
+        tuple(
+            Chord(r, qual, b * 4 * q, 4 * q, v)
+            for b, (r, qual, v) in enumerate(
+                [
+                    (7, "", (43, 55, 59, 62)),
+                    (0, "maj7", (48, 55, 59, 64)),
+                    (2, "7", (50, 54, 57, 60)),
+                    (4, "m", (40, 55, 59, 64)),
+                ]
+            )
+        ),
+        tuple(
+            Note(p, i * q, q, 79)
+            for i, p in enumerate([67, 71, 74, 72, 71, 69, 67, 66, 67, 69, 71, 72, 74, 76, 74, 71])
+        ),
+    )
     from songsketch.engine.formats.musicxml import write_musicxml
+
     write_musicxml(idea.with_name("sheet"), tmp_path / "sheet.musicxml")
     corpus = load_files([tmp_path / "sheet.musicxml"], None)
     [song] = corpus.songs
     [back] = song.ideas
-    assert (back.key, back.meter, back.tempo, back.sections) == (idea.key, idea.meter, idea.tempo, idea.sections)
+    assert (back.key, back.meter, back.tempo, back.sections) == (
+        idea.key,
+        idea.meter,
+        idea.tempo,
+        idea.sections,
+    )
     assert back.melody == idea.melody
     assert [(c.root, c.quality, c.onset, c.voicing) for c in back.chords] == [
-        (c.root, c.quality, c.onset, c.voicing) for c in idea.chords]
+        (c.root, c.quality, c.onset, c.voicing) for c in idea.chords
+    ]
 
 
 def test_names_follow_the_key_cb_in_g_flat_major():
+    import io
+
+    import mido
+
     from songsketch.engine.formats.midi import idea_to_midi, read_ideas
-    import mido, io
+
     q = TICKS_PER_BEAT
-    idea = Idea(Key(6, "major"), 90, (4, 4), (Section("verse", 1),),
-                (Chord(11, "", 0, 2 * q, (35, 47, 51, 54)), Chord(6, "", 2 * q, 2 * q, (42, 46, 49))),
-                (Note(71, 0, 2 * q, 79), Note(70, 2 * q, 2 * q, 79)))
-    assert idea.chord_symbols() == ["Cb", "Gb"]                         # the IV of Gb is Cb, not B
+    idea = Idea(
+        Key(6, "major"),
+        90,
+        (4, 4),
+        (Section("verse", 1),),
+        (Chord(11, "", 0, 2 * q, (35, 47, 51, 54)), Chord(6, "", 2 * q, 2 * q, (42, 46, 49))),
+        (Note(71, 0, 2 * q, 79), Note(70, 2 * q, 2 * q, 79)),
+    )
+    assert idea.chord_symbols() == ["Cb", "Gb"]  # the IV of Gb is Cb, not B
     texts = [m.text for m in mido.MidiFile(file=io.BytesIO(idea_to_midi(idea))).tracks[0] if m.type == "text"]
     assert texts == ["Cb", "Gb"] and read_ideas(idea_to_midi(idea)) == [idea]
     melody = _read(idea_to_musicxml(idea)).parts[0].flatten()

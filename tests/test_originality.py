@@ -1,23 +1,30 @@
 """Originality: planted copies are found (also transposed), random ideas are not flagged,
 and the guard redraws ideas over its threshold."""
+
 import random
 
-from songsketch.engine.generation.generator import GenerationSettings
-from songsketch.engine.assess.originality import Guard, OriginalityIndex
-from songsketch.engine.music.idea import Idea, Key, Note, Section
-from songsketch.engine.data.corpus import Song
 from songsketch.engine.api.session import Engine
+from songsketch.engine.assess.originality import Guard, OriginalityIndex
+from songsketch.engine.data.corpus import Song
+from songsketch.engine.generation.generator import GenerationSettings
+from songsketch.engine.music.idea import Idea, Key, Note, Section
 from tests.helpers import random_idea
 
 
 def _planted(song_idea: Idea, start: int, length: int, shift: int) -> Idea:
     """An idea whose melody is ``length`` notes of a song's melody, moved by ``shift``."""
-    notes = sorted(song_idea.melody, key=lambda n: n.onset)[start:start + length]
+    notes = sorted(song_idea.melody, key=lambda n: n.onset)[start : start + length]
     t0 = notes[0].onset - notes[0].onset % song_idea.bar_ticks
     melody = tuple(Note(n.pitch + shift, n.onset - t0, n.duration, 79) for n in notes)
     bars = (melody[-1].end - 1) // song_idea.bar_ticks + 1
-    return Idea(Key((song_idea.key.tonic + shift) % 12, song_idea.key.mode), 100, song_idea.meter,
-                (Section("verse", bars),), (), melody)
+    return Idea(
+        Key((song_idea.key.tonic + shift) % 12, song_idea.key.mode),
+        100,
+        song_idea.meter,
+        (Section("verse", bars),),
+        (),
+        melody,
+    )
 
 
 def test_detector_names_the_song_and_the_run_length(chorale_songs):
@@ -32,28 +39,54 @@ def test_detector_names_the_song_and_the_run_length(chorale_songs):
 
 def test_copied_chords_are_found_but_a_two_chord_vamp_is_common_property(chorale_songs):
     from songsketch.engine.music.idea import Chord
+
     index = OriginalityIndex.build(chorale_songs)
     song = chorale_songs[2].ideas[0]
     bar = song.bar_ticks
-    chords = tuple(Chord(c.root, c.quality, c.onset - bar, c.duration, c.voicing)
-                   for c in song.chords if bar <= c.onset < 7 * bar)
+    chords = tuple(
+        Chord(c.root, c.quality, c.onset - bar, c.duration, c.voicing)
+        for c in song.chords
+        if bar <= c.onset < 7 * bar
+    )
     copy = Idea(song.key, 100, song.meter, (Section("verse", 6),), chords, ())
-    for shift in (0, 5):                              # six bars of a song's chords, moved
+    for shift in (0, 5):  # six bars of a song's chords, moved
         report = index.check(copy.transposed(shift))
         assert report.chord_bars >= 6 and report.chord_song == chorale_songs[2].name
 
     def vamp(key: Key, a: tuple, b: tuple, bars: int) -> Idea:
         """Whole-bar chords a, b, a, b, ... (root relative to the key, quality)."""
-        return Idea(key, 100, (4, 4), (Section("verse", bars),),
-                    tuple(Chord((key.tonic + (a, b)[i % 2][0]) % 12, (a, b)[i % 2][1], i * 48, 48, (48, 52, 55))
-                          for i in range(bars)), ())
-    songs = [Song("vamp-song", "vamp-song", (vamp(Key(0), (0, ""), (7, ""), 8),)),
-             Song("tune", "tune", (Idea(Key(0), 100, (4, 4), (Section("verse", 4),),
-                                       tuple(Chord(r, "", i * 48, 48, (48, 52, 55))
-                                             for i, r in enumerate((0, 5, 7, 0))), ()),))]
+        return Idea(
+            key,
+            100,
+            (4, 4),
+            (Section("verse", bars),),
+            tuple(
+                Chord((key.tonic + (a, b)[i % 2][0]) % 12, (a, b)[i % 2][1], i * 48, 48, (48, 52, 55))
+                for i in range(bars)
+            ),
+            (),
+        )
+
+    songs = [
+        Song("vamp-song", "vamp-song", (vamp(Key(0), (0, ""), (7, ""), 8),)),
+        Song(
+            "tune",
+            "tune",
+            (
+                Idea(
+                    Key(0),
+                    100,
+                    (4, 4),
+                    (Section("verse", 4),),
+                    tuple(Chord(r, "", i * 48, 48, (48, 52, 55)) for i, r in enumerate((0, 5, 7, 0))),
+                    (),
+                ),
+            ),
+        ),
+    ]
     index = OriginalityIndex.build(songs)
-    assert index.check(vamp(Key(3), (0, ""), (7, ""), 8)).chord_bars == 0     # I-V-I-V: everyone's
-    assert index.check(songs[1].ideas[0].transposed(2)).chord_bars == 4      # I-IV-V-I: a real run
+    assert index.check(vamp(Key(3), (0, ""), (7, ""), 8)).chord_bars == 0  # I-V-I-V: everyone's
+    assert index.check(songs[1].ideas[0].transposed(2)).chord_bars == 4  # I-IV-V-I: a real run
 
 
 def test_random_ideas_are_not_flagged(chorale_songs):
@@ -74,16 +107,20 @@ def test_index_round_trips(chorale_songs):
 
 def test_guard_redraws_so_no_shown_idea_copies_more_than_the_threshold(tiny_model):
     from songsketch.engine.data.corpus import Song
+
     engine = Engine()
     engine.load(tiny_model[0])
     settings = GenerationSettings(count=6, bars_per_section=4, seed=1, temperature=0.8)
     first = []
     engine.generate(settings, on_idea=lambda i, idea, report: first.append(idea))
     # pretend those very ideas were training songs: the same seed now draws copies of them
-    engine.index = OriginalityIndex.build([Song(f"song{i}", f"song{i}", (idea,)) for i, idea in enumerate(first)])
+    engine.index = OriginalityIndex.build(
+        [Song(f"song{i}", f"song{i}", (idea,)) for i, idea in enumerate(first)]
+    )
     shown = []
-    summary = engine.generate(settings, on_idea=lambda i, idea, report: shown.append((idea, report)),
-                              guard=Guard(8, 4))
+    summary = engine.generate(
+        settings, on_idea=lambda i, idea, report: shown.append((idea, report)), guard=Guard(8, 4)
+    )
     assert len(shown) == 6 == summary.shown
     assert all(r.melody_notes <= 8 and r.chord_bars <= 4 for _, r in shown)
     assert summary.redrawn >= 1 and "redrawn" in str(summary)
@@ -95,7 +132,6 @@ def test_guard_redraws_so_no_shown_idea_copies_more_than_the_threshold(tiny_mode
     assert not {i.name for i, _ in shown} & refused
 
 
-
 def test_an_overfit_model_copies_and_the_detector_names_the_song(tmp_path):
     """A small model trained on one song until it memorises it plays the song back at a
     near-zero temperature, and the detector names that song with the whole run."""
@@ -103,29 +139,51 @@ def test_an_overfit_model_copies_and_the_detector_names_the_song(tmp_path):
     from songsketch.engine.generation.generator import Generator, well_shaped
     from songsketch.engine.ml.model import ModelConfig
     from songsketch.engine.ml.store import load
-    from songsketch.engine.music.idea import home_key, move_to_key
     from songsketch.engine.ml.training import TrainSettings, train
+    from songsketch.engine.music.idea import home_key, move_to_key
+
     rng = random.Random(12)
     song = None
     while song is None:
         c = random_idea(rng, meter=(4, 4), max_bars=2)
-        if [s.name for s in c.sections] == ["verse", "chorus"] and len(c.melody) >= 10 \
-                and c.sections[0].bars == c.sections[1].bars and well_shaped(c):
+        if (
+            [s.name for s in c.sections] == ["verse", "chorus"]
+            and len(c.melody) >= 10
+            and c.sections[0].bars == c.sections[1].bars
+            and well_shaped(c)
+        ):
             try:
                 song = move_to_key(c, home_key(c.key.mode))
             except ValueError:
                 pass
     other = random_idea(random.Random(99), meter=(4, 4), max_bars=2)
-    songs = [Song("the-song", f"a/the-song-{i}.mid", (song,)) for i in range(16)] + \
-        [Song("other", "b/other.mid", (other,))]
-    settings = TrainSettings(epochs=30, batch_size=1, learning_rate=5e-3, patience=100, val_fraction=0.05,
-                             min_delta=-1.0, seed=3, config=ModelConfig(embed_dim=32, units=128, layers=1,
-                                                                        dropout=0.0))
+    songs = [Song("the-song", f"a/the-song-{i}.mid", (song,)) for i in range(16)] + [
+        Song("other", "b/other.mid", (other,))
+    ]
+    settings = TrainSettings(
+        epochs=30,
+        batch_size=1,
+        learning_rate=5e-3,
+        patience=100,
+        val_fraction=0.05,
+        min_delta=-1.0,
+        seed=3,
+        config=ModelConfig(embed_dim=32, units=128, layers=1, dropout=0.0),
+    )
     train(songs, tmp_path / "overfit", settings)
     generator = Generator(load(tmp_path / "overfit").weights)
-    [idea] = generator.generate(GenerationSettings(
-        count=1, key=song.key, tempo=song.tempo, meter=(4, 4), bars_per_section=song.sections[0].bars,
-        temperature=0.05, seed=0, keep_register=False))
+    [idea] = generator.generate(
+        GenerationSettings(
+            count=1,
+            key=song.key,
+            tempo=song.tempo,
+            meter=(4, 4),
+            bars_per_section=song.sections[0].bars,
+            temperature=0.05,
+            seed=0,
+            keep_register=False,
+        )
+    )
     report = OriginalityIndex.build(songs).check(idea)
     assert report.song == "the-song"
     assert report.melody_notes == len(song.melody)

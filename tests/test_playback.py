@@ -1,4 +1,5 @@
 """Playback: timed messages in order and on time, panic on stop, the synth's audio, ports."""
+
 import random
 import shutil
 import subprocess
@@ -7,8 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from songsketch.engine.playback import player as playback
 from songsketch.engine.music.idea import Chord, Idea, Key, Note, Section
+from songsketch.engine.playback import player as playback
 from tests.helpers import random_idea
 
 
@@ -27,9 +28,14 @@ class RecordingOutput:
 
 
 def _idea(tempo=240):
-    return Idea(Key(0), tempo, (4, 4), (Section("verse", 1),),
-                (Chord(0, "", 0, 24, (48, 52, 55)), Chord(7, "", 24, 24, (43, 47, 50))),
-                (Note(72, 0, 12, 95), Note(74, 12, 6, 95), Note(76, 24, 24, 95)))
+    return Idea(
+        Key(0),
+        tempo,
+        (4, 4),
+        (Section("verse", 1),),
+        (Chord(0, "", 0, 24, (48, 52, 55)), Chord(7, "", 24, 24, (43, 47, 50))),
+        (Note(72, 0, 12, 95), Note(74, 12, 6, 95), Note(76, 24, 24, 95)),
+    )
 
 
 def test_events_are_ordered_with_offs_before_ons():
@@ -42,7 +48,7 @@ def test_events_are_ordered_with_offs_before_ons():
 
 
 def test_player_sends_notes_in_order_at_the_right_times():
-    idea = _idea(tempo=240)              # a beat is 0.25 s: the idea lasts 1 s
+    idea = _idea(tempo=240)  # a beat is 0.25 s: the idea lasts 1 s
     out = RecordingOutput()
     done = []
     player = playback.Player(out, on_finished=lambda: done.append(1))
@@ -80,8 +86,8 @@ def test_synth_renders_audible_audio_of_the_right_length():
     # sound where notes are, e.g. at the first melody note
     n = idea.melody[0]
     start = int(n.onset * playback.seconds_per_tick(idea) * 22050)
-    window = audio[start:start + 2000]
-    assert np.sqrt(np.mean(window ** 2)) > 1e-3
+    window = audio[start : start + 2000]
+    assert np.sqrt(np.mean(window**2)) > 1e-3
     pcm = playback.to_pcm16(audio)
     assert len(pcm) == 2 * len(audio)
 
@@ -124,15 +130,24 @@ def test_real_port_through_jack_loopback():
     import os
     import sys
     from pathlib import Path
+
     root = Path(__file__).resolve().parent.parent
-    jack = subprocess.Popen(["jackd", "--no-realtime", "-d", "dummy", "-r", "44100"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    jack = subprocess.Popen(
+        ["jackd", "--no-realtime", "-d", "dummy", "-r", "44100"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     proc = None
     try:
         time.sleep(1.5)
-        proc = subprocess.Popen([sys.executable, "-c", JACK_SCRIPT], cwd=root, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True,
-                                env=dict(os.environ, PYTHONPATH=str(root)))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", JACK_SCRIPT],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=dict(os.environ, PYTHONPATH=str(root)),
+        )
         line = ""
         deadline = time.time() + 30
         while time.time() < deadline and not line:
@@ -143,8 +158,7 @@ def test_real_port_through_jack_loopback():
         if "skip" in result:
             pytest.skip(result["skip"])
         ons = [r for r in result["received"] if r[0] == "note_on" and r[2] > 0]
-        expected = [e for e in playback.idea_events(_idea(tempo=240))
-                    if e.message.type == "note_on"]
+        expected = [e for e in playback.idea_events(_idea(tempo=240)) if e.message.type == "note_on"]
         assert [r[1] for r in ons] == [e.message.note for e in expected]
         for r, e in zip(ons, expected):
             assert r[3] == pytest.approx(e.time, abs=0.08)

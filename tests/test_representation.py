@@ -1,10 +1,11 @@
 """Idea <-> tokens: exact round trips, the grammar's refusals, the fixed vocabulary."""
+
 import random
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from songsketch.engine.tokens.vocab import VOCAB
 from songsketch.engine.music.idea import (
     Chord,
     Idea,
@@ -14,8 +15,9 @@ from songsketch.engine.music.idea import (
     idea_from_data,
     idea_to_data,
 )
-from songsketch.engine.tokens.grammar import Grammar
 from songsketch.engine.tokens.encoding import decode, encode, token_names
+from songsketch.engine.tokens.grammar import Grammar
+from songsketch.engine.tokens.vocab import VOCAB
 from tests.helpers import random_idea
 
 
@@ -36,12 +38,24 @@ def test_round_trip_hypothesis_seeds(seed):
 
 
 def _simple_idea(**changes):
-    base = dict(key=Key(9, "minor"), tempo=100, meter=(4, 4),
-                sections=(Section("verse", 1), Section("chorus", 1)),
-                chords=(Chord(9, "m", 0, 48, (45, 52, 57, 60)), Chord(5, "", 48, 24, (41, 53, 57)),
-                        Chord(7, "7", 72, 24, (43, 53, 59, 62))),
-                melody=(Note(69, 0, 12, 79), Note(72, 12, 6, 79), Note(71, 18, 6, 95),
-                        Note(69, 36, 12, 79), Note(76, 60, 36, 79)))
+    base = dict(
+        key=Key(9, "minor"),
+        tempo=100,
+        meter=(4, 4),
+        sections=(Section("verse", 1), Section("chorus", 1)),
+        chords=(
+            Chord(9, "m", 0, 48, (45, 52, 57, 60)),
+            Chord(5, "", 48, 24, (41, 53, 57)),
+            Chord(7, "7", 72, 24, (43, 53, 59, 62)),
+        ),
+        melody=(
+            Note(69, 0, 12, 79),
+            Note(72, 12, 6, 79),
+            Note(71, 18, 6, 95),
+            Note(69, 36, 12, 79),
+            Note(76, 60, 36, 79),
+        ),
+    )
     base.update(changes)
     return Idea(**base)
 
@@ -53,12 +67,21 @@ def test_tokens_read_as_documented():
     # chord before melody at the same position, velocity only when it changes
     # a voicing is its bass and the gaps upwards (7 and 5 in one token, then 3); the chord
     # lasts until the next one and the note until the next note, so no DUR is written
-    assert names[7:16] == ["POS_0", "CHORD_A" + "m", "BASS_45", "UP2_7_5", "UP_3",
-                           "VEL_79", "P_69", "POS_12", "P_72"]
+    assert names[7:16] == [
+        "POS_0",
+        "CHORD_A" + "m",
+        "BASS_45",
+        "UP2_7_5",
+        "UP_3",
+        "VEL_79",
+        "P_69",
+        "POS_12",
+        "P_72",
+    ]
     assert "VEL_95" in names and names.count("VEL_79") == 2
     # the note at tick 18 is shorter than the gap to the next note: its DUR is written,
     # and the rest up to tick 36 is the gap
-    assert names[names.index("VEL_95"):names.index("VEL_95") + 4] == ["VEL_95", "P_71", "DUR_6", "POS_36"]
+    assert names[names.index("VEL_95") : names.index("VEL_95") + 4] == ["VEL_95", "P_71", "DUR_6", "POS_36"]
     assert names[-1] == "EOS" and "SEC_chorus" in names
     # bar 2 (the chorus) has no chord, and the chord of bar 1 stops at the bar line
     assert decode(encode(_simple_idea())).chords[-1].end == 96
@@ -67,11 +90,14 @@ def test_tokens_read_as_documented():
 def test_durations_and_wide_voicings_round_trip_exactly():
     """Implicit and written durations, wide gaps (UP) and five-voice voicings (UP2 UP2)."""
     idea = _simple_idea(
-        chords=(Chord(0, "", 0, 12, (36, 60, 64, 67, 72)),         # 24-semitone gap: UP then UP2
-                Chord(0, "", 24, 24, (21, 76)),                      # widest: UP_55
-                Chord(7, "", 48, 48, (31, 38, 43, 47, 50, 55))),     # six voices
+        chords=(
+            Chord(0, "", 0, 12, (36, 60, 64, 67, 72)),  # 24-semitone gap: UP then UP2
+            Chord(0, "", 24, 24, (21, 76)),  # widest: UP_55
+            Chord(7, "", 48, 48, (31, 38, 43, 47, 50, 55)),
+        ),  # six voices
         melody=(Note(79, 0, 96, 79), Note(81, 96, 12, 79)),
-        sections=(Section("verse", 2), Section("chorus", 1)))
+        sections=(Section("verse", 2), Section("chorus", 1)),
+    )
     assert decode(encode(idea)) == idea
     names = token_names(encode(idea))
     assert ["BASS_36", "UP_24", "UP2_4_3", "UP_5", "DUR_12"] == names[9:14]
@@ -80,19 +106,25 @@ def test_durations_and_wide_voicings_round_trip_exactly():
 
 def test_triplets_and_sixteenths_survive():
     mel = tuple(Note(60 + i, i * 4, 4, 79) for i in range(3)) + tuple(
-        Note(70 + i, 12 + i * 3, 3, 79) for i in range(4))
+        Note(70 + i, 12 + i * 3, 3, 79) for i in range(4)
+    )
     idea = _simple_idea(melody=mel, sections=(Section("verse", 2),))
     assert decode(encode(idea)).melody == mel
 
 
-@pytest.mark.parametrize("bad", [
-    dict(tempo=20), dict(meter=(5, 8)), dict(sections=()),
-    dict(melody=(Note(60, 0, 12, 79), Note(62, 6, 12, 79))),          # overlapping melody
-    dict(melody=(Note(60, 0, 12, 80),)),                              # velocity off the grid
-    dict(chords=(Chord(0, "", 40, 20, (48, 52, 55)),)),               # crosses the bar line
-    dict(chords=(Chord(0, "", 0, 12, (55, 52, 48)),)),                # voicing not ascending
-    dict(melody=(Note(120, 0, 12, 79),)),                             # out of range
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(tempo=20),
+        dict(meter=(5, 8)),
+        dict(sections=()),
+        dict(melody=(Note(60, 0, 12, 79), Note(62, 6, 12, 79))),  # overlapping melody
+        dict(melody=(Note(60, 0, 12, 80),)),  # velocity off the grid
+        dict(chords=(Chord(0, "", 40, 20, (48, 52, 55)),)),  # crosses the bar line
+        dict(chords=(Chord(0, "", 0, 12, (55, 52, 48)),)),  # voicing not ascending
+        dict(melody=(Note(120, 0, 12, 79),)),  # out of range
+    ],
+)
 def test_invalid_ideas_are_refused(bad):
     with pytest.raises(ValueError):
         encode(_simple_idea(**bad))
@@ -118,8 +150,7 @@ def test_vocabulary_is_fixed_by_the_representation():
 
 
 def test_grammar_with_a_plan_forces_verse_then_chorus():
-    g = Grammar(key=Key(0), meter=(3, 4), tempo=90,
-                plan=(Section("verse", 1), Section("chorus", 1)))
+    g = Grammar(key=Key(0), meter=(3, 4), tempo=90, plan=(Section("verse", 1), Section("chorus", 1)))
     for expected in ("BOS", "KEY_C", "METER_3/4", "TEMPO_90", "SEC_verse", "BARS_1", "BAR"):
         mask = g.allowed()
         assert mask.sum() == 1 and VOCAB.tokens[int(mask.argmax())] == expected

@@ -3,6 +3,7 @@ for training on another machine (tools/train_portable.py).
 
     python tools/export_pieces.py OUT.npz [--copies 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,9 +15,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from songsketch.engine.common import paths  # noqa: E402
-from songsketch.engine.data.corpus import load_builtin  # noqa: E402
-from songsketch.engine.ml.training import TrainSettings, encode_pieces, split_songs  # noqa: E402
+from songsketch.engine.common import paths
+from songsketch.engine.data.corpus import load_builtin
+from songsketch.engine.ml.training import TrainSettings, encode_pieces, split_songs
 
 
 def pack(seqs):
@@ -37,11 +38,20 @@ def main() -> None:
     val = encode_pieces(val_songs, None, settings.keys)
     t_tokens, t_len = pack(train)
     v_tokens, v_len = pack(val)
-    np.savez_compressed(args.out, train_tokens=t_tokens, train_lengths=t_len, val_tokens=v_tokens,
-                        val_lengths=v_len, train_songs=len(train_songs), val_songs=len(val_songs),
-                        val_names=np.array([s.name for s in val_songs]))
-    print(f"train pieces {len(train)} ({int(t_len.sum())} tokens), val pieces {len(val)} "
-          f"({int(v_len.sum())} tokens) -> {args.out}")
+    np.savez_compressed(
+        args.out,
+        train_tokens=t_tokens,
+        train_lengths=t_len,
+        val_tokens=v_tokens,
+        val_lengths=v_len,
+        train_songs=len(train_songs),
+        val_songs=len(val_songs),
+        val_names=np.array([s.name for s in val_songs]),
+    )
+    print(
+        f"train pieces {len(train)} ({int(t_len.sum())} tokens), val pieces {len(val)} "
+        f"({int(v_len.sum())} tokens) -> {args.out}"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ model card and the originality index, exactly as `main.py train` would.
 Several histories are runs that continued one another (e.g. on a GPU, then here with --init);
 they are joined in order in the card.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,24 +18,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from songsketch.engine.common import paths  # noqa: E402
-from songsketch.engine.data.corpus import load_builtin  # noqa: E402
-from songsketch.engine.ml.model import ModelConfig, build_model, save_model  # noqa: E402
-from songsketch.engine.assess.originality import OriginalityIndex  # noqa: E402
-from songsketch.engine.ml.training import TrainSettings, split_songs  # noqa: E402
+from songsketch.engine.assess.originality import OriginalityIndex
+from songsketch.engine.common import paths
+from songsketch.engine.data.corpus import load_builtin
+from songsketch.engine.ml.model import ModelConfig, build_model, save_model
+from songsketch.engine.ml.training import TrainSettings, split_songs
 
 
 def main() -> None:
     weights, out = sys.argv[1], Path(sys.argv[2])
     import keras
     import tensorflow as tf
+
     runs = [json.loads(Path(p).read_text()) for p in sys.argv[3:]]
     raw = runs[0]
     history, seconds = [], 0.0
     for n, run in enumerate(runs):
         for h in run["history"]:
-            history.append(dict(h, epoch=len(history) + 1, run=n + 1,
-                                seconds=round(seconds + h.get("seconds", 0), 1)))
+            history.append(
+                dict(h, epoch=len(history) + 1, run=n + 1, seconds=round(seconds + h.get("seconds", 0), 1))
+            )
         seconds = history[-1]["seconds"]
     # the weights file holds the last run's last improvement (train_portable saves only
     # when validation loss drops by more than 1e-3), which may not be its lowest figure
@@ -52,16 +55,20 @@ def main() -> None:
         "name": "default",
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "base": "scratch",
-        "data": {"source": "built-in corpus: Bach chorales (soprano over alto/tenor/bass) and lead "
-                           "sheets shipped inside music21", "files_used": corpus.used,
-                 "files_skipped": corpus.skipped, "train_songs": len(train_songs),
-                 "validation_songs": len(val_songs),
-                 "validation_song_names": [s.name for s in val_songs],
-                 "train_tokens_per_epoch": history[-1]["tokens"],
-                 "pieces": "verse+chorus pairs of sections (at most 16 bars each), key-normalised to "
-                           "C major / A minor, 4 tempo-jittered copies per epoch"},
-        "settings": {k: v for k, v in asdict(settings).items() if k != "config"} | {
-            "epochs": 100, "patience": 6, "bucketed_lengths": True},
+        "data": {
+            "source": "built-in corpus: Bach chorales (soprano over alto/tenor/bass) and lead "
+            "sheets shipped inside music21",
+            "files_used": corpus.used,
+            "files_skipped": corpus.skipped,
+            "train_songs": len(train_songs),
+            "validation_songs": len(val_songs),
+            "validation_song_names": [s.name for s in val_songs],
+            "train_tokens_per_epoch": history[-1]["tokens"],
+            "pieces": "verse+chorus pairs of sections (at most 16 bars each), key-normalised to "
+            "C major / A minor, 4 tempo-jittered copies per epoch",
+        },
+        "settings": {k: v for k, v in asdict(settings).items() if k != "config"}
+        | {"epochs": 100, "patience": 6, "bucketed_lengths": True},
         "architecture": asdict(config),
         "epochs_run": len(history),
         "best_epoch": best["epoch"],
@@ -69,20 +76,25 @@ def main() -> None:
         "validation_loss": best["val_loss"],
         "history": history,
         "seconds": history[-1].get("seconds"),
-        "reproduce": ("python tools/export_pieces.py pieces.npz --copies 4 && "
-                      "KERAS_BACKEND=jax python tools/train_portable.py pieces.npz gpu --units 192 "
-                      "--epochs 100 --patience 6 --minutes 3.7 && "
-                      "python tools/train_portable.py pieces.npz cpu --init gpu/best.weights.h5 "
-                      "--units 192 --lr 1e-3 --epochs 40 --patience 4 && "
-                      "python tools/import_weights.py cpu/best.weights.h5 resources/default_model "
-                      "gpu/history.json cpu/history.json   (CPU only: python main.py train builtin "
-                      "--scratch --out resources/default_model)"),
-        "software": {"trained_with": [f"run {n + 1}: keras {r.get('keras')} on {r.get('backend')}"
-                                      for n, r in enumerate(runs)],
-                     "published_with": f"tensorflow {tf.__version__}, keras {keras.__version__}",
-                     "python": platform.python_version()},
+        "reproduce": (
+            "python tools/export_pieces.py pieces.npz --copies 4 && "
+            "KERAS_BACKEND=jax python tools/train_portable.py pieces.npz gpu --units 192 "
+            "--epochs 100 --patience 6 --minutes 3.7 && "
+            "python tools/train_portable.py pieces.npz cpu --init gpu/best.weights.h5 "
+            "--units 192 --lr 1e-3 --epochs 40 --patience 4 && "
+            "python tools/import_weights.py cpu/best.weights.h5 resources/default_model "
+            "gpu/history.json cpu/history.json   (CPU only: python main.py train builtin "
+            "--scratch --out resources/default_model)"
+        ),
+        "software": {
+            "trained_with": [
+                f"run {n + 1}: keras {r.get('keras')} on {r.get('backend')}" for n, r in enumerate(runs)
+            ],
+            "published_with": f"tensorflow {tf.__version__}, keras {keras.__version__}",
+            "python": platform.python_version(),
+        },
         "device": "run 1 on an NVIDIA H100 (Keras on JAX), later runs on a 2-core CPU "
-                  "(Keras on TensorFlow), each starting from the previous run's best weights",
+        "(Keras on TensorFlow), each starting from the previous run's best weights",
     }
     index = OriginalityIndex.build(corpus.songs)
     save_model(out, model, card, {"index": index.to_bytes()})

@@ -5,6 +5,7 @@ to train on a GPU machine with JAX); writes best weights and the loss history.
 
 Then, here: python tools/import_weights.py OUT_DIR/best.weights.h5 OUT_DIR/history.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,14 +25,14 @@ BUCKETS = (128, 256, 384, 512, 768, 1024, 1536)
 def unpack(tokens, lengths):
     out, start = [], 0
     for n in lengths:
-        out.append(tokens[start:start + n].astype(np.int32))
+        out.append(tokens[start : start + n].astype(np.int32))
         start += n
     return out
 
 
 def batches(seqs, batch_size, rng):
     order = sorted(range(len(seqs)), key=lambda i: (len(seqs[i]), rng.random() if rng else 0))
-    groups = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    groups = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     if rng is not None:
         rng.shuffle(groups)
     for group in groups:
@@ -41,10 +42,10 @@ def batches(seqs, batch_size, rng):
         y = np.zeros((batch_size, length), np.int32)
         w = np.zeros((batch_size, length), np.float32)
         for row, i in enumerate(group):
-            s = seqs[i][:length + 1]
-            x[row, :len(s) - 1] = s[:-1]
-            y[row, :len(s) - 1] = s[1:]
-            w[row, :len(s) - 1] = 1.0
+            s = seqs[i][: length + 1]
+            x[row, : len(s) - 1] = s[:-1]
+            y[row, : len(s) - 1] = s[1:]
+            w[row, : len(s) - 1] = 1.0
         yield x, y, w
 
 
@@ -63,7 +64,9 @@ def main() -> None:
     parser.add_argument("--max-batches", type=int, default=0, help="smoke test: batches per epoch")
     args = parser.parse_args()
     import random
+
     import keras
+
     from songsketch.engine.ml.model import ModelConfig, build_model, compile_model
 
     data = np.load(args.data)
@@ -93,17 +96,32 @@ def main() -> None:
             vl.append(float(np.asarray(loss).ravel()[0]) * float(w.sum()))
             vc.append(float(w.sum()))
         val_loss = sum(vl) / sum(vc)
-        history.append({"epoch": epoch, "loss": train_loss, "val_loss": val_loss,
-                        "tokens": int(sum(counts)), "seconds": round(time.time() - t0, 1)})
+        history.append(
+            {
+                "epoch": epoch,
+                "loss": train_loss,
+                "val_loss": val_loss,
+                "tokens": int(sum(counts)),
+                "seconds": round(time.time() - t0, 1),
+            }
+        )
         print(json.dumps(history[-1]), flush=True)
         if val_loss < best - 1e-3:
             best, bad = val_loss, 0
             model.save_weights(out / "best.weights.h5")
         else:
             bad += 1
-        (out / "history.json").write_text(json.dumps({"history": history, "backend": keras.backend.backend(),
-                                                      "keras": keras.__version__,
-                                                      "units": args.units, "layers": args.layers}))
+        (out / "history.json").write_text(
+            json.dumps(
+                {
+                    "history": history,
+                    "backend": keras.backend.backend(),
+                    "keras": keras.__version__,
+                    "units": args.units,
+                    "layers": args.layers,
+                }
+            )
+        )
         if bad >= args.patience or time.time() - t0 > args.minutes * 60:
             break
 

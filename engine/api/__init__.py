@@ -4,6 +4,7 @@ Front ends import from here only (an import-linter contract holds them to it), s
 beneath can be rearranged without touching them. Importing this module is cheap: TensorFlow
 is imported only when training starts, music21 only when a score is read or written.
 """
+
 from __future__ import annotations
 
 from ..assess.originality import DEFAULT_MAX_CHORD_BARS, DEFAULT_MAX_NOTES, Guard, OriginalityReport
@@ -20,21 +21,83 @@ from ..ml.store import LoadedModel, ModelError, list_models, read_card
 from ..ml.training import TrainingCancelled, TrainingError, TrainProgress, TrainResult, TrainSettings, train
 from ..music.chords import SHARP_NAMES
 from ..music.idea import (
-    ALL_KEYS, MELODY_RANGE, METERS, TEMPO_RANGE, TICKS_PER_BEAT, VOICING_RANGE, Chord, Idea, Key,
-    Note, Section, bar_ticks, beat_ticks)
+    ALL_KEYS,
+    MELODY_RANGE,
+    METERS,
+    TEMPO_RANGE,
+    TICKS_PER_BEAT,
+    VOICING_RANGE,
+    Chord,
+    Idea,
+    Key,
+    Note,
+    Section,
+    bar_ticks,
+    beat_ticks,
+)
 from ..playback import player as playback
 from .evaluate import Evaluation, evaluate_model
 from .requests import GenerateRequest, GenerationRequest, RegenerateRequest, TrainJob
 from .session import Engine, GenerationSummary, idea_name
 
 __all__ = [
-    "ALL_KEYS", "DEFAULT_MAX_CHORD_BARS", "DEFAULT_MAX_NOTES", "HARMONIC_RHYTHMS", "HOME_VARIABLE", "MELODY_RANGE", "METERS",
-    "SHARP_NAMES", "TEMPO_RANGE", "TICKS_PER_BEAT", "VOICING_RANGE",
-    "Cancelled", "Chord", "Corpus", "CorpusError", "Engine", "Entry", "Evaluation", "FileReport",
-    "GenerateRequest", "GenerationRequest", "GenerationSettings", "GenerationSummary", "Guard", "Home", "Idea", "Key", "Library", "LoadedModel",
-    "MidiError", "ModelConfig", "ModelError", "Note", "OriginalityReport", "RegenerateRequest", "Section", "Song", "TrainJob",
-    "TrainProgress", "TrainResult", "TrainSettings", "TrainingCancelled", "TrainingError",
-    "atomic_write", "bar_ticks", "beat_ticks", "default_model_dir", "evaluate_model", "idea_name",
-    "idea_to_midi", "list_models", "load_builtin", "load_folder", "playback", "read_card",
-    "read_ideas", "train", "write_midi", "write_musicxml",
+    "ALL_KEYS",
+    "DEFAULT_MAX_CHORD_BARS",
+    "DEFAULT_MAX_NOTES",
+    "HARMONIC_RHYTHMS",
+    "HOME_VARIABLE",
+    "MELODY_RANGE",
+    "METERS",
+    "SHARP_NAMES",
+    "TEMPO_RANGE",
+    "TICKS_PER_BEAT",
+    "VOICING_RANGE",
+    "Cancelled",
+    "Chord",
+    "Corpus",
+    "CorpusError",
+    "Engine",
+    "Entry",
+    "Evaluation",
+    "FileReport",
+    "GenerateRequest",
+    "GenerationRequest",
+    "GenerationSettings",
+    "GenerationSummary",
+    "Guard",
+    "Home",
+    "Idea",
+    "Key",
+    "Library",
+    "LoadedModel",
+    "MidiError",
+    "ModelConfig",
+    "ModelError",
+    "Note",
+    "OriginalityReport",
+    "RegenerateRequest",
+    "Section",
+    "Song",
+    "TrainJob",
+    "TrainProgress",
+    "TrainResult",
+    "TrainSettings",
+    "TrainingCancelled",
+    "TrainingError",
+    "atomic_write",
+    "bar_ticks",
+    "beat_ticks",
+    "default_model_dir",
+    "evaluate_model",
+    "idea_name",
+    "idea_to_midi",
+    "list_models",
+    "load_builtin",
+    "load_folder",
+    "playback",
+    "read_card",
+    "read_ideas",
+    "train",
+    "write_midi",
+    "write_musicxml",
 ]

@@ -4,12 +4,13 @@ Rows follow Yang & Lerch (2018): overlap of distributions, plus in-key and chord
 and copying. The held-out songs are those the model's card names (its validation tunes), or,
 for another folder, a split by the training rule.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from .session import Engine
 @dataclass
 class Evaluation:
     """Metric rows (name -> value) for the held-out songs, the model and the baseline."""
+
     held_out: dict[str, float]
     model: dict[str, float]
     baseline: dict[str, float]
@@ -37,7 +39,9 @@ class Evaluation:
     notes: list[str] = field(default_factory=list)
 
 
-def metric_rows(sample: Sequence[Idea], reference: Sequence[Idea], index: OriginalityIndex) -> dict[str, float]:
+def metric_rows(
+    sample: Sequence[Idea], reference: Sequence[Idea], index: OriginalityIndex
+) -> dict[str, float]:
     """The evaluation table's rows for ``sample`` against ``reference`` pieces; copies are
     measured against ``index`` (the training songs)."""
     d, r = distributions(sample), distributions(reference)
@@ -55,32 +59,48 @@ def metric_rows(sample: Sequence[Idea], reference: Sequence[Idea], index: Origin
     }
 
 
-def evaluate_model(folder: str | Path, songs: Sequence[Song], count: int = 200, seed: int = 1,
-                   temperature: float = 1.0, baseline_epochs: int = 3,
-                   say: Callable[[str], None] | None = None) -> Evaluation:
+def evaluate_model(
+    folder: str | Path,
+    songs: Sequence[Song],
+    count: int = 200,
+    seed: int = 1,
+    temperature: float = 1.0,
+    baseline_epochs: int = 3,
+    say: Callable[[str], None] | None = None,
+) -> Evaluation:
     """Generate ``count`` ideas (no guard) with the model in ``folder`` and compare them, and
     the baseline's, with the held-out songs. Raises ModelError for a bad model folder."""
     card = read_card(folder)
     held_names = set(card.get("data", {}).get("validation_song_names", []))
     held = [s for s in songs if s.name in held_names]
     train = [s for s in songs if s.name not in held_names]
-    if not held:       # another folder than the model's: hold out by the usual rule
+    if not held:  # another folder than the model's: hold out by the usual rule
         train, held = split_songs(list(songs), TrainSettings().val_fraction, 1)
     reference = [i for s in held for i in s.ideas]
     engine = Engine()
     engine.load(folder)
     t0 = time.perf_counter()
     ideas: list[Idea] = []
-    engine.generate(GenerationSettings(count=count, seed=seed, temperature=temperature),
-                    on_idea=lambda i, idea, r: ideas.append(idea), guard=None)
+    engine.generate(
+        GenerationSettings(count=count, seed=seed, temperature=temperature),
+        on_idea=lambda i, idea, r: ideas.append(idea),
+        guard=None,
+    )
     seconds = time.perf_counter() - t0
     if say is not None:
-        say(f"{len(ideas)} ideas generated in {seconds:.1f} s; {len(reference)} held-out pieces "
-            f"({len(held)} songs); training baseline ({baseline_epochs} epochs)...")
+        say(
+            f"{len(ideas)} ideas generated in {seconds:.1f} s; {len(reference)} held-out pieces "
+            f"({len(held)} songs); training baseline ({baseline_epochs} epochs)..."
+        )
     base = baseline_ideas(train, min(count, 64), seed, baseline_epochs)
     index = engine.index or OriginalityIndex.build(train)
-    train_index = OriginalityIndex.build(train)    # held-out songs are in the model's index
-    return Evaluation(held_out=metric_rows(reference, reference, train_index),
-                      model=metric_rows(ideas, reference, index),
-                      baseline=metric_rows(base, reference, index),
-                      ideas=len(ideas), pieces=len(reference), songs=len(held), seconds=seconds)
+    train_index = OriginalityIndex.build(train)  # held-out songs are in the model's index
+    return Evaluation(
+        held_out=metric_rows(reference, reference, train_index),
+        model=metric_rows(ideas, reference, index),
+        baseline=metric_rows(base, reference, index),
+        ideas=len(ideas),
+        pieces=len(reference),
+        songs=len(held),
+        seconds=seconds,
+    )

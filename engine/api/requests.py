@@ -3,11 +3,13 @@
 A generation request runs itself on an :class:`~.session.Engine` (``run``), so a worker needs
 no knowledge of the kinds: it hands any request to ``Engine.run``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from ..assess.originality import Guard
 from ..generation.generator import GenerationSettings
@@ -22,18 +24,21 @@ if TYPE_CHECKING:
 class GenerateRequest:
     """New ideas (continuing ``primer``'s opening bars when given), checked by ``guard``
     (None: shown whatever they share with the training songs)."""
+
     settings: GenerationSettings
     guard: Guard | None = Guard()
     primer: Idea | None = None
 
-    def run(self, engine: "Engine", on_idea: "OnIdea | None" = None,
-            cancel: Callable[[], bool] | None = None) -> "GenerationSummary":
+    def run(
+        self, engine: "Engine", on_idea: "OnIdea | None" = None, cancel: Callable[[], bool] | None = None
+    ) -> "GenerationSummary":
         return engine.generate(self.settings, on_idea, cancel, primer=self.primer, guard=self.guard)
 
 
 @dataclass(frozen=True)
 class RegenerateRequest:
     """New versions of ``idea`` keeping its 'chords' (a new melody) or its 'melody' (new chords)."""
+
     idea: Idea
     keep: str
     settings: GenerationSettings
@@ -42,8 +47,9 @@ class RegenerateRequest:
         if self.keep not in ("chords", "melody"):
             raise ValueError("keep must be 'chords' or 'melody'")
 
-    def run(self, engine: "Engine", on_idea: "OnIdea | None" = None,
-            cancel: Callable[[], bool] | None = None) -> "GenerationSummary":
+    def run(
+        self, engine: "Engine", on_idea: "OnIdea | None" = None, cancel: Callable[[], bool] | None = None
+    ) -> "GenerationSummary":
         return engine.regenerate(self.idea, self.keep, self.settings, on_idea, cancel)
 
 
@@ -54,6 +60,7 @@ GenerationRequest = GenerateRequest | RegenerateRequest
 class TrainJob:
     """Train a model into ``out_dir`` on a scanned folder (``source``): fine-tune
     ``base_model`` or, when it is None, train from scratch."""
+
     out_dir: Path
     settings: TrainSettings
     base_model: Path | None

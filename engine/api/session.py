@@ -3,16 +3,18 @@
 It never imports Qt; callers run its methods on worker threads and receive ideas through
 callbacks.
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from ..generation.generator import Cancelled, GenerationSettings, Generator
 from ..assess.originality import Guard, OriginalityIndex
+from ..generation.generator import GenerationSettings, Generator
 from ..ml.store import LoadedModel, load, read_extra
 from ..music.idea import Idea
 from ..tokens.encoding import encode
@@ -20,14 +22,74 @@ from ..tokens.encoding import encode
 if TYPE_CHECKING:
     from .requests import GenerationRequest
 
-_ADJECTIVES = ("amber", "blue", "bright", "copper", "dusky", "early", "faded", "gentle", "golden",
-               "hollow", "ivory", "late", "lucky", "misty", "quiet", "restless", "rosy", "salty",
-               "silver", "slow", "soft", "still", "sunny", "velvet", "wild", "winter", "young",
-               "paper", "open", "distant", "hidden", "northern")
-_NOUNS = ("harbor", "meadow", "river", "window", "lantern", "sparrow", "letter", "orchard", "bridge",
-          "candle", "station", "garden", "road", "island", "ribbon", "mirror", "valley", "compass",
-          "feather", "morning", "evening", "tide", "ember", "anchor", "hill", "porch", "field",
-          "canyon", "attic", "signal", "thread", "engine")
+_ADJECTIVES = (
+    "amber",
+    "blue",
+    "bright",
+    "copper",
+    "dusky",
+    "early",
+    "faded",
+    "gentle",
+    "golden",
+    "hollow",
+    "ivory",
+    "late",
+    "lucky",
+    "misty",
+    "quiet",
+    "restless",
+    "rosy",
+    "salty",
+    "silver",
+    "slow",
+    "soft",
+    "still",
+    "sunny",
+    "velvet",
+    "wild",
+    "winter",
+    "young",
+    "paper",
+    "open",
+    "distant",
+    "hidden",
+    "northern",
+)
+_NOUNS = (
+    "harbor",
+    "meadow",
+    "river",
+    "window",
+    "lantern",
+    "sparrow",
+    "letter",
+    "orchard",
+    "bridge",
+    "candle",
+    "station",
+    "garden",
+    "road",
+    "island",
+    "ribbon",
+    "mirror",
+    "valley",
+    "compass",
+    "feather",
+    "morning",
+    "evening",
+    "tide",
+    "ember",
+    "anchor",
+    "hill",
+    "porch",
+    "field",
+    "canyon",
+    "attic",
+    "signal",
+    "thread",
+    "engine",
+)
 
 
 def idea_name(idea: Idea) -> str:
@@ -36,12 +98,13 @@ def idea_name(idea: Idea) -> str:
     return f"{_ADJECTIVES[digest[0] % len(_ADJECTIVES)]}-{_NOUNS[digest[1] % len(_NOUNS)]}-{digest[2]:02x}"
 
 
-OnIdea = Callable[[int, Idea, object], None]     # (index, idea, originality report or None)
+OnIdea = Callable[[int, Idea, object], None]  # (index, idea, originality report or None)
 
 
 @dataclass
 class GenerationSummary:
     """How a generation request went: ideas shown, and redrawn by the originality guard."""
+
     shown: int
     redrawn: int = 0
     kind: str = "shown"
@@ -90,14 +153,23 @@ class Engine:
     def _name(self, idea: Idea) -> Idea:
         return idea.with_name(idea_name(idea))
 
-    def run(self, request: "GenerationRequest", on_idea: OnIdea | None = None,
-            cancel: Callable[[], bool] | None = None) -> GenerationSummary:
+    def run(
+        self,
+        request: "GenerationRequest",
+        on_idea: OnIdea | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> GenerationSummary:
         """Carry out a generation request (see ``requests``)."""
         return request.run(self, on_idea, cancel)
 
-    def generate(self, settings: GenerationSettings, on_idea: OnIdea | None = None,
-                 cancel: Callable[[], bool] | None = None, primer: Idea | None = None,
-                 guard: Guard | None = Guard()) -> GenerationSummary:
+    def generate(
+        self,
+        settings: GenerationSettings,
+        on_idea: OnIdea | None = None,
+        cancel: Callable[[], bool] | None = None,
+        primer: Idea | None = None,
+        guard: Guard | None = Guard(),
+    ) -> GenerationSummary:
         """Generate ``settings.count`` ideas, each passed to ``on_idea`` as it finishes, with
         its originality report (when the model has an index). With a guard, ideas over its
         limits are redrawn and never shown."""
@@ -132,12 +204,20 @@ class Engine:
             reports.clear()
         return GenerationSummary(count, rejected)
 
-    def regenerate(self, idea: Idea, keep: str, settings: GenerationSettings,
-                   on_idea: OnIdea | None = None, cancel: Callable[[], bool] | None = None) -> GenerationSummary:
+    def regenerate(
+        self,
+        idea: Idea,
+        keep: str,
+        settings: GenerationSettings,
+        on_idea: OnIdea | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> GenerationSummary:
         """``settings.count`` new versions of an idea keeping its chords or its melody."""
         generator = self._require()
         shown = 0
-        for i, new in enumerate(generator.regenerate(idea, keep, settings, count=settings.count, cancel=cancel)):
+        for i, new in enumerate(
+            generator.regenerate(idea, keep, settings, count=settings.count, cancel=cancel)
+        ):
             new = self._name(new)
             shown += 1
             if on_idea is not None:

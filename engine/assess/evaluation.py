@@ -5,11 +5,11 @@ chorus differing, collapse (one note or one chord dominating). Per set: distribu
 (pitch class, pitch range, note length, inter-onset interval) compared by their overlap
 area, as in Yang & Lerch (2018), "On the evaluation of generative models in music".
 """
+
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -62,8 +62,12 @@ def sections_differ(idea: Idea) -> bool:
         return False
     parts = []
     for _s, start, end in spans[:2]:
-        parts.append((tuple((n.pitch, n.onset - start, n.duration) for n in idea.melody if start <= n.onset < end),
-                      tuple((c.root, c.quality, c.onset - start) for c in idea.chords if start <= c.onset < end)))
+        parts.append(
+            (
+                tuple((n.pitch, n.onset - start, n.duration) for n in idea.melody if start <= n.onset < end),
+                tuple((c.root, c.quality, c.onset - start) for c in idea.chords if start <= c.onset < end),
+            )
+        )
     return parts[0] != parts[1]
 
 
@@ -79,35 +83,6 @@ def collapsed(idea: Idea) -> bool:
             return True
     return False
 
-
-@dataclass
-class SetMetrics:
-    count: int
-    in_key: float
-    chord_tones: float
-    lengths: float                  # mean distinct note lengths per idea
-    with_3_lengths: float           # share of ideas with >= 3 distinct lengths
-    sections_differ: float
-    collapsed: float
-    pitch_range: float              # mean melody range in semitones
-
-
-def set_metrics(ideas: Sequence[Idea]) -> SetMetrics:
-    n = max(1, len(ideas))
-    return SetMetrics(
-        count=len(ideas),
-        in_key=sum(in_key_ratio(i) for i in ideas) / n,
-        chord_tones=sum(chord_tone_ratio(i) for i in ideas) / n,
-        lengths=sum(distinct_lengths(i) for i in ideas) / n,
-        with_3_lengths=sum(distinct_lengths(i) >= 3 for i in ideas) / n,
-        sections_differ=sum(sections_differ(i) for i in ideas) / n,
-        collapsed=sum(collapsed(i) for i in ideas) / n,
-        pitch_range=sum((max(x.pitch for x in i.melody) - min(x.pitch for x in i.melody)) if i.melody else 0
-                        for i in ideas) / n)
-
-
-# ---------------------------------------------------------------------------
-# distributions (Yang & Lerch 2018)
 
 def _hist(values: Iterable[float], bins) -> np.ndarray:
     h, _ = np.histogram(list(values), bins=bins)
@@ -128,7 +103,9 @@ def distributions(ideas: Sequence[Idea]) -> dict[str, np.ndarray]:
         "pitch class": _hist(pcs, np.arange(13) - 0.5),
         "pitch range": _hist(ranges, np.arange(0, 40, 3)),
         "note length": _hist(lengths, [0.5, 2.5, 3.5, 4.5, 6.5, 9.5, 12.5, 18.5, 24.5, 36.5, 48.5, 97]),
-        "inter-onset interval": _hist(iois, [0.5, 2.5, 3.5, 4.5, 6.5, 9.5, 12.5, 18.5, 24.5, 36.5, 48.5, 200]),
+        "inter-onset interval": _hist(
+            iois, [0.5, 2.5, 3.5, 4.5, 6.5, 9.5, 12.5, 18.5, 24.5, 36.5, 48.5, 200]
+        ),
     }
 
 

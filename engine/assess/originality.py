@@ -6,19 +6,20 @@ bar as (onset in bar, root relative to the key, quality). A query seeds on share
 runs (hash lookups) and extends them, so it costs milliseconds. A run of k transitions is a
 copy of k + 1 melody notes.
 """
+
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from ..music.idea import Idea
 
-SEED = 3                     # transitions in a seed (= 4 notes)
-CHORD_SEED = 2               # bars in a chord seed
-DEFAULT_MAX_NOTES = 8        # the guard's default: reject ideas that copy more than 8 melody notes
-DEFAULT_MAX_CHORD_BARS = 4   # ... or more than 4 bars of chords
+SEED = 3  # transitions in a seed (= 4 notes)
+CHORD_SEED = 2  # bars in a chord seed
+DEFAULT_MAX_NOTES = 8  # the guard's default: reject ideas that copy more than 8 melody notes
+DEFAULT_MAX_CHORD_BARS = 4  # ... or more than 4 bars of chords
 
 
 def melody_transitions(idea: Idea) -> list[tuple[int, int]]:
@@ -27,7 +28,7 @@ def melody_transitions(idea: Idea) -> list[tuple[int, int]]:
     return [(b.pitch - a.pitch, b.onset - a.onset) for a, b in zip(notes, notes[1:])]
 
 
-MIN_DISTINCT_CHORDS = 3      # a shared run of chords counts with 3+ different chords in it
+MIN_DISTINCT_CHORDS = 3  # a shared run of chords counts with 3+ different chords in it
 
 
 def _distinctive(bars: Sequence[tuple]) -> bool:
@@ -50,14 +51,21 @@ def chord_bars(idea: Idea) -> list[tuple]:
 @dataclass
 class OriginalityReport:
     """The closest training song and the longest runs copied from it."""
+
     song: str = ""
-    melody_notes: int = 0       # longest copied melody run, in notes (0 = nothing shared)
-    chord_bars: int = 0         # longest copied run of chord bars
+    melody_notes: int = 0  # longest copied melody run, in notes (0 = nothing shared)
+    chord_bars: int = 0  # longest copied run of chord bars
     chord_song: str = ""
 
     def to_dict(self) -> dict:
-        return {"song": self.song, "melody_notes": self.melody_notes, "chord_bars": self.chord_bars,
-                "chord_song": self.chord_song, "badge": self.badge(), "detail": self.detail()}
+        return {
+            "song": self.song,
+            "melody_notes": self.melody_notes,
+            "chord_bars": self.chord_bars,
+            "chord_song": self.chord_song,
+            "badge": self.badge(),
+            "detail": self.detail(),
+        }
 
     def badge(self) -> str:
         # short shared fragments (a stepwise 6-note figure) are the idiom, not a copy
@@ -68,14 +76,21 @@ class OriginalityReport:
         return f"echoes {self.chord_song} ({self.chord_bars} bars of chords)"
 
     def detail(self) -> str:
-        return (f"Longest melody run shared with a training song: {self.melody_notes} notes"
-                f"{' (' + self.song + ')' if self.song else ''}; longest chord run: {self.chord_bars} bars"
-                f"{' (' + self.chord_song + ')' if self.chord_song else ''}.")
+        return (
+            f"Longest melody run shared with a training song: {self.melody_notes} notes"
+            f"{' (' + self.song + ')' if self.song else ''}; longest chord run: {self.chord_bars} bars"
+            f"{' (' + self.chord_song + ')' if self.chord_song else ''}."
+        )
 
 
-def _longest_runs(query: Sequence, seqs: list[Sequence], seed_index: dict, seed: int,
-                  per_song: dict[int, int] | None = None,
-                  counts: Callable[[Sequence], bool] | None = None) -> tuple[int, int]:
+def _longest_runs(
+    query: Sequence,
+    seqs: list[Sequence],
+    seed_index: dict,
+    seed: int,
+    per_song: dict[int, int] | None = None,
+    counts: Callable[[Sequence], bool] | None = None,
+) -> tuple[int, int]:
     """(length, song) of the longest common run of ``query`` with any sequence, found by
     seed lookup and extension. Length counts items; 0 when no seed is shared. ``per_song``
     collects the longest run with every song that shares a seed; ``counts(run)`` false
@@ -83,7 +98,7 @@ def _longest_runs(query: Sequence, seqs: list[Sequence], seed_index: dict, seed:
     best_len, best_song = 0, -1
     seen: set[tuple[int, int]] = set()
     for i in range(len(query) - seed + 1):
-        for song, j in seed_index.get(tuple(query[i:i + seed]), ()):
+        for song, j in seed_index.get(tuple(query[i : i + seed]), ()):
             diagonal = (song, j - i)
             if diagonal in seen:
                 continue
@@ -96,7 +111,7 @@ def _longest_runs(query: Sequence, seqs: list[Sequence], seed_index: dict, seed:
             while a + length < len(query) and b + length < len(seq) and query[a + length] == seq[b + length]:
                 length += 1
             seen.add(diagonal)
-            if counts is not None and not counts(query[a:a + length]):
+            if counts is not None and not counts(query[a : a + length]):
                 continue
             if per_song is not None and length > per_song.get(song, 0):
                 per_song[song] = length
@@ -108,6 +123,7 @@ def _longest_runs(query: Sequence, seqs: list[Sequence], seed_index: dict, seed:
 @dataclass
 class OriginalityIndex:
     """Melody transitions and chord bars of the training songs, with seed lookups."""
+
     names: list[str] = field(default_factory=list)
     melodies: list[list[tuple[int, int]]] = field(default_factory=list)
     chords: list[list[tuple]] = field(default_factory=list)
@@ -117,11 +133,11 @@ class OriginalityIndex:
         self._chord_seeds: dict = defaultdict(list)
         for s, seq in enumerate(self.melodies):
             for j in range(len(seq) - SEED + 1):
-                self._melody_seeds[tuple(seq[j:j + SEED])].append((s, j))
+                self._melody_seeds[tuple(seq[j : j + SEED])].append((s, j))
         for s, seq in enumerate(self.chords):
             for j in range(len(seq) - CHORD_SEED + 1):
-                block = tuple(seq[j:j + CHORD_SEED])
-                if all(block):                      # empty bars are not a copy
+                block = tuple(seq[j : j + CHORD_SEED])
+                if all(block):  # empty bars are not a copy
                     self._chord_seeds[block].append((s, j))
 
     @classmethod
@@ -138,12 +154,15 @@ class OriginalityIndex:
     def check(self, idea: Idea) -> OriginalityReport:
         mel_len, mel_song = _longest_runs(melody_transitions(idea), self.melodies, self._melody_seeds, SEED)
         bars = chord_bars(idea)
-        chord_len, chord_song = _longest_runs(bars, self.chords, self._chord_seeds, CHORD_SEED,
-                                              counts=_distinctive)
+        chord_len, chord_song = _longest_runs(
+            bars, self.chords, self._chord_seeds, CHORD_SEED, counts=_distinctive
+        )
         return OriginalityReport(
             song=self.names[mel_song] if mel_song >= 0 else "",
             melody_notes=mel_len + 1 if mel_len else 0,
-            chord_bars=chord_len, chord_song=self.names[chord_song] if chord_song >= 0 else "")
+            chord_bars=chord_len,
+            chord_song=self.names[chord_song] if chord_song >= 0 else "",
+        )
 
     def songs_sharing(self, idea: Idea, min_notes: int) -> set[int]:
         """Indexes of the songs sharing a melody run of at least ``min_notes`` with the idea."""
@@ -152,8 +171,10 @@ class OriginalityIndex:
         return {song for song, length in runs.items() if length + 1 >= min_notes}
 
     def to_bytes(self) -> bytes:
-        return json.dumps({"version": 1, "names": self.names, "melodies": self.melodies,
-                           "chords": self.chords}, separators=(",", ":")).encode()
+        return json.dumps(
+            {"version": 1, "names": self.names, "melodies": self.melodies, "chords": self.chords},
+            separators=(",", ":"),
+        ).encode()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "OriginalityIndex":
@@ -172,6 +193,7 @@ class OriginalityIndex:
 class Guard:
     """The originality guard's limits: an idea copying more than ``max_notes`` melody notes or
     ``max_chord_bars`` bars of chords from one training song is redrawn, never shown."""
+
     max_notes: int = DEFAULT_MAX_NOTES
     max_chord_bars: int = DEFAULT_MAX_CHORD_BARS
 

@@ -1,4 +1,5 @@
 """Files written whole or not at all (models, ideas, caches, exports)."""
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,7 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     umask = os.umask(0)
     os.umask(umask)
     try:
-        os.fchmod(fd, 0o666 & ~umask)       # an ordinary file, not mkstemp's private 0600
+        os.fchmod(fd, 0o666 & ~umask)  # an ordinary file, not mkstemp's private 0600
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -5,6 +5,7 @@ platform's data folder: ``$XDG_DATA_HOME/songsketch`` (``~/.local/share/songsket
 ``~/Library/Application Support/Songsketch`` on macOS, ``%APPDATA%\\Songsketch`` on Windows.
 The default model ships inside the installed package (``songsketch.resources``).
 """
+
 from __future__ import annotations
 
 import os
@@ -35,6 +36,7 @@ def platform_home() -> Path:
 @dataclass(frozen=True)
 class Home:
     """The folders under one home: ``library.sqlite``, ``models/``, ``cache/``."""
+
     root: Path
 
     @classmethod

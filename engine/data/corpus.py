@@ -4,23 +4,24 @@ Every file is either used (its ideas kept) or skipped with a one-line reason. Re
 cached by the file's content hash (plus the analysis version), so loading the same files
 again parses nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import os
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
-from ..music import chords as ch
-from ..formats.analysis import AnalysisError, RawNote, RawScore, score_to_ideas
 from ..common.files import atomic_write
+from ..formats.analysis import AnalysisError, RawNote, RawScore, score_to_ideas
 from ..formats.midi import read_raw
+from ..music import chords as ch
 from ..music.idea import TICKS_PER_BEAT, Idea, idea_from_data, idea_to_data
 
-ANALYSIS_VERSION = "7"      # bump when reading/analysis changes: old cache entries are ignored
+ANALYSIS_VERSION = "7"  # bump when reading/analysis changes: old cache entries are ignored
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}
 SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".abc", ".krn"}
 MUSIC_SUFFIXES = MIDI_SUFFIXES | SCORE_SUFFIXES
@@ -28,12 +29,13 @@ MAX_SCORE_BYTES = 20 * 1024 * 1024
 DEFAULT_SCORE_TEMPO = 90
 _VOICE_NAMES = ("soprano", "alto", "tenor", "bass")
 
-Progress = Callable[[int, int, str], None]     # (done, total, current file)
+Progress = Callable[[int, int, str], None]  # (done, total, current file)
 
 
 @dataclass(frozen=True)
 class Song:
     """One usable file: its ideas (one per stretch of constant meter)."""
+
     name: str
     path: str
     ideas: tuple[Idea, ...]
@@ -50,6 +52,7 @@ class Song:
 @dataclass(frozen=True)
 class FileReport:
     """What happened to one file: used, or skipped and why."""
+
     path: str
     used: bool
     reason: str = ""
@@ -60,8 +63,8 @@ class Corpus:
     songs: list[Song] = field(default_factory=list)
     reports: list[FileReport] = field(default_factory=list)
     seconds: float = 0.0
-    parsed: int = 0          # files analysed this time
-    cached: int = 0          # files answered by the cache
+    parsed: int = 0  # files analysed this time
+    cached: int = 0  # files answered by the cache
 
     @property
     def used(self) -> int:
@@ -79,14 +82,20 @@ class CorpusError(ValueError):
 # ---------------------------------------------------------------------------
 # music21 scores -> RawScore
 
+
 def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
     """Notes (ties merged), meters, rehearsal marks, tempo and chord symbols of a music21
     score. Chord symbols of a lead sheet become block chords in the low register."""
-    from music21 import harmony, tempo as m21tempo
+    from music21 import harmony
+    from music21 import tempo as m21tempo
 
     parts = list(score.parts) if hasattr(score, "parts") and len(score.parts) else [score]
-    voices = {v: i for i, p in enumerate(parts) for v in _VOICE_NAMES
-              if (p.partName or "").strip().lower().startswith(v)}
+    voices = {
+        v: i
+        for i, p in enumerate(parts)
+        for v in _VOICE_NAMES
+        if (p.partName or "").strip().lower().startswith(v)
+    }
     if "soprano" in voices and len(voices) >= 3:
         # a choral setting, maybe with instruments doubling the voices: the sung voices only,
         # soprano first (= the melody)
@@ -94,7 +103,7 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
     shift = 0.0
     measures = parts[0].getElementsByClass("Measure")
     if len(measures) and measures[0].paddingLeft:
-        shift = float(measures[0].paddingLeft)      # a pickup: move the bar lines onto the grid
+        shift = float(measures[0].paddingLeft)  # a pickup: move the bar lines onto the grid
 
     def tick(offset) -> int:
         return int(round((float(offset) + shift) * TICKS_PER_BEAT))
@@ -155,9 +164,16 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
         if not written:
             names[accomp_part] = "Chords"
     melody_parts = {0} if (melody_first or symbols) and notes else None
-    return RawScore(notes=notes, time_signatures=sigs or [(0, (4, 4))],
-                    tempo=bpm or DEFAULT_SCORE_TEMPO, markers=markers, chord_texts=texts,
-                    part_names=names, melody_parts=melody_parts, name=name)
+    return RawScore(
+        notes=notes,
+        time_signatures=sigs or [(0, (4, 4))],
+        tempo=bpm or DEFAULT_SCORE_TEMPO,
+        markers=markers,
+        chord_texts=texts,
+        part_names=names,
+        melody_parts=melody_parts,
+        name=name,
+    )
 
 
 def _parse_score_file(path: Path, melody_first: bool) -> list[Idea]:
@@ -169,7 +185,7 @@ def _parse_score_file(path: Path, melody_first: bool) -> list[Idea]:
         score = converter.parse(str(path))
     except Exception as exc:  # music21 raises many exception types for bad files
         raise AnalysisError(f"unreadable score: {type(exc).__name__}: {str(exc)[:80]}") from None
-    if hasattr(score, "scores") and not hasattr(score, "parts"):   # an Opus of several tunes
+    if hasattr(score, "scores") and not hasattr(score, "parts"):  # an Opus of several tunes
         score = score.scores[0]
     return score_to_ideas(music21_to_raw(score, path.stem, melody_first))
 
@@ -188,6 +204,7 @@ def analyse_file(path: Path, melody_first: bool = False) -> list[Idea]:
 
 # ---------------------------------------------------------------------------
 # cache
+
 
 class Cache:
     """Analysis results on disk, one JSON file per content hash."""
@@ -215,7 +232,7 @@ class Cache:
         try:
             atomic_write(self.folder / key[:2] / f"{key}.json", json.dumps(entry).encode())
         except OSError:
-            pass    # a cache that cannot be written only costs time
+            pass  # a cache that cannot be written only costs time
 
 
 def _load_one(path: Path, cache: Cache, melody_first: bool, corpus: Corpus) -> None:
@@ -250,9 +267,14 @@ def _load_one(path: Path, cache: Cache, melody_first: bool, corpus: Corpus) -> N
     corpus.reports.append(FileReport(str(path), True, f"{sum(i.bars for i in ideas)} bars"))
 
 
-def load_files(paths: Iterable[Path], cache_dir: Path | None, melody_first: bool = False,
-               progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-               skipped: Iterable[FileReport] = ()) -> Corpus:
+def load_files(
+    paths: Iterable[Path],
+    cache_dir: Path | None,
+    melody_first: bool = False,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+    skipped: Iterable[FileReport] = (),
+) -> Corpus:
     """Analyse files (through the cache). ``skipped`` are reports gathered while listing."""
     start = time.perf_counter()
     paths = list(paths)
@@ -284,7 +306,9 @@ def list_folder(folder: str | os.PathLike) -> tuple[list[Path], list[FileReport]
         for d in sorted(dirs):
             if os.path.islink(os.path.join(root, d)):
                 other.append(FileReport(os.path.join(root, d), False, "linked folder not followed"))
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(root, d)))
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(root, d))
+        )
         for name in sorted(files):
             path = Path(root) / name
             if name.startswith("."):
@@ -295,16 +319,24 @@ def list_folder(folder: str | os.PathLike) -> tuple[list[Path], list[FileReport]
                 else:
                     other.append(FileReport(str(path), False, "not a regular file (broken link?)"))
             else:
-                other.append(FileReport(str(path), False,
-                                        f"not a music file ({path.suffix.lower() or 'no extension'})"))
+                other.append(
+                    FileReport(
+                        str(path), False, f"not a music file ({path.suffix.lower() or 'no extension'})"
+                    )
+                )
     for exc in errors:
-        other.append(FileReport(str(getattr(exc, "filename", folder)), False,
-                                f"cannot list: {exc.strerror or exc}"))
+        other.append(
+            FileReport(str(getattr(exc, "filename", folder)), False, f"cannot list: {exc.strerror or exc}")
+        )
     return music, other
 
 
-def load_folder(folder: str | os.PathLike, cache_dir: Path | None, progress: Progress | None = None,
-                cancel: Callable[[], bool] | None = None) -> Corpus:
+def load_folder(
+    folder: str | os.PathLike,
+    cache_dir: Path | None,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> Corpus:
     """A user's folder: MIDI, MusicXML, ABC and kern files, recursively."""
     paths, skipped = list_folder(folder)
     return load_files(paths, cache_dir, progress=progress, cancel=cancel, skipped=skipped)
@@ -327,8 +359,9 @@ def builtin_paths() -> list[Path]:
     return sorted(paths)
 
 
-def load_builtin(cache_dir: Path | None, progress: Progress | None = None,
-                 cancel: Callable[[], bool] | None = None) -> Corpus:
+def load_builtin(
+    cache_dir: Path | None, progress: Progress | None = None, cancel: Callable[[], bool] | None = None
+) -> Corpus:
     """The built-in corpus (no download: the files ship with music21)."""
     corpus = load_files(builtin_paths(), cache_dir, melody_first=True, progress=progress, cancel=cancel)
     # keep four-voice chorale settings; other Bach works are not melody-plus-chords

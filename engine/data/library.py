@@ -2,6 +2,7 @@
 
 A damaged database file is moved aside and a new one started; ``recovered`` says so.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,6 +34,7 @@ CREATE TABLE IF NOT EXISTS ideas (
 @dataclass
 class Entry:
     """One stored idea."""
+
     id: int
     name: str
     created: float
@@ -63,8 +65,10 @@ class Library:
                 src = Path(str(self.path) + suffix)
                 if src.exists():
                     os.replace(src, Path(str(aside) + suffix))
-            self.recovered = (f"The idea library was damaged ({exc}); it was moved to {aside.name} "
-                              "and a new, empty library started.")
+            self.recovered = (
+                f"The idea library was damaged ({exc}); it was moved to {aside.name} "
+                "and a new, empty library started."
+            )
             self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
@@ -93,7 +97,8 @@ class Library:
         with self._lock, self.db:
             cur = self.db.execute(
                 "INSERT INTO ideas (name, created, model, idea, midi, report) VALUES (?, ?, ?, ?, ?, ?)",
-                (idea.name, created, model, data, b"", json.dumps(report) if report else None))
+                (idea.name, created, model, data, b"", json.dumps(report) if report else None),
+            )
             return Entry(int(cur.lastrowid), idea.name, created, False, model, idea, report)
 
     def _entry(self, row) -> Entry | None:
@@ -115,8 +120,10 @@ class Library:
 
     def get(self, entry_id: int) -> Entry | None:
         with self._lock:
-            row = self.db.execute("SELECT id, name, created, favourite, model, idea, report FROM ideas "
-                                  "WHERE id = ?", (entry_id,)).fetchone()
+            row = self.db.execute(
+                "SELECT id, name, created, favourite, model, idea, report FROM ideas WHERE id = ?",
+                (entry_id,),
+            ).fetchone()
         return self._entry(row) if row else None
 
     def midi(self, entry_id: int) -> bytes | None:
@@ -132,10 +139,12 @@ class Library:
         except (ValueError, KeyError, TypeError):
             return None
         try:
-            with self._lock, self.db:     # only if the idea was not replaced meanwhile
-                self.db.execute("UPDATE ideas SET midi = ? WHERE id = ? AND idea = ?", (midi, entry_id, row[1]))
+            with self._lock, self.db:  # only if the idea was not replaced meanwhile
+                self.db.execute(
+                    "UPDATE ideas SET midi = ? WHERE id = ? AND idea = ?", (midi, entry_id, row[1])
+                )
         except sqlite3.Error:
-            pass                    # a read-only or full disk: the bytes are still good to use
+            pass  # a read-only or full disk: the bytes are still good to use
         return midi
 
     def rename(self, entry_id: int, name: str) -> None:
@@ -147,15 +156,19 @@ class Library:
             return
         idea = entry.idea.with_name(name)
         with self._lock, self.db:
-            self.db.execute("UPDATE ideas SET name = ?, idea = ?, midi = ? WHERE id = ?",
-                            (name, json.dumps(idea_to_data(idea)), idea_to_midi(idea), entry_id))
+            self.db.execute(
+                "UPDATE ideas SET name = ?, idea = ?, midi = ? WHERE id = ?",
+                (name, json.dumps(idea_to_data(idea)), idea_to_midi(idea), entry_id),
+            )
 
     def replace_idea(self, entry_id: int, idea: Idea) -> Entry | None:
         """Store a new version of an entry's idea (name, star and report stay); its .mid is
         made again on first use. Returns the updated entry, None if it is gone."""
         with self._lock, self.db:
-            self.db.execute("UPDATE ideas SET idea = ?, midi = ? WHERE id = ?",
-                            (json.dumps(idea_to_data(idea)), b"", entry_id))
+            self.db.execute(
+                "UPDATE ideas SET idea = ?, midi = ? WHERE id = ?",
+                (json.dumps(idea_to_data(idea)), b"", entry_id),
+            )
         return self.get(entry_id)
 
     def set_favourite(self, entry_id: int, favourite: bool) -> None:

@@ -4,6 +4,7 @@ Input is a :class:`RawScore` (notes on the tick grid of ``TICKS_PER_BEAT``, with
 meter map and whatever hints the file gave); output is one :class:`Idea` per stretch of
 constant meter. Both the MIDI reader and the music21 corpus loader feed this module.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,21 +30,28 @@ from ..music.idea import (
     quantize_velocity,
 )
 
-_MELODY_NAME = re.compile(r"melod|lead|vocal|voice|voix|stimme|soprano|sopran|tune|singer|song|"
-                          r"right ?hand|\brh\b|flute|violin ?i\b|violin 1", re.I)
+_MELODY_NAME = re.compile(
+    r"melod|lead|vocal|voice|voix|stimme|soprano|sopran|tune|singer|song|"
+    r"right ?hand|\brh\b|flute|violin ?i\b|violin 1",
+    re.I,
+)
 _CHORUS_MARK = re.compile(r"chorus|refrain|hook|ritornell", re.I)
-_SECTION_MARK = re.compile(r"verse|chorus|refrain|hook|bridge|intro|outro|strophe|coda|"
-                           r"^[A-H]\d?$|part|section", re.I)
+_SECTION_MARK = re.compile(
+    r"verse|chorus|refrain|hook|bridge|intro|outro|strophe|coda|"
+    r"^[A-H]\d?$|part|section",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
 class RawNote:
     """A note as read from a file: grid ticks, and the track/channel it came from."""
+
     pitch: int
     onset: int
     duration: int
     velocity: int = 80
-    part: int = 0            # track (or part) index
+    part: int = 0  # track (or part) index
     channel: int = 0
 
     @property
@@ -54,6 +62,7 @@ class RawNote:
 @dataclass
 class RawScore:
     """Notes plus the file's hints. ``melody_parts`` marks parts known to hold the melody."""
+
     notes: list[RawNote]
     time_signatures: list[tuple[int, tuple[int, int]]] = field(default_factory=lambda: [(0, (4, 4))])
     tempo: float = 120.0
@@ -63,7 +72,7 @@ class RawScore:
     part_names: dict[int, str] = field(default_factory=dict)
     melody_parts: set[int] | None = None
     name: str = ""
-    end: int = 0             # where the file says the piece ends (end of track), 0 if unknown
+    end: int = 0  # where the file says the piece ends (end of track), 0 if unknown
 
 
 MAX_GAP_BARS = 16
@@ -75,6 +84,7 @@ class AnalysisError(ValueError):
 
 # ---------------------------------------------------------------------------
 # melody / accompaniment
+
 
 def _is_monophonic(notes: list[RawNote], tolerance: int = 1) -> bool:
     ordered = sorted(notes, key=lambda n: n.onset)
@@ -112,8 +122,10 @@ def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote], str]:
         mean = {k: sum(n.pitch for n in v) / len(v) for k, v in parts.items()}
         top = max(parts, key=lambda k: mean[k])
         others = [n for k, v in parts.items() if k != top for n in v]
-        if _monophonic_ratio(parts[top]) >= 0.9 and mean[top] > sum(
-                n.pitch for n in others) / len(others) + 3:
+        if (
+            _monophonic_ratio(parts[top]) >= 0.9
+            and mean[top] > sum(n.pitch for n in others) / len(others) + 3
+        ):
             return parts[top], others, "top part"
     # 3. one register split: the lowest split with a monophonic line above it
     pitches = sorted({n.pitch for n in notes})
@@ -151,6 +163,7 @@ def monophonic_line(notes: list[RawNote]) -> list[RawNote]:
 
 # ---------------------------------------------------------------------------
 # chords
+
 
 def _fit_voicing(pitches, root: int, quality: str) -> tuple[int, ...]:
     lo, hi = VOICING_RANGE
@@ -198,7 +211,7 @@ def block_chords(accomp: list[RawNote], bar: int, chord_texts: dict[int, str]) -
                 symbol = ch.parse_symbol(chord_texts[onset])
             except ValueError:
                 symbol = None
-        if symbol is None:      # a chord-symbol text at the onset is the author's word
+        if symbol is None:  # a chord-symbol text at the onset is the author's word
             symbol = ch.recognise_pitches(pitches)
         assert symbol is not None
         voicing = _fit_voicing(pitches, *symbol)
@@ -210,8 +223,9 @@ def block_chords(accomp: list[RawNote], bar: int, chord_texts: dict[int, str]) -
     return out
 
 
-def beat_chords(accomp: list[RawNote], melody: list[RawNote], meter: tuple[int, int],
-                total: int) -> list[Chord]:
+def beat_chords(
+    accomp: list[RawNote], melody: list[RawNote], meter: tuple[int, int], total: int
+) -> list[Chord]:
     """Chords recognised under each beat (accompaniment weighted by time sounding, the melody
     at half weight), with equal neighbours inside a bar merged."""
     beat, bar = beat_ticks(meter), bar_ticks(meter)
@@ -249,8 +263,13 @@ def beat_chords(accomp: list[RawNote], melody: list[RawNote], meter: tuple[int, 
             continue
         start, end, symbol, voicing = seg
         last = out[-1] if out else None
-        if (last is not None and last.end == start and (last.root, last.quality) == symbol
-                and start % bar != 0 and last.duration + (end - start) <= MAX_DURATION):
+        if (
+            last is not None
+            and last.end == start
+            and (last.root, last.quality) == symbol
+            and start % bar != 0
+            and last.duration + (end - start) <= MAX_DURATION
+        ):
             out[-1] = Chord(last.root, last.quality, last.onset, last.duration + end - start, last.voicing)
         else:
             out.append(Chord(symbol[0], symbol[1], start, end - start, voicing))
@@ -260,10 +279,12 @@ def beat_chords(accomp: list[RawNote], melody: list[RawNote], meter: tuple[int, 
 # ---------------------------------------------------------------------------
 # key
 
+
 def detect_key(melody: list[RawNote], accomp: list[RawNote]) -> Key:
     """The key by music21's Krumhansl-Schmuckler analysis of the duration-weighted
     pitch-class histogram (fed to music21 as one note per pitch class)."""
-    from music21 import note as m21note, stream as m21stream
+    from music21 import note as m21note
+    from music21 import stream as m21stream
 
     weights = Counter()
     for n in list(melody) + list(accomp):
@@ -281,14 +302,22 @@ def detect_key(melody: list[RawNote], accomp: list[RawNote]) -> Key:
 # ---------------------------------------------------------------------------
 # sections
 
+
 def _bar_signature(b: int, bar: int, melody: list[Note], chords: list[Chord]) -> tuple:
     lo, hi = b * bar, (b + 1) * bar
-    return (tuple((n.onset - lo, n.pitch, n.duration) for n in melody if lo <= n.onset < hi),
-            tuple((c.onset - lo, c.root, c.quality) for c in chords if lo <= c.onset < hi))
+    return (
+        tuple((n.onset - lo, n.pitch, n.duration) for n in melody if lo <= n.onset < hi),
+        tuple((c.onset - lo, c.root, c.quality) for c in chords if lo <= c.onset < hi),
+    )
 
 
-def derive_sections(n_bars: int, bar: int, melody: list[Note], chords: list[Chord],
-                    markers: list[tuple[int, str]] | None = None) -> tuple[Section, ...]:
+def derive_sections(
+    n_bars: int,
+    bar: int,
+    melody: list[Note],
+    chords: list[Chord],
+    markers: list[tuple[int, str]] | None = None,
+) -> tuple[Section, ...]:
     """Verse/chorus sections of a piece.
 
     Rule: (1) section markers (MIDI markers, rehearsal marks) where present: a mark naming
@@ -299,7 +328,7 @@ def derive_sections(n_bars: int, bar: int, melody: list[Note], chords: list[Chor
     ``MAX_SECTION_BARS`` are cut into pieces of equal name.
     """
     labels: list[str] | None = None
-    starts_at: set[int] = {0}            # bars where a new section begins
+    starts_at: set[int] = {0}  # bars where a new section begins
     marks = [(t // bar, text) for t, text in (markers or []) if _SECTION_MARK.search(text)]
     if marks:
         labels = ["verse"] * n_bars
@@ -316,7 +345,7 @@ def derive_sections(n_bars: int, bar: int, melody: list[Note], chords: list[Chor
         for length in range(min(8, n_bars // 2), 1, -1):
             seen: dict[tuple, list[int]] = {}
             for start in range(0, n_bars - length + 1):
-                block = tuple(sigs[start:start + length])
+                block = tuple(sigs[start : start + length])
                 if not any(block[i][0] or block[i][1] for i in range(length)):
                     continue
                 starts = seen.setdefault(block, [])
@@ -340,8 +369,12 @@ def derive_sections(n_bars: int, bar: int, melody: list[Note], chords: list[Chor
         labels = ["verse"] * half + ["chorus"] * (n_bars - half)
     sections: list[Section] = []
     for b, label in enumerate(labels):
-        if (sections and sections[-1].name == label and sections[-1].bars < MAX_SECTION_BARS
-                and b not in starts_at):
+        if (
+            sections
+            and sections[-1].name == label
+            and sections[-1].bars < MAX_SECTION_BARS
+            and b not in starts_at
+        ):
             sections[-1] = Section(label, sections[-1].bars + 1)
         else:
             sections.append(Section(label, 1))
@@ -350,6 +383,7 @@ def derive_sections(n_bars: int, bar: int, melody: list[Note], chords: list[Chor
 
 # ---------------------------------------------------------------------------
 # the whole pipeline
+
 
 def _meter_segments(score: RawScore, end: int) -> list[tuple[int, int, tuple[int, int]]]:
     """(start, end, meter) stretches of constant meter, each starting on a bar line."""
@@ -393,10 +427,18 @@ def score_to_ideas(score: RawScore) -> list[Idea]:
             skipped_meters.add(f"{meter[0]}/{meter[1]}")
             continue
         bar = bar_ticks(meter)
-        mel = [RawNote(n.pitch, n.onset - seg_start, n.duration, n.velocity, n.part, n.channel)
-               for n in melody_all if seg_start <= n.onset < seg_end]
-        acc = [RawNote(n.pitch, n.onset - seg_start, min(n.end, seg_end) - n.onset, n.velocity,
-                       n.part, n.channel) for n in accomp_all if seg_start <= n.onset < seg_end]
+        mel = [
+            RawNote(n.pitch, n.onset - seg_start, n.duration, n.velocity, n.part, n.channel)
+            for n in melody_all
+            if seg_start <= n.onset < seg_end
+        ]
+        acc = [
+            RawNote(
+                n.pitch, n.onset - seg_start, min(n.end, seg_end) - n.onset, n.velocity, n.part, n.channel
+            )
+            for n in accomp_all
+            if seg_start <= n.onset < seg_end
+        ]
         if not mel or not acc:
             continue
         # a silence of more than MAX_GAP_BARS ends the piece (stray events far past the music)
@@ -411,7 +453,7 @@ def score_to_ideas(score: RawScore) -> list[Idea]:
             acc = [n for n in acc if n.onset < cut_at]
         seg_len = max(n.end for n in mel + acc)
         if seg_end == end and seg_start + seg_len < score.end <= seg_start + seg_len + 8 * bar:
-            seg_len = score.end - seg_start   # trailing silent bars the file keeps (up to 8)
+            seg_len = score.end - seg_start  # trailing silent bars the file keeps (up to 8)
         n_bars = math.ceil(seg_len / bar)
         total = n_bars * bar
         if _is_block_chords(acc):
@@ -429,8 +471,9 @@ def score_to_ideas(score: RawScore) -> list[Idea]:
                 pitch += 12
             while pitch > hi:
                 pitch -= 12
-            mel_notes.append(Note(pitch, n.onset, min(n.duration, MAX_DURATION),
-                                  quantize_velocity(n.velocity)))
+            mel_notes.append(
+                Note(pitch, n.onset, min(n.duration, MAX_DURATION), quantize_velocity(n.velocity))
+            )
         sections = derive_sections(n_bars, bar, mel_notes, chords, markers)
         # cut notes at section ends (a note may not run into the next section)
         ends, acc_bars = [], 0

@@ -4,6 +4,7 @@ Written files have two tracks, "Chords" (tempo, meter, key, section markers, cho
 text events, block chords on channel 1) and "Melody" (channel 2); reading one back gives
 the same idea exactly.
 """
+
 from __future__ import annotations
 
 import io
@@ -13,10 +14,10 @@ from pathlib import Path
 import mido
 
 from ..common.files import atomic_write
-from .analysis import RawNote, RawScore, score_to_ideas
 from ..music.idea import TICKS_PER_BEAT, Idea, Key
+from .analysis import RawNote, RawScore, score_to_ideas
 
-OUT_TICKS_PER_BEAT = 480           # a multiple of TICKS_PER_BEAT: written times are exact
+OUT_TICKS_PER_BEAT = 480  # a multiple of TICKS_PER_BEAT: written times are exact
 CHORD_VELOCITY = 72
 DRUM_CHANNEL = 9
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -114,7 +115,7 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
             if len(notes) > MAX_NOTES:
                 raise MidiError(f"more than {MAX_NOTES} notes")
         track_end = max(track_end, grid(tick))
-        for (channel, pitch), starts in open_notes.items():   # never released: end at track end
+        for (channel, pitch), starts in open_notes.items():  # never released: end at track end
             for start, vel in starts:
                 _add(notes, pitch, grid(start), grid(tick), vel, index, channel)
     if not notes:
@@ -129,15 +130,22 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
             stop = ordered[i + 1][0] if i + 1 < len(ordered) else max(end, t + 1)
             spans[value] = spans.get(value, 0) + max(0, stop - t)
         tempo = mido.tempo2bpm(max(spans.items(), key=lambda kv: kv[1])[0])  # first wins ties
-    return RawScore(notes=notes, time_signatures=sigs or [(0, (4, 4))], tempo=tempo, key=key,
-                    markers=markers, chord_texts=texts, part_names=part_names, name=name,
-                    end=track_end)
+    return RawScore(
+        notes=notes,
+        time_signatures=sigs or [(0, (4, 4))],
+        tempo=tempo,
+        key=key,
+        markers=markers,
+        chord_texts=texts,
+        part_names=part_names,
+        name=name,
+        end=track_end,
+    )
 
 
-def _add(notes: list[RawNote], pitch: int, start: int, end: int, vel: int, part: int,
-         channel: int) -> None:
+def _add(notes: list[RawNote], pitch: int, start: int, end: int, vel: int, part: int, channel: int) -> None:
     if end <= start:
-        end = start + 1     # grace notes and zero-length notes keep one tick
+        end = start + 1  # grace notes and zero-length notes keep one tick
     notes.append(RawNote(pitch, start, end - start, vel, part, channel))
 
 
@@ -154,8 +162,14 @@ def idea_to_midi(idea: Idea) -> bytes:
     names = idea.key.spelling
     head = [
         mido.MetaMessage("track_name", name="Chords", time=0),
-        mido.MetaMessage("time_signature", numerator=idea.meter[0], denominator=idea.meter[1],
-                         clocks_per_click=24, notated_32nd_notes_per_beat=8, time=0),
+        mido.MetaMessage(
+            "time_signature",
+            numerator=idea.meter[0],
+            denominator=idea.meter[1],
+            clocks_per_click=24,
+            notated_32nd_notes_per_beat=8,
+            time=0,
+        ),
         mido.MetaMessage("key_signature", key=idea.key.name, time=0),
         mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(idea.tempo), time=0),
         mido.Message("program_change", channel=0, program=0, time=0),
@@ -167,18 +181,29 @@ def idea_to_midi(idea: Idea) -> bytes:
     for c in idea.chords:
         events.append((c.onset * scale, 1, "text", {"text": c.symbol(names)}))
         for p in c.voicing:
-            events.append((c.onset * scale, 3, "note_on", {"channel": 0, "note": p, "velocity": CHORD_VELOCITY}))
+            events.append(
+                (c.onset * scale, 3, "note_on", {"channel": 0, "note": p, "velocity": CHORD_VELOCITY})
+            )
             events.append((c.end * scale, 2, "note_off", {"channel": 0, "note": p, "velocity": 0}))
     chords_track = mido.MidiTrack(head + _delta(events))
-    chords_track.append(mido.MetaMessage("end_of_track", time=max(
-        0, idea.total_ticks * scale - sum(m.time for m in chords_track))))
+    chords_track.append(
+        mido.MetaMessage(
+            "end_of_track", time=max(0, idea.total_ticks * scale - sum(m.time for m in chords_track))
+        )
+    )
     mel_events: list[tuple[int, int, str, dict]] = []
     for n in idea.melody:
-        mel_events.append((n.onset * scale, 3, "note_on", {"channel": 1, "note": n.pitch, "velocity": n.velocity}))
+        mel_events.append(
+            (n.onset * scale, 3, "note_on", {"channel": 1, "note": n.pitch, "velocity": n.velocity})
+        )
         mel_events.append((n.end * scale, 2, "note_off", {"channel": 1, "note": n.pitch, "velocity": 0}))
-    melody_track = mido.MidiTrack([mido.MetaMessage("track_name", name="Melody", time=0),
-                                   mido.Message("program_change", channel=1, program=0, time=0)]
-                                  + _delta(mel_events))
+    melody_track = mido.MidiTrack(
+        [
+            mido.MetaMessage("track_name", name="Melody", time=0),
+            mido.Message("program_change", channel=1, program=0, time=0),
+        ]
+        + _delta(mel_events)
+    )
     mid = mido.MidiFile(type=1, ticks_per_beat=OUT_TICKS_PER_BEAT)
     mid.tracks.extend([chords_track, melody_track])
     buf = io.BytesIO()

@@ -4,6 +4,7 @@ Verse/Chorus marks above, the voiced chords on a second staff, key, meter and te
 Notation programs (MuseScore, Sibelius, Dorico) and DAWs with a score view open it. music21
 is imported on first use (it takes a second or two), so call this off the GUI thread.
 """
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -12,11 +13,21 @@ from ..music import chords as ch
 from ..music.idea import TICKS_PER_BEAT, Idea
 
 # our chord qualities as MusicXML <kind> values
-_KINDS = {"": "major", "m": "minor", "dim": "diminished", "aug": "augmented",
-          "7": "dominant-seventh", "maj7": "major-seventh", "m7": "minor-seventh",
-          "m7b5": "half-diminished-seventh", "dim7": "diminished-seventh",
-          "sus4": "suspended-fourth", "sus2": "suspended-second", "6": "major-sixth",
-          "m6": "minor-sixth"}
+_KINDS = {
+    "": "major",
+    "m": "minor",
+    "dim": "diminished",
+    "aug": "augmented",
+    "7": "dominant-seventh",
+    "maj7": "major-seventh",
+    "m7": "minor-seventh",
+    "m7b5": "half-diminished-seventh",
+    "dim7": "diminished-seventh",
+    "sus4": "suspended-fourth",
+    "sus2": "suspended-second",
+    "6": "major-sixth",
+    "m6": "minor-sixth",
+}
 assert set(_KINDS) == set(ch.QUALITY_NAMES)
 
 
@@ -27,16 +38,15 @@ def _ql(ticks: int) -> Fraction:
 
 def idea_to_score(idea: Idea):
     """A music21 Score of the idea (two parts: Melody with the chord symbols, Chords)."""
-    from music21 import (clef, expressions, harmony, key, metadata, meter, note, pitch,
-                         stream, tempo)
     from music21 import chord as m21chord
+    from music21 import clef, expressions, harmony, key, metadata, meter, note, pitch, stream, tempo
 
     idea.validate()
-    names = idea.key.spelling       # Cb in Gb major, not B
+    names = idea.key.spelling  # Cb in Gb major, not B
 
     def spelled(midi: int) -> pitch.Pitch:
         p = pitch.Pitch(ch.pc_name(midi, names).replace("b", "-") + str(midi // 12 - 1))
-        p.octave += (midi - p.midi) // 12        # Cb4 sounds as B3: the octave follows the letter
+        p.octave += (midi - p.midi) // 12  # Cb4 sounds as B3: the octave follows the letter
         return p
 
     def part(name: str) -> stream.Part:
@@ -56,10 +66,15 @@ def idea_to_score(idea: Idea):
         melody.insert(_ql(n.onset), m)
     low = 0
     for c in idea.chords:
-        symbol = harmony.ChordSymbol(root=spelled(60 + c.root), kind=_KINDS[c.quality],
-                                     bass=spelled(c.voicing[0]) if c.voicing[0] % 12 != c.root else None)
+        symbol = harmony.ChordSymbol(
+            root=spelled(60 + c.root),
+            kind=_KINDS[c.quality],
+            bass=spelled(c.voicing[0]) if c.voicing[0] % 12 != c.root else None,
+        )
         melody.insert(_ql(c.onset), symbol)
-        chords.insert(_ql(c.onset), m21chord.Chord([spelled(p) for p in c.voicing], quarterLength=_ql(c.duration)))
+        chords.insert(
+            _ql(c.onset), m21chord.Chord([spelled(p) for p in c.voicing], quarterLength=_ql(c.duration))
+        )
         low += sum(1 for p in c.voicing if p < 60)
     voices = sum(len(c.voicing) for c in idea.chords)
     chords.insert(0, clef.BassClef() if low * 2 >= voices else clef.TrebleClef())
@@ -69,7 +84,7 @@ def idea_to_score(idea: Idea):
     score = stream.Score()
     score.metadata = metadata.Metadata(title=idea.name or "Songsketch idea", composer="Songsketch")
     for p in (melody, chords):
-        if p.highestTime < end:                 # rests to the end of the last bar
+        if p.highestTime < end:  # rests to the end of the last bar
             p.insert(p.highestTime, note.Rest(quarterLength=end - p.highestTime))
         p.makeRests(fillGaps=True, inPlace=True)
         p.makeMeasures(inPlace=True)
@@ -81,12 +96,14 @@ def idea_to_score(idea: Idea):
 def idea_to_musicxml(idea: Idea) -> bytes:
     """The idea as MusicXML bytes (uncompressed .musicxml)."""
     from music21.musicxml.m21ToXml import GeneralObjectExporter
+
     return GeneralObjectExporter(idea_to_score(idea)).parse()
 
 
 def write_musicxml(idea: Idea, path) -> None:
     """Write the idea's MusicXML atomically (the old file stays whole on failure)."""
     from ..common.files import atomic_write
+
     atomic_write(path, idea_to_musicxml(idea))
 
 

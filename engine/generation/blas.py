@@ -4,6 +4,7 @@ A decoding step's matrices are small: a second BLAS thread only waits for a core
 GUI, the synth or another program holds (16 ideas took 1.2 s instead of 0.33 s with one core
 busy elsewhere).
 """
+
 from __future__ import annotations
 
 import threading
@@ -14,7 +15,7 @@ from threadpoolctl import ThreadpoolController
 _blas: ThreadpoolController | None = None
 _blas_lock = threading.Lock()
 _blas_users = 0
-_blas_limit = None          # the active limit: entered by the first decoder, left by the last
+_blas_limit = None  # the active limit: entered by the first decoder, left by the last
 
 
 @contextmanager

@@ -14,10 +14,11 @@ constraint narrows the grammar's mask (``narrow``) and says what that depends on
 keyed on the grammar's own ``situation()`` plus every constraint's key: each distinct
 situation is computed once.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -28,15 +29,19 @@ from ..tokens.grammar import Grammar, State
 from ..tokens.vocab import VOCAB
 from .sampling import CLOSING_TOKENS
 
-GEN_VOICING_TOP = 72        # chord voicings stay at or below C5 when generating
-GEN_MELODY_BOTTOM = 55      # and the melody at or above G3
+GEN_VOICING_TOP = 72  # chord voicings stay at or below C5 when generating
+GEN_MELODY_BOTTOM = 55  # and the melody at or above G3
 
 # how often chords may change: None (as the model likes) or one of these
 HARMONIC_RHYTHMS = ("beat", "half", "bar")
 
 # for each pitch class, the chord symbols (CHORD tokens in vocabulary order) that contain it
-_CHORDS_HOLDING = np.array([[pc in ch.chord_pcs(root, quality) for quality in ch.QUALITY_NAMES
-                             for root in range(12)] for pc in range(12)])
+_CHORDS_HOLDING = np.array(
+    [
+        [pc in ch.chord_pcs(root, quality) for quality in ch.QUALITY_NAMES for root in range(12)]
+        for pc in range(12)
+    ]
+)
 
 _NOT_MEMOISED = None
 
@@ -61,7 +66,7 @@ class _Grid:
 
     def __init__(self, rhythm: str | None) -> None:
         if rhythm is not None:
-            chord_grid((4, 4), rhythm)          # refuse an unknown name here
+            chord_grid((4, 4), rhythm)  # refuse an unknown name here
         self.rhythm = rhythm
         self._ticks: int | None = None
 
@@ -69,7 +74,7 @@ class _Grid:
         """Ticks between chord positions, or None (anywhere)."""
         if self.rhythm is None or g.meter is None:
             return None
-        if self._ticks is None:                 # the meter is fixed once read
+        if self._ticks is None:  # the meter is fixed once read
             self._ticks = chord_grid(g.meter, self.rhythm)
         return self._ticks
 
@@ -83,6 +88,7 @@ class _Grid:
 
 class Constraint:
     """One generation rule. ``profile``: its fixed settings (hashable)."""
+
     profile: tuple = ()
 
     def narrow(self, g: "ConstrainedGrammar", mask: np.ndarray) -> None:
@@ -114,9 +120,10 @@ class KeyChoices(Constraint):
 @dataclass(frozen=True)
 class KeptPart:
     """The part of an idea that regeneration keeps ('chords' or 'melody'), by onset."""
+
     keep: str
-    chords: dict           # onset -> (Chord, voicing tokens, duration implicit)
-    notes: dict            # onset -> (Note, duration implicit)
+    chords: dict  # onset -> (Chord, voicing tokens, duration implicit)
+    notes: dict  # onset -> (Note, duration implicit)
     onsets: tuple[int, ...]
 
     @classmethod
@@ -174,24 +181,27 @@ class Register(Constraint):
             start, _ = v.ranges["P"]
             top = g.sounding_chord_top(tick)
             floor = max(GEN_MELODY_BOTTOM, (top + 1) if top is not None else 0, MELODY_RANGE[0] - self.shift)
-            mask[start:start + floor - MELODY_RANGE[0]] = False
-            if self.shift > 0:          # room to move the idea up afterwards
+            mask[start : start + floor - MELODY_RANGE[0]] = False
+            if self.shift > 0:  # room to move the idea up afterwards
                 high = start + MELODY_RANGE[1] - MELODY_RANGE[0] + 1
-                mask[high - self.shift:high] = False
+                mask[high - self.shift : high] = False
         kept = self.kept
         if s is State.VOICING and (kept is None or kept.keep != "chords"):
             note = g.sounding_note(tick)
-            if kept is not None:            # stay under the kept note that sounds here
+            if kept is not None:  # stay under the kept note that sounds here
                 fixed = kept.note_at(tick)
                 note = fixed.pitch if fixed is not None else None
-            ceiling = min(GEN_VOICING_TOP, (note - 1) if note is not None else GEN_VOICING_TOP,
-                          VOICING_RANGE[1] - max(0, self.shift))
+            ceiling = min(
+                GEN_VOICING_TOP,
+                (note - 1) if note is not None else GEN_VOICING_TOP,
+                VOICING_RANGE[1] - max(0, self.shift),
+            )
             if not g.voicing:
                 start, end = v.ranges["BASS"]
                 bottom = VOICING_RANGE[0] + max(0, -self.shift)
-                mask[start:start + bottom - VOICING_RANGE[0]] = False
+                mask[start : start + bottom - VOICING_RANGE[0]] = False
                 # leave room for a second voice under the ceiling
-                mask[start + ceiling - VOICING_RANGE[0]:end] = False
+                mask[start + ceiling - VOICING_RANGE[0] : end] = False
             else:
                 room = ceiling - g.voicing[-1]
                 start, end = v.ranges["UP"]
@@ -217,7 +227,7 @@ class Harmony(Constraint):
         grid = self.grid.ticks(g)
         if grid is None:
             return (g.bar_has_chord(),)
-        clip = lambda t: min(max(t - g.bar_start, 0), g.bar_len)     # noqa: E731
+        clip = lambda t: min(max(t - g.bar_start, 0), g.bar_len)
         return (g.bar_has_chord(), grid, g.pos, clip(g.chord_free), clip(g.melody_free))
 
     def narrow(self, g, mask) -> None:
@@ -264,7 +274,7 @@ class KeepPart(Constraint):
         s, v, kept = g.state, VOCAB, self.kept
         tick = g.bar_start + g.pos
         if s is State.VOICING or s is State.NOTE_DUR:
-            own = np.zeros_like(mask)          # the event's own tokens: voicing and DUR
+            own = np.zeros_like(mask)  # the event's own tokens: voicing and DUR
             if s is State.VOICING:
                 for fam in ("BASS", "UP", "UP2", "DUR"):
                     own[slice(*v.ranges[fam])] = True
@@ -301,14 +311,14 @@ class KeepPart(Constraint):
             else:
                 mask[slice(*v.ranges["P"])] = False
                 mask[slice(*v.ranges["VEL"])] = False
-                if tick in kept.notes:     # a chord may come first; then this note's start
+                if tick in kept.notes:  # a chord may come first; then this note's start
                     mask[self._note_start_token(g, kept.notes[tick][0])] = True
                 # the model writes a chord before the note at its position, so it cannot
                 # hear the kept note: a new chord must hold the kept note sounding there
                 note = kept.note_at(tick)
                 if note is not None:
                     mask[slice(*v.ranges["CHORD"])] &= _CHORDS_HOLDING[note.pitch % 12]
-                self.grid.forbid_off_grid_chords(g, mask)     # new chords keep the harmonic rhythm
+                self.grid.forbid_off_grid_chords(g, mask)  # new chords keep the harmonic rhythm
         elif s is State.PITCH and kept.keep == "melody":
             mask[:] = False
             mask[v.pitch(kept.notes[tick][0].pitch)] = True
@@ -341,7 +351,7 @@ class KeepPart(Constraint):
         grid = self.grid.ticks(g) if kept.keep == "melody" else None
         for p in range(g.bar_len):
             t = g.bar_start + p
-            free = free_at <= t and (grid is None or p % grid == 0)   # new chords: on the grid
+            free = free_at <= t and (grid is None or p % grid == 0)  # new chords: on the grid
             if not (g.pos < p <= last and (t == nxt or free)):
                 mask[start + p] = False
         if in_bar:
@@ -377,13 +387,21 @@ class ConstrainedGrammar(Grammar):
     ``cache``: the mask memo shared by all rows and calls (masks depend only on the grammar
     situation, never on the model)."""
 
-    def __init__(self, *args, constraints: Sequence[Constraint] = (), cache: dict | None = None,
-                 **kwargs) -> None:
+    def __init__(
+        self, *args, constraints: Sequence[Constraint] = (), cache: dict | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.constraints = tuple(constraints)
         self._cache = cache if cache is not None else {}
-        self._profile = hash((self.plan, self.fixed_key, self.fixed_meter, self.fixed_tempo,
-                              tuple(c.profile for c in self.constraints)))
+        self._profile = hash(
+            (
+                self.plan,
+                self.fixed_key,
+                self.fixed_meter,
+                self.fixed_tempo,
+                tuple(c.profile for c in self.constraints),
+            )
+        )
 
     # -- what the constraints ask of the grammar -----------------------------
     def bar_has_chord(self) -> bool:
@@ -416,7 +434,7 @@ class ConstrainedGrammar(Grammar):
         mask = super().allowed()
         for constraint in self.constraints:
             constraint.narrow(self, mask)
-        if not mask.any():          # never leave a row with no way on
+        if not mask.any():  # never leave a row with no way on
             return super().allowed()
         return mask
 
@@ -445,9 +463,15 @@ class ConstrainedGrammar(Grammar):
         super().feed(token, check)
 
 
-def constraints_for(*, keep_register: bool = True, harmonic_rhythm: str | None = None,
-                    key_choices: Sequence[Key] | None = None, shift: int = 0,
-                    kept: KeptPart | None = None, script: Sequence[int] = ()) -> list[Constraint]:
+def constraints_for(
+    *,
+    keep_register: bool = True,
+    harmonic_rhythm: str | None = None,
+    key_choices: Sequence[Key] | None = None,
+    shift: int = 0,
+    kept: KeptPart | None = None,
+    script: Sequence[int] = (),
+) -> list[Constraint]:
     """The constraints of one generation row, in the order they apply."""
     out: list[Constraint] = []
     if key_choices:

@@ -3,15 +3,16 @@ regeneration and primers.
 
 Many ideas decode together, one token per step for the whole batch, with the LSTM state
 carried between steps (no per-token ``model.predict``). Each row follows its own
-:class:`~.constraints.ConstrainedGrammar`, so every idea is well formed: whole bars, a verse then a chorus, chords in
-the low register and the melody above them.
+:class:`~.constraints.ConstrainedGrammar`, so every idea is well formed: whole bars, a
+verse then a chorus, chords in the low register and the melody above them.
 """
+
 from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -26,11 +27,13 @@ from .rows import RowPicker
 from .sampling import CLOSING_TOKENS, draw_one, draw_rows
 
 IdeaCallback = Callable[[int, Idea], None]
-RowCallback = Callable[[int, Idea], "bool | None"]     # (row, idea) -> True: stop decoding
+RowCallback = Callable[[int, Idea], "bool | None"]  # (row, idea) -> True: stop decoding
+
 
 @dataclass(frozen=True)
 class GenerationSettings:
     """Controls for a batch of ideas. None means 'auto' (the model chooses)."""
+
     count: int = 8
     key: Key | None = None
     tempo: int | None = None
@@ -40,7 +43,7 @@ class GenerationSettings:
     top_p: float = 0.95
     seed: int | None = None
     keep_register: bool = True
-    harmonic_rhythm: str | None = None     # chords change at most every 'beat', 'half' bar, 'bar'
+    harmonic_rhythm: str | None = None  # chords change at most every 'beat', 'half' bar, 'bar'
 
     def plan(self) -> tuple[Section, Section]:
         return (Section("verse", self.bars_per_section), Section("chorus", self.bars_per_section))
@@ -62,7 +65,7 @@ class Generator:
         self._lock = threading.Lock()
         self._mask_cache: dict = {}
 
-    MASK_CACHE_LIMIT = 20000      # situations kept between calls (about 1.5 kB each)
+    MASK_CACHE_LIMIT = 20000  # situations kept between calls (about 1.5 kB each)
 
     def _masks(self) -> dict:
         """The grammar-mask memo shared by all rows and calls (masks depend only on the
@@ -71,9 +74,14 @@ class Generator:
             self._mask_cache.clear()
         return self._mask_cache
 
-    def generate(self, settings: GenerationSettings, on_idea: IdeaCallback | None = None,
-                 cancel: Callable[[], bool] | None = None, batch_size: int = 32,
-                 accept: Callable[[Idea], bool] | None = None) -> list[Idea]:
+    def generate(
+        self,
+        settings: GenerationSettings,
+        on_idea: IdeaCallback | None = None,
+        cancel: Callable[[], bool] | None = None,
+        batch_size: int = 32,
+        accept: Callable[[Idea], bool] | None = None,
+    ) -> list[Idea]:
         """``settings.count`` ideas; ``on_idea(index, idea)`` fires as each one finishes.
 
         An idea with a section lacking melody or chords, or one ``accept`` refuses, is
@@ -90,9 +98,9 @@ class Generator:
         ideas: list[Idea] = []
         self.redrawn = 0
         drawn = 0
-        limit = 10 * settings.count + 64          # a model that cannot satisfy us stops somewhere
+        limit = 10 * settings.count + 64  # a model that cannot satisfy us stops somewhere
         key_rng = random.Random(settings.seed)
-        thin: list[Idea] = []                     # well formed, just thin: a last resort
+        thin: list[Idea] = []  # well formed, just thin: a last resort
 
         def judge(idea: Idea) -> Idea | None:
             """The idea as it will be shown, or None when it is to be redrawn."""
@@ -116,7 +124,7 @@ class Generator:
                 n = min(batch_size, need + self.extra_rows(need))
                 picker = RowPicker(n, need)
 
-                def done(row: int, idea: Idea) -> bool:
+                def done(row: int, idea: Idea, picker: RowPicker = picker) -> bool:
                     nonlocal drawn
                     drawn += 1
                     passed = judge(idea)
@@ -152,37 +160,65 @@ class Generator:
         if self.normalised:
             key = home_key(settings.key.mode) if settings.key is not None else None
             key_choices = (home_key("major"), home_key("minor"))
-        rules = constraints_for(keep_register=settings.keep_register, key_choices=key_choices,
-                                harmonic_rhythm=settings.harmonic_rhythm)
-        return ConstrainedGrammar(key=key, meter=settings.meter, tempo=settings.tempo,
-                                  plan=settings.plan(), constraints=rules, **kwargs)
+        rules = constraints_for(
+            keep_register=settings.keep_register,
+            key_choices=key_choices,
+            harmonic_rhythm=settings.harmonic_rhythm,
+        )
+        return ConstrainedGrammar(
+            key=key,
+            meter=settings.meter,
+            tempo=settings.tempo,
+            plan=settings.plan(),
+            constraints=rules,
+            **kwargs,
+        )
 
     def _home(self, idea: Idea) -> Idea:
         """An idea as the model writes it (in C major / A minor for a key-normalised model)."""
         return move_to_key(idea, home_key(idea.key.mode)) if self.normalised else idea
 
-
-    def regenerate(self, idea: Idea, keep: str, settings: GenerationSettings,
-                   count: int = 1, on_idea: IdeaCallback | None = None,
-                   cancel: Callable[[], bool] | None = None) -> list[Idea]:
+    def regenerate(
+        self,
+        idea: Idea,
+        keep: str,
+        settings: GenerationSettings,
+        count: int = 1,
+        on_idea: IdeaCallback | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> list[Idea]:
         """New ideas that keep the idea's chords ('chords': a new melody) or its melody
         ('melody': new chords), with its key, tempo, meter and sections."""
         rng = np.random.default_rng(settings.seed)
         home = self._home(idea)
         kept = KeptPart.of(home, keep)
         plan_settings = replace(settings, key=home.key, tempo=idea.tempo, meter=idea.meter)
-        grammars = [ConstrainedGrammar(
-            key=home.key, meter=idea.meter, tempo=idea.tempo, plan=idea.sections,
-            constraints=constraints_for(keep_register=settings.keep_register, kept=kept,
-                                        shift=_shift_between(home, idea),
-                                        harmonic_rhythm=settings.harmonic_rhythm))
-            for _ in range(count)]
-        return self._decode_and_return(grammars, plan_settings, rng, _shift_between(home, idea),
-                                       on_idea, cancel)
+        grammars = [
+            ConstrainedGrammar(
+                key=home.key,
+                meter=idea.meter,
+                tempo=idea.tempo,
+                plan=idea.sections,
+                constraints=constraints_for(
+                    keep_register=settings.keep_register,
+                    kept=kept,
+                    shift=_shift_between(home, idea),
+                    harmonic_rhythm=settings.harmonic_rhythm,
+                ),
+            )
+            for _ in range(count)
+        ]
+        return self._decode_and_return(
+            grammars, plan_settings, rng, _shift_between(home, idea), on_idea, cancel
+        )
 
-    def continue_primer(self, primer: Idea, settings: GenerationSettings,
-                        on_idea: IdeaCallback | None = None,
-                        cancel: Callable[[], bool] | None = None) -> list[Idea]:
+    def continue_primer(
+        self,
+        primer: Idea,
+        settings: GenerationSettings,
+        on_idea: IdeaCallback | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> list[Idea]:
         """Ideas whose verse starts with the primer's bars (at most one section's worth) and
         goes on from there, in the primer's key, tempo and meter."""
         bars = min(primer.bars, settings.bars_per_section)
@@ -192,20 +228,37 @@ class Generator:
         head = primer_excerpt(primer, bars, plan)
         tokens = encode(head)
         # keep everything up to the end of the primer's last bar: drop the closing tokens
-        prefix = tokens[:_end_of_bar_index(tokens, bars)]
+        prefix = tokens[: _end_of_bar_index(tokens, bars)]
         rng = np.random.default_rng(settings.seed)
-        grammars = [ConstrainedGrammar(
-            key=primer.key, meter=primer.meter, tempo=primer.tempo, plan=plan, cache=self._masks(),
-            constraints=constraints_for(keep_register=settings.keep_register, script=prefix,
-                                        shift=_shift_between(primer, original),
-                                        harmonic_rhythm=settings.harmonic_rhythm))
-            for _ in range(settings.count)]
-        return self._decode_and_return(grammars, settings, rng, _shift_between(primer, original),
-                                       on_idea, cancel)
+        grammars = [
+            ConstrainedGrammar(
+                key=primer.key,
+                meter=primer.meter,
+                tempo=primer.tempo,
+                plan=plan,
+                cache=self._masks(),
+                constraints=constraints_for(
+                    keep_register=settings.keep_register,
+                    script=prefix,
+                    shift=_shift_between(primer, original),
+                    harmonic_rhythm=settings.harmonic_rhythm,
+                ),
+            )
+            for _ in range(settings.count)
+        ]
+        return self._decode_and_return(
+            grammars, settings, rng, _shift_between(primer, original), on_idea, cancel
+        )
 
-    def _decode_and_return(self, grammars, settings: GenerationSettings, rng: np.random.Generator,
-                           shift: int, on_idea: IdeaCallback | None,
-                           cancel: Callable[[], bool] | None) -> list[Idea]:
+    def _decode_and_return(
+        self,
+        grammars,
+        settings: GenerationSettings,
+        rng: np.random.Generator,
+        shift: int,
+        on_idea: IdeaCallback | None,
+        cancel: Callable[[], bool] | None,
+    ) -> list[Idea]:
         """Decode ideas written in the model's home key and move them back by ``shift`` (the
         very shift that brought their source home), then hand each to ``on_idea``."""
         with self._lock:
@@ -217,9 +270,14 @@ class Generator:
                 on_idea(i, o)
         return out
 
-    def _decode(self, grammars: list[ConstrainedGrammar], settings: GenerationSettings,
-                rng: np.random.Generator, on_done: RowCallback,
-                cancel: Callable[[], bool] | None) -> list[Idea]:
+    def _decode(
+        self,
+        grammars: list[ConstrainedGrammar],
+        settings: GenerationSettings,
+        rng: np.random.Generator,
+        on_done: RowCallback,
+        cancel: Callable[[], bool] | None,
+    ) -> list[Idea]:
         """Decode all rows together, one token per step. Rows that finish leave the batch;
         a step computes logits only for rows with a choice to make, and only for the tokens
         one of them may take. ``on_done(row, idea)`` returning True ends the decoding there.
@@ -230,9 +288,14 @@ class Generator:
         with one_blas_thread():
             return self._decode_rows(grammars, settings, rng, on_done, cancel)
 
-    def _decode_rows(self, grammars: list[ConstrainedGrammar], settings: GenerationSettings,
-                     rng: np.random.Generator, on_done: RowCallback,
-                     cancel: Callable[[], bool] | None) -> list[Idea]:
+    def _decode_rows(
+        self,
+        grammars: list[ConstrainedGrammar],
+        settings: GenerationSettings,
+        rng: np.random.Generator,
+        on_done: RowCallback,
+        cancel: Callable[[], bool] | None,
+    ) -> list[Idea]:
         lstm = self.lstm
         n = len(grammars)
         state = lstm.zero_state(n)
@@ -264,11 +327,13 @@ class Generator:
                     cols = np.flatnonzero(wanted)
                 z = lstm.logits(top[free], cols)
                 if len(free) == 1:
-                    choice[free[0]] = cols[draw_one(z[0], masks[0, cols], closing, cols, rng,
-                                                     settings.top_p, temperature)]
+                    choice[free[0]] = cols[
+                        draw_one(z[0], masks[0, cols], closing, cols, rng, settings.top_p, temperature)
+                    ]
                 else:
-                    choice[free] = cols[draw_rows(z, masks[:, cols], closing, cols, rng,
-                                                   settings.top_p, temperature)]
+                    choice[free] = cols[
+                        draw_rows(z, masks[:, cols], closing, cols, rng, settings.top_p, temperature)
+                    ]
             finished = []
             for j, (i, token) in enumerate(zip(active.tolist(), choice.tolist())):
                 g = grammars[i]
@@ -298,7 +363,7 @@ def _shift_between(a: Idea, b: Idea) -> int:
     return 0
 
 
-MIN_NOTE_LENGTHS = 3        # a melody of one or two note lengths has no rhythm to speak of
+MIN_NOTE_LENGTHS = 3  # a melody of one or two note lengths has no rhythm to speak of
 
 
 def well_shaped(idea: Idea) -> bool:
@@ -335,5 +400,3 @@ def primer_excerpt(primer: Idea, bars: int, plan: Sequence[Section]) -> Idea:
     idea = Idea(primer.key, primer.tempo, primer.meter, tuple(plan), chords, notes)
     idea.validate()
     return idea
-
-

@@ -1,4 +1,5 @@
 """The Keras model's forward pass in NumPy: one time step for a whole batch."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,7 +20,7 @@ class NumpyLSTM:
         self.layers = []
         for i, (kernel, recurrent, bias) in enumerate(weights.layers):
             u = recurrent.shape[0]
-            order = np.r_[0:2 * u, 3 * u:4 * u, 2 * u:3 * u]
+            order = np.r_[0 : 2 * u, 3 * u : 4 * u, 2 * u : 3 * u]
             kernel, recurrent, bias = kernel[:, order], recurrent[:, order], bias[order]
             if i == 0:
                 # fold the embedding into the input projection: one row lookup per token
@@ -31,7 +32,7 @@ class NumpyLSTM:
         self.dense_w = np.ascontiguousarray(weights.dense_w)
         self.dense_b = weights.dense_b
         self.units = [u for *_, u in self.layers]
-        self.dense_rows = np.ascontiguousarray(weights.dense_w.T)   # (V, H): one row per token
+        self.dense_rows = np.ascontiguousarray(weights.dense_w.T)  # (V, H): one row per token
 
     def zero_state(self, batch: int) -> list[tuple[np.ndarray, np.ndarray]]:
         return [(np.zeros((batch, u), np.float32), np.zeros((batch, u), np.float32)) for u in self.units]
@@ -47,15 +48,15 @@ class NumpyLSTM:
             else:
                 z = np.concatenate([x, h], axis=1) @ a
                 z += bias
-            gates = z[:, :3 * u]
+            gates = z[:, : 3 * u]
             gates *= 0.5
             np.tanh(gates, out=gates)
             gates += 1.0
-            gates *= 0.5                                 # sigmoid(v) = (tanh(v/2) + 1) / 2
-            cell = np.tanh(z[:, 3 * u:])
-            c = gates[:, u:2 * u] * c
+            gates *= 0.5  # sigmoid(v) = (tanh(v/2) + 1) / 2
+            cell = np.tanh(z[:, 3 * u :])
+            c = gates[:, u : 2 * u] * c
             c += gates[:, :u] * cell
-            h = gates[:, 2 * u:3 * u] * np.tanh(c)
+            h = gates[:, 2 * u : 3 * u] * np.tanh(c)
             new_state.append((h, c))
             x = h
         return x, new_state

@@ -1,4 +1,5 @@
 """Which rows of a batch are shown: the first that pass, by row number, whatever order they finish in."""
+
 from __future__ import annotations
 
 
@@ -19,7 +20,7 @@ class RowPicker:
         self.pending[row] = False
         self.passed[row] = passed
         released = []
-        ahead = 0                            # rows before r that passed or still may
+        ahead = 0  # rows before r that passed or still may
         for r, item in enumerate(self.passed):
             if ahead >= self.need:
                 break

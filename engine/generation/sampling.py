@@ -1,4 +1,5 @@
 """Drawing tokens: temperature, the model's wish to close a bar, and nucleus (top-p) sampling."""
+
 from __future__ import annotations
 
 import math
@@ -24,13 +25,20 @@ def sample(probs: np.ndarray, rng: np.random.Generator, top_p: float) -> np.ndar
         mass = cum[rows, np.argmax(cum >= top_p * cum[:, -1:], axis=1)]
     else:
         mass = cum[:, -1]
-    draws = (1.0 - rng.random(len(probs))) * mass               # in (0, mass]
+    draws = (1.0 - rng.random(len(probs))) * mass  # in (0, mass]
     value = ordered[rows, np.argmax(cum >= draws[:, None], axis=1)]
     return np.argmax(probs == value[:, None], axis=1)
 
 
-def draw_rows(z: np.ndarray, allowed: np.ndarray, closing: bool, cols: np.ndarray,
-               rng: np.random.Generator, top_p: float, temperature: float) -> np.ndarray:
+def draw_rows(
+    z: np.ndarray,
+    allowed: np.ndarray,
+    closing: bool,
+    cols: np.ndarray,
+    rng: np.random.Generator,
+    top_p: float,
+    temperature: float,
+) -> np.ndarray:
     """One column per row from logits ``z`` (B, K) over token ids ``cols``, where ``allowed``:
     temperature, then the model's wish to close the bar goes to whichever closing token the
     row may take, then nucleus sampling. ``closing``: all closing tokens are among ``cols``."""
@@ -52,8 +60,15 @@ def draw_rows(z: np.ndarray, allowed: np.ndarray, closing: bool, cols: np.ndarra
     return sample(p, rng, top_p)
 
 
-def draw_one(z: np.ndarray, allowed: np.ndarray, closing: bool, cols: np.ndarray,
-              rng: np.random.Generator, top_p: float, temperature: float) -> int:
+def draw_one(
+    z: np.ndarray,
+    allowed: np.ndarray,
+    closing: bool,
+    cols: np.ndarray,
+    rng: np.random.Generator,
+    top_p: float,
+    temperature: float,
+) -> int:
     """``draw_rows`` for a single row, in plain Python: the same rules without the fixed
     cost of a dozen small NumPy calls (a single idea decodes about 20% faster)."""
     logits = z.tolist()

@@ -3,9 +3,10 @@
 Used by the evaluation (``evaluate``) to show what Songsketch's representation adds.
 Imports Keras (TensorFlow) when called.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -13,8 +14,9 @@ from ..data.corpus import Song
 from ..music.idea import Idea, Key, Note, Section, home_key, move_to_key, quantize_velocity
 
 
-def baseline_ideas(train_songs: Sequence[Song], count: int, seed: int, epochs: int,
-                   bars: int = 16) -> list[Idea]:
+def baseline_ideas(
+    train_songs: Sequence[Song], count: int, seed: int, epochs: int, bars: int = 16
+) -> list[Idea]:
     """``count`` melodies of ``bars`` bars (equal 8th notes) from a pitch-only LSTM trained for
     ``epochs`` on the songs' key-normalised melodies; sampled with one ``predict`` per note."""
     import keras
@@ -31,12 +33,18 @@ def baseline_ideas(train_songs: Sequence[Song], count: int, seed: int, epochs: i
     xs, ys = [], []
     for s in seqs:
         for i in range(0, len(s) - window):
-            xs.append(s[i:i + window])
+            xs.append(s[i : i + window])
             ys.append(s[i + window])
     x, y = np.array(xs, np.int32), np.array(ys, np.int32)
-    model = keras.Sequential([keras.Input((window,), dtype="int32"), keras.layers.Embedding(128, 64),
-                              keras.layers.LSTM(256, return_sequences=True), keras.layers.LSTM(256),
-                              keras.layers.Dense(128)])
+    model = keras.Sequential(
+        [
+            keras.Input((window,), dtype="int32"),
+            keras.layers.Embedding(128, 64),
+            keras.layers.LSTM(256, return_sequences=True),
+            keras.layers.LSTM(256),
+            keras.layers.Dense(128),
+        ]
+    )
     model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(x, y, batch_size=128, epochs=epochs, verbose=0)
     rng = np.random.default_rng(seed)
@@ -52,7 +60,10 @@ def baseline_ideas(train_songs: Sequence[Song], count: int, seed: int, epochs: i
         state = np.concatenate([state[:, 1:], nxt[:, None]], axis=1)
     ideas = []
     for row in out:
-        notes = tuple(Note(int(min(96, max(36, p))), i * 6, 6, quantize_velocity(80)) for i, p in enumerate(row))
-        ideas.append(Idea(Key(0), 100, (4, 4), (Section("verse", bars // 2), Section("chorus", bars // 2)),
-                          (), notes))
+        notes = tuple(
+            Note(int(min(96, max(36, p))), i * 6, 6, quantize_velocity(80)) for i, p in enumerate(row)
+        )
+        ideas.append(
+            Idea(Key(0), 100, (4, 4), (Section("verse", bars // 2), Section("chorus", bars // 2)), (), notes)
+        )
     return ideas

@@ -4,6 +4,7 @@ Saving writes a model folder (see ``store``) atomically. TensorFlow/Keras are im
 functions: importing this module is cheap. Generation never needs this module (``store.load``
 reads the weights without TensorFlow); training and the tests against Keras do.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,6 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
 
 from ..common.files import atomic_write
 from ..tokens.vocab import ENCODING_VERSION, VOCAB
@@ -22,7 +22,7 @@ from .store import ModelError, load, weights_file
 class ModelConfig:
     vocab_size: int = len(VOCAB)
     embed_dim: int = 128
-    units: int = 192          # 2 x 192 matched 2 x 256 on held-out tunes (1.491 vs 1.488) at 0.6x the cost
+    units: int = 192  # 2 x 192 matched 2 x 256 on held-out tunes (1.491 vs 1.488) at 0.6x the cost
     layers: int = 2
     dropout: float = 0.15
 
@@ -34,8 +34,7 @@ def build_model(config: ModelConfig):
     inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
     x = keras.layers.Embedding(config.vocab_size, config.embed_dim, mask_zero=True, name="embed")(inputs)
     for i in range(config.layers):
-        x = keras.layers.LSTM(config.units, return_sequences=True, dropout=config.dropout,
-                              name=f"lstm{i}")(x)
+        x = keras.layers.LSTM(config.units, return_sequences=True, dropout=config.dropout, name=f"lstm{i}")(x)
         if config.dropout:
             x = keras.layers.Dropout(config.dropout, name=f"drop{i}")(x)
     logits = keras.layers.Dense(config.vocab_size, name="logits")(x)
@@ -45,17 +44,24 @@ def build_model(config: ModelConfig):
 def compile_model(model, learning_rate: float = 2e-3) -> None:
     import keras
 
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  weighted_metrics=[])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        weighted_metrics=[],
+    )
 
 
 def config_of(model) -> ModelConfig:
     """The ModelConfig that describes a built model."""
     embed = model.get_layer("embed")
     lstms = [layer for layer in model.layers if layer.name.startswith("lstm")]
-    return ModelConfig(vocab_size=embed.input_dim, embed_dim=embed.output_dim,
-                       units=lstms[0].units, layers=len(lstms), dropout=float(lstms[0].dropout))
+    return ModelConfig(
+        vocab_size=embed.input_dim,
+        embed_dim=embed.output_dim,
+        units=lstms[0].units,
+        layers=len(lstms),
+        dropout=float(lstms[0].dropout),
+    )
 
 
 def save_model(folder: str | os.PathLike, model, card: dict, extra: dict[str, bytes] | None = None) -> None:
@@ -71,7 +77,7 @@ def save_model(folder: str | os.PathLike, model, card: dict, extra: dict[str, by
     tmp_weights = folder / f".tmp-{weights_name}"
     written: list[Path] = []
     if getattr(model, "optimizer", None) is not None:
-        fresh = build_model(config_of(model))      # weights only: no optimizer state to ship
+        fresh = build_model(config_of(model))  # weights only: no optimizer state to ship
         fresh.set_weights(model.get_weights())
         model = fresh
     try:
@@ -80,8 +86,9 @@ def save_model(folder: str | os.PathLike, model, card: dict, extra: dict[str, by
             os.fsync(handle.fileno())
         os.replace(tmp_weights, folder / weights_name)
         written.append(folder / weights_name)
-        card = dict(card, vocabulary=list(VOCAB.tokens), encoding=ENCODING_VERSION,
-                    config=asdict(config_of(model)))
+        card = dict(
+            card, vocabulary=list(VOCAB.tokens), encoding=ENCODING_VERSION, config=asdict(config_of(model))
+        )
         atomic_write(folder / card_name, json.dumps(card, indent=1).encode())
         written.append(folder / card_name)
         pointer = {"weights": weights_name, "card": card_name}
@@ -102,13 +109,11 @@ def save_model(folder: str | os.PathLike, model, card: dict, extra: dict[str, by
     for old in folder.iterdir():
         if old.name not in keep and old.name.split("-")[0] in ("model", "card", "index", ".tmp"):
             if old.name.startswith(".tmp") and old.stat().st_mtime > time.time() - 3600:
-                continue   # another save may be writing it
+                continue  # another save may be writing it
             try:
                 old.unlink()
             except OSError:
                 pass
-
-
 
 
 def load_keras_model(folder: str | os.PathLike):
@@ -118,8 +123,10 @@ def load_keras_model(folder: str | os.PathLike):
     import keras
 
     folder = Path(folder)
-    load(folder)                                  # card, vocabulary, architecture, shapes
+    load(folder)  # card, vocabulary, architecture, shapes
     try:
         return keras.saving.load_model(weights_file(folder), compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for damaged or unsafe files
-        raise ModelError(f"{folder.name}: cannot load model: {type(exc).__name__}: {str(exc)[:160]}") from None
+        raise ModelError(
+            f"{folder.name}: cannot load model: {type(exc).__name__}: {str(exc)[:160]}"
+        ) from None

@@ -12,6 +12,7 @@ so that a crash while saving (``model.save_model``) leaves the previous model co
 selected. Loading for generation (``load``) reads the card and the weights directly: it
 never imports TensorFlow and runs no code from the file.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,6 +32,7 @@ class ModelError(ValueError):
 @dataclass
 class LoadedModel:
     """A model ready to generate: its NumPy weights and card."""
+
     name: str
     path: Path
     weights: LSTMWeights
@@ -78,8 +80,10 @@ def weights_file(folder: str | os.PathLike) -> Path:
     pointer = read_pointer(folder)
     card = read_card(folder)
     if card.get("vocabulary") != list(VOCAB.tokens) or card.get("encoding", 1) != ENCODING_VERSION:
-        raise ModelError(f"{folder.name}: made for an older token encoding; retrain it "
-                         "(Retrain… in the app, or songsketch train)")
+        raise ModelError(
+            f"{folder.name}: made for an older token encoding; retrain it "
+            "(Retrain… in the app, or songsketch train)"
+        )
     path = folder / pointer["weights"]
     if not path.is_file():
         raise ModelError(f"{folder.name}: weights file missing ({path.name})")

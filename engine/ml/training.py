@@ -7,6 +7,7 @@ whole and selected if training is cancelled or killed. Progress and cancel are c
 a staging folder beside the target makes training resumable. The same code runs under any
 ``tf.distribute`` strategy (one CPU, MirroredStrategy over GPUs or logical CPUs).
 """
+
 from __future__ import annotations
 
 import json
@@ -17,20 +18,20 @@ import random
 import shutil
 import time
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
-from ..data.corpus import Song
 from ..common.files import atomic_write
-from .model import ModelConfig, build_model, compile_model, config_of, save_model
+from ..data.corpus import Song
 from ..music.idea import TEMPO_RANGE, Idea, Note, Section, home_key, move_to_key
 from ..tokens.encoding import encode
+from .model import ModelConfig, build_model, compile_model, config_of, save_model
 
-PIECE_SECTION_BARS = 16         # long sections are cut into pieces of at most this many bars
+PIECE_SECTION_BARS = 16  # long sections are cut into pieces of at most this many bars
 
 
 @dataclass(frozen=True)
@@ -38,26 +39,27 @@ class TrainSettings:
     epochs: int = 30
     batch_size: int = 32
     learning_rate: float = 2e-3
-    patience: int = 3               # epochs without a better validation loss before stopping
+    patience: int = 3  # epochs without a better validation loss before stopping
     min_delta: float = 1e-3
     val_fraction: float = 0.1
     seed: int = 1
-    keys: str = "normalise"         # "normalise": every piece in C major / A minor (the model
-                                    # writes there and ideas are moved to the asked key);
-                                    # "augment": a random transposition per piece and epoch
-    max_train_tokens: int | None = None   # cap per epoch (for quick runs and tests)
+    keys: str = "normalise"  # "normalise": every piece in C major / A minor (the model
+    # writes there and ideas are moved to the asked key);
+    # "augment": a random transposition per piece and epoch
+    max_train_tokens: int | None = None  # cap per epoch (for quick runs and tests)
     config: ModelConfig = field(default_factory=ModelConfig)
 
 
 @dataclass(frozen=True)
 class TrainProgress:
     """One report: where training is, and how it goes. Losses are mean token cross-entropy."""
-    epoch: int                      # 1-based
+
+    epoch: int  # 1-based
     epochs: int
     batch: int
     batches: int
     loss: float
-    val_loss: float | None = None   # set at the end of an epoch
+    val_loss: float | None = None  # set at the end of an epoch
     eta_seconds: float | None = None
     message: str = ""
 
@@ -83,6 +85,7 @@ ProgressCallback = Callable[[TrainProgress], None]
 
 # ---------------------------------------------------------------------------
 # data
+
 
 def excerpt(idea: Idea, first_bar: int, sections: Sequence[Section]) -> Idea:
     """Bars ``first_bar``.. of an idea as an idea of its own with the given sections; notes
@@ -120,7 +123,7 @@ def pieces(idea: Idea) -> list[Idea]:
     return [excerpt(idea, cut[i][0], [cut[i][1], cut[i + 1][1]]) for i in range(len(cut) - 1)]
 
 
-SAME_TUNE_NOTES = 16     # songs sharing a melody run this long are versions of one tune
+SAME_TUNE_NOTES = 16  # songs sharing a melody run this long are versions of one tune
 
 
 def tune_groups(songs: Sequence[Song]) -> list[list[Song]]:
@@ -128,8 +131,9 @@ def tune_groups(songs: Sequence[Song]) -> list[list[Song]]:
     invariant, rhythm included) are versions of one tune (a chorale set twice, a song
     exported twice)."""
     from ..assess.originality import OriginalityIndex
+
     index = OriginalityIndex.build(songs)
-    owner = [i for i, song in enumerate(songs) for _ in song.ideas]    # index entry -> song
+    owner = [i for i, song in enumerate(songs) for _ in song.ideas]  # index entry -> song
     parent = list(range(len(songs)))
 
     def find(i: int) -> int:
@@ -158,7 +162,7 @@ def split_songs(songs: Sequence[Song], val_fraction: float, seed: int) -> tuple[
         raise TrainingError("need at least 2 usable songs (one is held out for validation)")
     order = tune_groups(songs)
     random.Random(seed).shuffle(order)
-    if len(order) < 2:                  # every file is one tune: split the files after all
+    if len(order) < 2:  # every file is one tune: split the files after all
         order = [[s] for s in songs]
         random.Random(seed).shuffle(order)
     target = max(1, int(round(len(songs) * val_fraction)))
@@ -166,7 +170,7 @@ def split_songs(songs: Sequence[Song], val_fraction: float, seed: int) -> tuple[
     for group in order:
         if len(val) + len(group) <= target:
             val.extend(group)
-    if not val:       # every tune is bigger than the target: hold out the smallest one
+    if not val:  # every tune is bigger than the target: hold out the smallest one
         smallest = min(order, key=len)
         val = list(smallest) if len(smallest) < len(songs) else list(smallest[:1])
     held = {s.path for s in val}
@@ -196,7 +200,9 @@ def _prepare(piece: Idea, keys: str, rng: random.Random | None) -> Idea:
     return piece
 
 
-def encode_pieces(songs: Sequence[Song], rng: random.Random | None, keys: str = "normalise") -> list[np.ndarray]:
+def encode_pieces(
+    songs: Sequence[Song], rng: random.Random | None, keys: str = "normalise"
+) -> list[np.ndarray]:
     """Token arrays of every piece of every song, prepared as for training."""
     out = []
     for song in songs:
@@ -210,18 +216,27 @@ def encode_pieces(songs: Sequence[Song], rng: random.Random | None, keys: str = 
     return out
 
 
-def make_batches(seqs: list[np.ndarray], batch_size: int, rng: random.Random | None,
-                 max_tokens: int | None = None, replicas: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+def make_batches(
+    seqs: list[np.ndarray],
+    batch_size: int,
+    rng: random.Random | None,
+    max_tokens: int | None = None,
+    replicas: int = 1,
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Padded (inputs, targets) batches of sequences of similar length (less padding).
 
     With several replicas every batch holds a multiple of ``replicas`` rows (a short last
     batch gives up its remainder), so each device gets a share."""
     order = sorted(range(len(seqs)), key=lambda i: (len(seqs[i]), rng.random() if rng else 0))
-    groups = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    groups = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
     if replicas > 1:
         # training drops a remainder; too few rows (or validation) repeat rows instead
-        groups = [g[:len(g) - len(g) % replicas] if (rng is not None and len(g) >= replicas)
-                  else (g * replicas)[:len(g) + (-len(g)) % replicas] for g in groups]
+        groups = [
+            g[: len(g) - len(g) % replicas]
+            if (rng is not None and len(g) >= replicas)
+            else (g * replicas)[: len(g) + (-len(g)) % replicas]
+            for g in groups
+        ]
     if rng is not None:
         rng.shuffle(groups)
     batches, total = [], 0
@@ -232,8 +247,8 @@ def make_batches(seqs: list[np.ndarray], batch_size: int, rng: random.Random | N
         y = np.zeros((len(group), length), np.int32)
         for row, i in enumerate(group):
             s = seqs[i]
-            x[row, :len(s) - 1] = s[:-1]
-            y[row, :len(s) - 1] = s[1:]
+            x[row, : len(s) - 1] = s[:-1]
+            y[row, : len(s) - 1] = s[1:]
         batches.append((x, y))
         total += int((x > 0).sum())
         if max_tokens is not None and total >= max_tokens:
@@ -246,6 +261,7 @@ def _dataset(batches, strategy=None):
 
     def gen():
         yield from batches
+
     spec = tf.TensorSpec((None, None), tf.int32)
     return tf.data.Dataset.from_generator(gen, output_signature=(spec, spec)).prefetch(2)
 
@@ -253,15 +269,24 @@ def _dataset(batches, strategy=None):
 # ---------------------------------------------------------------------------
 # training
 
+
 def _staging(folder: Path) -> Path:
     return folder.parent / f".{folder.name}.training"
 
 
-def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSettings = TrainSettings(),
-          base_model: str | os.PathLike | None = None, name: str | None = None,
-          progress: ProgressCallback | None = None, cancel: Callable[[], bool] | None = None,
-          strategy=None, resume: bool = True, data_note: dict | None = None,
-          reproduce: str = "") -> TrainResult:
+def train(
+    songs: Sequence[Song],
+    out_dir: str | os.PathLike,
+    settings: TrainSettings = TrainSettings(),
+    base_model: str | os.PathLike | None = None,
+    name: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: Callable[[], bool] | None = None,
+    strategy=None,
+    resume: bool = True,
+    data_note: dict | None = None,
+    reproduce: str = "",
+) -> TrainResult:
     """Train a model on ``songs`` and publish the best one to ``out_dir``.
 
     ``base_model``: a model folder to fine-tune (its architecture and weights are the start);
@@ -276,6 +301,7 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
     if base_model is not None:
         # a fine-tune sees keys the way its base model learnt them
         from .store import read_card
+
         settings = replace(settings, keys=read_card(base_model).get("settings", {}).get("keys", "augment"))
     train_songs, val_songs = split_songs(songs, settings.val_fraction, settings.seed)
     val_seqs = encode_pieces(val_songs, None, settings.keys)
@@ -291,6 +317,7 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
             model = keras.saving.load_model(staging / "resume.keras", compile=True, safe_mode=True)
         elif base_model is not None:
             from .model import load_keras_model
+
             model = load_keras_model(base_model)
             compile_model(model, settings.learning_rate)
         else:
@@ -325,8 +352,17 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
             if progress is not None:
                 per = float(np.median(batch_seconds[-50:]))
                 left = (self.batches - batch - 1) + (settings.epochs - self.epoch) * self.batches
-                progress(TrainProgress(self.epoch, settings.epochs, batch + 1, self.batches,
-                                       float((logs or {}).get("loss", float("nan"))), None, per * left))
+                progress(
+                    TrainProgress(
+                        self.epoch,
+                        settings.epochs,
+                        batch + 1,
+                        self.batches,
+                        float((logs or {}).get("loss", float("nan"))),
+                        None,
+                        per * left,
+                    )
+                )
             if cancel is not None and cancel():
                 cancelled = True
                 self.model.stop_training = True
@@ -337,8 +373,9 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
         tokens_per_epoch = int(sum((x > 0).sum() for x, _ in batches))
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*ran out of data.*")
-            fit = model.fit(_dataset(batches), epochs=1, verbose=0, shuffle=False,
-                            callbacks=[_Hooks(epoch, len(batches))])
+            fit = model.fit(
+                _dataset(batches), epochs=1, verbose=0, shuffle=False, callbacks=[_Hooks(epoch, len(batches))]
+            )
         if cancelled:
             raise TrainingCancelled("training cancelled; the previous model is unchanged")
         loss = float(fit.history["loss"][-1])
@@ -355,11 +392,30 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
         else:
             bad_epochs += 1
         if progress is not None:
-            progress(TrainProgress(epoch, settings.epochs, len(batches), len(batches), loss, val_loss, None,
-                                   "best so far" if improved else f"no better for {bad_epochs}"))
-        _save_resume(staging, model, best_weights if improved else None, {
-            "fingerprint": fingerprint, "epoch": epoch, "best_val": best_val,
-            "bad_epochs": bad_epochs, "history": history})
+            progress(
+                TrainProgress(
+                    epoch,
+                    settings.epochs,
+                    len(batches),
+                    len(batches),
+                    loss,
+                    val_loss,
+                    None,
+                    "best so far" if improved else f"no better for {bad_epochs}",
+                )
+            )
+        _save_resume(
+            staging,
+            model,
+            best_weights if improved else None,
+            {
+                "fingerprint": fingerprint,
+                "epoch": epoch,
+                "best_val": best_val,
+                "bad_epochs": bad_epochs,
+                "history": history,
+            },
+        )
         if bad_epochs >= settings.patience:
             break
     if best_weights is not None:
@@ -369,9 +425,13 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
         "name": name or out_dir.name,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "base": "scratch" if base_model is None else f"fine-tuned from {Path(base_model).name}",
-        "data": dict(data_note or {}, train_songs=len(train_songs), validation_songs=len(val_songs),
-                     validation_song_names=[s.name for s in val_songs][:50],
-                     train_tokens_per_epoch=tokens_per_epoch),
+        "data": dict(
+            data_note or {},
+            train_songs=len(train_songs),
+            validation_songs=len(val_songs),
+            validation_song_names=[s.name for s in val_songs][:50],
+            train_tokens_per_epoch=tokens_per_epoch,
+        ),
         "settings": {k: v for k, v in asdict(settings).items() if k != "config"},
         "architecture": asdict(config),
         "epochs_run": len(history),
@@ -381,13 +441,17 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
         "history": history,
         "seconds": round(time.perf_counter() - started, 1),
         "reproduce": reproduce,
-        "software": {"tensorflow": tf.__version__, "keras": keras.__version__,
-                     "python": platform.python_version()},
+        "software": {
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "python": platform.python_version(),
+        },
         "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
     }
     extra = {}
     try:
         from ..assess.originality import OriginalityIndex
+
         extra["index"] = OriginalityIndex.build(list(songs)).to_bytes()
     except ImportError:
         pass
@@ -398,6 +462,7 @@ def train(songs: Sequence[Song], out_dir: str | os.PathLike, settings: TrainSett
 
 def _fingerprint(train_songs, val_songs, settings: TrainSettings, base_model) -> str:
     import hashlib
+
     h = hashlib.sha256()
     for s in list(train_songs) + ["|"] + list(val_songs):
         h.update((s if isinstance(s, str) else s.path + str(s.bars)).encode())
@@ -432,4 +497,4 @@ def _save_resume(staging: Path, model, best_weights, state: dict) -> None:
             model.set_weights(current)
         atomic_write(staging / "state.json", json.dumps(state).encode())
     except OSError:
-        pass    # resuming is a convenience; training goes on
+        pass  # resuming is a convenience; training goes on

@@ -6,6 +6,7 @@ A ``.keras`` file is a zip holding ``config.json`` (the architecture) and ``mode
 milliseconds and never imports TensorFlow; no code in the file is run, and an architecture
 other than Songsketch's (embedding -> LSTMs -> dense; a ``Lambda`` layer, say) is refused.
 """
+
 from __future__ import annotations
 
 import io
@@ -28,10 +29,11 @@ class WeightsError(ValueError):
 @dataclass
 class LSTMWeights:
     """Plain NumPy weights of the model (float32), for the fast decoding step."""
-    embedding: np.ndarray                       # (V, E)
-    layers: list[tuple[np.ndarray, np.ndarray, np.ndarray]]   # (kernel, recurrent, bias) each
-    dense_w: np.ndarray                         # (H, V)
-    dense_b: np.ndarray                         # (V,)
+
+    embedding: np.ndarray  # (V, E)
+    layers: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (kernel, recurrent, bias) each
+    dense_w: np.ndarray  # (H, V)
+    dense_b: np.ndarray  # (V,)
 
     @property
     def vocab_size(self) -> int:
@@ -70,13 +72,16 @@ class LSTMWeights:
         try:
             with h5py.File(io.BytesIO(data), "r") as h5:
                 groups = h5["layers"]
-                lstm_names = sorted((name for name in groups if re.fullmatch(r"lstm(_\d+)?", name)),
-                                    key=lambda n: int(n.rpartition("_")[2]) if "_" in n else 0)
+                lstm_names = sorted(
+                    (name for name in groups if re.fullmatch(r"lstm(_\d+)?", name)),
+                    key=lambda n: int(n.rpartition("_")[2]) if "_" in n else 0,
+                )
                 if len(lstm_names) != lstm_count:
                     raise WeightsError(f"{len(lstm_names)} LSTM weight groups for {lstm_count} layers")
                 embedding = _array(groups, "embedding/vars/0")
-                layers = [tuple(_array(groups, f"{name}/cell/vars/{i}") for i in range(3))
-                          for name in lstm_names]
+                layers = [
+                    tuple(_array(groups, f"{name}/cell/vars/{i}") for i in range(3)) for name in lstm_names
+                ]
                 dense_w, dense_b = _array(groups, "dense/vars/0"), _array(groups, "dense/vars/1")
         except (OSError, KeyError) as exc:
             raise WeightsError(f"damaged weights ({exc})") from None
@@ -89,8 +94,11 @@ class LSTMWeights:
         vocab, width = self.embedding.shape
         for kernel, recurrent, bias in self.layers:
             units = recurrent.shape[0]
-            if kernel.shape != (width, 4 * units) or recurrent.shape != (units, 4 * units) \
-                    or bias.shape != (4 * units,):
+            if (
+                kernel.shape != (width, 4 * units)
+                or recurrent.shape != (units, 4 * units)
+                or bias.shape != (4 * units,)
+            ):
                 raise WeightsError("LSTM weights of inconsistent shapes")
             width = units
         if self.dense_w.shape != (width, vocab) or self.dense_b.shape != (vocab,):

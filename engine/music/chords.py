@@ -4,10 +4,11 @@ A chord symbol here is a root pitch class (0 = C) plus a quality name from
 ``QUALITIES``; inversions live in the voicing (the lowest pitch), shown as a
 slash chord (``C/E``) by :func:`display_symbol`.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 # Quality name -> intervals above the root (semitones). The order is the
 # token order and must never change (it fixes the model vocabulary).
@@ -37,15 +38,30 @@ _FLAT_MAJOR = {5, 10, 3, 8, 1, 6}
 _FLAT_MINOR = {2, 7, 0, 5, 10, 3}
 
 # Prior preference among qualities when several fit equally well (simpler first).
-_QUALITY_PRIOR = {"": 0.30, "m": 0.30, "7": 0.22, "m7": 0.12, "maj7": 0.10, "dim": 0.08,
-                  "m7b5": 0.08, "dim7": 0.06, "sus4": 0.04, "aug": 0.02, "6": 0.0,
-                  "m6": 0.0, "sus2": 0.0}
+_QUALITY_PRIOR = {
+    "": 0.30,
+    "m": 0.30,
+    "7": 0.22,
+    "m7": 0.12,
+    "maj7": 0.10,
+    "dim": 0.08,
+    "m7b5": 0.08,
+    "dim7": 0.06,
+    "sus4": 0.04,
+    "aug": 0.02,
+    "6": 0.0,
+    "m6": 0.0,
+    "sus2": 0.0,
+}
 
 # Extra cost of rarer triad qualities, so passing tones do not turn triads into them.
 _QUALITY_COST = {"sus4": 0.08, "sus2": 0.12, "aug": 0.1, "dim": 0.04}
 
-_SYMBOL_RE = re.compile(r"^([A-G])([#b]?)(" + "|".join(
-    sorted((re.escape(q) for q in QUALITIES if q), key=len, reverse=True)) + r"|)(?:/([A-G][#b]?))?$")
+_SYMBOL_RE = re.compile(
+    r"^([A-G])([#b]?)("
+    + "|".join(sorted((re.escape(q) for q in QUALITIES if q), key=len, reverse=True))
+    + r"|)(?:/([A-G][#b]?))?$"
+)
 
 
 def uses_flats(tonic: int, mode: str) -> bool:
@@ -140,9 +156,13 @@ def recognise(weights: Mapping[int, float], bass_pc: int | None = None) -> tuple
             missing = sum(1 for pc in tones if pc not in norm)
             # a missing fifth is common and cheap; other missing tones are not
             fifth_missing = (root + 7) % 12 in tones and (root + 7) % 12 not in norm
-            score = inside - (1.0 - inside) * 1.2 - 0.35 * (missing - (1 if fifth_missing else 0)) \
+            score = (
+                inside
+                - (1.0 - inside) * 1.2
+                - 0.35 * (missing - (1 if fifth_missing else 0))
                 - (0.12 if fifth_missing else 0.0)
-            score -= 0.3 * (len(intervals) - 3)          # a 7th must really sound
+            )
+            score -= 0.3 * (len(intervals) - 3)  # a 7th must really sound
             score -= _QUALITY_COST.get(quality, 0.0)
             score += 0.02 * _QUALITY_PRIOR[quality]
             if bass_pc is not None:

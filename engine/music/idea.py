@@ -5,27 +5,40 @@ Time is counted in *ticks* of ``TICKS_PER_BEAT`` per quarter note (12: holds 16t
 Everything here is a frozen dataclass or a pure function; the token encoding of an
 idea is in ``engine.tokens``.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Sequence
 
 from . import chords as ch
 
 _spelling = lru_cache(maxsize=24)(ch.key_spelling)
 
 TICKS_PER_BEAT = 12
-MAX_DURATION = 8 * TICKS_PER_BEAT          # longest note or chord, in ticks (2 bars of 4/4)
+MAX_DURATION = 8 * TICKS_PER_BEAT  # longest note or chord, in ticks (2 bars of 4/4)
 MAX_SECTION_BARS = 32
-MELODY_RANGE = (36, 96)                     # inclusive MIDI pitches
-VOICING_RANGE = (21, 76)                    # inclusive MIDI pitches of chord voicings
+MELODY_RANGE = (36, 96)  # inclusive MIDI pitches
+VOICING_RANGE = (21, 76)  # inclusive MIDI pitches of chord voicings
 MAX_VOICES = 6
-VELOCITIES = tuple(range(15, 128, 8))       # 16 levels: 15, 23, ..., 127
-TEMPO_RANGE = (40, 240)                     # inclusive bpm
+VELOCITIES = tuple(range(15, 128, 8))  # 16 levels: 15, 23, ..., 127
+TEMPO_RANGE = (40, 240)  # inclusive bpm
 METERS: tuple[tuple[int, int], ...] = (
-    (4, 4), (3, 4), (2, 4), (2, 2), (3, 2), (5, 4), (6, 4), (7, 4),
-    (3, 8), (6, 8), (7, 8), (9, 8), (12, 8))
+    (4, 4),
+    (3, 4),
+    (2, 4),
+    (2, 2),
+    (3, 2),
+    (5, 4),
+    (6, 4),
+    (7, 4),
+    (3, 8),
+    (6, 8),
+    (7, 8),
+    (9, 8),
+    (12, 8),
+)
 SECTION_NAMES = ("verse", "chorus")
 MODES = ("major", "minor")
 
@@ -55,6 +68,7 @@ def quantize_velocity(velocity: int) -> int:
 @dataclass(frozen=True, order=True)
 class Key:
     """A key: tonic pitch class (0 = C) and mode ('major' or 'minor')."""
+
     tonic: int
     mode: str = "major"
 
@@ -115,6 +129,7 @@ ALL_KEYS: tuple[Key, ...] = tuple(Key(t, m) for m in MODES for t in range(12))
 @dataclass(frozen=True)
 class Note:
     """A melody note: MIDI pitch, onset and duration in ticks, velocity 1-127."""
+
     pitch: int
     onset: int
     duration: int
@@ -129,6 +144,7 @@ class Note:
 class Chord:
     """A block chord: symbol (root pitch class + quality), onset and duration in ticks,
     and its voicing (ascending MIDI pitches in the low register)."""
+
     root: int
     quality: str
     onset: int
@@ -150,6 +166,7 @@ class Chord:
 @dataclass(frozen=True)
 class Section:
     """A named run of whole bars ('verse' or 'chorus')."""
+
     name: str
     bars: int
 
@@ -157,6 +174,7 @@ class Section:
 @dataclass(frozen=True)
 class Idea:
     """A short piece: key, tempo (bpm), meter, sections, chords and a single-line melody."""
+
     key: Key
     tempo: int
     meter: tuple[int, int]
@@ -204,16 +222,27 @@ class Idea:
     def transposed(self, semitones: int) -> "Idea":
         """The idea moved by ``semitones`` (pitches and key). May leave the ranges."""
         return replace(
-            self, key=self.key.transposed(semitones),
-            chords=tuple(Chord((c.root + semitones) % 12, c.quality, c.onset, c.duration,
-                               tuple(p + semitones for p in c.voicing)) for c in self.chords),
-            melody=tuple(Note(n.pitch + semitones, n.onset, n.duration, n.velocity) for n in self.melody))
+            self,
+            key=self.key.transposed(semitones),
+            chords=tuple(
+                Chord(
+                    (c.root + semitones) % 12,
+                    c.quality,
+                    c.onset,
+                    c.duration,
+                    tuple(p + semitones for p in c.voicing),
+                )
+                for c in self.chords
+            ),
+            melody=tuple(Note(n.pitch + semitones, n.onset, n.duration, n.velocity) for n in self.melody),
+        )
 
     def fits_ranges(self) -> bool:
         lo, hi = MELODY_RANGE
         vlo, vhi = VOICING_RANGE
         return all(lo <= n.pitch <= hi for n in self.melody) and all(
-            vlo <= p <= vhi for c in self.chords for p in c.voicing)
+            vlo <= p <= vhi for c in self.chords for p in c.voicing
+        )
 
     def validate(self) -> None:
         """Raise ValueError unless the idea is well formed (and so encodable)."""
@@ -241,8 +270,11 @@ class Idea:
             if c.quality not in ch.QUALITIES or not 0 <= c.root < 12:
                 raise ValueError(f"bad chord symbol {c}")
             v = c.voicing
-            if not 2 <= len(v) <= MAX_VOICES or list(v) != sorted(set(v)) or not (
-                    VOICING_RANGE[0] <= v[0] and v[-1] <= VOICING_RANGE[1]):
+            if (
+                not 2 <= len(v) <= MAX_VOICES
+                or list(v) != sorted(set(v))
+                or not (VOICING_RANGE[0] <= v[0] and v[-1] <= VOICING_RANGE[1])
+            ):
                 raise ValueError(f"bad voicing {v}")
             prev_end = c.end
         prev_end = 0
@@ -255,8 +287,11 @@ class Idea:
                 raise ValueError(f"melody pitch {n.pitch} outside {MELODY_RANGE}")
             if n.velocity not in VELOCITIES:
                 raise ValueError(f"velocity {n.velocity} not one of {VELOCITIES}")
-            section_end = next(end for _, start, end in spans if start <= n.onset < end) \
-                if n.onset < self.total_ticks else -1
+            section_end = (
+                next(end for _, start, end in spans if start <= n.onset < end)
+                if n.onset < self.total_ticks
+                else -1
+            )
             if n.end > section_end:
                 raise ValueError(f"melody note at tick {n.onset} runs past its section")
             prev_end = n.end
@@ -265,11 +300,15 @@ class Idea:
 # ---------------------------------------------------------------------------
 # Plain-data form (JSON), for caches and the idea library.
 
+
 def idea_to_data(idea: Idea) -> dict:
     """A JSON-ready dict of the idea (lossless)."""
     return {
-        "name": idea.name, "key": [idea.key.tonic, idea.key.mode], "tempo": idea.tempo,
-        "meter": list(idea.meter), "sections": [[s.name, s.bars] for s in idea.sections],
+        "name": idea.name,
+        "key": [idea.key.tonic, idea.key.mode],
+        "tempo": idea.tempo,
+        "meter": list(idea.meter),
+        "sections": [[s.name, s.bars] for s in idea.sections],
         "chords": [[c.root, c.quality, c.onset, c.duration, list(c.voicing)] for c in idea.chords],
         "melody": [[n.pitch, n.onset, n.duration, n.velocity] for n in idea.melody],
     }
@@ -278,13 +317,17 @@ def idea_to_data(idea: Idea) -> dict:
 def idea_from_data(data: dict) -> Idea:
     """The idea of :func:`idea_to_data` output (ValueError/KeyError/TypeError if malformed)."""
     return Idea(
-        Key(int(data["key"][0]), str(data["key"][1])), int(data["tempo"]),
+        Key(int(data["key"][0]), str(data["key"][1])),
+        int(data["tempo"]),
         (int(data["meter"][0]), int(data["meter"][1])),
         tuple(Section(str(n), int(b)) for n, b in data["sections"]),
-        tuple(Chord(int(r), str(q), int(o), int(d), tuple(int(p) for p in v))
-              for r, q, o, d, v in data["chords"]),
+        tuple(
+            Chord(int(r), str(q), int(o), int(d), tuple(int(p) for p in v))
+            for r, q, o, d, v in data["chords"]
+        ),
         tuple(Note(int(p), int(o), int(d), int(v)) for p, o, d, v in data["melody"]),
-        str(data.get("name", "")))
+        str(data.get("name", "")),
+    )
 
 
 def move_to_key(idea: Idea, key: Key) -> Idea:

@@ -5,12 +5,14 @@ Layers: ``idea_events`` (pure) -> ``Player`` (thread, hooks ``on_position``/``on
 -> an ``Output`` (``PortOutput`` through mido + python-rtmidi, or anything with ``send``).
 The built-in synth renders audio that the app plays through the system's audio output.
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import mido
 import numpy as np
@@ -23,7 +25,7 @@ CHORD_CHANNEL, MELODY_CHANNEL = 0, 1
 
 @dataclass(frozen=True)
 class TimedMessage:
-    time: float              # seconds from the start
+    time: float  # seconds from the start
     message: mido.Message
 
 
@@ -37,10 +39,14 @@ def idea_events(idea: Idea) -> list[TimedMessage]:
     events: list[tuple[int, int, mido.Message]] = []
     for c in idea.chords:
         for p in c.voicing:
-            events.append((c.onset, 1, mido.Message("note_on", channel=CHORD_CHANNEL, note=p, velocity=CHORD_VELOCITY)))
+            events.append(
+                (c.onset, 1, mido.Message("note_on", channel=CHORD_CHANNEL, note=p, velocity=CHORD_VELOCITY))
+            )
             events.append((c.end, 0, mido.Message("note_off", channel=CHORD_CHANNEL, note=p, velocity=0)))
     for n in idea.melody:
-        events.append((n.onset, 1, mido.Message("note_on", channel=MELODY_CHANNEL, note=n.pitch, velocity=n.velocity)))
+        events.append(
+            (n.onset, 1, mido.Message("note_on", channel=MELODY_CHANNEL, note=n.pitch, velocity=n.velocity))
+        )
         events.append((n.end, 0, mido.Message("note_off", channel=MELODY_CHANNEL, note=n.pitch, velocity=0)))
     events.sort(key=lambda e: (e[0], e[1]))
     return [TimedMessage(t * spt, m) for t, _, m in events]
@@ -114,8 +120,12 @@ class Player:
     Hooks: ``on_position(seconds)`` about every 20 ms, ``on_finished()`` at the end (not
     after ``stop``). ``stop()`` silences every note that is on."""
 
-    def __init__(self, output: Output, on_position: Callable[[float], None] | None = None,
-                 on_finished: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        output: Output,
+        on_position: Callable[[float], None] | None = None,
+        on_finished: Callable[[], None] | None = None,
+    ) -> None:
         self.output = output
         self.on_position, self.on_finished = on_position, on_finished
         self._stop = threading.Event()
@@ -129,8 +139,9 @@ class Player:
     def play(self, events: list[TimedMessage], length: float, loop: bool = False) -> None:
         self.stop()
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, args=(events, length, loop),
-                                        name="songsketch-player", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(events, length, loop), name="songsketch-player", daemon=True
+        )
         self._thread.start()
 
     def _send(self, message: mido.Message) -> None:
@@ -207,7 +218,7 @@ def render(idea: Idea, rate: int = SAMPLE_RATE, tail: float = 0.5) -> np.ndarray
         tone = _tone(pitch, vel, dur * spt, rate)
         start = int(onset * spt * rate)
         end = min(total, start + len(tone))
-        out[start:end] += tone[:end - start]
+        out[start:end] += tone[: end - start]
     peak = float(np.abs(out).max()) if len(out) else 0.0
     if peak > 0.95:
         out *= 0.95 / peak

@@ -20,9 +20,10 @@ third fewer tokens than spelling every voice and duration (27 -> 18 per bar), an
 generation time is proportional to tokens.
 The same :class:`~.grammar.Grammar` state machine decodes tokens and constrains generation.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ..music.idea import MAX_DURATION, Idea
 from .grammar import Grammar

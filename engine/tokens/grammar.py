@@ -1,8 +1,9 @@
 """The token grammar as a state machine: what may come next, and decoding."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
-from typing import Sequence
 
 import numpy as np
 
@@ -33,6 +34,7 @@ _VOICING_FAMILIES = frozenset(("BASS", "UP", "UP2"))
 class State(Enum):
     """Where the grammar stands: the header (START .. TEMPO), a section's head (SECTION, BARS,
     FIRST_BAR), inside a bar (IN_BAR .. NOTE_DUR), or DONE after EOS."""
+
     START = "start"
     KEY = "key"
     METER = "meter"
@@ -40,17 +42,18 @@ class State(Enum):
     SECTION = "section"
     BARS = "bars"
     FIRST_BAR = "first_bar"
-    IN_BAR = "in_bar"              # after BAR, or after a melody note's duration
-    AT_POS = "at_pos"              # a POS token was read: a chord or a note may start here
-    VOICING = "voicing"            # reading a chord's voicing (BASS, UP, UP2) or its DUR
-    AFTER_CHORD = "after_chord"    # a chord is complete: a note may start at its position
-    PITCH = "pitch"                # after VEL: the note's pitch comes next
-    NOTE_DUR = "note_dur"          # after a pitch: its DUR, or what follows an open note
+    IN_BAR = "in_bar"  # after BAR, or after a melody note's duration
+    AT_POS = "at_pos"  # a POS token was read: a chord or a note may start here
+    VOICING = "voicing"  # reading a chord's voicing (BASS, UP, UP2) or its DUR
+    AFTER_CHORD = "after_chord"  # a chord is complete: a note may start at its position
+    PITCH = "pitch"  # after VEL: the note's pitch comes next
+    NOTE_DUR = "note_dur"  # after a pitch: its DUR, or what follows an open note
     DONE = "done"
 
 
-BAR_STATES = frozenset((State.IN_BAR, State.AFTER_CHORD, State.AT_POS, State.VOICING, State.PITCH,
-                        State.NOTE_DUR))
+BAR_STATES = frozenset(
+    (State.IN_BAR, State.AFTER_CHORD, State.AT_POS, State.VOICING, State.PITCH, State.NOTE_DUR)
+)
 
 
 class Grammar:
@@ -64,8 +67,13 @@ class Grammar:
     it (the next chord or note, a bar line for chords, the section's end for notes).
     """
 
-    def __init__(self, key: Key | None = None, meter: tuple[int, int] | None = None,
-                 tempo: int | None = None, plan: Sequence[Section] | None = None) -> None:
+    def __init__(
+        self,
+        key: Key | None = None,
+        meter: tuple[int, int] | None = None,
+        tempo: int | None = None,
+        plan: Sequence[Section] | None = None,
+    ) -> None:
         self.v = VOCAB
         self.fixed_key, self.fixed_meter, self.fixed_tempo = key, meter, tempo
         self.plan = tuple(plan) if plan is not None else None
@@ -76,19 +84,19 @@ class Grammar:
         self.sections: list[Section] = []
         self.section_name: str | None = None
         self.section_start_bar = 0
-        self.bars_in_section = 0          # BAR tokens seen in the current section
-        self.bar_start = 0                # tick of the current bar
+        self.bars_in_section = 0  # BAR tokens seen in the current section
+        self.bar_start = 0  # tick of the current bar
         self.bar_len = 0
-        self.pos = -1                     # position of the current event within the bar
-        self.chord_free = 0               # tick when the chord part may start a chord again
+        self.pos = -1  # position of the current event within the bar
+        self.chord_free = 0  # tick when the chord part may start a chord again
         self.melody_free = 0
         self.velocity: int | None = None
         self.voicing: list[int] = []
-        self.voicing_tokens = 0           # tokens of the voicing being read
+        self.voicing_tokens = 0  # tokens of the voicing being read
         self.chord_symbol: tuple[int, str] | None = None
         self.pending_pitch: int | None = None
-        self.open_chord: tuple[int, str, int, tuple[int, ...]] | None = None   # root, quality, onset, voicing
-        self.open_note: tuple[int, int, int] | None = None                     # pitch, onset, velocity
+        self.open_chord: tuple[int, str, int, tuple[int, ...]] | None = None  # root, quality, onset, voicing
+        self.open_note: tuple[int, int, int] | None = None  # pitch, onset, velocity
         self.chords: list[Chord] = []
         self.melody: list[Note] = []
         self.done = False
@@ -118,7 +126,8 @@ class Grammar:
     def can_close_bar(self) -> bool:
         """Whether the bar may end after the tokens read so far."""
         return self.state in (State.IN_BAR, State.AFTER_CHORD, State.NOTE_DUR) or (
-            self.state is State.VOICING and len(self.voicing) >= 2)
+            self.state is State.VOICING and len(self.voicing) >= 2
+        )
 
     def end_of_bar_tokens(self) -> list[int]:
         """Public view of the tokens that may close the current bar (for generation)."""
@@ -150,13 +159,13 @@ class Grammar:
             return (s, bar_len, earliest, closing, min(self._section_end() - tick, MAX_DURATION))
         if s is State.IN_BAR:
             return (s, bar_len, earliest, closing)
-        return (s, bar_len, earliest, closing, melody_ok, velocity)      # AFTER_CHORD
+        return (s, bar_len, earliest, closing, melody_ok, velocity)  # AFTER_CHORD
 
     def _range_mask(self, mask: np.ndarray, family: str, lo: int, hi: int) -> None:
         start, end = self.v.ranges[family]
         lo, hi = max(lo, 0), min(hi, end - start)
         if lo < hi:
-            mask[start + lo:start + hi] = True
+            mask[start + lo : start + hi] = True
 
     def allowed(self) -> np.ndarray:
         """Boolean mask of the tokens the grammar accepts next."""
@@ -202,7 +211,7 @@ class Grammar:
         elif s is State.VOICING:
             n = len(self.voicing)
             if n == 0:
-                self._range_mask(mask, "BASS", 0, VOICING_SPAN)   # room for a voice above
+                self._range_mask(mask, "BASS", 0, VOICING_SPAN)  # room for a voice above
             else:
                 room = VOICING_RANGE[1] - self.voicing[-1]
                 if n < MAX_VOICES:
@@ -236,7 +245,7 @@ class Grammar:
             self._range_mask(mask, "P", 0, MELODY_RANGE[1] - MELODY_RANGE[0] + 1)
         self._range_mask(mask, "VEL", 0, len(VELOCITIES))
         if self.velocity is not None:
-            mask[self.v.vel(self.velocity)] = False   # VEL only marks a change
+            mask[self.v.vel(self.velocity)] = False  # VEL only marks a change
 
     # -- open events -----------------------------------------------------
     def _close_chord(self, end: int) -> None:
@@ -327,11 +336,12 @@ class Grammar:
         elif fam == "DUR" and s is State.VOICING:
             assert self.chord_symbol is not None
             tick = self.tick
-            self.chords.append(Chord(self.chord_symbol[0], self.chord_symbol[1], tick, off + 1,
-                                     tuple(self.voicing)))
+            self.chords.append(
+                Chord(self.chord_symbol[0], self.chord_symbol[1], tick, off + 1, tuple(self.voicing))
+            )
             self.chord_free = tick + off + 1
             self.state = State.AFTER_CHORD
-        elif fam == "DUR":                          # a melody note's written duration
+        elif fam == "DUR":  # a melody note's written duration
             assert self.pending_pitch is not None and self.velocity is not None
             tick = self.tick
             self.melody.append(Note(self.pending_pitch, tick, off + 1, self.velocity))
@@ -342,7 +352,7 @@ class Grammar:
             self.velocity = VELOCITIES[off]
             self.state = State.PITCH
         elif fam == "SEC" or fam == "EOS":
-            if self.sections:                      # the last bar of a section ends here
+            if self.sections:  # the last bar of a section ends here
                 self._close_chord(self.bar_start + self.bar_len)
                 self._close_note(self._section_end())
             if fam == "EOS":
@@ -368,7 +378,7 @@ class Grammar:
         elif fam == "TEMPO":
             self.tempo = TEMPO_RANGE[0] + off
             self.state = State.SECTION
-        else:                                       # PAD
+        else:  # PAD
             raise ValueError(f"token {self.v.tokens[token]} not allowed in state {s!r}")
 
     def _accepts(self, token: int) -> bool:
@@ -379,5 +389,12 @@ class Grammar:
         if not self.done:
             raise ValueError("token sequence ended before EOS")
         assert self.key is not None and self.meter is not None and self.tempo is not None
-        return Idea(self.key, self.tempo, self.meter, tuple(self.sections), tuple(self.chords),
-                    tuple(self.melody), name)
+        return Idea(
+            self.key,
+            self.tempo,
+            self.meter,
+            tuple(self.sections),
+            tuple(self.chords),
+            tuple(self.melody),
+            name,
+        )

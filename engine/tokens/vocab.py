@@ -3,9 +3,10 @@
 Families (id ranges) of REMI-like tokens (Huang & Yang 2020); see ``encoding`` for the
 grammar they form.
 """
+
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -25,9 +26,9 @@ from ..music.idea import (
     Key,
 )
 
-ENCODING_VERSION = 2      # 1: every voice and duration spelled out; 2: implicit durations, voicing gaps
-PAIR_GAP_MAX = 16         # an UP2 token stacks two gaps of 1..16 semitones each
-VOICING_SPAN = VOICING_RANGE[1] - VOICING_RANGE[0]     # the widest single gap (UP_55)
+ENCODING_VERSION = 2  # 1: every voice and duration spelled out; 2: implicit durations, voicing gaps
+PAIR_GAP_MAX = 16  # an UP2 token stacks two gaps of 1..16 semitones each
+VOICING_SPAN = VOICING_RANGE[1] - VOICING_RANGE[0]  # the widest single gap (UP_55)
 SPECIALS = ("PAD", "BOS", "EOS", "BAR")
 
 
@@ -52,8 +53,9 @@ class Vocab:
         family("CHORD", (f"CHORD_{ch.SHARP_NAMES[r]}{q}" for q in ch.QUALITY_NAMES for r in range(12)))
         family("BASS", (f"BASS_{p}" for p in range(VOICING_RANGE[0], VOICING_RANGE[1] + 1)))
         family("UP", (f"UP_{g}" for g in range(1, VOICING_SPAN + 1)))
-        family("UP2", (f"UP2_{a}_{b}" for a in range(1, PAIR_GAP_MAX + 1)
-                       for b in range(1, PAIR_GAP_MAX + 1)))
+        family(
+            "UP2", (f"UP2_{a}_{b}" for a in range(1, PAIR_GAP_MAX + 1) for b in range(1, PAIR_GAP_MAX + 1))
+        )
         family("VEL", (f"VEL_{v}" for v in VELOCITIES))
         family("P", (f"P_{p}" for p in range(MELODY_RANGE[0], MELODY_RANGE[1] + 1)))
         family("DUR", (f"DUR_{d}" for d in range(1, MAX_DURATION + 1)))
