@@ -58,3 +58,14 @@ def tiny_model(tmp_path_factory, chorale_songs):
     )
     result = train(chorale_songs, folder, settings, name="tiny")
     return folder, result
+
+
+SLOW_FIXTURES = {"tiny_model"}  # trains a real Keras model (once per session, ~20 s)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that need a trained model are slow as well as those marked so by hand:
+    ``pytest -m "not slow"`` is the fast subset."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

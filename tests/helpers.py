@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from pathlib import Path
 
 import mido
 
@@ -20,6 +21,8 @@ from songsketch.engine.music.idea import (
     Section,
     bar_ticks,
 )
+
+ROOT = Path(__file__).resolve().parent.parent  # the repository
 
 
 def random_idea(rng: random.Random, meter=None, max_bars: int = 6) -> Idea:

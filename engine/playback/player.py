@@ -79,11 +79,13 @@ def panic_messages() -> list[mido.Message]:
     return out
 
 
-def list_output_ports() -> list[str]:
-    """The machine's MIDI output ports; [] when there is no MIDI system (no ALSA sequencer
-    makes python-rtmidi raise: that means 'no ports', not an error)."""
+def list_output_ports(backend: str | None = None) -> list[str]:
+    """The MIDI output ports of the machine (of mido's ``backend`` when named); [] when there
+    is no MIDI system (no ALSA sequencer makes python-rtmidi raise: that means 'no ports', not
+    an error)."""
     try:
-        return list(mido.get_output_names())
+        api = mido.Backend(backend) if backend else mido
+        return list(api.get_output_names())
     except Exception:  # rtmidi raises SystemError/RuntimeError without a sequencer
         return []
 

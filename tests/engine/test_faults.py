@@ -1,7 +1,11 @@
 """The fault run's parts as tests: hostile folder, a killed training, a killed library
 writer, a damaged library (the full run with more kills: python -m tests.faults)."""
 
+import pytest
+
 from tests import faults
+
+pytestmark = pytest.mark.slow  # trains models, kills processes
 
 
 def test_hostile_folder_is_handled_without_crashes():
@@ -27,6 +31,7 @@ SAVE_UNDER_LIMIT = r"""
 import resource, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)       # writes past the limit fail with EFBIG
 from songsketch.engine.ml.model import build_model, ModelConfig, save_model
+
 model = build_model(ModelConfig())
 resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, 1_000_000))   # like a full disk at 1 MB
 try:
@@ -67,7 +72,6 @@ def test_a_model_file_carrying_code_is_refused(tmp_path):
     import shutil
 
     import keras
-    import pytest
 
     from songsketch.engine.common import paths
     from songsketch.engine.ml.store import ModelError, load

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import time
 
+import mido
 import numpy as np
 import pytest
 
@@ -93,18 +94,26 @@ def test_synth_renders_audible_audio_of_the_right_length():
 
 
 def test_no_midi_system_means_no_ports_not_an_error():
-    assert isinstance(playback.list_output_ports(), list)
+    """Where mido's own call raises (no ALSA sequencer here), the app lists no ports; where
+    it answers, the app lists exactly its ports. (The JACK test below sees a real port.)"""
+    try:
+        expected = list(mido.get_output_names())
+    except Exception:
+        expected = []
+    assert playback.list_output_ports() == expected
+    assert playback.list_output_ports("mido.backends.no_such_backend") == []
 
 
 JACK_SCRIPT = r"""
 import json, sys, time
 import mido
 from songsketch.engine.playback import player as playback
-from tests.test_playback import _idea
+from tests.engine.playback.test_player import _idea
 backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
 inport = backend.open_input("songsketch-test-in", virtual=True)
 # the app's port list sees the virtual input; PortOutput opens it like any synth
-target = next((p for p in backend.get_output_names() if "songsketch-test-in" in p), None)
+target = next((p for p in playback.list_output_ports("mido.backends.rtmidi/UNIX_JACK")
+               if "songsketch-test-in" in p), None)
 if target is None:
     print(json.dumps({"skip": "virtual input not visible"}), flush=True)
     sys.exit(0)
@@ -124,6 +133,7 @@ port.close()    # closing JACK clients can hang: the test does not wait for it
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd (Debian jackd2) not installed")
 def test_real_port_through_jack_loopback():
     import json
@@ -131,7 +141,7 @@ def test_real_port_through_jack_loopback():
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[3]
     jack = subprocess.Popen(
         ["jackd", "--no-realtime", "-d", "dummy", "-r", "44100"],
         stdout=subprocess.DEVNULL,

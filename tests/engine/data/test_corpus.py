@@ -1,8 +1,6 @@
 """Corpora: a user folder with good and bad files, the cache, the built-in scores, the CLI."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +9,6 @@ from songsketch.engine.data.corpus import CorpusError, analyse_file, builtin_pat
 from tests.helpers import midi_bytes, notes_to_messages
 
 Q = 480
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _song(shift: int = 0) -> bytes:
@@ -96,36 +93,3 @@ def test_builtin_chorale_gives_melody_over_chords():
         under = [c for c in idea.chords if c.onset <= note.onset < c.end]
         assert all(note.pitch >= max(c.voicing) for c in under)
     assert {s.name for s in idea.sections} == {"verse", "chorus"}
-
-
-def _cli(*args, home):
-    env = dict(os.environ, SONGSKETCH_HOME=str(home))
-    return subprocess.run(
-        [sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True, env=env, timeout=300
-    )
-
-
-def test_cli_corpus_stats_on_a_folder(folder, tmp_path):
-    result = _cli("corpus-stats", str(folder), home=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "used 2, skipped 4"
-    assert "skipped" in result.stdout and "fake.mid: not a MIDI file" in result.stdout
-
-
-def test_cli_corpus_stats_on_a_folder_with_no_music(tmp_path):
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "docs" / "readme.txt").write_text("x")
-    result = _cli("corpus-stats", str(tmp_path / "docs"), home=tmp_path)
-    assert result.returncode == 1 and "no usable songs" in result.stderr
-
-
-def test_cli_convert_round_trip(folder, tmp_path):
-    out = tmp_path / "out.mid"
-    result = _cli("convert", str(folder / "a.mid"), str(out), home=tmp_path)
-    assert result.returncode == 0, result.stderr
-    assert "chords: C Am F G C Am F G" in result.stdout
-    from songsketch.engine.formats.midi import read_ideas
-
-    assert read_ideas(out) == read_ideas(folder / "a.mid")
-    bad = _cli("convert", str(folder / "fake.mid"), str(out), home=tmp_path)
-    assert bad.returncode == 1 and "not a MIDI file" in bad.stderr

@@ -1,0 +1,59 @@
+"""The LSTM engine with real (small) Keras models: training, fine-tuning, cancel, the NumPy
+step, batched constrained generation, partial regeneration, primers, distribution."""
+
+import subprocess
+import sys
+
+from songsketch.engine.formats.midi import read_ideas
+from songsketch.engine.music.idea import Key
+from tests.helpers import ROOT
+
+
+def test_cli_generate_writes_one_midi_per_idea(tiny_model, tmp_path):
+    out = tmp_path / "ideas"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "generate",
+            "--count",
+            "3",
+            "--out",
+            str(out),
+            "--model",
+            str(tiny_model[0]),
+            "--bars",
+            "2",
+            "--seed",
+            "1",
+            "--chords",
+            "bar",
+            "--key",
+            "Am",
+            "--musicxml",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(out.glob("*.mid"))
+    assert len(files) == 3
+    for path in files:
+        (idea,) = read_ideas(path)
+        assert idea.key == Key(9, "minor") and idea.bars == 4
+        assert all(c.onset % idea.bar_ticks == 0 for c in idea.chords)
+        assert path.name in proc.stdout  # a line per idea names its file
+        from music21 import converter  # and its lead sheet beside it
+
+        sheet = converter.parse(str(path.with_suffix(".musicxml")))
+        assert sum(n.isNote for n in sheet.parts[0].stripTies().flatten().notes) == len(idea.melody)
+    bad = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "generate", "--chords", "often"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "--chords" in bad.stderr

@@ -1,0 +1,138 @@
+"""The LSTM engine with real (small) Keras models: training, fine-tuning, cancel, the NumPy
+step, batched constrained generation, partial regeneration, primers, distribution."""
+
+import pytest
+
+from songsketch.engine.formats.midi import idea_to_midi, read_ideas
+from songsketch.engine.generation.generator import GenerationSettings, Generator
+from songsketch.engine.ml.store import load
+from songsketch.engine.music.idea import VOICING_RANGE, Key, Section
+
+
+def test_200_ideas_are_well_formed_and_decode_to_midi(tiny_model):
+    generator = Generator(load(tiny_model[0]).weights)
+    seen = []
+    ideas = generator.generate(
+        GenerationSettings(count=200, bars_per_section=4, seed=3), on_idea=lambda i, idea: seen.append(i)
+    )
+    assert len(ideas) == 200 and sorted(seen) == list(range(200))
+    for idea in ideas:
+        idea.validate()
+        assert [s.name for s in idea.sections] == ["verse", "chorus"]
+        assert [s.bars for s in idea.sections] == [4, 4]
+        assert all(max(c.voicing) <= VOICING_RANGE[1] for c in idea.chords)
+        for note in idea.melody:  # the melody sits above the chord sounding under it
+            under = [c for c in idea.chords if c.onset <= note.onset < c.end]
+            assert all(note.pitch > max(c.voicing) for c in under)
+        for bar in range(idea.bars):  # every bar has a chord, struck before any melody note
+            start, end = bar * idea.bar_ticks, (bar + 1) * idea.bar_ticks
+            chord_onsets = [c.onset for c in idea.chords if start <= c.onset < end]
+            note_onsets = [n.onset for n in idea.melody if start <= n.onset < end]
+            assert chord_onsets and min(chord_onsets) <= min(note_onsets, default=end)
+        assert read_ideas(idea_to_midi(idea)) == [idea]
+
+
+def test_controls_and_seed(tiny_model):
+    generator = Generator(load(tiny_model[0]).weights)
+    settings = GenerationSettings(
+        count=5,
+        key=Key(7, "minor"),
+        tempo=128,
+        meter=(3, 4),
+        bars_per_section=2,
+        seed=42,
+        temperature=0.9,
+        top_p=0.9,
+    )
+    a = generator.generate(settings)
+    b = generator.generate(settings)
+    assert a == b
+    assert all(i.key == Key(7, "minor") and i.tempo == 128 and i.meter == (3, 4) for i in a)
+    c = generator.generate(
+        GenerationSettings(count=5, key=Key(7, "minor"), tempo=128, meter=(3, 4), bars_per_section=2, seed=43)
+    )
+    assert c != a
+
+
+def test_harmonic_rhythm_puts_chords_only_on_its_grid(tiny_model):
+    from songsketch.engine.generation.constraints import chord_grid
+
+    assert [chord_grid((4, 4), r) for r in ("beat", "half", "bar")] == [12, 24, 48]
+    assert [chord_grid((3, 4), r) for r in ("beat", "half", "bar")] == [12, 36, 36]
+    assert [chord_grid((6, 8), r) for r in ("beat", "half", "bar")] == [18, 18, 36]
+    with pytest.raises(ValueError, match="harmonic rhythm"):
+        chord_grid((4, 4), "often")
+    generator = Generator(load(tiny_model[0]).weights)
+    free = generator.generate(GenerationSettings(count=12, bars_per_section=2, seed=5))
+    assert any(c.onset % 24 for i in free for c in i.chords)  # the model alone: anywhere
+    for meter, rhythm in (((4, 4), "half"), ((4, 4), "bar"), ((3, 4), "half"), ((6, 8), "beat")):
+        ideas = generator.generate(
+            GenerationSettings(count=12, bars_per_section=2, seed=5, meter=meter, harmonic_rhythm=rhythm)
+        )
+        grid = chord_grid(meter, rhythm)
+        for idea in ideas:
+            assert idea.meter == meter and all(c.onset % idea.bar_ticks % grid == 0 for c in idea.chords)
+            assert {c.onset // idea.bar_ticks for c in idea.chords} == set(range(idea.bars))
+            assert read_ideas(idea_to_midi(idea)) == [idea]
+
+
+def test_keep_chords_new_melody_and_keep_melody_new_chords(tiny_model):
+    generator = Generator(load(tiny_model[0]).weights)
+    [idea] = generator.generate(GenerationSettings(count=1, bars_per_section=2, seed=5))
+    new_melody = generator.regenerate(idea, "chords", GenerationSettings(seed=9), count=3)
+    for other in new_melody:
+        other.validate()
+        assert other.chords == idea.chords and other.sections == idea.sections
+    assert any(o.melody != idea.melody for o in new_melody)
+    new_chords = generator.regenerate(idea, "melody", GenerationSettings(seed=9), count=3)
+    from songsketch.engine.music.chords import chord_pcs
+
+    for other in new_chords:
+        other.validate()
+        assert other.melody == idea.melody
+        for c in other.chords:  # a new chord holds the kept note sounding where it starts
+            under = [n for n in idea.melody if n.onset <= c.onset < n.end]
+            assert all(n.pitch % 12 in chord_pcs(c.root, c.quality) for n in under)
+    assert any(o.chords != idea.chords for o in new_chords)
+    # new chords keep a harmonic rhythm asked for: here at most one per half bar
+    half = generator.regenerate(idea, "melody", GenerationSettings(seed=9, harmonic_rhythm="half"), count=3)
+    for other in half:
+        assert other.melody == idea.melody
+        assert other.chords and all(c.onset % (other.bar_ticks // 2) == 0 for c in other.chords)
+
+
+def test_continue_from_a_primer(tiny_model, chorale_songs):
+    generator = Generator(load(tiny_model[0]).weights)
+    primer = chorale_songs[0].ideas[0]
+    out = generator.continue_primer(primer, GenerationSettings(count=3, bars_per_section=4, seed=2))
+    two_bars = 2 * primer.bar_ticks
+    for idea in out:
+        idea.validate()
+        assert idea.key == primer.key and idea.meter == primer.meter
+        # the first bars are the primer's (notes cut at the primer's end excepted)
+        assert [c for c in idea.chords if c.onset < two_bars] == [
+            c for c in primer.chords if c.onset < two_bars
+        ]
+        assert [n.pitch for n in idea.melody if n.onset < two_bars] == [
+            n.pitch for n in primer.melody if n.onset < two_bars
+        ]
+
+
+def test_ideas_without_rhythm_are_redrawn():
+    """A melody in one or two note lengths is not shaped well enough to show."""
+    from songsketch.engine.generation.generator import well_shaped
+    from songsketch.engine.music.idea import Chord, Idea, Note
+
+    plan = (Section("verse", 1), Section("chorus", 1))
+    chords = (Chord(0, "", 0, 48, (48, 52, 55)), Chord(7, "", 48, 48, (43, 50, 55)))
+
+    def idea(lengths):
+        notes, t = [], 0
+        for i, d in enumerate(lengths):
+            notes.append(Note(72 + i % 3, t, d))
+            t += d
+        return Idea(Key(0), 100, (4, 4), plan, chords, tuple(notes))
+
+    assert not well_shaped(idea([12] * 8))  # all quarters
+    assert not well_shaped(idea([12, 12, 24, 12, 12, 24]))  # quarters and halves only
+    assert well_shaped(idea([12, 6, 6, 24, 12, 12, 18, 6]))  # three lengths, both sections
