@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
+
 # Quality name -> intervals above the root (semitones). The order is the
 # token order and must never change (it fixes the model vocabulary).
 QUALITIES: dict[str, tuple[int, ...]] = {
@@ -55,7 +57,7 @@ _QUALITY_PRIOR = {
 }
 
 # Extra cost of rarer triad qualities, so passing tones do not turn triads into them.
-_QUALITY_COST = {"sus4": 0.08, "sus2": 0.12, "aug": 0.1, "dim": 0.04}
+_QUALITY_COST = {"sus4": 0.3, "sus2": 0.4, "aug": 0.25, "dim": 0.04}
 
 _SYMBOL_RE = re.compile(
     r"^([A-G])([#b]?)("
@@ -137,43 +139,64 @@ def chord_pcs(root: int, quality: str) -> frozenset[int]:
     return frozenset((root + i) % 12 for i in QUALITIES[quality])
 
 
-def recognise(weights: Mapping[int, float], bass_pc: int | None = None) -> tuple[int, str] | None:
-    """Best (root, quality) for pitch-class weights (e.g. seconds or beats sounding).
+CANDIDATES: tuple[tuple[int, str], ...] = tuple((root, q) for q in QUALITIES for root in range(12))
+"""Every (root, quality), quality-major order: the rows of :func:`chord_scores`."""
 
-    Template matching: each chord scores the weight of its tones, minus the weight of
-    foreign tones, minus a penalty for each missing tone; a bass on the root and simpler
-    qualities break ties. Returns None when nothing sounds.
-    """
-    total = sum(w for w in weights.values() if w > 0)
+
+def _templates() -> tuple[np.ndarray, ...]:
+    tones = np.zeros((len(CANDIDATES), 12))
+    for i, (root, quality) in enumerate(CANDIDATES):
+        for interval in QUALITIES[quality]:
+            tones[i, (root + interval) % 12] = 1.0
+    roots = np.array([root for root, _q in CANDIDATES])
+    fifths = np.array([7 in QUALITIES[q] for _r, q in CANDIDATES])
+    size = np.array([len(QUALITIES[q]) for _r, q in CANDIDATES], dtype=float)
+    fixed = np.array([0.02 * _QUALITY_PRIOR[q] - _QUALITY_COST.get(q, 0.0) for _r, q in CANDIDATES])
+    return tones, roots, fifths, size, fixed
+
+
+_TONES, _ROOTS, _HAS_FIFTH, _SIZE, _FIXED = _templates()
+
+
+def chord_scores(weights: np.ndarray, bass_pc: int | None = None) -> np.ndarray:
+    """How well each chord of ``CANDIDATES`` explains pitch-class weights (12 values, e.g.
+    time sounding): the weight of its tones, minus the weight of foreign tones, minus a
+    penalty for each missing tone (a missing fifth is cheap), a seventh only when it really
+    sounds, rarer qualities costing more; a bass on the root helps, a bass outside the chord
+    hurts. All zeros when nothing sounds."""
+    weights = np.clip(np.asarray(weights, dtype=float), 0.0, None)
+    total = weights.sum()
     if total <= 0:
+        return np.zeros(len(CANDIDATES))
+    norm = weights / total
+    sounding = norm > 0
+    inside = _TONES @ norm
+    missing = _TONES @ (~sounding)
+    fifth_missing = _HAS_FIFTH & ~sounding[(_ROOTS + 7) % 12]
+    score = (
+        inside
+        - (1.0 - inside) * 1.2
+        - 0.35 * (missing - fifth_missing)
+        - 0.12 * fifth_missing
+        - 0.3 * (_SIZE - 3)
+        + _FIXED
+    )
+    if bass_pc is not None:
+        bass_in = _TONES[:, bass_pc % 12] > 0
+        score = score + np.where(_ROOTS == bass_pc % 12, 0.06, np.where(bass_in, 0.0, -0.1))
+    return score
+
+
+def recognise(weights: Mapping[int, float], bass_pc: int | None = None) -> tuple[int, str] | None:
+    """Best (root, quality) for pitch-class weights (e.g. seconds or beats sounding), by
+    :func:`chord_scores`; simpler qualities win ties. None when nothing sounds."""
+    vector = np.zeros(12)
+    for pc, w in weights.items():
+        if w > 0:
+            vector[pc % 12] += w
+    if vector.sum() <= 0:
         return None
-    norm = {pc % 12: w / total for pc, w in weights.items() if w > 0}
-    best: tuple[float, int, str] | None = None
-    for quality, intervals in QUALITIES.items():
-        for root in range(12):
-            tones = [(root + i) % 12 for i in intervals]
-            inside = sum(norm.get(pc, 0.0) for pc in tones)
-            missing = sum(1 for pc in tones if pc not in norm)
-            # a missing fifth is common and cheap; other missing tones are not
-            fifth_missing = (root + 7) % 12 in tones and (root + 7) % 12 not in norm
-            score = (
-                inside
-                - (1.0 - inside) * 1.2
-                - 0.35 * (missing - (1 if fifth_missing else 0))
-                - (0.12 if fifth_missing else 0.0)
-            )
-            score -= 0.3 * (len(intervals) - 3)  # a 7th must really sound
-            score -= _QUALITY_COST.get(quality, 0.0)
-            score += 0.02 * _QUALITY_PRIOR[quality]
-            if bass_pc is not None:
-                if bass_pc % 12 == root:
-                    score += 0.06
-                elif bass_pc % 12 not in tones:
-                    score -= 0.1
-            if best is None or score > best[0] + 1e-12:
-                best = (score, root, quality)
-    assert best is not None
-    return best[1], best[2]
+    return CANDIDATES[int(np.argmax(chord_scores(vector, bass_pc)))]
 
 
 def recognise_pitches(pitches: Iterable[int]) -> tuple[int, str] | None:
