@@ -75,6 +75,9 @@ class RawScore:
     melody_parts: set[int] | None = None
     name: str = ""
     end: int = 0  # where the file says the piece ends (end of track), 0 if unknown
+    meter_written: bool = True  # False: no time signature in the file (MIDI's 4/4 default)
+    timing: str = ""  # what reading the times took ('' = the file's own grid)
+    phase_known: bool = True  # False: beats were tracked, where the bar starts is unknown
 
 
 MAX_GAP_BARS = 16

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+from bisect import bisect_right
 from pathlib import Path
 
 import mido
@@ -16,6 +17,7 @@ import mido
 from ..common.files import atomic_write
 from ..music.idea import TICKS_PER_BEAT, Idea, Key
 from .analysis import RawNote, RawScore, score_to_ideas
+from .timing import find_time_map
 
 OUT_TICKS_PER_BEAT = 480  # a multiple of TICKS_PER_BEAT: written times are exact
 CHORD_VELOCITY = 72
@@ -66,19 +68,19 @@ def _load(source: bytes | str | os.PathLike) -> tuple[mido.MidiFile, str]:
 def read_raw(source: bytes | str | os.PathLike) -> RawScore:
     """A MIDI file's notes on the tick grid, with tempo, meters, key, markers, chord texts and
     track names. Note-on with velocity 0 ends a note; running status is mido's. Drums
-    (channel 10) are dropped. Raises MidiError."""
+    (channel 10) are dropped. Times are read against the file's beats as :mod:`timing` finds
+    them (its own grid, a constant phase taken off, or beats tracked through a performance).
+    Raises MidiError."""
     mid, name = _load(source)
     tpb = mid.ticks_per_beat
 
-    def grid(tick: int) -> int:
-        return (tick * TICKS_PER_BEAT * 2 + tpb) // (2 * tpb)
-
-    notes: list[RawNote] = []
+    # (pitch, start, end, velocity, part, channel) in file ticks
+    found: list[tuple[int, int, int, int, int, int]] = []
     tempos: list[tuple[int, int]] = []
     sigs: list[tuple[int, tuple[int, int]]] = []
     key: Key | None = None
     markers: list[tuple[int, str]] = []
-    texts: dict[int, str] = {}
+    texts: list[tuple[int, str]] = []
     part_names: dict[int, str] = {}
     drums_seen = False
     track_end = 0
@@ -96,57 +98,101 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
                 started = open_notes.get((msg.channel, msg.note))
                 if started:
                     start, vel = started.pop(0)
-                    _add(notes, msg.note, grid(start), grid(tick), vel, index, msg.channel)
+                    found.append((msg.note, start, tick, vel, index, msg.channel))
             elif msg.type == "set_tempo":
                 tempos.append((tick, msg.tempo))
             elif msg.type == "time_signature":
-                sigs.append((grid(tick), (msg.numerator, msg.denominator)))
+                sigs.append((tick, (msg.numerator, msg.denominator)))
             elif msg.type == "key_signature" and key is None:
                 try:
                     key = Key.parse(msg.key)
                 except ValueError:
                     key = None
             elif msg.type in ("marker", "cue_marker"):
-                markers.append((grid(tick), msg.text))
+                markers.append((tick, msg.text))
             elif msg.type == "text":
-                texts[grid(tick)] = msg.text
+                texts.append((tick, msg.text))
             elif msg.type in ("track_name", "instrument_name") and index not in part_names:
                 part_names[index] = msg.name
-            if len(notes) > MAX_NOTES:
+            if len(found) > MAX_NOTES:
                 raise MidiError(f"more than {MAX_NOTES} notes")
-        track_end = max(track_end, grid(tick))
+        track_end = max(track_end, tick)
         for (channel, pitch), starts in open_notes.items():  # never released: end at track end
             for start, vel in starts:
-                _add(notes, pitch, grid(start), grid(tick), vel, index, channel)
-    if not notes:
+                found.append((pitch, start, tick, vel, index, channel))
+    if not found:
         raise MidiError("drums only" if drums_seen else "no notes")
+    time_map = find_time_map(*_onset_strengths(found), tpb)
+    starts = time_map.ticks([f[1] for f in found])
+    ends = time_map.ticks([f[2] for f in found])
+    notes = _notes_on_grid(found, starts, ends, legato=time_map.quantise)
     tempo = 120.0
     if tempos:
         # the tempo in force longest (in ticks) over the piece
-        end = max(n.end for n in notes) * tpb // TICKS_PER_BEAT
+        end = max(f[2] for f in found)
         spans: dict[int, int] = {}
         ordered = sorted(tempos)
         for i, (t, value) in enumerate(ordered):
             stop = ordered[i + 1][0] if i + 1 < len(ordered) else max(end, t + 1)
             spans[value] = spans.get(value, 0) + max(0, stop - t)
         tempo = mido.tempo2bpm(max(spans.items(), key=lambda kv: kv[1])[0])  # first wins ties
+    beats = time_map.beat_ticks
+    if len(beats) > 1:  # a performance: its own tempo, from the beats found
+        tempo *= (len(beats) - 1) * tpb / (beats[-1] - beats[0])
+
+    def grid(events):
+        return list(zip(time_map.ticks([t for t, _ in events]), [v for _, v in events]))
+
     return RawScore(
         notes=notes,
-        time_signatures=sigs or [(0, (4, 4))],
+        time_signatures=grid(sigs) or [(0, (4, 4))],
         tempo=tempo,
         key=key,
-        markers=markers,
-        chord_texts=texts,
+        markers=grid(markers),
+        chord_texts=dict(grid(texts)),
         part_names=part_names,
         name=name,
-        end=track_end,
+        end=time_map.ticks([track_end])[0],
+        meter_written=bool(sigs),
+        timing=time_map.how,
+        phase_known=not beats,
     )
 
 
-def _add(notes: list[RawNote], pitch: int, start: int, end: int, vel: int, part: int, channel: int) -> None:
-    if end <= start:
-        end = start + 1  # grace notes and zero-length notes keep one tick
-    notes.append(RawNote(pitch, start, end - start, vel, part, channel))
+def _onset_strengths(found) -> tuple[list[int], list[float]]:
+    """Each distinct onset (file ticks) and how strong it is: notes starting together, low
+    notes (a bass) and accents count more."""
+    strength: dict[int, float] = {}
+    for pitch, start, _end, vel, _part, _channel in found:
+        strength[start] = strength.get(start, 0.0) + 1.0 + (pitch < 55) + vel / 127
+    ordered = sorted(strength)
+    return ordered, [strength[t] for t in ordered]
+
+
+def _notes_on_grid(found, starts: list[int], ends: list[int], legato: bool) -> list[RawNote]:
+    """RawNotes from file notes and their grid times. With ``legato`` (times quantised from a
+    performance), a note released just before the next onset of its part is held to it, as
+    a transcriber would write it."""
+    shortest = 3 if legato else 1  # a 16th when quantising; grace notes keep one tick
+    notes = [
+        RawNote(pitch, start, max(end - start, shortest), vel, part, channel)
+        for (pitch, _s, _e, vel, part, channel), start, end in zip(found, starts, ends)
+    ]
+    if not legato:
+        return notes
+    by_part: dict[tuple[int, int], list[int]] = {}
+    for n in notes:
+        by_part.setdefault((n.part, n.channel), []).append(n.onset)
+    for onsets in by_part.values():
+        onsets.sort()
+    out = []
+    for n in notes:
+        onsets = by_part[(n.part, n.channel)]
+        i = bisect_right(onsets, n.onset)
+        if i < len(onsets) and 0 < onsets[i] - n.end <= max(3, (onsets[i] - n.onset) // 4):
+            n = RawNote(n.pitch, n.onset, onsets[i] - n.onset, n.velocity, n.part, n.channel)
+        out.append(n)
+    return out
 
 
 def read_ideas(source: bytes | str | os.PathLike) -> list[Idea]:
