@@ -69,7 +69,9 @@ def align(idea: Idea, sheet: devset.LeadSheet) -> int:
     best = (-1, 0)
     bar = bar_ticks(sheet.meter)
     for d in range(-2 * bar, 2 * bar + 1):
-        hits = sum(1 for t, pc in found if any((t + d + e, pc) in truth for e in (-1, 0, 1)))
+        hits = sum(
+            2 if (t + d, pc) in truth else any((t + d + e, pc) in truth for e in (-1, 1)) for t, pc in found
+        )
         if hits > best[0] or (hits == best[0] and abs(d) < abs(best[1])):
             best = (hits, d)
     return best[1]
@@ -85,7 +87,7 @@ def score_item(item: devset.Item) -> Score:
     idea = out.idea = ideas[0]
     sheet = item.sheet
     out.key = key_relation(idea.key, sheet.key) if sheet.key_sure else ""
-    out.meter_ok = idea.meter == sheet.meter
+    out.meter_ok = bar_ticks(idea.meter) == bar_ticks(sheet.meter)  # 2/2 heard as 4/4 is right
     d = align(idea, sheet)
     out.phase_ok = out.meter_ok and d % bar_ticks(sheet.meter) == 0
     beat = TICKS_PER_BEAT * 4 // sheet.meter[1]

@@ -21,6 +21,7 @@ from ..music.idea import (
     MELODY_RANGE,
     METERS,
     TEMPO_RANGE,
+    TICKS_PER_BEAT,
     VOICING_RANGE,
     Chord,
     Idea,
@@ -467,6 +468,139 @@ def derive_sections(
 
 
 # ---------------------------------------------------------------------------
+# meter
+
+
+PLAUSIBLE_METERS = set(METERS)
+METER_MARGIN = 0.25  # how much better another meter must fit to overrule a written one
+PHASE_ZERO_PRIOR = 0.05  # bars starting where the file starts, and 4/4, win near-ties
+
+
+def _beat_salience(notes: list[RawNote], accomp: list[RawNote], n_beats: int) -> np.ndarray:
+    """How strongly each quarter-note beat sounds like the start of something: the harmony
+    changing, the bass moving, long notes and many notes starting on it."""
+    beat = TICKS_PER_BEAT
+    chroma = np.zeros((n_beats, 12))
+    for n in accomp:
+        for k in range(max(0, n.onset // beat), min(n_beats, (n.end - 1) // beat + 1)):
+            overlap = min(n.end, (k + 1) * beat) - max(n.onset, k * beat)
+            if overlap > 0:
+                chroma[k, n.pitch % 12] += overlap
+    norms = np.linalg.norm(chroma, axis=1)
+    unit = chroma / np.where(norms > 0, norms, 1.0)[:, None]
+    change = np.zeros(n_beats)
+    change[1:] = 1.0 - np.sum(unit[1:] * unit[:-1], axis=1)
+    change[1:][(norms[1:] == 0) | (norms[:-1] == 0)] = 0.0
+    bass = np.zeros(n_beats)
+    lowest: dict[int, int] = {}
+    for n in accomp:
+        if n.onset % beat == 0:
+            k = n.onset // beat
+            lowest[k] = min(lowest.get(k, 128), n.pitch)
+    previous = None
+    for k in sorted(lowest):  # the bass moving to another pitch class (not an octave)
+        if k < n_beats and lowest[k] % 12 != previous:
+            bass[k] = 1.0
+        previous = lowest[k] % 12
+    long_notes = np.zeros(n_beats)
+    count = np.zeros(n_beats)
+    for n in notes:
+        if n.onset % beat == 0 and n.onset // beat < n_beats:
+            k = n.onset // beat
+            long_notes[k] += min(n.duration, 4 * beat) / beat
+            count[k] += 1
+    long_notes /= long_notes.max() or 1.0
+    count /= count.max() or 1.0
+    return 2.0 * change + bass + 0.5 * long_notes + 0.3 * count
+
+
+def hear_meter(notes: list[RawNote], accomp: list[RawNote]) -> list[tuple[float, int, int]]:
+    """(fit, beats per bar, phase in beats) for bars of 2, 3 and 4 quarters, best first: how
+    much more the beats that would start bars stand out than beats in general."""
+    end = max(n.end for n in notes)
+    n_beats = max(1, math.ceil(end / TICKS_PER_BEAT))
+    salience = _beat_salience(notes, accomp, n_beats)
+    mean = salience.mean()
+    out = []
+    for per_bar in (4, 3, 2):
+        for phase in range(per_bar):
+            downbeats = salience[phase::per_bar]
+            if len(downbeats):
+                out.append((float(downbeats.mean() - mean), per_bar, phase))
+    out.sort(key=lambda x: (-x[0], -x[1]))
+    return out
+
+
+def _meter_words(per_bar: int) -> tuple[int, int]:
+    return {4: (4, 4), 3: (3, 4), 2: (2, 4)}[per_bar]
+
+
+def settle_meter(score: RawScore, accomp: list[RawNote]) -> tuple[RawScore, str]:
+    """The score with the meter a musician would hear, and a remark saying what was assumed
+    and why ('' when the file's own meter stands). A written meter stands unless it cannot be
+    right (1/4, 1/8, not a meter of songs) or the music clearly contradicts it; with no
+    written meter, or beats tracked through a performance, the music decides where bars
+    start."""
+    written = sorted({m for _t, m in score.time_signatures})
+    fits = hear_meter(score.notes, accomp)
+    if not fits:
+        return score, ""
+    # near-ties go to bars starting where the file starts, and to 4/4 (MIDI's own default)
+    fits = sorted(
+        ((f + PHASE_ZERO_PRIOR * (p == 0) + PHASE_ZERO_PRIOR * (b == 4), b, p) for f, b, p in fits),
+        key=lambda x: (-x[0], -x[1]),
+    )
+    best_fit, per_bar, phase = fits[0]
+    # 4/4 over 2/4: the same beats; prefer the longer bar unless 2 clearly fits better
+    fit4 = max((f for f in fits if f[1] == 4), default=None)
+    if per_bar == 2 and fit4 is not None and fit4[0] >= best_fit - METER_MARGIN:
+        best_fit, per_bar, phase = fit4
+    implausible = [m for m in written if m not in PLAUSIBLE_METERS or m[0] == 1]
+    why = ""
+    long_enough = max(n.end for n in score.notes) >= 8 * 4 * TICKS_PER_BEAT  # 8 bars of 4
+    if implausible:
+        shown = ", ".join(f"{n}/{d}" for n, d in implausible)
+        why = f"file says {shown}"
+    elif not score.meter_written:
+        default = next(f for f in fits if f[1:] == (4, 0))
+        if long_enough and (per_bar, phase) != (4, 0) and best_fit > default[0] + METER_MARGIN:
+            why = "no time signature in the file"
+    elif len(written) == 1 and written[0][1] == 4 and written[0][0] in (2, 3, 4):
+        said = written[0][0]
+        said_fit = max(f[0] for f in fits if f[1] == said)
+        if (
+            long_enough
+            and per_bar != said
+            and not {per_bar, said} <= {2, 4}
+            and best_fit > max(said_fit + METER_MARGIN, 2 * said_fit)
+        ):
+            why = f"file says {said}/4, but the music goes in {per_bar}"
+    if not why:
+        if score.phase_known or len(written) != 1:
+            return score, ""
+        # beats tracked: the written meter stands, the music says where its bars start
+        per_bar = bar_ticks(written[0]) // TICKS_PER_BEAT
+        phase = max((f for f in fits if f[1] == per_bar), default=(0, per_bar, 0))[2]
+        meter = written[0]
+        remark = ""
+    else:
+        meter = _meter_words(per_bar)
+        remark = f"meter {meter[0]}/{meter[1]} assumed ({why}): chords and bass move in {per_bar}s"
+    pad = ((per_bar - phase) % per_bar) * TICKS_PER_BEAT
+    moved = replace(
+        score,
+        notes=[replace(n, onset=n.onset + pad) for n in score.notes],
+        time_signatures=[(0, meter)],
+        markers=[(t + pad, text) for t, text in score.markers],
+        chord_texts={t + pad: text for t, text in score.chord_texts.items()},
+        end=score.end + pad if score.end else 0,
+    )
+    if pad and remark:
+        remark += f", the first bar starting {pad // TICKS_PER_BEAT} beat(s) before the music"
+    return moved, remark
+
+
+# ---------------------------------------------------------------------------
 # the whole pipeline
 
 
@@ -491,18 +625,39 @@ def _meter_segments(score: RawScore, end: int) -> list[tuple[int, int, tuple[int
     return out
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What was heard in a file: its ideas, and remarks on what had to be assumed (a meter
+    the file did not say, a key other than its signature, times read off the grid)."""
+
+    ideas: tuple[Idea, ...]
+    remarks: tuple[str, ...] = ()
+
+
 def score_to_ideas(score: RawScore) -> list[Idea]:
     """Ideas (one per stretch of constant, supported meter) from a raw score.
 
     Raises AnalysisError when nothing usable is left (no notes, no accompaniment...).
     """
+    return list(analyse(score).ideas)
+
+
+def analyse(score: RawScore) -> Analysis:
+    """The ideas of a raw score and what was assumed to hear them. Raises AnalysisError."""
+    remarks = [score.timing] if score.timing else []
     notes = [n for n in score.notes if n.duration > 0]
     if not notes:
         raise AnalysisError("no notes")
-    end = max(n.end for n in notes)
     melody_all, accomp_all, _how = split_melody(replace(score, notes=notes))
     if not accomp_all:
         raise AnalysisError("melody only: no accompaniment to take chords from")
+    score, remark = settle_meter(replace(score, notes=notes), accomp_all)
+    if remark:
+        remarks.append(remark)
+    if score.notes is not notes:  # moved onto new bar lines: split again
+        notes = score.notes
+        melody_all, accomp_all, _how = split_melody(score)
+    end = max(n.end for n in notes)
     melody_all = monophonic_line(melody_all)
     tempo = int(round(min(max(score.tempo, TEMPO_RANGE[0]), TEMPO_RANGE[1])))
     ideas = []
@@ -576,4 +731,4 @@ def score_to_ideas(score: RawScore) -> list[Idea]:
         if skipped_meters:
             raise AnalysisError(f"unsupported meter {', '.join(sorted(skipped_meters))}")
         raise AnalysisError("no stretch with both melody and accompaniment")
-    return ideas
+    return Analysis(tuple(ideas), tuple(remarks))
