@@ -18,8 +18,9 @@ from pathlib import Path
 from ..common.files import atomic_write
 from ..formats.analysis import AnalysisError, RawNote, RawScore, score_to_ideas
 from ..formats.midi import read_raw
+from ..formats.musicxml import AUTHOR
 from ..music import chords as ch
-from ..music.idea import TICKS_PER_BEAT, Idea, idea_from_data, idea_to_data
+from ..music.idea import TICKS_PER_BEAT, Idea, Key, idea_from_data, idea_to_data
 
 ANALYSIS_VERSION = "7"  # bump when reading/analysis changes: old cache entries are ignored
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}
@@ -164,6 +165,19 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
         if not written:
             names[accomp_part] = "Chords"
     melody_parts = {0} if (melody_first or symbols) and notes else None
+    written_key = None
+    signatures = list(parts[0].flatten().getElementsByClass("KeySignature"))
+    if signatures:
+        sig = signatures[0]
+        mode = getattr(sig, "mode", "major")
+        as_key = sig.asKey("minor" if mode == "minor" else "major")
+        written_key = Key(as_key.tonic.pitchClass, "minor" if mode == "minor" else "major")
+    authored = False
+    if score.metadata is not None:
+        try:
+            authored = any(str(s) == AUTHOR for s in score.metadata["software"])
+        except (AttributeError, KeyError, TypeError):
+            authored = False
     return RawScore(
         notes=notes,
         time_signatures=sigs or [(0, (4, 4))],
@@ -173,6 +187,8 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
         part_names=names,
         melody_parts=melody_parts,
         name=name,
+        key=written_key,
+        authored=authored,
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -79,6 +78,7 @@ class RawScore:
     meter_written: bool = True  # False: no time signature in the file (MIDI's 4/4 default)
     timing: str = ""  # what reading the times took ('' = the file's own grid)
     phase_known: bool = True  # False: beats were tracked, where the bar starts is unknown
+    authored: bool = False  # written by Songsketch: key and meter are the author's own
 
 
 MAX_GAP_BARS = 16
@@ -366,23 +366,87 @@ def _viterbi(emissions: np.ndarray, change_cost: np.ndarray) -> list[int]:
 # key
 
 
-def detect_key(melody: list[RawNote], accomp: list[RawNote]) -> Key:
-    """The key by music21's Krumhansl-Schmuckler analysis of the duration-weighted
-    pitch-class histogram (fed to music21 as one note per pitch class)."""
-    from music21 import note as m21note
-    from music21 import stream as m21stream
+# Krumhansl-Kessler key profiles (probe-tone ratings), tonic first.
+KEY_PROFILES = {
+    "major": np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]),
+    "minor": np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]),
+}
+ALL_KEY_CHOICES = tuple(Key(tonic, mode) for mode in ("major", "minor") for tonic in range(12))
+CADENCE_WEIGHT = {"last": 0.4, "first": 0.15}  # the last chord (and the first) as the tonic
+SIGNATURE_TRUST = 0.12  # a written key within this of the best stands (mode by the music)
 
-    weights = Counter()
-    for n in list(melody) + list(accomp):
-        weights[n.pitch % 12] += n.duration
-    if not weights:
-        return Key(0, "major")
-    s = m21stream.Stream()
-    scale = max(weights.values())
-    for pc, w in sorted(weights.items()):
-        s.append(m21note.Note(60 + pc, quarterLength=max(0.25, round(16 * w / scale) / 4)))
-    k = s.analyze("key")
-    return Key(k.tonic.pitchClass, "minor" if k.mode == "minor" else "major")
+
+QUALITIES_THIRD = {q: (3 if 3 in iv else 4 if 4 in iv else None) for q, iv in ch.QUALITIES.items()}
+
+
+def _correlations(histogram: np.ndarray) -> np.ndarray:
+    """Pearson correlation of a pitch-class histogram with each key of ALL_KEY_CHOICES."""
+    out = np.zeros(len(ALL_KEY_CHOICES))
+    if histogram.sum() <= 0:
+        return out
+    h = histogram - histogram.mean()
+    for i, key in enumerate(ALL_KEY_CHOICES):
+        profile = np.roll(KEY_PROFILES[key.mode], key.tonic)
+        p = profile - profile.mean()
+        denominator = math.sqrt(float((h * h).sum() * (p * p).sum()))
+        out[i] = float((h * p).sum()) / denominator if denominator else 0.0
+    return out
+
+
+def key_scores(melody: list[RawNote], accomp: list[RawNote], chords: list[Chord]) -> np.ndarray:
+    """How well each key of ALL_KEY_CHOICES explains the music: the notes (the bass counted
+    twice) and the chords' tones against the key profiles, and the cadence: a piece that ends
+    (less, begins) on a key's tonic chord is probably in it."""
+    notes = np.zeros(12)
+    for n in melody:
+        notes[n.pitch % 12] += n.duration
+    lowest: dict[int, RawNote] = {}
+    for n in accomp:
+        notes[n.pitch % 12] += n.duration
+        if n.onset not in lowest or n.pitch < lowest[n.onset].pitch:
+            lowest[n.onset] = n
+    for n in lowest.values():
+        notes[n.pitch % 12] += n.duration
+    tones = np.zeros(12)
+    for c in chords:
+        for pc in ch.chord_pcs(c.root, c.quality):
+            tones[pc] += c.duration
+    score = 0.5 * _correlations(notes) + 0.5 * _correlations(tones)
+    if chords:
+        ordered = sorted(chords, key=lambda c: c.onset)
+        for weight, chord in ((CADENCE_WEIGHT["last"], ordered[-1]), (CADENCE_WEIGHT["first"], ordered[0])):
+            intervals = QUALITIES_THIRD.get(chord.quality)
+            for i, key in enumerate(ALL_KEY_CHOICES):
+                # a minor piece may end on a major tonic (a Picardy third), not the reverse
+                if (
+                    key.tonic == chord.root
+                    and intervals in (None, 3 if key.mode == "minor" else 4)
+                    or (key.tonic == chord.root and key.mode == "minor" and chord is ordered[-1])
+                ):
+                    score[i] += weight
+    return score
+
+
+def detect_key(
+    melody: list[RawNote], accomp: list[RawNote], chords: list[Chord] = (), written: Key | None = None
+) -> tuple[Key, str]:
+    """The key the music is in, and a remark when a written key signature was set aside.
+
+    The music decides (:func:`key_scores`). A written key is a hint: where it, or its relative,
+    scores within ``SIGNATURE_TRUST`` of the best, the signature's pair of keys stands and
+    the music picks major or minor between them; otherwise (a default C signature over a song
+    in E, say) the signature is set aside and the remark says so."""
+    scores = key_scores(melody, accomp, list(chords))
+    best = ALL_KEY_CHOICES[int(np.argmax(scores))]
+    if written is None:
+        return best, ""
+    major = Key(written.tonic if written.mode == "major" else (written.tonic + 3) % 12, "major")
+    minor = Key((major.tonic + 9) % 12, "minor")
+    pair = [major, minor]
+    pair_scores = [scores[ALL_KEY_CHOICES.index(k)] for k in pair]
+    if max(pair_scores) >= scores.max() - SIGNATURE_TRUST:
+        return pair[int(np.argmax(pair_scores))], ""
+    return best, f"key {best.name} heard (the file's key signature says {written.name})"
 
 
 # ---------------------------------------------------------------------------
@@ -543,7 +607,7 @@ def settle_meter(score: RawScore, accomp: list[RawNote]) -> tuple[RawScore, str]
     start."""
     written = sorted({m for _t, m in score.time_signatures})
     fits = hear_meter(score.notes, accomp)
-    if not fits:
+    if not fits or (score.authored and all(m in PLAUSIBLE_METERS for m in written)):
         return score, ""
     # near-ties go to bars starting where the file starts, and to 4/4 (MIDI's own default)
     fits = sorted(
@@ -700,7 +764,12 @@ def analyse(score: RawScore) -> Analysis:
             chords = block_chords(acc, bar, {t - seg_start: s for t, s in score.chord_texts.items()})
         else:
             chords = beat_chords(acc, mel, meter, total)
-        key = score.key or detect_key(mel, acc)
+        if score.authored and score.key is not None:
+            key, remark = score.key, ""
+        else:
+            key, remark = detect_key(mel, acc, chords, score.key)
+        if remark and remark not in remarks:
+            remarks.append(remark)
         markers = [(t - seg_start, text) for t, text in score.markers if seg_start <= t < seg_end]
         # melody notes: into range by octaves, velocity on the grid, length capped
         lo, hi = MELODY_RANGE

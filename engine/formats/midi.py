@@ -24,6 +24,9 @@ CHORD_VELOCITY = 72
 DRUM_CHANNEL = 9
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_NOTES = 200_000
+# Marks files Songsketch wrote (0x7D: the manufacturer ID for non-commercial use): their key
+# and meter are the author's, not a converter's default, and are read back as written.
+AUTHOR_MARK = (0x7D, *b"Songsketch")
 
 
 class MidiError(ValueError):
@@ -83,6 +86,7 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
     texts: list[tuple[int, str]] = []
     part_names: dict[int, str] = {}
     drums_seen = False
+    authored = False
     track_end = 0
     for index, track in enumerate(mid.tracks):
         tick = 0
@@ -112,6 +116,8 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
                 markers.append((tick, msg.text))
             elif msg.type == "text":
                 texts.append((tick, msg.text))
+            elif msg.type == "sequencer_specific" and tuple(msg.data) == AUTHOR_MARK:
+                authored = True
             elif msg.type in ("track_name", "instrument_name") and index not in part_names:
                 part_names[index] = msg.name
             if len(found) > MAX_NOTES:
@@ -156,6 +162,7 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
         meter_written=bool(sigs),
         timing=time_map.how,
         phase_known=not beats,
+        authored=authored,
     )
 
 
@@ -218,6 +225,7 @@ def idea_to_midi(idea: Idea) -> bytes:
         ),
         mido.MetaMessage("key_signature", key=idea.key.name, time=0),
         mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(idea.tempo), time=0),
+        mido.MetaMessage("sequencer_specific", data=AUTHOR_MARK, time=0),
         mido.Message("program_change", channel=0, program=0, time=0),
     ]
     # (tick, order, kind, fields): each message is built once, with its delta time

@@ -12,6 +12,8 @@ from fractions import Fraction
 from ..music import chords as ch
 from ..music.idea import TICKS_PER_BEAT, Idea
 
+AUTHOR = "Songsketch"  # the <software> entry of sheets Songsketch writes
+
 # our chord qualities as MusicXML <kind> values
 _KINDS = {
     "": "major",
@@ -83,6 +85,7 @@ def idea_to_score(idea: Idea):
     end = _ql(idea.total_ticks)
     score = stream.Score()
     score.metadata = metadata.Metadata(title=idea.name or "Songsketch idea", composer="Songsketch")
+    score.metadata.add("software", AUTHOR)  # read back as the author's own key and meter
     for p in (melody, chords):
         if p.highestTime < end:  # rests to the end of the last bar
             p.insert(p.highestTime, note.Rest(quarterLength=end - p.highestTime))
