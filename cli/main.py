@@ -60,13 +60,16 @@ def _corpus_stats(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from songsketch.engine.api import read_ideas, write_midi, write_musicxml
+    from songsketch.engine.api import analyse_path, write_midi, write_musicxml
 
     try:
-        ideas = read_ideas(args.input)
+        heard = analyse_path(args.input)
     except ValueError as exc:
         print(f"error: {args.input}: {exc}", file=sys.stderr)
         return 1
+    for remark in heard.remarks:
+        print(f"{args.input}: {remark}")
+    ideas = heard.ideas
     out = Path(args.output)
     for i, idea in enumerate(ideas):
         target = out if i == 0 else out.with_name(f"{out.stem}-{i + 1}{out.suffix}")
@@ -104,10 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "convert",
-        help="round-trip a MIDI file through the idea representation "
+        help="read a MIDI, MusicXML or ABC file as Songsketch hears it and write it as an idea "
         "(an output ending in .musicxml is a lead sheet)",
     )
-    p.add_argument("input")
+    p.add_argument("input", help="any file a training folder may hold: .mid, .musicxml/.mxl, .abc, .krn")
     p.add_argument("output", help="OUT.mid, or OUT.musicxml for a MusicXML lead sheet")
     p.set_defaults(func=_convert)
 

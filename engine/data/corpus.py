@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..common.files import atomic_write
-from ..formats.analysis import AnalysisError, RawNote, RawScore, score_to_ideas
+from ..formats.analysis import Analysis, AnalysisError, RawNote, RawScore, analyse
 from ..formats.midi import read_raw
 from ..formats.musicxml import AUTHOR
 from ..music import chords as ch
 from ..music.idea import TICKS_PER_BEAT, Idea, Key, idea_from_data, idea_to_data
 
-ANALYSIS_VERSION = "7"  # bump when reading/analysis changes: old cache entries are ignored
+ANALYSIS_VERSION = "8"  # bump when reading/analysis changes: old cache entries are ignored
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}
 SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".abc", ".krn"}
 MUSIC_SUFFIXES = MIDI_SUFFIXES | SCORE_SUFFIXES
@@ -192,7 +192,7 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
     )
 
 
-def _parse_score_file(path: Path, melody_first: bool) -> list[Idea]:
+def _parse_score_file(path: Path, melody_first: bool) -> Analysis:
     from music21 import converter
 
     if path.stat().st_size > MAX_SCORE_BYTES:
@@ -203,19 +203,28 @@ def _parse_score_file(path: Path, melody_first: bool) -> list[Idea]:
         raise AnalysisError(f"unreadable score: {type(exc).__name__}: {str(exc)[:80]}") from None
     if hasattr(score, "scores") and not hasattr(score, "parts"):  # an Opus of several tunes
         score = score.scores[0]
-    return score_to_ideas(music21_to_raw(score, path.stem, melody_first))
+    return analyse(music21_to_raw(score, path.stem, melody_first))
+
+
+def analyse_path(path: str | os.PathLike, melody_first: bool = False) -> Analysis:
+    """What was heard in one music file (MIDI through mido, scores through music21): its
+    ideas and what had to be assumed. Raises ValueError (MidiError, AnalysisError) with a
+    one-line reason."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in MIDI_SUFFIXES:
+        return analyse(read_raw(path))
+    if suffix in SCORE_SUFFIXES:
+        try:
+            return _parse_score_file(path, melody_first)
+        except OSError as exc:
+            raise AnalysisError(f"cannot read: {exc.strerror or exc}") from None
+    raise AnalysisError(f"not a music file ({suffix or 'no extension'})")
 
 
 def analyse_file(path: Path, melody_first: bool = False) -> list[Idea]:
-    """Ideas of one music file (MIDI through mido, scores through music21).
-
-    Raises ValueError (MidiError, AnalysisError) with a one-line reason."""
-    suffix = path.suffix.lower()
-    if suffix in MIDI_SUFFIXES:
-        return score_to_ideas(read_raw(path))
-    if suffix in SCORE_SUFFIXES:
-        return _parse_score_file(path, melody_first)
-    raise AnalysisError(f"not a music file ({suffix or 'no extension'})")
+    """Ideas of one music file. Raises ValueError with a one-line reason."""
+    return list(analyse_path(path, melody_first).ideas)
 
 
 # ---------------------------------------------------------------------------
@@ -264,8 +273,8 @@ def _load_one(path: Path, cache: Cache, melody_first: bool, corpus: Corpus) -> N
     else:
         corpus.parsed += 1
         try:
-            ideas = analyse_file(path, melody_first)
-            entry = {"ideas": [idea_to_data(i) for i in ideas]}
+            heard = analyse_path(path, melody_first)
+            entry = {"ideas": [idea_to_data(i) for i in heard.ideas], "remarks": list(heard.remarks)}
         except (ValueError, OSError, RecursionError) as exc:
             entry = {"error": str(exc) or type(exc).__name__}
         except Exception as exc:  # never let one bad file stop the corpus
@@ -280,7 +289,9 @@ def _load_one(path: Path, cache: Cache, melody_first: bool, corpus: Corpus) -> N
         corpus.reports.append(FileReport(str(path), False, "damaged cache entry"))
         return
     corpus.songs.append(Song(path.stem, str(path), ideas))
-    corpus.reports.append(FileReport(str(path), True, f"{sum(i.bars for i in ideas)} bars"))
+    remarks = [str(r) for r in entry.get("remarks", [])]
+    line = "; ".join([f"{sum(i.bars for i in ideas)} bars", *remarks])
+    corpus.reports.append(FileReport(str(path), True, line))
 
 
 def load_files(

@@ -544,17 +544,19 @@ def _beat_salience(notes: list[RawNote], accomp: list[RawNote], n_beats: int) ->
     """How strongly each quarter-note beat sounds like the start of something: the harmony
     changing, the bass moving, long notes and many notes starting on it."""
     beat = TICKS_PER_BEAT
-    chroma = np.zeros((n_beats, 12))
-    for n in accomp:
-        for k in range(max(0, n.onset // beat), min(n_beats, (n.end - 1) // beat + 1)):
-            overlap = min(n.end, (k + 1) * beat) - max(n.onset, k * beat)
-            if overlap > 0:
-                chroma[k, n.pitch % 12] += overlap
-    norms = np.linalg.norm(chroma, axis=1)
-    unit = chroma / np.where(norms > 0, norms, 1.0)[:, None]
+    # where the harmony changes: chords heard beat by beat with no bar lines assumed
+    weights, bass_notes, _ = _beat_weights(accomp, [], beat, n_beats)
+    sounding = weights.sum(axis=1) > 0
+    emissions = np.array(
+        [
+            ch.chord_scores(weights[k], bass_notes[k] if bass_notes[k] is not None else None)
+            for k in range(n_beats)
+        ]
+    )
+    path = _viterbi(emissions, np.full(n_beats, CHANGE_COST["half"]))
     change = np.zeros(n_beats)
-    change[1:] = 1.0 - np.sum(unit[1:] * unit[:-1], axis=1)
-    change[1:][(norms[1:] == 0) | (norms[:-1] == 0)] = 0.0
+    for k in range(1, n_beats):
+        change[k] = float(path[k] != path[k - 1] and sounding[k])
     bass = np.zeros(n_beats)
     lowest: dict[int, int] = {}
     for n in accomp:
