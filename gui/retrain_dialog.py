@@ -215,8 +215,10 @@ class RetrainDialog(QDialog):
     def _progress(self, p: TrainProgress) -> None:
         self.curve.add(p)
         done = ((p.epoch - 1) + p.batch / max(1, p.batches)) / max(1, p.epochs)
-        self.progress.setValue(int(100 * done))
-        if p.val_loss is None:
+        self.progress.setValue(int(100 * max(0.0, done)))
+        if p.epoch == 0:  # the base model measured on the folder before the first step
+            self.status.setText(f"Before fine-tuning: the base model scores {p.val_loss:.3f} on your songs")
+        elif p.val_loss is None:
             eta = f", about {p.eta_seconds / 60:.0f} min left at most" if p.eta_seconds else ""
             self.status.setText(
                 f"Epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}, loss {p.loss:.3f}{eta}"

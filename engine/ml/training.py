@@ -40,6 +40,8 @@ class TrainSettings:
     batch_size: int = 32
     learning_rate: float = 2e-3
     patience: int = 3  # epochs without a better validation loss before stopping
+    fine_tune_rate: float = 0.25  # a fine-tune's learning rate, as a share of learning_rate
+    warmup_steps: int = 60  # a fine-tune's rate rises linearly over its first steps
     min_delta: float = 1e-3
     val_fraction: float = 0.1
     seed: int = 1
@@ -319,7 +321,7 @@ def train(
             from .model import load_keras_model
 
             model = load_keras_model(base_model)
-            compile_model(model, settings.learning_rate)
+            compile_model(model, settings.learning_rate * settings.fine_tune_rate)
         else:
             model = build_model(settings.config)
             compile_model(model, settings.learning_rate)
@@ -334,8 +336,21 @@ def train(
         model.load_weights(staging / "best.weights.h5")
         best_weights = model.get_weights()
         model.set_weights(keep)
+    peak_rate = settings.learning_rate * (settings.fine_tune_rate if base_model is not None else 1.0)
+    if base_model is not None and state is None:
+        # where the base stands on this folder before any step: the bar the fine-tune must
+        # clear (its weights stay the best until an epoch beats them)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*ran out of data.*")
+            best_val = float(model.evaluate(_dataset(val_batches), verbose=0))
+        best_weights = model.get_weights()
+        history.append({"epoch": 0, "loss": None, "val_loss": best_val, "tokens": 0})
+        if progress is not None:
+            message = "base model on this folder"
+            progress(TrainProgress(0, settings.epochs, 0, 0, best_val, best_val, None, message))
     rng = random.Random(settings.seed * 1000 + first_epoch)
     batch_seconds: list[float] = []
+    steps_done = 0  # warm-up counts from this run's first step
     cancelled = False
     tokens_per_epoch = 0
 
@@ -343,6 +358,13 @@ def train(
         def __init__(self, epoch: int, batches: int) -> None:
             super().__init__()
             self.epoch, self.batches, self.t0 = epoch, batches, time.perf_counter()
+
+        def on_train_batch_begin(self, batch, logs=None):
+            nonlocal steps_done
+            if base_model is not None and steps_done <= settings.warmup_steps:
+                warm = min(1.0, (steps_done + 1) / max(1, settings.warmup_steps))
+                self.model.optimizer.learning_rate.assign(peak_rate * warm)
+            steps_done += 1
 
         def on_train_batch_end(self, batch, logs=None):
             nonlocal cancelled
@@ -421,6 +443,7 @@ def train(
     if best_weights is not None:
         model.set_weights(best_weights)
     best = min(history, key=lambda h: h["val_loss"]) if history else {}
+    base_val = next((h["val_loss"] for h in history if h["epoch"] == 0), None)
     card = {
         "name": name or out_dir.name,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -434,7 +457,8 @@ def train(
         ),
         "settings": {k: v for k, v in asdict(settings).items() if k != "config"},
         "architecture": asdict(config),
-        "epochs_run": len(history),
+        "epochs_run": sum(1 for h in history if h["epoch"]),
+        "base_validation_loss": base_val,
         "best_epoch": best.get("epoch"),
         "train_loss": best.get("loss"),
         "validation_loss": best.get("val_loss"),

@@ -77,6 +77,29 @@ def test_fine_tuning_starts_from_the_base_weights(tiny_model, chorale_songs, tmp
     assert result.card["base"] == "fine-tuned from tiny"
 
 
+def test_fine_tuning_measures_the_base_first_and_never_ends_worse(tiny_model, chorale_songs, tmp_path):
+    """The base model's loss on the new folder is reported before the first step, and it is
+    the bar: a fine-tune that only makes things worse (here a ruinous learning rate)
+    publishes the base weights, not its damage."""
+    base = load_keras_model(tiny_model[0])
+    reports = []
+    result = train(
+        chorale_songs[:8],
+        tmp_path / "tuned",
+        TrainSettings(epochs=2, learning_rate=400.0, fine_tune_rate=1.0, warmup_steps=1, val_fraction=0.3),
+        base_model=tiny_model[0],
+        progress=reports.append,
+    )
+    first = reports[0]
+    assert first.epoch == 0 and first.val_loss is not None and first.message == "base model on this folder"
+    assert result.history[0] == {"epoch": 0, "loss": None, "val_loss": first.val_loss, "tokens": 0}
+    assert all(h["val_loss"] > first.val_loss for h in result.history[1:])  # the rate ruined it
+    assert result.card["base_validation_loss"] == first.val_loss and result.card["best_epoch"] == 0
+    tuned = load_keras_model(result.folder)
+    for a, b in zip(base.get_weights(), tuned.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_cancel_keeps_the_previous_model(tiny_model, chorale_songs, tmp_path):
     import shutil
 
