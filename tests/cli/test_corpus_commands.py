@@ -65,3 +65,20 @@ def test_cli_convert_round_trip(folder, tmp_path):
     assert read_ideas(out) == read_ideas(folder / "a.mid")
     bad = _cli("convert", str(folder / "fake.mid"), str(out), home=tmp_path)
     assert bad.returncode == 1 and "not a MIDI file" in bad.stderr
+
+
+def test_cli_convert_reads_a_musicxml_lead_sheet(tmp_path):
+    """A lead sheet with chord symbols only (one of music21's own) converts to a .mid whose
+    chords are its symbols, in the key its music is in."""
+    from music21 import corpus
+
+    from songsketch.engine.formats.midi import read_ideas
+
+    sheet = next(p for p in corpus.getCorePaths() if p.name == "fosterBrownHair.mxl")
+    out = tmp_path / "sheet.mid"
+    result = _cli("convert", str(sheet), str(out), home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [idea] = read_ideas(out)
+    assert len(idea.chords) >= 8 and len(idea.melody) >= 16
+    written = result.stdout.split("chords: ")[1].split()
+    assert written == idea.chord_symbols()

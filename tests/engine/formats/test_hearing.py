@@ -1,0 +1,128 @@
+"""Hearing a real folder: keys, meters, chords and timing of messy piano MIDI files.
+
+Each test writes songs made up here (bench.devset: a progression, a melody of chord tones
+with motifs) as the files real folders hold: a default C key signature over a song in
+another key, a 1/4 time signature, no signature, broken-chord, alberti and pop left-hand
+textures with passing tones, every note late by 55 ms, or played without a click. The files
+go through mido and the same analysis as a user's folder, and are scored against what the
+song really is (bench.analysis)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bench import analysis as bench
+from bench import devset
+from songsketch.engine.data.corpus import load_folder
+from songsketch.engine.formats.analysis import analyse
+from songsketch.engine.formats.midi import read_raw
+from songsketch.engine.music.idea import Key
+
+
+def _songs(n: int, seed: int = 5, meter=None, bars: int = 0) -> list[devset.LeadSheet]:
+    rng = random.Random(seed)
+    out = []
+    while len(out) < n:
+        sheet = devset.generated_sheet(rng, f"song {len(out)}")
+        long_enough = sheet.total >= bars * sheet.meter[0] * devset.TICKS_PER_BEAT
+        if (meter is None or sheet.meter == meter) and long_enough:
+            out.append(sheet)
+    return out
+
+
+def _scores(sheets, **variant) -> list[bench.Score]:
+    items = [
+        devset.Item(sheet.transposed(t), v, devset.realise(sheet, v))
+        for i, sheet in enumerate(sheets)
+        for t in [(i * 5) % 12 - 5]
+        for v in [devset.Variant(transpose=t, seed=i, **variant)]
+    ]
+    return [bench.score_item(item) for item in items]
+
+
+def test_a_default_c_signature_does_not_decide_the_key():
+    scores = _scores(_songs(12), texture="pop", signature="C")
+    keys = [s.item.sheet.key for s in scores]
+    assert sum(k != Key(0, "major") for k in keys) >= 8  # most of these songs are not in C
+    assert sum(s.key == "exact" for s in scores) >= 11
+    # and the report says the signature was set aside
+    not_c = next(s for s in scores if s.item.sheet.key.tonic != 0)
+    remarks = analyse(read_raw(not_c.item.data)).remarks
+    assert any("key signature says C" in r for r in remarks)
+
+
+def test_a_true_signature_is_kept_and_a_minor_song_is_minor():
+    sheet = devset.generated_sheet(random.Random(2), "minor song")
+    # the same song in A minor: its chords moved so that the tonic chord is Am
+    minor = devset.LeadSheet(
+        "minor",
+        sheet.meter,
+        sheet.tempo,
+        Key(9, "minor"),
+        True,
+        sheet.melody,
+        tuple(
+            (o, d, 9, "m") if i in (0, len(sheet.chords) - 1) else (o, d, r, q)
+            for i, (o, d, r, q) in enumerate(sheet.chords)
+        ),
+    )
+    for signature in ("true", "C"):  # a major signature (C) over an A minor song
+        [score] = _scores([minor], texture="block", signature=signature)
+        assert score.idea.key == Key((9 + score.item.variant.transpose) % 12, "minor"), signature
+
+
+@pytest.mark.parametrize("written", ["1/4", "none"])
+def test_meters_are_heard_not_refused(written):
+    # 16-bar songs: a file without a signature needs 8 bars of evidence to leave 4/4
+    sheets = _songs(6, seed=9, meter=(3, 4), bars=16) + _songs(6, seed=9, meter=(4, 4), bars=16)
+    scores = _scores(sheets, texture="broken", meter=written)
+    assert all(s.idea is not None for s in scores), [s.error for s in scores]
+    assert sum(s.meter_ok for s in scores) >= 11
+    assert sum(s.phase_ok for s in scores) >= 10
+    remarks = analyse(read_raw(scores[0].item.data)).remarks
+    assert any(r.startswith("meter 3/4 assumed") for r in remarks), remarks
+
+
+@pytest.mark.parametrize("texture", ["broken", "alberti", "pop"])
+def test_chords_of_piano_textures_are_the_lead_sheet_chords(texture):
+    scores = _scores(_songs(10), texture=texture, one_track=texture == "pop")
+    beats = sum(s.beats for s in scores)
+    assert sum(s.root_ok for s in scores) >= 0.9 * beats
+    assert sum(s.third_ok for s in scores) >= 0.85 * beats
+    assert sum(s.sus for s in scores) <= 0.03 * beats  # no suspensions heard everywhere
+
+
+@pytest.mark.parametrize("timing", [{"shift_ms": 55.0}, {"shift_ms": 140.0}, {"humanise": True}])
+def test_shifted_and_played_notes_land_on_the_beat(timing):
+    scores = _scores(_songs(8), texture="block", **timing)
+    assert all(s.idea is not None for s in scores)
+    assert sum(s.onsets_true for s in scores) / len(scores) >= 0.9
+    assert all(s.on_grid == 1.0 for s in scores)
+    for s in scores:  # a handful of note lengths, like the song itself
+        assert s.lengths <= len({d for _p, _o, d in s.item.sheet.melody}) + 2
+
+
+def test_a_messy_folder_is_used_file_for_file_with_reasons(tmp_path):
+    sheets = _songs(8, seed=21)
+    variants = [
+        devset.Variant(texture=t, signature=sig, meter=m, shift_ms=sh, humanise=h, one_track=True, seed=i)
+        for i, (t, sig, m, sh, h) in enumerate(
+            [
+                ("pop", "C", "1/4", 55.0, False),
+                ("broken", "none", "none", 0.0, True),
+                ("alberti", "C", "true", 0.0, False),
+                ("block", "true", "1/4", 0.0, True),
+            ]
+            * 2
+        )
+    ]
+    for i, (sheet, v) in enumerate(zip(sheets, variants)):
+        (tmp_path / f"{i}.mid").write_bytes(devset.realise(sheet, v))
+    corpus = load_folder(tmp_path, None)
+    assert corpus.used == 8 and corpus.skipped == 0
+    lines = [r.reason for r in corpus.reports]
+    assert any("meter" in line and "file says 1/4" in line for line in lines)
+    assert any("played without a click" in line for line in lines)
+    assert any("late put on the beat" in line for line in lines)
