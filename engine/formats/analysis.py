@@ -621,7 +621,9 @@ def settle_meter(score: RawScore, accomp: list[RawNote]) -> tuple[RawScore, str]
     fit4 = max((f for f in fits if f[1] == 4), default=None)
     if per_bar == 2 and fit4 is not None and fit4[0] >= best_fit - METER_MARGIN:
         best_fit, per_bar, phase = fit4
-    implausible = [m for m in written if m not in PLAUSIBLE_METERS or m[0] == 1]
+    # a bar of one beat is a converter's placeholder, not a meter; an odd meter (5/8, 11/8)
+    # is the music's own and stays, skipped below as unsupported
+    implausible = [m for m in written if m[0] == 1 or m[1] not in (1, 2, 4, 8, 16, 32)]
     why = ""
     long_enough = max(n.end for n in score.notes) >= 8 * 4 * TICKS_PER_BEAT  # 8 bars of 4
     if implausible:
