@@ -95,3 +95,28 @@ def notes_to_messages(notes, channel: int = 0, name: str | None = None, meta=())
         out.append(msg.copy(time=tick - last))
         last = tick
     return out
+
+
+def song_bytes(shift: int = 0) -> bytes:
+    """A small two-track song: C Am F G twice as block chords under a stepping melody."""
+    q = 480
+    chords = [
+        (p + shift, b * 4 * q, (b + 1) * 4 * q, 70)
+        for b, c in enumerate([(48, 52, 55), (45, 48, 52), (41, 45, 48), (43, 47, 50)] * 2)
+        for p in c
+    ]
+    melody = [(72 + shift + (i % 3), i * q, (i + 1) * q, 90) for i in range(32)]
+    return midi_bytes([notes_to_messages(chords, 0), notes_to_messages(melody, 1)])
+
+
+def song_folder(root: Path) -> Path:
+    """A user folder: two good songs (one in a subfolder, an upper-case suffix), a truncated
+    MIDI, a PDF named .mid, an empty .mid and a text file."""
+    (root / "sub").mkdir(parents=True)
+    (root / "a.mid").write_bytes(song_bytes())
+    (root / "sub" / "b.MIDI").write_bytes(song_bytes(2))
+    (root / "broken.mid").write_bytes(song_bytes()[:40])
+    (root / "fake.mid").write_bytes(b"%PDF-1.4")
+    (root / "empty.mid").write_bytes(b"")
+    (root / "notes.txt").write_text("lyrics")
+    return root

@@ -6,32 +6,14 @@ import sys
 
 import pytest
 
-from tests.helpers import ROOT, midi_bytes, notes_to_messages
+from tests.helpers import ROOT, song_folder
 
 Q = 480
 
 
-def _song(shift: int = 0) -> bytes:
-    chords = [
-        (p + shift, b * 4 * Q, (b + 1) * 4 * Q, 70)
-        for b, c in enumerate([(48, 52, 55), (45, 48, 52), (41, 45, 48), (43, 47, 50)] * 2)
-        for p in c
-    ]
-    melody = [(72 + shift + (i % 3), i * Q, (i + 1) * Q, 90) for i in range(32)]
-    return midi_bytes([notes_to_messages(chords, 0), notes_to_messages(melody, 1)])
-
-
 @pytest.fixture
 def folder(tmp_path):
-    root = tmp_path / "songs"
-    (root / "sub").mkdir(parents=True)
-    (root / "a.mid").write_bytes(_song())
-    (root / "sub" / "b.MIDI").write_bytes(_song(2))
-    (root / "broken.mid").write_bytes(_song()[:40])
-    (root / "fake.mid").write_bytes(b"%PDF-1.4")
-    (root / "empty.mid").write_bytes(b"")
-    (root / "notes.txt").write_text("lyrics")
-    return root
+    return song_folder(tmp_path / "songs")
 
 
 def _cli(*args, home):

@@ -6,32 +6,14 @@ from pathlib import Path
 import pytest
 
 from songsketch.engine.data.corpus import CorpusError, analyse_file, builtin_paths, load_folder
-from tests.helpers import midi_bytes, notes_to_messages
+from tests.helpers import song_bytes, song_folder
 
 Q = 480
 
 
-def _song(shift: int = 0) -> bytes:
-    chords = [
-        (p + shift, b * 4 * Q, (b + 1) * 4 * Q, 70)
-        for b, c in enumerate([(48, 52, 55), (45, 48, 52), (41, 45, 48), (43, 47, 50)] * 2)
-        for p in c
-    ]
-    melody = [(72 + shift + (i % 3), i * Q, (i + 1) * Q, 90) for i in range(32)]
-    return midi_bytes([notes_to_messages(chords, 0), notes_to_messages(melody, 1)])
-
-
 @pytest.fixture
 def folder(tmp_path):
-    root = tmp_path / "songs"
-    (root / "sub").mkdir(parents=True)
-    (root / "a.mid").write_bytes(_song())
-    (root / "sub" / "b.MIDI").write_bytes(_song(2))
-    (root / "broken.mid").write_bytes(_song()[:40])
-    (root / "fake.mid").write_bytes(b"%PDF-1.4")
-    (root / "empty.mid").write_bytes(b"")
-    (root / "notes.txt").write_text("lyrics")
-    return root
+    return song_folder(tmp_path / "songs")
 
 
 def test_folder_uses_good_files_and_skips_bad_with_reasons(folder, tmp_path):
@@ -59,7 +41,7 @@ def test_second_load_parses_nothing(folder, tmp_path):
 
 def test_changed_file_is_parsed_again(folder, tmp_path):
     load_folder(folder, tmp_path / "cache")
-    (folder / "a.mid").write_bytes(_song(5))
+    (folder / "a.mid").write_bytes(song_bytes(5))
     again = load_folder(folder, tmp_path / "cache")
     assert again.parsed == 1
 
@@ -75,7 +57,7 @@ def test_missing_and_empty_folders(tmp_path):
 def test_symlink_loop_is_not_followed(tmp_path):
     root = tmp_path / "loop"
     root.mkdir()
-    (root / "a.mid").write_bytes(_song())
+    (root / "a.mid").write_bytes(song_bytes())
     os.symlink(root, root / "again")
     corpus = load_folder(root, None)
     assert len(corpus.songs) == 1
