@@ -547,12 +547,7 @@ def _beat_salience(notes: list[RawNote], accomp: list[RawNote], n_beats: int) ->
     # where the harmony changes: chords heard beat by beat with no bar lines assumed
     weights, bass_notes, _ = _beat_weights(accomp, [], beat, n_beats)
     sounding = weights.sum(axis=1) > 0
-    emissions = np.array(
-        [
-            ch.chord_scores(weights[k], bass_notes[k] if bass_notes[k] is not None else None)
-            for k in range(n_beats)
-        ]
-    )
+    emissions = np.array([ch.chord_scores(weights[k], bass_notes[k]) for k in range(n_beats)])
     path = _viterbi(emissions, np.full(n_beats, CHANGE_COST["half"]))
     change = np.zeros(n_beats)
     for k in range(1, n_beats):
