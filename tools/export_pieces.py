@@ -1,7 +1,7 @@
-"""Write the built-in corpus's training pieces (key-normalised, split by song) as one .npz,
-for training on another machine (tools/train_portable.py).
+"""Write the shipped model's training pieces (the lead sheets as songs and the chorales, see
+tools/corpora.py; key-normalised, split by tune) as one .npz, for tools/train_portable.py.
 
-    python tools/export_pieces.py OUT.npz [--copies 3]
+    python tools/export_pieces.py OUT.npz [--copies 3] [--chorale-copies 1]
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from songsketch.engine.common import paths
-from songsketch.engine.data.corpus import load_builtin
 from songsketch.engine.ml.training import TrainSettings, encode_pieces, split_songs
+from tools import corpora
 
 
 def pack(seqs):
@@ -28,13 +27,17 @@ def pack(seqs):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
-    parser.add_argument("--copies", type=int, default=3, help="tempo-jittered copies of the training pieces")
+    parser.add_argument("--copies", type=int, default=3, help="tempo-jittered copies of the songs")
+    parser.add_argument("--chorale-copies", type=int, default=1, help="and of the chorales")
     args = parser.parse_args()
     settings = TrainSettings()
-    songs = load_builtin(paths.Home.from_environment().cache).songs
+    songs = corpora.load().songs
     train_songs, val_songs = split_songs(songs, settings.val_fraction, settings.seed)
     rng = random.Random(settings.seed)
-    train = [s for _ in range(args.copies) for s in encode_pieces(train_songs, rng, settings.keys)]
+    train = []
+    for style, copies in (("song", args.copies), ("chorale", args.chorale_copies)):
+        of_style = [s for s in train_songs if s.style == style]
+        train += [s for _ in range(copies) for s in encode_pieces(of_style, rng, settings.keys)]
     val = encode_pieces(val_songs, None, settings.keys)
     t_tokens, t_len = pack(train)
     v_tokens, v_len = pack(val)
@@ -47,7 +50,11 @@ def main() -> None:
         train_songs=len(train_songs),
         val_songs=len(val_songs),
         val_names=np.array([s.name for s in val_songs]),
+        copies=np.array([args.copies, args.chorale_copies]),
     )
+    for style in ("song", "chorale"):
+        n = sum(1 for s in train_songs if s.style == style), sum(1 for s in val_songs if s.style == style)
+        print(f"{style}: {n[0]} train songs, {n[1]} held out")
     print(
         f"train pieces {len(train)} ({int(t_len.sum())} tokens), val pieces {len(val)} "
         f"({int(v_len.sum())} tokens) -> {args.out}"

@@ -12,7 +12,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..common.files import atomic_write
@@ -21,8 +21,9 @@ from ..formats.midi import read_raw
 from ..formats.musicxml import AUTHOR
 from ..music import chords as ch
 from ..music.idea import TICKS_PER_BEAT, Idea, Key, idea_from_data, idea_to_data
+from ..music.voicing import Symbol, voice_symbols
 
-ANALYSIS_VERSION = "8"  # bump when reading/analysis changes: old cache entries are ignored
+ANALYSIS_VERSION = "9"  # bump when reading/analysis changes: old cache entries are ignored
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}
 SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".abc", ".krn"}
 MUSIC_SUFFIXES = MIDI_SUFFIXES | SCORE_SUFFIXES
@@ -40,6 +41,7 @@ class Song:
     name: str
     path: str
     ideas: tuple[Idea, ...]
+    style: str = "song"  # what the model is told it learns from: a song or a chorale
 
     @property
     def bars(self) -> int:
@@ -112,7 +114,7 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
     notes: list[RawNote] = []
     sigs: list[tuple[int, tuple[int, int]]] = []
     markers: list[tuple[int, str]] = []
-    symbols: list[tuple[int, tuple[int, str], tuple[int, ...]]] = []
+    symbols: list[tuple[int, tuple[int, str], int | None]] = []  # onset, chord, slash bass
     names: dict[int, str] = {}
     bpm = None
     end = 0
@@ -126,12 +128,15 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
                 try:
                     pcs = {p.pitchClass for p in el.pitches}
                     root = el.root().pitchClass
+                    bass = el.bass().pitchClass if el.bass() is not None else root
                 except (AttributeError, ValueError):
                     continue
                 if pcs:
                     weights = {pc: 1.0 for pc in pcs}
                     weights[root] = 2.0
-                    symbols.append((onset, ch.recognise(weights, root), tuple(sorted(pcs))))
+                    heard = ch.recognise(weights, root)
+                    if heard is not None:
+                        symbols.append((onset, heard, bass if bass != heard[0] else None))
                 continue
             if el.isRest or dur <= 0:
                 continue
@@ -148,21 +153,28 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
                 bpm = float(mm.getQuarterBPM() or mm.number)
     texts: dict[int, str] = {}
     if symbols:
-        # realise chord symbols as block chords, each lasting until the next symbol; where
-        # the chords are also written out (a piano part under a lead sheet, as Songsketch
-        # exports it), the symbols only name them
+        # chord symbols alone (a lead sheet) are voiced as a pianist would, each chord lasting
+        # until the next symbol; where the chords are also written out (a piano part under a
+        # lead sheet, as Songsketch exports it), the symbols only name them
         written = any(n.part > 0 for n in notes)
         accomp_part = len(parts)
-        symbols.sort()
-        for i, (onset, (root, quality), _pcs) in enumerate(symbols):
+        symbols.sort(key=lambda s: s[0])
+        spans = []
+        for i, (onset, (root, quality), bass) in enumerate(symbols):
             stop = symbols[i + 1][0] if i + 1 < len(symbols) else max(end, onset + TICKS_PER_BEAT)
-            if stop <= onset:
-                continue
-            texts[onset] = ch.symbol(root, quality)
-            if not written:
-                for p in ch.default_voicing(root, quality):
-                    notes.append(RawNote(p, onset, stop - onset, 72, accomp_part, 0))
+            if stop > onset:
+                spans.append((onset, stop, Symbol(root, quality, bass)))
+                texts[onset] = ch.symbol(root, quality)
         if not written:
+            tune = [n for n in notes if n.part == 0]
+            ceilings = [
+                min((n.pitch for n in tune if n.onset < stop and n.onset + n.duration > onset), default=None)
+                for onset, stop, _s in spans
+            ]
+            voicings = voice_symbols([s for *_t, s in spans], ceilings)
+            for (onset, stop, _s), voicing in zip(spans, voicings):
+                for p in voicing:
+                    notes.append(RawNote(p, onset, stop - onset, 72, accomp_part, 0))
             names[accomp_part] = "Chords"
     melody_parts = {0} if (melody_first or symbols) and notes else None
     written_key = None
@@ -391,5 +403,7 @@ def load_builtin(
 ) -> Corpus:
     """The built-in corpus (no download: the files ship with music21)."""
     corpus = load_files(builtin_paths(), cache_dir, melody_first=True, progress=progress, cancel=cancel)
-    # keep four-voice chorale settings; other Bach works are not melody-plus-chords
+    corpus.songs = [
+        replace(s, style="chorale") if Path(s.path).name.startswith("bwv") else s for s in corpus.songs
+    ]
     return corpus

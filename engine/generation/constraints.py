@@ -8,6 +8,7 @@ constraint narrows the grammar's mask (``narrow``) and says what that depends on
 - :class:`Register`: chords stay low and the melody above the chord sounding under it;
 - :class:`Harmony`: every bar has a chord, struck first, on the harmonic rhythm's grid;
 - :class:`KeepPart`: follow a kept part (chords or melody) exactly, the other part free;
+- :class:`Repeat`: a bar marked as repeating an earlier bar (REP) repeats it;
 - :class:`Script`: forced tokens (a primer's opening bars).
 
 ``ConstrainedGrammar.choices()`` memoises the mask in a dict shared by all rows and calls,
@@ -24,6 +25,7 @@ import numpy as np
 
 from ..music import chords as ch
 from ..music.idea import MELODY_RANGE, VOICING_RANGE, Chord, Idea, Key, Note, bar_ticks, beat_ticks
+from ..music.motif import LOOKBACK, BarMelody, bar_melodies, repeats
 from ..tokens.encoding import implicit_durations
 from ..tokens.grammar import Grammar, State
 from ..tokens.vocab import VOCAB
@@ -125,18 +127,19 @@ class KeptPart:
     chords: dict  # onset -> (Chord, voicing tokens, duration implicit)
     notes: dict  # onset -> (Note, duration implicit)
     onsets: tuple[int, ...]
-
+    marks: dict = None  # a kept melody's repeating bars: bar -> REP token
     @classmethod
     def of(cls, idea: Idea, keep: str) -> "KeptPart":
         if keep not in ("chords", "melody"):
             raise ValueError("keep must be 'chords' or 'melody'")
         chord_implicit, note_implicit = implicit_durations(idea)
-        chords, notes = {}, {}
+        chords, notes, marks = {}, {}, {}
         if keep == "chords":
             chords = {c.onset: (c, VOCAB.voicing(c.voicing), chord_implicit[c.onset]) for c in idea.chords}
         else:
             notes = {n.onset: (n, note_implicit[n.onset]) for n in idea.melody}
-        return cls(keep, chords, notes, tuple(sorted(set(chords) | set(notes))))
+            marks = {b: VOCAB.rep(*mark) for b, mark in repeats(idea).items()}
+        return cls(keep, chords, notes, tuple(sorted(set(chords) | set(notes))), marks)
 
     def note_at(self, tick: int) -> Note | None:
         """The kept melody note sounding at ``tick``, if any."""
@@ -301,6 +304,13 @@ class KeepPart(Constraint):
             mask |= rest
         elif s is State.IN_BAR or s is State.AFTER_CHORD:
             self._continue(g, mask, after_chord=s is State.AFTER_CHORD)
+            if kept.keep == "melody" and g.repeat_room():
+                # the kept melody's own repeats are marked, as the model learnt to read them
+                mask[slice(*v.ranges["REP"])] = False
+                mark = kept.marks.get(g.bar_start // g.bar_len)
+                if mark is not None:
+                    mask[:] = False
+                    mask[mark] = True
         elif s is State.AT_POS:
             if kept.keep == "chords":
                 mask[slice(*v.ranges["CHORD"])] = False
@@ -357,6 +367,189 @@ class KeepPart(Constraint):
         if in_bar:
             for t in g.end_of_bar_tokens_now():
                 mask[t] = False
+
+
+MOTIF_TOP = MELODY_RANGE[1] - 6  # a repeated motif's highest note leaves room to move the idea
+
+
+class Repeat(Constraint):
+    """A bar marked REP_kind_k repeats bar k bars back: its melody notes start exactly where
+    that bar's did ('rhythm'), and keep its intervals ('motif': the first note is the model's
+    choice, within reach of the range; a chord struck under a later note holds it). Markers
+    may point only at bars whose pattern this bar can take. The chords stay the model's."""
+
+    def __init__(self, rhythm: str | None = None, kept: KeptPart | None = None) -> None:
+        """``rhythm``: the harmonic rhythm's grid, ``kept``: kept chords; between the notes a
+        position is offered only where a chord may start."""
+        self.grid = _Grid(rhythm)
+        self.kept_chords = kept.chords if kept is not None else None
+        self.profile = ("repeat", rhythm, kept is not None)
+        self._bars: tuple[int, list[BarMelody]] | None = None  # (bar, melodies up to it)
+        self._allowed: tuple[int, tuple[int, ...]] | None = None  # (bar, allowed REP tokens)
+
+    # -- what this bar must repeat ---------------------------------------------------------
+    @staticmethod
+    def _notes(g, since: int) -> list[Note]:
+        """The melody notes starting at or after tick ``since`` (the open one included)."""
+        i = len(g.melody)
+        while i and g.melody[i - 1].onset >= since:
+            i -= 1
+        notes = g.melody[i:]
+        if g.open_note is not None and g.open_note[1] >= since:
+            pitch, onset, velocity = g.open_note
+            notes = [*notes, Note(pitch, onset, 1, velocity)]
+        return notes
+
+    def _earlier(self, g) -> list[BarMelody]:
+        """The melodies of the bars before the current one (memoised per bar)."""
+        bar = g.bar_start // g.bar_len
+        if self._bars is None or self._bars[0] != bar:
+            first = max(0, bar - LOOKBACK)
+            notes = [n for n in self._notes(g, first * g.bar_len) if n.onset < g.bar_start]
+            shifted = [Note(n.pitch, n.onset - first * g.bar_len, n.duration, n.velocity) for n in notes]
+            self._bars = (bar, [BarMelody((), ())] * first + bar_melodies(shifted, g.bar_len, bar - first))
+        return self._bars[1]
+
+    def _source(self, g) -> BarMelody | None:
+        if g.bar_repeat is None:
+            return None
+        _kind, back = g.bar_repeat
+        earlier = self._earlier(g)
+        return earlier[len(earlier) - back]
+
+    def _allowed_marks(self, g) -> tuple[int, ...]:
+        """The REP tokens that may open this bar: the earlier bar has notes (3+ for a motif),
+        the first of which the melody is free to play here, and a motif fits the range."""
+        bar = g.bar_start // g.bar_len
+        if self._allowed is None or self._allowed[0] != bar:
+            earlier = self._earlier(g)
+            free = g.melody_free - g.bar_start
+            out = []
+            for back in range(1, g.repeat_room() + 1):
+                source = earlier[len(earlier) - back]
+                if not source.onsets or source.onsets[0] < free:
+                    continue
+                out.append(VOCAB.rep("rhythm", back))
+                span = max(source.pitches) - min(source.pitches)
+                if source.is_motif and span <= MOTIF_TOP - GEN_MELODY_BOTTOM:
+                    out.append(VOCAB.rep("motif", back))
+            self._allowed = (bar, tuple(out))
+        return self._allowed[1]
+
+    def _played(self, g) -> list[Note]:
+        """The melody notes started in this bar so far."""
+        return self._notes(g, g.bar_start)
+
+    def _state(self, g) -> tuple:
+        """For a marked bar: (the bar repeated, how many of its notes this bar has played,
+        the pitch of the due note if forced, the pitch of this bar's first note if played)."""
+        source = self._source(g)
+        played_notes = self._played(g)
+        played = len(played_notes) + (g.state is State.NOTE_DUR)  # the note being written counts
+        first = played_notes[0].pitch if played_notes else None
+        if g.state is State.NOTE_DUR and first is None:
+            first = g.pending_pitch
+        forced = None
+        if g.bar_repeat[0] == "motif" and 0 < played < len(source.onsets) and first is not None:
+            forced = first + source.pitches[played] - source.pitches[0]
+        return source, played, forced, first
+
+    def memo_key(self, g) -> tuple | None:
+        if g.bar_repeat is None:
+            return self._allowed_marks(g) if g.repeat_room() else ()
+        source, played, forced, first = self._state(g)
+        top = g.sounding_chord_top(g.bar_start + g.pos) if g.bar_repeat[0] == "motif" else None
+        clip = min(max(g.chord_free - g.bar_start, -1), g.bar_len)
+        return (g.bar_repeat[0], source.onsets, source.pitches, played, forced, first, top, clip, g.pos)
+
+    # -- narrowing ------------------------------------------------------------------------
+    def narrow(self, g, mask) -> None:
+        v, s = VOCAB, g.state
+        if g.bar_repeat is None:
+            if g.repeat_room():
+                start, end = v.ranges["REP"]
+                mask[start:end] = False
+                mask[list(self._allowed_marks(g))] = True
+            return
+        source, played, forced, first = self._state(g)
+        due = source.onsets[played] if played < len(source.onsets) else None  # next note's position
+        if s is State.VOICING and g.bar_repeat[0] == "motif" and first is not None and due is not None:
+            # a chord struck under the motif stays under the notes still to come
+            rest = source.pitches[played:]
+            self._ceiling(g, mask, first + min(rest) - source.pitches[0] - 1)
+        melody = np.zeros_like(mask)
+        melody[slice(*v.ranges["P"])] = True
+        melody[slice(*v.ranges["VEL"])] = True
+        if s in (State.AT_POS, State.AFTER_CHORD, State.PITCH, State.VOICING):
+            if g.pos != due:  # no melody note starts off the pattern
+                mask &= ~melody
+            else:
+                self._pitch(g, mask, source, forced)
+                if s is State.AFTER_CHORD:  # the due note starts now, after its chord
+                    mask &= melody
+                elif s is State.AT_POS and forced is not None:
+                    chords = slice(*v.ranges["CHORD"])
+                    holding = mask[chords] & _CHORDS_HOLDING[forced % 12]
+                    if holding.any():
+                        mask[chords] = holding
+            if s is State.AT_POS or s is State.PITCH:
+                return
+        if s is State.NOTE_DUR and due is not None:
+            # a written duration must end by the next note's position
+            start, end = v.ranges["DUR"]
+            mask[start + due - g.pos : end] = False
+        if s in (State.IN_BAR, State.AFTER_CHORD, State.NOTE_DUR, State.VOICING):
+            # the next position: the due note's, or one before it where a chord may start
+            start, _ = v.ranges["POS"]
+            grid = self.grid.ticks(g)
+            chord_from = g.chord_free - g.bar_start if s is not State.VOICING else g.pos + 1
+            for p in range(max(g.pos + 1, 0), g.bar_len):
+                if p == due:
+                    continue
+                chord_ok = (
+                    (due is None or p < due)
+                    and p >= chord_from
+                    and (grid is None or p % grid == 0)
+                    and (self.kept_chords is None or g.bar_start + p in self.kept_chords)
+                )
+                if not chord_ok:
+                    mask[start + p] = False
+            if due is not None:
+                for t in g.end_of_bar_tokens_now():
+                    mask[t] = False
+
+    @staticmethod
+    def _ceiling(g, mask: np.ndarray, ceiling: int) -> None:
+        """The chord being voiced stays at or below ``ceiling``."""
+        v = VOCAB
+        if not g.voicing:
+            start, end = v.ranges["BASS"]
+            mask[start + max(ceiling - VOICING_RANGE[0], 1) : end] = False  # room for a voice above
+        else:
+            room = ceiling - g.voicing[-1]
+            start, end = v.ranges["UP"]
+            mask[start:end] &= v.up_rise <= room
+            start, end = v.ranges["UP2"]
+            mask[start:end] &= v.up2_rise <= room
+
+    @staticmethod
+    def _pitch(g, mask: np.ndarray, source: BarMelody, forced: int | None) -> None:
+        """The pitches the due note may have: the forced one, or for a motif's first note
+        those from which the whole motif stays in range and above the chord sounding."""
+        start, end = VOCAB.ranges["P"]
+        if forced is not None:
+            mask[start:end] = False
+            mask[VOCAB.pitch(min(max(forced, MELODY_RANGE[0]), MELODY_RANGE[1]))] = True
+        elif g.bar_repeat[0] == "motif":
+            top = g.sounding_chord_top(g.bar_start + g.pos)
+            floor = max(GEN_MELODY_BOTTOM, top + 1 if top is not None else 0)
+            low = floor + source.pitches[0] - min(source.pitches)
+            high = MOTIF_TOP - (max(source.pitches) - source.pitches[0])
+            window = mask[start:end].copy()
+            pitches = np.arange(MELODY_RANGE[0], MELODY_RANGE[1] + 1)
+            window &= (pitches >= low) & (pitches <= high)
+            if window.any():
+                mask[start:end] = window
 
 
 class Script(Constraint):
@@ -479,6 +672,8 @@ def constraints_for(
     if keep_register:
         out.append(Register(shift, kept))
     out.append(KeepPart(kept, harmonic_rhythm) if kept is not None else Harmony(harmonic_rhythm))
+    if kept is None or kept.keep == "chords":  # a new melody repeats where it is marked
+        out.append(Repeat(harmonic_rhythm, kept))
     if script:
         out.append(Script(script))
     return out

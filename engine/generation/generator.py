@@ -19,7 +19,7 @@ import numpy as np
 from ..ml.weights import LSTMWeights
 from ..music.idea import Idea, Key, Section, home_key, move_to_key
 from ..tokens.encoding import encode
-from ..tokens.vocab import VOCAB
+from ..tokens.vocab import STYLES, VOCAB
 from .blas import one_blas_thread
 from .constraints import ConstrainedGrammar, KeptPart, constraints_for
 from .lstm import NumpyLSTM
@@ -44,9 +44,23 @@ class GenerationSettings:
     seed: int | None = None
     keep_register: bool = True
     harmonic_rhythm: str | None = None  # chords change at most every 'beat', 'half' bar, 'bar'
+    repetition: str | None = None  # 'less' or 'more' repeated bars than the model likes (None)
+    style: str = "song"  # what the ideas are like: 'song' or 'chorale' (a model that learnt it)
+
+    def __post_init__(self) -> None:
+        if self.repetition not in REPETITION_BIAS:
+            raise ValueError(f"repetition must be 'less', 'more' or None, not {self.repetition!r}")
+        if self.style not in STYLES:
+            raise ValueError(f"style must be one of {', '.join(STYLES)}, not {self.style!r}")
 
     def plan(self) -> tuple[Section, Section]:
         return (Section("verse", self.bars_per_section), Section("chorus", self.bars_per_section))
+
+
+# how 'less' and 'more' repetition move the model's wish to mark a bar as repeating an earlier
+# one (a logit bias on every REP token: x e^-1.5 = 0.22 and x e^1.5 = 4.5 the odds)
+REPETITION_BIAS = {None: 0.0, "less": -1.5, "more": 1.5}
+_REP_TOKENS = np.arange(*VOCAB.ranges["REP"])
 
 
 class Cancelled(Exception):
@@ -170,6 +184,7 @@ class Generator:
             meter=settings.meter,
             tempo=settings.tempo,
             plan=settings.plan(),
+            style=settings.style,
             constraints=rules,
             **kwargs,
         )
@@ -199,6 +214,7 @@ class Generator:
                 meter=idea.meter,
                 tempo=idea.tempo,
                 plan=idea.sections,
+                style=settings.style,
                 constraints=constraints_for(
                     keep_register=settings.keep_register,
                     kept=kept,
@@ -226,7 +242,7 @@ class Generator:
         original = primer
         primer = self._home(primer)
         head = primer_excerpt(primer, bars, plan)
-        tokens = encode(head)
+        tokens = encode(head, settings.style)
         # keep everything up to the end of the primer's last bar: drop the closing tokens
         prefix = tokens[: _end_of_bar_index(tokens, bars)]
         rng = np.random.default_rng(settings.seed)
@@ -236,6 +252,7 @@ class Generator:
                 meter=primer.meter,
                 tempo=primer.tempo,
                 plan=plan,
+                style=settings.style,
                 cache=self._masks(),
                 constraints=constraints_for(
                     keep_register=settings.keep_register,
@@ -303,6 +320,9 @@ class Generator:
         active = np.arange(n)
         results: list[Idea | None] = [None] * n
         temperature = max(1e-3, float(settings.temperature))
+        bias = np.zeros(len(VOCAB), np.float32)
+        bias[_REP_TOKENS] = REPETITION_BIAS[settings.repetition]
+        biased = bool(bias.any())
         fed: np.ndarray | None = None
         step = 0
         while len(active):
@@ -326,6 +346,8 @@ class Generator:
                         wanted[CLOSING_TOKENS] = True
                     cols = np.flatnonzero(wanted)
                 z = lstm.logits(top[free], cols)
+                if biased:
+                    z += bias[cols]
                 if len(free) == 1:
                     choice[free[0]] = cols[
                         draw_one(z[0], masks[0, cols], closing, cols, rng, settings.top_p, temperature)

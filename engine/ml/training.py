@@ -212,7 +212,7 @@ def encode_pieces(
             for piece in pieces(idea):
                 piece = _prepare(piece, keys, rng)
                 try:
-                    out.append(np.asarray(encode(piece), dtype=np.int32))
+                    out.append(np.asarray(encode(piece, song.style), dtype=np.int32))
                 except ValueError:
                     continue
     return out

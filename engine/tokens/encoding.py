@@ -5,10 +5,16 @@ Time is counted in *ticks* of ``TICKS_PER_BEAT`` per quarter note (12: holds 16t
 
 Token grammar (one sequence per idea or song; REMI-like, Huang & Yang 2020)::
 
-    BOS KEY_k METER_m TEMPO_t
-    ( SEC_name BARS_n ( BAR ( POS_p [CHORD_c BASS_b (UP2_g_h | UP_g)+ [DUR_d]]
-                                    [[VEL_v] P_n [DUR_d]] )* ){n} )+
+    BOS STYLE_s KEY_k METER_m TEMPO_t
+    ( SEC_name BARS_n ( BAR [REP_kind_k] ( POS_p [CHORD_c BASS_b (UP2_g_h | UP_g)+ [DUR_d]]
+                                               [[VEL_v] P_n [DUR_d]] )* ){n} )+
     EOS
+
+STYLE_s says what the sequence is like (a song, a chorale), so one model can learn both and
+be asked for either. REP_kind_k marks a bar whose melody repeats bar k bars back: its
+rhythm and intervals ('motif') or its rhythm ('rhythm'), as ``music.motif`` defines them;
+the bar's events are still all written (the marker is redundant for decoding), so a model
+learns where songs repeat themselves, and generation can make a marked bar repeat.
 
 Within a bar, each onset position appears once (POS_p, p rising); the chord that starts
 there comes before the melody note that starts there. A voicing is its lowest pitch then the
@@ -26,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ..music.idea import MAX_DURATION, Idea
+from ..music.motif import repeats
 from .grammar import Grammar
 from .vocab import VOCAB
 
@@ -62,14 +69,15 @@ def implicit_durations(idea: Idea) -> tuple[dict[int, bool], dict[int, bool]]:
     return chord_implicit, note_implicit
 
 
-def encode(idea: Idea) -> list[int]:
+def encode(idea: Idea, style: str = "song") -> list[int]:
     """Token ids of an idea (validated first; raises ValueError if it is not well formed).
 
     A duration is written only where it differs from the implicit one (a chord holds until
     the next chord or the bar line, a note until the next note or the section's end)."""
     idea.validate()
     v = VOCAB
-    out = [v.BOS, v.key(idea.key), v.meter(idea.meter), v.tempo(idea.tempo)]
+    out = [v.BOS, v.style(style), v.key(idea.key), v.meter(idea.meter), v.tempo(idea.tempo)]
+    marked = repeats(idea)
     bar = idea.bar_ticks
     chords = sorted(idea.chords, key=lambda c: c.onset)
     notes = sorted(idea.melody, key=lambda n: n.onset)
@@ -84,6 +92,8 @@ def encode(idea: Idea) -> list[int]:
         out += [v.sec(section.name), v.bars(section.bars)]
         for _ in range(section.bars):
             out.append(v.BAR)
+            if bar_index in marked:
+                out.append(v.rep(*marked[bar_index]))
             start, end = bar_index * bar, (bar_index + 1) * bar
             while i < len(onsets) and onsets[i] < end:
                 t = onsets[i]

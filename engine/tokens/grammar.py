@@ -26,7 +26,8 @@ from ..music.idea import (
     Section,
     bar_ticks,
 )
-from .vocab import PAIR_GAP_MAX, VOCAB, VOICING_SPAN
+from ..music.motif import LOOKBACK
+from .vocab import PAIR_GAP_MAX, STYLES, VOCAB, VOICING_SPAN
 
 _VOICING_FAMILIES = frozenset(("BASS", "UP", "UP2"))
 
@@ -36,6 +37,7 @@ class State(Enum):
     FIRST_BAR), inside a bar (IN_BAR .. NOTE_DUR), or DONE after EOS."""
 
     START = "start"
+    STYLE = "style"
     KEY = "key"
     METER = "meter"
     TEMPO = "tempo"
@@ -73,8 +75,13 @@ class Grammar:
         meter: tuple[int, int] | None = None,
         tempo: int | None = None,
         plan: Sequence[Section] | None = None,
+        style: str | None = None,
     ) -> None:
         self.v = VOCAB
+        self.fixed_style = style
+        self.style: str | None = None
+        self.bar_repeat: tuple[str, int] | None = None  # the current bar's REP marker
+        self.marks: dict[int, tuple[str, int]] = {}  # every bar's REP marker, by bar
         self.fixed_key, self.fixed_meter, self.fixed_tempo = key, meter, tempo
         self.plan = tuple(plan) if plan is not None else None
         self.state = State.START
@@ -123,6 +130,12 @@ class Grammar:
             return [self.v.EOS]
         return [self.v.sec(s) for s in SECTION_NAMES] + [self.v.EOS]
 
+    def repeat_room(self) -> int:
+        """How many bars back a REP marker may point now (0: no marker may come here)."""
+        if self.state is not State.IN_BAR or self.pos != -1 or self.bar_repeat is not None:
+            return 0
+        return min(LOOKBACK, self.bar_start // self.bar_len)
+
     def can_close_bar(self) -> bool:
         """Whether the bar may end after the tokens read so far."""
         return self.state in (State.IN_BAR, State.AFTER_CHORD, State.NOTE_DUR) or (
@@ -158,7 +171,7 @@ class Grammar:
         if s is State.NOTE_DUR:
             return (s, bar_len, earliest, closing, min(self._section_end() - tick, MAX_DURATION))
         if s is State.IN_BAR:
-            return (s, bar_len, earliest, closing)
+            return (s, bar_len, earliest, closing, self.repeat_room())
         return (s, bar_len, earliest, closing, melody_ok, velocity)  # AFTER_CHORD
 
     def _range_mask(self, mask: np.ndarray, family: str, lo: int, hi: int) -> None:
@@ -173,6 +186,11 @@ class Grammar:
         v, s = self.v, self.state
         if s is State.START:
             mask[v.BOS] = True
+        elif s is State.STYLE:
+            if self.fixed_style is not None:
+                mask[v.style(self.fixed_style)] = True
+            else:
+                self._range_mask(mask, "STYLE", 0, len(STYLES))
         elif s is State.KEY:
             if self.fixed_key is not None:
                 mask[v.key(self.fixed_key)] = True
@@ -202,6 +220,10 @@ class Grammar:
             mask[v.BAR] = True
         elif s in (State.IN_BAR, State.AFTER_CHORD):
             self._continue_mask(mask, s is State.AFTER_CHORD)
+            room = self.repeat_room()
+            if room:
+                for kind in range(2):
+                    self._range_mask(mask, "REP", kind * LOOKBACK, kind * LOOKBACK + room)
         elif s is State.AT_POS:
             tick = self.tick
             if self.chord_free <= tick:
@@ -329,7 +351,10 @@ class Grammar:
             self.bar_start = (self.section_start_bar + self.bars_in_section) * self.bar_len
             self.bars_in_section += 1
             self.pos = -1
+            self.bar_repeat = None
             self.state = State.IN_BAR
+        elif fam == "REP":
+            self.bar_repeat = self.marks[self.bar_start // self.bar_len] = self.v.rep_of(off)
         elif fam == "UP":
             self.voicing.append(self.voicing[-1] + off + 1)
             self.voicing_tokens += 1
@@ -367,6 +392,9 @@ class Grammar:
             self.bars_in_section = 0
             self.state = State.FIRST_BAR
         elif fam == "BOS":
+            self.state = State.STYLE
+        elif fam == "STYLE":
+            self.style = STYLES[off]
             self.state = State.KEY
         elif fam == "KEY":
             self.key = ALL_KEYS[off]

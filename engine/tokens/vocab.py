@@ -25,11 +25,16 @@ from ..music.idea import (
     VOICING_RANGE,
     Key,
 )
+from ..music.motif import LOOKBACK
 
-ENCODING_VERSION = 2  # 1: every voice and duration spelled out; 2: implicit durations, voicing gaps
+# 1: every voice and duration spelled out; 2: implicit durations, voicing gaps;
+# 3: a style in the header and bars marked as repeating an earlier bar (REP)
+ENCODING_VERSION = 3
 PAIR_GAP_MAX = 16  # an UP2 token stacks two gaps of 1..16 semitones each
 VOICING_SPAN = VOICING_RANGE[1] - VOICING_RANGE[0]  # the widest single gap (UP_55)
 SPECIALS = ("PAD", "BOS", "EOS", "BAR")
+STYLES = ("song", "chorale")  # what a model learnt from: popular song, four-part chorale
+REPEAT_KINDS = ("motif", "rhythm")  # a bar repeats an earlier bar's rhythm + intervals, or rhythm
 
 
 class Vocab:
@@ -59,6 +64,8 @@ class Vocab:
         family("VEL", (f"VEL_{v}" for v in VELOCITIES))
         family("P", (f"P_{p}" for p in range(MELODY_RANGE[0], MELODY_RANGE[1] + 1)))
         family("DUR", (f"DUR_{d}" for d in range(1, MAX_DURATION + 1)))
+        family("STYLE", (f"STYLE_{s}" for s in STYLES))
+        family("REP", (f"REP_{kind}_{k}" for kind in REPEAT_KINDS for k in range(1, LOOKBACK + 1)))
         self.tokens = tuple(tokens)
         self.index = {t: i for i, t in enumerate(tokens)}
         self.PAD, self.BOS, self.EOS, self.BAR = 0, 1, 2, 3
@@ -131,6 +138,18 @@ class Vocab:
 
     def dur(self, ticks: int) -> int:
         return self.id("DUR", ticks - 1)
+
+    def style(self, name: str) -> int:
+        return self.id("STYLE", STYLES.index(name))
+
+    def rep(self, kind: str, back: int) -> int:
+        """A bar repeating bar ``back`` bars before it (``kind``: 'motif' or 'rhythm')."""
+        return self.id("REP", REPEAT_KINDS.index(kind) * LOOKBACK + back - 1)
+
+    def rep_of(self, offset: int) -> tuple[str, int]:
+        """(kind, bars back) of a REP token's offset."""
+        kind, back = divmod(offset, LOOKBACK)
+        return REPEAT_KINDS[kind], back + 1
 
     def voicing(self, pitches: Sequence[int]) -> list[int]:
         """The tokens of a voicing: its bass, then the gaps upwards, two at a time (UP2)

@@ -136,3 +136,35 @@ def test_ideas_without_rhythm_are_redrawn():
     assert not well_shaped(idea([12] * 8))  # all quarters
     assert not well_shaped(idea([12, 12, 24, 12, 12, 24]))  # quarters and halves only
     assert well_shaped(idea([12, 6, 6, 24, 12, 12, 18, 6]))  # three lengths, both sections
+
+
+def _marked_rows(generator, settings, rows=24):
+    """Decode ``rows`` fresh rows and return (idea, the REP marks its grammar read) pairs."""
+    import numpy as np
+
+    grammars = [generator._grammar(settings) for _ in range(rows)]
+    generator._decode(grammars, settings, np.random.default_rng(settings.seed), lambda i, x: None, None)
+    return [(g.idea(), g.marks) for g in grammars if g.done]
+
+
+def test_marked_bars_repeat_and_the_repetition_control_moves_them(tiny_model):
+    from songsketch.engine.music.motif import bar_melodies, repetition
+
+    generator = Generator(load(tiny_model[0]).weights)
+    counts = {}
+    for repetition_setting in ("less", None, "more"):
+        settings = GenerationSettings(bars_per_section=4, seed=11, repetition=repetition_setting)
+        pairs = _marked_rows(generator, settings)
+        counts[repetition_setting] = sum(len(marks) for _idea, marks in pairs)
+        for idea, marks in pairs:
+            bars = bar_melodies(idea.melody, idea.bar_ticks, idea.bars)
+            for bar, (kind, back) in marks.items():
+                here, there = bars[bar], bars[bar - back]
+                assert here.onsets == there.onsets and here.onsets  # the rhythm comes back
+                if kind == "motif":  # and the intervals with it
+                    assert here.intervals == there.intervals and len(here.pitches) >= 3
+            if marks:
+                assert repetition(idea)[0] > 0
+    assert counts["less"] < counts[None] < counts["more"]
+    with pytest.raises(ValueError, match="repetition"):
+        GenerationSettings(repetition="lots")

@@ -15,6 +15,7 @@ from songsketch.engine.music.idea import (
     idea_from_data,
     idea_to_data,
 )
+from songsketch.engine.music.motif import repetition
 from songsketch.engine.tokens.encoding import decode, encode, token_names
 from songsketch.engine.tokens.grammar import Grammar
 from songsketch.engine.tokens.vocab import VOCAB
@@ -62,12 +63,12 @@ def _simple_idea(**changes):
 
 def test_tokens_read_as_documented():
     names = token_names(encode(_simple_idea()))
-    assert names[:4] == ["BOS", "KEY_Am", "METER_4/4", "TEMPO_100"]
-    assert names[4:7] == ["SEC_verse", "BARS_1", "BAR"]
+    assert names[:5] == ["BOS", "STYLE_song", "KEY_Am", "METER_4/4", "TEMPO_100"]
+    assert names[5:8] == ["SEC_verse", "BARS_1", "BAR"]
     # chord before melody at the same position, velocity only when it changes
     # a voicing is its bass and the gaps upwards (7 and 5 in one token, then 3); the chord
     # lasts until the next one and the note until the next note, so no DUR is written
-    assert names[7:16] == [
+    assert names[8:17] == [
         "POS_0",
         "CHORD_A" + "m",
         "BASS_45",
@@ -100,7 +101,7 @@ def test_durations_and_wide_voicings_round_trip_exactly():
     )
     assert decode(encode(idea)) == idea
     names = token_names(encode(idea))
-    assert ["BASS_36", "UP_24", "UP2_4_3", "UP_5", "DUR_12"] == names[9:14]
+    assert ["BASS_36", "UP_24", "UP2_4_3", "UP_5", "DUR_12"] == names[10:15]
     assert "UP_55" in names
 
 
@@ -144,17 +145,59 @@ def test_decoder_refuses_broken_sequences():
 
 def test_vocabulary_is_fixed_by_the_representation():
     assert VOCAB.tokens[:4] == ("PAD", "BOS", "EOS", "BAR")
-    assert len(VOCAB) == len(set(VOCAB.tokens)) == 1055
+    assert len(VOCAB) == len(set(VOCAB.tokens)) == 1089
     assert VOCAB.tokens[VOCAB.key(Key(0, "major"))] == "KEY_C"
     assert VOCAB.tokens[VOCAB.chord(9, "m7")] == "CHORD_Am7"
 
 
 def test_grammar_with_a_plan_forces_verse_then_chorus():
-    g = Grammar(key=Key(0), meter=(3, 4), tempo=90, plan=(Section("verse", 1), Section("chorus", 1)))
-    for expected in ("BOS", "KEY_C", "METER_3/4", "TEMPO_90", "SEC_verse", "BARS_1", "BAR"):
+    g = Grammar(
+        key=Key(0), meter=(3, 4), tempo=90, plan=(Section("verse", 1), Section("chorus", 1)), style="song"
+    )
+    for expected in ("BOS", "STYLE_song", "KEY_C", "METER_3/4", "TEMPO_90", "SEC_verse", "BARS_1", "BAR"):
         mask = g.allowed()
         assert mask.sum() == 1 and VOCAB.tokens[int(mask.argmax())] == expected
         g.feed(int(mask.argmax()))
     # an empty bar: the only way to close it is the planned chorus, not another BAR
     mask = g.allowed()
     assert mask[VOCAB.sec("chorus")] and not mask[VOCAB.BAR] and not mask[VOCAB.EOS]
+
+
+def _hook_idea() -> Idea:
+    """Four bars: bar 2 brings bar 0's motif back a step higher, bar 3 only its rhythm."""
+    motif = [(0, 0), (12, 2), (24, 4), (36, 0)]  # (position, semitones above the first note)
+    melody = []
+    for bar, (first, steps) in enumerate([(60, None), (67, "long"), (62, None), (72, "other")]):
+        if steps == "long":
+            melody.append(Note(first, bar * 48, 48, 79))
+            continue
+        for i, (pos, up) in enumerate(motif):
+            pitch = first + (up if steps is None else (0, 5, -3, 1)[i])
+            melody.append(Note(pitch, bar * 48 + pos, 12, 79))
+    chords = tuple(Chord(0, "", b * 48, 48, (48, 52, 55)) for b in range(4))
+    return Idea(Key(0, "major"), 100, (4, 4), (Section("verse", 4),), chords, tuple(melody))
+
+
+def test_bars_that_repeat_are_marked_and_decode_unchanged():
+    idea = _hook_idea()
+    tokens = encode(idea)
+    names = token_names(tokens)
+    bars = [i for i, n in enumerate(names) if n == "BAR"]
+    assert [names[i + 1] for i in bars] == ["POS_0", "POS_0", "REP_motif_2", "REP_rhythm_1"]
+    assert decode(tokens) == idea
+    assert token_names(encode(idea, style="chorale"))[1] == "STYLE_chorale"
+
+
+def test_repetition_shares_follow_their_definitions():
+    rhythm, contour = repetition(_hook_idea())
+    # bars 2 and 3 repeat bar 0's onsets; only bar 2 repeats its intervals (bar 1 is one note)
+    assert (rhythm, contour) == (2 / 3, 1 / 3)
+
+
+def test_a_marker_may_only_point_back_into_the_idea():
+    grammar = Grammar()
+    for token in encode(_hook_idea())[:8]:  # up to the first BAR
+        grammar.feed(token)
+    assert not grammar.allowed()[VOCAB.ranges["REP"][0] : VOCAB.ranges["REP"][1]].any()
+    with pytest.raises(ValueError):
+        grammar.feed(VOCAB.rep("motif", 1))
