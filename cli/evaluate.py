@@ -33,13 +33,18 @@ def evaluate(args: argparse.Namespace) -> int:
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"\n{'metric':<34} {'held-out':>10} {'Songsketch':>11} {'baseline':>10}")
-    for name, value in result.model.items():
-        print(f"{name:<34} {result.held_out[name]:>10.3f} {value:>11.3f} {result.baseline[name]:>10.3f}")
+    columns = {"held-out": result.held_out, "Songsketch": result.model, **result.variants}
+    columns["baseline"] = result.baseline
+    widths = [max(10, len(c)) for c in columns]
+    print("\n" + f"{'metric':<34} " + " ".join(f"{c:>{w}}" for c, w in zip(columns, widths)))
+    for name in result.model:
+        cells = " ".join(f"{rows[name]:>{w}.3f}" for rows, w in zip(columns.values(), widths))
+        print(f"{name:<34} {cells}")
     print(
         "\nheld-out: songs the model never trained on (distribution rows compare each set with them;"
         " its copy rows measure how much held-out songs share with the training songs). baseline: pitch-only"
-        " LSTM, equal 8th notes, no chords (its chord-tone ratio is 0 by construction)."
+        " LSTM, equal 8th notes, no chords (its chord-tone ratio is 0 by construction). Songsketch: default"
+        " settings (song style); the repetition and style columns change one setting each."
     )
     return 0
 

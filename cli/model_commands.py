@@ -84,6 +84,8 @@ def _generate(args: argparse.Namespace) -> int:
         top_p=args.top_p,
         seed=args.seed,
         harmonic_rhythm=None if args.chords == "auto" else args.chords,
+        repetition=None if args.repetition == "auto" else args.repetition,
+        style=args.style,
     )
     engine = Engine()
     t0 = time.perf_counter()
@@ -255,6 +257,19 @@ def add_commands(sub) -> None:
         help="how often chords may change: as the model likes (auto), every beat, "
         "every half bar or every bar",
     )
+    p.add_argument(
+        "--repetition",
+        choices=("less", "auto", "more"),
+        default="auto",
+        help="how often a bar brings back an earlier bar's rhythm or motif: less than the model "
+        "likes, as it likes (auto), or more",
+    )
+    p.add_argument(
+        "--style",
+        choices=("song", "chorale"),
+        default="song",
+        help="popular song, or four-part chorale (for a model that learnt both, as the default did)",
+    )
     p.add_argument("--temperature", "-t", type=float, default=1.0)
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--seed", type=int, default=None)
@@ -267,9 +282,9 @@ def add_commands(sub) -> None:
     p.add_argument(
         "--guard",
         type=int,
-        default=8,
+        default=7,
         metavar="N",
-        help="redraw ideas copying more than N melody notes from a training song (0 = off)",
+        help="redraw ideas copying more than N melody notes from a training song (0 = off; 8+ is a copy)",
     )
     p.set_defaults(func=_generate)
 

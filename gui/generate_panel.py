@@ -32,7 +32,8 @@ from songsketch.engine.api import (
 
 
 class GeneratePanel(QGroupBox):
-    """Count, key, tempo, meter, bars, chord changes, wildness, seed, guard and model."""
+    """Count, style, key, tempo, meter, bars, chord changes, repetition, wildness, seed, guard
+    and model."""
 
     generateClicked = Signal()
     stopClicked = Signal()
@@ -44,6 +45,10 @@ class GeneratePanel(QGroupBox):
         self.default_model, self.models_dir = default_model, models_dir
         form = QFormLayout(self)
         self.count = QSpinBox(minimum=1, maximum=64, value=8)
+        self.style = QComboBox()
+        for label, style in (("Song", "song"), ("Chorale", "chorale")):
+            self.style.addItem(label, style)
+        self.style.setToolTip("What the ideas are like: popular song, or a four-part chorale")
         self.key = QComboBox()
         self.key.addItem("Auto", None)
         for key in ALL_KEYS:
@@ -64,8 +69,16 @@ class GeneratePanel(QGroupBox):
         ):
             self.harmony.addItem(label, rhythm)
         self.harmony.setToolTip(
-            "How often the chords may change (the built-in model, trained on "
-            "hymns, likes a new chord on almost every beat)"
+            "How often the chords may change (songs like one or two chords a bar, chorales a new chord "
+            "on almost every beat)"
+        )
+        self.repetition = QComboBox()
+        for label, amount in (("Less", "less"), ("As the model likes", None), ("More", "more")):
+            self.repetition.addItem(label, amount)
+        self.repetition.setCurrentIndex(1)
+        self.repetition.setToolTip(
+            "How often a bar brings back an earlier bar's rhythm or motif (the hook): less or more than "
+            "the model would"
         )
         self.wildness = QDoubleSpinBox(minimum=0.3, maximum=1.8, singleStep=0.05, value=1.0)
         self.wildness.setToolTip("Temperature: low = safe and plain, high = wild")
@@ -85,11 +98,13 @@ class GeneratePanel(QGroupBox):
         )
         for label, widget in (
             ("Ideas", self.count),
+            ("Style", self.style),
             ("Key", self.key),
             ("Tempo", self.tempo),
             ("Meter", self.meter),
             ("Bars per section", self.bars),
             ("Chord changes", self.harmony),
+            ("Repetition", self.repetition),
             ("Wildness", self.wildness),
             ("Seed", self.seed),
             ("Reject copies over", self.guard),
@@ -126,7 +141,9 @@ class GeneratePanel(QGroupBox):
             ("tempo", self.tempo),
             ("meter", self.meter),
             ("bars", self.bars),
+            ("style", self.style),
             ("chord_changes", self.harmony),
+            ("repetition", self.repetition),
             ("wildness", self.wildness),
             ("guard", self.guard),
         ]
@@ -142,12 +159,17 @@ class GeneratePanel(QGroupBox):
             temperature=self.wildness.value(),
             seed=self.seed.value() or None,
             harmonic_rhythm=self.harmony.currentData(),
+            repetition=self.repetition.currentData(),
+            style=self.style.currentData(),
         )
+
+    def guard_setting(self) -> Guard | None:
+        notes = self.guard.value()
+        return Guard(notes) if notes else None
 
     def request(self) -> GenerateRequest:
         """A request for new ideas with these settings and this guard."""
-        notes = self.guard.value()
-        return GenerateRequest(self.settings(), Guard(notes) if notes else None)
+        return GenerateRequest(self.settings(), self.guard_setting())
 
     def set_state(self, model_ready: bool, generating: bool) -> None:
         self.generate_button.setEnabled(model_ready and not generating)
@@ -178,6 +200,10 @@ class GeneratePanel(QGroupBox):
         self.model_status.setText(f"Loading model “{self.model.currentText()}”…")
 
     def show_model_ready(self, card: dict) -> None:
+        styles = card.get("styles") or ["song"]
+        self.style.setEnabled(len(styles) > 1)  # a model that learnt one style writes that one
+        if not self.style.isEnabled():
+            self.style.setCurrentIndex(max(0, self.style.findData(styles[0])))
         loss = card.get("validation_loss")
         extra = f" · validation loss {loss:.2f}" if isinstance(loss, (int, float)) else ""
         self.model_status.setText(f"Model “{self.model.currentText()}” ready{extra}")

@@ -228,7 +228,7 @@ class MainWindow(QMainWindow):
         if entry is None or not self.model_ready or self.generating:
             return
         settings = replace(self.panel.settings(), count=min(4, self.panel.count.value()))
-        self._start_generation(RegenerateRequest(entry.idea, keep, settings))
+        self._start_generation(RegenerateRequest(entry.idea, keep, settings, self.panel.guard_setting()))
 
     def stop_generation(self) -> None:
         if self.generating:

@@ -1,8 +1,11 @@
 """Evaluation runs: a model's ideas against held-out songs and the pitch-only baseline.
 
-Rows follow Yang & Lerch (2018): overlap of distributions, plus in-key and chord-tone ratios
-and copying. The held-out songs are those the model's card names (its validation tunes), or,
-for another folder, a split by the training rule.
+Rows follow Yang & Lerch (2018): overlap of distributions, plus in-key and chord-tone ratios,
+the song shape (chord changes per bar, chords sounding root and third, bars repeating an
+earlier bar's rhythm or contour) and copying. The held-out songs are those the model's card
+names (its validation tunes), or, for another folder, a split by the training rule. Besides
+the model at default settings, the columns show the repetition control's effect and the
+other style the model learnt (measured against the same held-out songs).
 """
 
 from __future__ import annotations
@@ -14,7 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..assess.evaluation import chord_tone_ratio, distributions, in_key_ratio, overlap
+from ..assess.evaluation import (
+    chord_changes_per_bar,
+    chord_tone_ratio,
+    distributions,
+    in_key_ratio,
+    overlap,
+    root_and_third_ratio,
+)
 from ..assess.originality import OriginalityIndex
 from ..data.corpus import Song
 from ..generation.generator import GenerationSettings
@@ -22,6 +32,7 @@ from ..ml.baseline import baseline_ideas
 from ..ml.store import read_card
 from ..ml.training import TrainSettings, split_songs
 from ..music.idea import Idea
+from ..music.motif import repetition
 from .session import Engine
 
 
@@ -37,6 +48,7 @@ class Evaluation:
     songs: int
     seconds: float
     notes: list[str] = field(default_factory=list)
+    variants: dict[str, dict[str, float]] = field(default_factory=dict)  # column -> rows
 
 
 def metric_rows(
@@ -46,7 +58,12 @@ def metric_rows(
     measured against ``index`` (the training songs)."""
     d, r = distributions(sample), distributions(reference)
     copies = [index.check(i).melody_notes for i in sample]
+    repeats = np.array([repetition(i) for i in sample])
     return {
+        "chord changes per bar": float(np.mean([chord_changes_per_bar(i) for i in sample])),
+        "chords with root and third": float(np.mean([root_and_third_ratio(i) for i in sample])),
+        "rhythm repetition (bars)": float(repeats[:, 0].mean()),
+        "contour repetition (bars)": float(repeats[:, 1].mean()),
         "pitch-class histogram (overlap)": overlap(d["pitch class"], r["pitch class"]),
         "pitch range (overlap)": overlap(d["pitch range"], r["pitch range"]),
         "note length (overlap)": overlap(d["note length"], r["note length"]),
@@ -69,9 +86,12 @@ def evaluate_model(
     say: Callable[[str], None] | None = None,
 ) -> Evaluation:
     """Generate ``count`` ideas (no guard) with the model in ``folder`` and compare them, and
-    the baseline's, with the held-out songs. Raises ModelError for a bad model folder."""
+    the baseline's, with the held-out songs (those of the song style). Variant columns: the
+    repetition control at 'less' and 'more', and each other style the model learnt.
+    Raises ModelError for a bad model folder."""
     card = read_card(folder)
     held_names = set(card.get("data", {}).get("validation_song_names", []))
+    songs = [s for s in songs if s.style == "song"] or list(songs)
     held = [s for s in songs if s.name in held_names]
     train = [s for s in songs if s.name not in held_names]
     if not held:  # another folder than the model's: hold out by the usual rule
@@ -80,13 +100,19 @@ def evaluate_model(
     engine = Engine()
     engine.load(folder)
     t0 = time.perf_counter()
-    ideas: list[Idea] = []
-    engine.generate(
-        GenerationSettings(count=count, seed=seed, temperature=temperature),
-        on_idea=lambda i, idea, r: ideas.append(idea),
-        guard=None,
-    )
+
+    def sample(**changes) -> list[Idea]:
+        out: list[Idea] = []
+        settings = GenerationSettings(count=count, seed=seed, temperature=temperature, **changes)
+        engine.generate(settings, on_idea=lambda i, idea, r: out.append(idea), guard=None)
+        return out
+
+    ideas = sample()
     seconds = time.perf_counter() - t0
+    variants = {"repetition less": sample(repetition="less"), "repetition more": sample(repetition="more")}
+    for style in card.get("styles", ["song"]):
+        if style != "song":
+            variants[f"{style} style"] = sample(style=style)
     if say is not None:
         say(
             f"{len(ideas)} ideas generated in {seconds:.1f} s; {len(reference)} held-out pieces "
@@ -99,6 +125,7 @@ def evaluate_model(
         held_out=metric_rows(reference, reference, train_index),
         model=metric_rows(ideas, reference, index),
         baseline=metric_rows(base, reference, index),
+        variants={name: metric_rows(v, reference, index) for name, v in variants.items()},
         ideas=len(ideas),
         pieces=len(reference),
         songs=len(held),

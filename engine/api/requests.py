@@ -42,6 +42,7 @@ class RegenerateRequest:
     idea: Idea
     keep: str
     settings: GenerationSettings
+    guard: Guard | None = Guard()
 
     def __post_init__(self) -> None:
         if self.keep not in ("chords", "melody"):
@@ -50,7 +51,7 @@ class RegenerateRequest:
     def run(
         self, engine: "Engine", on_idea: "OnIdea | None" = None, cancel: Callable[[], bool] | None = None
     ) -> "GenerationSummary":
-        return engine.regenerate(self.idea, self.keep, self.settings, on_idea, cancel)
+        return engine.regenerate(self.idea, self.keep, self.settings, on_idea, cancel, guard=self.guard)
 
 
 GenerationRequest = GenerateRequest | RegenerateRequest

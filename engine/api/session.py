@@ -174,35 +174,43 @@ class Engine:
         its originality report (when the model has an index). With a guard, ideas over its
         limits are redrawn and never shown."""
         generator = self._require()
-        count = 0
-        rejected = 0
-        reports: dict[int, object] = {}
+        accept, emit, counts = self._checked(on_idea, guard, primer)
+        if primer is not None:
+            generator.continue_primer(primer, settings, emit, cancel, accept=accept)
+        else:
+            generator.generate(settings, emit, cancel, accept=accept)
+        return GenerationSummary(counts["shown"], counts["redrawn"])
+
+    def _checked(self, on_idea: OnIdea | None, guard: Guard | None, source: Idea | None = None):
+        """(accept, emit, counts) for a generation: ``accept`` checks an idea against the
+        training songs (refusing what the guard does not allow), ``emit`` names it and hands
+        it on with its report. Where the user's own music (a primer, a kept part) already
+        shares more with a training song than the guard allows, ideas may share that much."""
         index = self.index
+        reports: dict[int, object] = {}
+        counts = {"shown": 0, "redrawn": 0}
+        if guard is not None and index is not None and source is not None:
+            own = index.check(source)
+            guard = Guard(max(guard.max_notes, own.melody_notes), max(guard.max_chord_bars, own.chord_bars))
 
         def accept(idea: Idea) -> bool:
-            nonlocal rejected
             if index is None:
                 return True
             report = index.check(idea)
             reports[id(idea)] = report
             if guard is not None and not guard.accepts(report):
-                rejected += 1
+                reports.pop(id(idea))
+                counts["redrawn"] += 1
                 return False
             return True
 
         def emit(_i: int, idea: Idea) -> None:
-            nonlocal count
             report = reports.pop(id(idea), None)
             if on_idea is not None:
-                on_idea(count, self._name(idea), report)
-            count += 1
+                on_idea(counts["shown"], self._name(idea), report)
+            counts["shown"] += 1
 
-        if primer is not None:
-            generator.continue_primer(primer, settings, lambda i, idea: (accept(idea), emit(i, idea)), cancel)
-        else:
-            generator.generate(settings, emit, cancel, accept=accept)
-            reports.clear()
-        return GenerationSummary(count, rejected)
+        return accept, emit, counts
 
     def regenerate(
         self,
@@ -211,15 +219,11 @@ class Engine:
         settings: GenerationSettings,
         on_idea: OnIdea | None = None,
         cancel: Callable[[], bool] | None = None,
+        guard: Guard | None = Guard(),
     ) -> GenerationSummary:
-        """``settings.count`` new versions of an idea keeping its chords or its melody."""
+        """``settings.count`` new versions of an idea keeping its chords or its melody, checked
+        by the guard like fresh ideas."""
         generator = self._require()
-        shown = 0
-        for i, new in enumerate(
-            generator.regenerate(idea, keep, settings, count=settings.count, cancel=cancel)
-        ):
-            new = self._name(new)
-            shown += 1
-            if on_idea is not None:
-                on_idea(i, new, self.index.check(new) if self.index is not None else None)
-        return GenerationSummary(shown, kind="new versions")
+        accept, emit, counts = self._checked(on_idea, guard, idea)
+        generator.regenerate(idea, keep, settings, settings.count, emit, cancel, accept=accept)
+        return GenerationSummary(counts["shown"], counts["redrawn"], kind="new versions")

@@ -1,7 +1,9 @@
 """Musical metrics of ideas, and comparison of generated sets with held-out songs.
 
 Per idea: in-key ratio, chord-tone ratio on strong beats, distinct note lengths, verse and
-chorus differing, collapse (one note or one chord dominating). Per set: distributions
+chorus differing, collapse (one note or one chord dominating), chord changes per bar, the
+share of chords sounding their root and third, and repetition (bars bringing back an
+earlier bar's rhythm or contour, see ``music.motif``). Per set: distributions
 (pitch class, pitch range, note length, inter-onset interval) compared by their overlap
 area, as in Yang & Lerch (2018), "On the evaluation of generative models in music".
 """
@@ -15,6 +17,7 @@ import numpy as np
 
 from ..music import chords as ch
 from ..music.idea import Idea, beat_ticks
+from ..music.voicing import sounds_root_and_third
 
 
 def in_key_ratio(idea: Idea) -> float:
@@ -50,6 +53,27 @@ def chord_tone_ratio(idea: Idea) -> float:
         if c is not None and n.pitch % 12 in ch.chord_pcs(c.root, c.quality) | {p % 12 for p in c.voicing}:
             hits += 1
     return hits / len(strong)
+
+
+def chord_changes_per_bar(idea: Idea) -> float:
+    """Chords per bar, counting a chord only where the symbol (root, quality, bass) changes:
+    a chord held across a bar line, or struck again, is one."""
+    if not idea.bars:
+        return 0.0
+    changes, last = 0, None
+    for c in sorted(idea.chords, key=lambda c: c.onset):
+        name = (c.root, c.quality, c.voicing[0] % 12)
+        if name != last:
+            changes += 1
+        last = name
+    return changes / idea.bars
+
+
+def root_and_third_ratio(idea: Idea) -> float:
+    """Share of the chord part's chords whose voicing sounds the root and the third."""
+    if not idea.chords:
+        return 0.0
+    return sum(sounds_root_and_third(c.root, c.quality, c.voicing) for c in idea.chords) / len(idea.chords)
 
 
 def distinct_lengths(idea: Idea) -> int:

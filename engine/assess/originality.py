@@ -18,8 +18,9 @@ from ..music.idea import Idea
 
 SEED = 3  # transitions in a seed (= 4 notes)
 CHORD_SEED = 2  # bars in a chord seed
-DEFAULT_MAX_NOTES = 8  # the guard's default: reject ideas that copy more than 8 melody notes
-DEFAULT_MAX_CHORD_BARS = 4  # ... or more than 4 bars of chords
+COPY_NOTES = 8  # a melody run of 8+ notes shared with a training song is a copy
+DEFAULT_MAX_NOTES = COPY_NOTES - 1  # the guard's default: the longest run an idea may share
+DEFAULT_MAX_CHORD_BARS = 4  # ... and the longest run of (distinctive) chord bars
 
 
 def melody_transitions(idea: Idea) -> list[tuple[int, int]]:
@@ -69,9 +70,9 @@ class OriginalityReport:
 
     def badge(self) -> str:
         # short shared fragments (a stepwise 6-note figure) are the idiom, not a copy
-        if self.melody_notes < DEFAULT_MAX_NOTES and self.chord_bars < DEFAULT_MAX_CHORD_BARS:
+        if self.melody_notes < COPY_NOTES and self.chord_bars <= DEFAULT_MAX_CHORD_BARS:
             return "original"
-        if self.melody_notes >= DEFAULT_MAX_NOTES:
+        if self.melody_notes >= COPY_NOTES:
             return f"echoes {self.song} ({self.melody_notes} notes)"
         return f"echoes {self.chord_song} ({self.chord_bars} bars of chords)"
 

@@ -128,6 +128,7 @@ class KeptPart:
     notes: dict  # onset -> (Note, duration implicit)
     onsets: tuple[int, ...]
     marks: dict = None  # a kept melody's repeating bars: bar -> REP token
+
     @classmethod
     def of(cls, idea: Idea, keep: str) -> "KeptPart":
         if keep not in ("chords", "melody"):

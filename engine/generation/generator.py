@@ -201,15 +201,18 @@ class Generator:
         count: int = 1,
         on_idea: IdeaCallback | None = None,
         cancel: Callable[[], bool] | None = None,
+        accept: Callable[[Idea], bool] | None = None,
     ) -> list[Idea]:
         """New ideas that keep the idea's chords ('chords': a new melody) or its melody
-        ('melody': new chords), with its key, tempo, meter and sections."""
+        ('melody': new chords), with its key, tempo, meter and sections. Those ``accept``
+        refuses are redrawn (``self.redrawn`` counts them)."""
         rng = np.random.default_rng(settings.seed)
         home = self._home(idea)
         kept = KeptPart.of(home, keep)
         plan_settings = replace(settings, key=home.key, tempo=idea.tempo, meter=idea.meter)
-        grammars = [
-            ConstrainedGrammar(
+
+        def row() -> ConstrainedGrammar:
+            return ConstrainedGrammar(
                 key=home.key,
                 meter=idea.meter,
                 tempo=idea.tempo,
@@ -222,11 +225,8 @@ class Generator:
                     harmonic_rhythm=settings.harmonic_rhythm,
                 ),
             )
-            for _ in range(count)
-        ]
-        return self._decode_and_return(
-            grammars, plan_settings, rng, _shift_between(home, idea), on_idea, cancel
-        )
+
+        return self._draw(row, count, plan_settings, rng, _shift_between(home, idea), on_idea, cancel, accept)
 
     def continue_primer(
         self,
@@ -234,9 +234,11 @@ class Generator:
         settings: GenerationSettings,
         on_idea: IdeaCallback | None = None,
         cancel: Callable[[], bool] | None = None,
+        accept: Callable[[Idea], bool] | None = None,
     ) -> list[Idea]:
         """Ideas whose verse starts with the primer's bars (at most one section's worth) and
-        goes on from there, in the primer's key, tempo and meter."""
+        goes on from there, in the primer's key, tempo and meter. Those ``accept`` refuses
+        are redrawn (``self.redrawn`` counts them)."""
         bars = min(primer.bars, settings.bars_per_section)
         plan = settings.plan()
         original = primer
@@ -246,8 +248,9 @@ class Generator:
         # keep everything up to the end of the primer's last bar: drop the closing tokens
         prefix = tokens[: _end_of_bar_index(tokens, bars)]
         rng = np.random.default_rng(settings.seed)
-        grammars = [
-            ConstrainedGrammar(
+
+        def row() -> ConstrainedGrammar:
+            return ConstrainedGrammar(
                 key=primer.key,
                 meter=primer.meter,
                 tempo=primer.tempo,
@@ -261,30 +264,41 @@ class Generator:
                     harmonic_rhythm=settings.harmonic_rhythm,
                 ),
             )
-            for _ in range(settings.count)
-        ]
-        return self._decode_and_return(
-            grammars, settings, rng, _shift_between(primer, original), on_idea, cancel
-        )
 
-    def _decode_and_return(
+        shift = _shift_between(primer, original)
+        return self._draw(row, settings.count, settings, rng, shift, on_idea, cancel, accept)
+
+    def _draw(
         self,
-        grammars,
+        row: Callable[[], ConstrainedGrammar],
+        count: int,
         settings: GenerationSettings,
         rng: np.random.Generator,
         shift: int,
         on_idea: IdeaCallback | None,
         cancel: Callable[[], bool] | None,
+        accept: Callable[[Idea], bool] | None,
     ) -> list[Idea]:
-        """Decode ideas written in the model's home key and move them back by ``shift`` (the
-        very shift that brought their source home), then hand each to ``on_idea``."""
+        """``count`` ideas decoded from rows ``row()`` makes, written in the model's home key
+        and moved back by ``shift`` (the very shift that brought their source home); an idea
+        ``accept`` refuses is redrawn, up to a limit. Each shown idea goes to ``on_idea``."""
+        out: list[Idea] = []
+        self.redrawn = 0
+        drawn, limit = 0, 4 * count + 16
         with self._lock:
-            out = self._decode(grammars, settings, rng, lambda i, x: None, cancel)
-        if self.normalised:
-            out = [o.transposed(shift) for o in out]
-        for i, o in enumerate(out):
-            if on_idea is not None:
-                on_idea(i, o)
+            while len(out) < count and drawn < limit:
+                need = count - len(out)
+                grammars = [row() for _ in range(need + (self.extra_rows(need) if accept else 0))]
+                for idea in self._decode(grammars, settings, rng, lambda i, x: None, cancel):
+                    drawn += 1
+                    if self.normalised:
+                        idea = idea.transposed(shift)
+                    if accept is not None and not accept(idea):
+                        self.redrawn += 1
+                    elif len(out) < count:
+                        out.append(idea)
+                        if on_idea is not None:
+                            on_idea(len(out) - 1, idea)
         return out
 
     def _decode(

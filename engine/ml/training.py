@@ -455,6 +455,7 @@ def train(
             validation_song_names=[s.name for s in val_songs][:50],
             train_tokens_per_epoch=tokens_per_epoch,
         ),
+        "styles": _styles(songs, base_model),
         "settings": {k: v for k, v in asdict(settings).items() if k != "config"},
         "architecture": asdict(config),
         "epochs_run": sum(1 for h in history if h["epoch"]),
@@ -482,6 +483,17 @@ def train(
     save_model(out_dir, model, card, extra)
     shutil.rmtree(staging, ignore_errors=True)
     return TrainResult(out_dir, card, history)
+
+
+def _styles(songs: Sequence[Song], base_model) -> list[str]:
+    """The styles a model can be asked for: those of its songs, and of its base model's."""
+    from ..tokens.vocab import STYLES
+    from .store import read_card
+
+    learnt = {s.style for s in songs}
+    if base_model is not None:
+        learnt |= set(read_card(base_model).get("styles", ["song"]))
+    return [s for s in STYLES if s in learnt]
 
 
 def _fingerprint(train_songs, val_songs, settings: TrainSettings, base_model) -> str:
