@@ -19,10 +19,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from songsketch.engine.assess.originality import OriginalityIndex
-from songsketch.engine.common import paths
-from songsketch.engine.data.corpus import load_builtin
 from songsketch.engine.ml.model import ModelConfig, build_model, save_model
 from songsketch.engine.ml.training import TrainSettings, split_songs
+from tools import corpora
+
+REPRODUCE = [
+    "python tools/export_pieces.py pieces.npz --copies 1 --chorale-copies 1",
+    "python tools/train_portable.py pieces.npz run1 --units 192 --epochs 80 --patience 4 --minutes 80",
+    "python tools/import_weights.py run1/best.weights.h5 resources/default_model run1/history.json",
+]
 
 
 def main() -> None:
@@ -49,15 +54,14 @@ def main() -> None:
     model = build_model(config)
     model.load_weights(weights)
     settings = TrainSettings()
-    corpus = load_builtin(paths.Home.from_environment().cache)
+    corpus = corpora.load()
     train_songs, val_songs = split_songs(corpus.songs, settings.val_fraction, settings.seed)
     card = {
         "name": "default",
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "base": "scratch",
         "data": {
-            "source": "built-in corpus: Bach chorales (soprano over alto/tenor/bass) and lead "
-            "sheets shipped inside music21",
+            "source": corpora.SOURCE,
             "files_used": corpus.used,
             "files_skipped": corpus.skipped,
             "train_songs": len(train_songs),
@@ -65,10 +69,11 @@ def main() -> None:
             "validation_song_names": [s.name for s in val_songs],
             "train_tokens_per_epoch": history[-1]["tokens"],
             "pieces": "verse+chorus pairs of sections (at most 16 bars each), key-normalised to "
-            "C major / A minor, 4 tempo-jittered copies per epoch",
+            "C major / A minor, tempo-jittered, one copy of each style per epoch",
         },
+        "styles": ["song", "chorale"],
         "settings": {k: v for k, v in asdict(settings).items() if k != "config"}
-        | {"epochs": 100, "patience": 6, "bucketed_lengths": True},
+        | {"epochs": 80, "patience": 4, "bucketed_lengths": True},
         "architecture": asdict(config),
         "epochs_run": len(history),
         "best_epoch": best["epoch"],
@@ -76,16 +81,7 @@ def main() -> None:
         "validation_loss": best["val_loss"],
         "history": history,
         "seconds": history[-1].get("seconds"),
-        "reproduce": (
-            "python tools/export_pieces.py pieces.npz --copies 4 && "
-            "KERAS_BACKEND=jax python tools/train_portable.py pieces.npz gpu --units 192 "
-            "--epochs 100 --patience 6 --minutes 3.7 && "
-            "python tools/train_portable.py pieces.npz cpu --init gpu/best.weights.h5 "
-            "--units 192 --lr 1e-3 --epochs 40 --patience 4 && "
-            "python tools/import_weights.py cpu/best.weights.h5 resources/default_model "
-            "gpu/history.json cpu/history.json   (CPU only: python main.py train builtin "
-            "--scratch --out resources/default_model)"
-        ),
+        "reproduce": " && ".join(REPRODUCE),
         "software": {
             "trained_with": [
                 f"run {n + 1}: keras {r.get('keras')} on {r.get('backend')}" for n, r in enumerate(runs)
@@ -93,8 +89,8 @@ def main() -> None:
             "published_with": f"tensorflow {tf.__version__}, keras {keras.__version__}",
             "python": platform.python_version(),
         },
-        "device": "run 1 on an NVIDIA H100 (Keras on JAX), later runs on a 2-core CPU "
-        "(Keras on TensorFlow), each starting from the previous run's best weights",
+        "device": "a 2-core CPU (Keras on TensorFlow); a later run starts from the previous run's "
+        "best weights",
     }
     index = OriginalityIndex.build(corpus.songs)
     save_model(out, model, card, {"index": index.to_bytes()})

@@ -6,6 +6,7 @@ constraint narrows the grammar's mask (``narrow``) and says what that depends on
 
 - :class:`KeyChoices`: a key-normalised model writes in C major or A minor only;
 - :class:`Register`: chords stay low and the melody above the chord sounding under it;
+- :class:`Voicing`: a chord's voicing holds its symbol's tones, its root and third among them;
 - :class:`Harmony`: every bar has a chord, struck first, on the harmonic rhythm's grid;
 - :class:`KeepPart`: follow a kept part (chords or melody) exactly, the other part free;
 - :class:`Repeat`: a bar marked as repeating an earlier bar (REP) repeats it;
@@ -28,7 +29,7 @@ from ..music.idea import MELODY_RANGE, VOICING_RANGE, Chord, Idea, Key, Note, ba
 from ..music.motif import LOOKBACK, BarMelody, bar_melodies, repeats
 from ..tokens.encoding import implicit_durations
 from ..tokens.grammar import Grammar, State
-from ..tokens.vocab import VOCAB
+from ..tokens.vocab import PAIR_GAP_MAX, VOCAB
 from .sampling import CLOSING_TOKENS
 
 GEN_VOICING_TOP = 72  # chord voicings stay at or below C5 when generating
@@ -89,9 +90,12 @@ class _Grid:
 
 
 class Constraint:
-    """One generation rule. ``profile``: its fixed settings (hashable)."""
+    """One generation rule. ``profile``: its fixed settings (hashable). A *finishing* rule
+    narrows the memoised mask afterwards, with a key of its own (see
+    ``ConstrainedGrammar.choices``); its ``memo_key`` is falsy where it has nothing to say."""
 
     profile: tuple = ()
+    finishing = False
 
     def narrow(self, g: "ConstrainedGrammar", mask: np.ndarray) -> None:
         """Remove from ``mask`` the tokens this rule forbids next."""
@@ -212,6 +216,66 @@ class Register(Constraint):
                 mask[start:end] &= v.up_rise <= room
                 start, end = v.ranges["UP2"]
                 mask[start:end] &= v.up2_rise <= room
+
+
+class Voicing(Constraint):
+    """A chord's voicing sounds its symbol: every voice a chord tone, and the voicing may
+    close only once it holds the root and the third (a suspended chord: its fourth or
+    second), so the chord part plays on its own as an accompaniment. (A model early in
+    training, or sampled at a high temperature, writes a symbol over a voicing that spells
+    another chord; a chord part without its root or third leans on the melody.)"""
+
+    finishing = True  # applied to the memoised mask, after the others (see ConstrainedGrammar)
+    profile = ("voicing",)
+    _masks: dict = {}  # (root, quality, last pitch class) -> (UP mask, UP2 mask, BASS mask)
+
+    @staticmethod
+    def _required(root: int, quality: str) -> tuple[int, int]:
+        third = next(i for i in ch.QUALITIES[quality][1:] if i in (2, 3, 4, 5))
+        return root % 12, (root + third) % 12
+
+    def memo_key(self, g) -> tuple | None:
+        if g.state is not State.VOICING or g.chord_symbol is None:
+            return ()  # nothing to say
+        pcs = {p % 12 for p in g.voicing}
+        return (g.chord_symbol, tuple(pc in pcs for pc in self._required(*g.chord_symbol)))
+
+    @classmethod
+    def _tone_masks(cls, root: int, quality: str, last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = (root, quality, last % 12)
+        hit = cls._masks.get(key)
+        if hit is None:
+            tones = np.zeros(12, bool)
+            tones[list(ch.chord_pcs(root, quality))] = True
+            v = VOCAB
+            up = tones[(last + v.up_rise) % 12]
+            a, b = np.divmod(np.arange(PAIR_GAP_MAX * PAIR_GAP_MAX), PAIR_GAP_MAX)
+            up2 = tones[(last + a + 1) % 12] & tones[(last + a + b + 2) % 12]
+            bass = tones[np.arange(VOICING_RANGE[0], VOICING_RANGE[1] + 1) % 12]
+            hit = cls._masks[key] = (up, up2, bass)
+        return hit
+
+    def narrow(self, g, mask) -> None:
+        if g.state is not State.VOICING or g.chord_symbol is None:
+            return
+        v = VOCAB
+        root, quality = g.chord_symbol
+        up, up2, bass = self._tone_masks(root, quality, g.voicing[-1] if g.voicing else 0)
+        if not g.voicing:
+            start, end = v.ranges["BASS"]
+            mask[start:end] &= bass
+            return
+        start, end = v.ranges["UP"]
+        mask[start:end] &= up
+        start, end = v.ranges["UP2"]
+        mask[start:end] &= up2
+        pcs = {p % 12 for p in g.voicing}
+        if not all(pc in pcs for pc in self._required(root, quality)):
+            keep = np.zeros_like(mask)  # not complete yet: only more voices may follow
+            for family in ("UP", "UP2"):
+                keep[slice(*v.ranges[family])] = True
+            if (mask & keep).any():
+                mask &= keep
 
 
 class Harmony(Constraint):
@@ -441,27 +505,37 @@ class Repeat(Constraint):
         """The melody notes started in this bar so far."""
         return self._notes(g, g.bar_start)
 
-    def _state(self, g) -> tuple:
-        """For a marked bar: (the bar repeated, how many of its notes this bar has played,
-        the pitch of the due note if forced, the pitch of this bar's first note if played)."""
+    def _plan(self, g) -> tuple:
+        """What a marked bar asks next, all ``narrow`` depends on: (position of the next
+        pattern note or None, the pitch rule for a note starting there — a forced pitch, a
+        (low, high) window for a motif's first note, or None — and the highest pitch a chord
+        voiced now may reach, or None)."""
+        kind, _back = g.bar_repeat
         source = self._source(g)
         played_notes = self._played(g)
-        played = len(played_notes) + (g.state is State.NOTE_DUR)  # the note being written counts
-        first = played_notes[0].pitch if played_notes else None
-        if g.state is State.NOTE_DUR and first is None:
-            first = g.pending_pitch
-        forced = None
-        if g.bar_repeat[0] == "motif" and 0 < played < len(source.onsets) and first is not None:
-            forced = first + source.pitches[played] - source.pitches[0]
-        return source, played, forced, first
+        writing = g.state is State.NOTE_DUR  # the note being written counts as played
+        played = len(played_notes) + writing
+        due = source.onsets[played] if played < len(source.onsets) else None
+        if kind != "motif" or due is None:
+            return due, None, None
+        first = played_notes[0].pitch if played_notes else (g.pending_pitch if writing else None)
+        if first is None:  # the motif's first note: wherever the whole motif fits
+            top = g.sounding_chord_top(g.bar_start + g.pos)
+            floor = max(GEN_MELODY_BOTTOM, top + 1 if top is not None else 0)
+            window = (
+                floor + source.pitches[0] - min(source.pitches),
+                MOTIF_TOP - (max(source.pitches) - source.pitches[0]),
+            )
+            return due, window, None
+        lift = first - source.pitches[0]
+        # a chord struck under the motif stays under the notes still to come
+        return due, source.pitches[played] + lift, min(source.pitches[played:]) + lift - 1
 
     def memo_key(self, g) -> tuple | None:
         if g.bar_repeat is None:
             return self._allowed_marks(g) if g.repeat_room() else ()
-        source, played, forced, first = self._state(g)
-        top = g.sounding_chord_top(g.bar_start + g.pos) if g.bar_repeat[0] == "motif" else None
         clip = min(max(g.chord_free - g.bar_start, -1), g.bar_len)
-        return (g.bar_repeat[0], source.onsets, source.pitches, played, forced, first, top, clip, g.pos)
+        return (*self._plan(g), clip, g.pos)
 
     # -- narrowing ------------------------------------------------------------------------
     def narrow(self, g, mask) -> None:
@@ -472,12 +546,9 @@ class Repeat(Constraint):
                 mask[start:end] = False
                 mask[list(self._allowed_marks(g))] = True
             return
-        source, played, forced, first = self._state(g)
-        due = source.onsets[played] if played < len(source.onsets) else None  # next note's position
-        if s is State.VOICING and g.bar_repeat[0] == "motif" and first is not None and due is not None:
-            # a chord struck under the motif stays under the notes still to come
-            rest = source.pitches[played:]
-            self._ceiling(g, mask, first + min(rest) - source.pitches[0] - 1)
+        due, pitch, ceiling = self._plan(g)
+        if s is State.VOICING and ceiling is not None:
+            self._ceiling(g, mask, ceiling)
         melody = np.zeros_like(mask)
         melody[slice(*v.ranges["P"])] = True
         melody[slice(*v.ranges["VEL"])] = True
@@ -485,12 +556,12 @@ class Repeat(Constraint):
             if g.pos != due:  # no melody note starts off the pattern
                 mask &= ~melody
             else:
-                self._pitch(g, mask, source, forced)
+                self._pitch(mask, pitch)
                 if s is State.AFTER_CHORD:  # the due note starts now, after its chord
                     mask &= melody
-                elif s is State.AT_POS and forced is not None:
+                elif s is State.AT_POS and isinstance(pitch, int):
                     chords = slice(*v.ranges["CHORD"])
-                    holding = mask[chords] & _CHORDS_HOLDING[forced % 12]
+                    holding = mask[chords] & _CHORDS_HOLDING[pitch % 12]
                     if holding.any():
                         mask[chords] = holding
             if s is State.AT_POS or s is State.PITCH:
@@ -534,21 +605,17 @@ class Repeat(Constraint):
             mask[start:end] &= v.up2_rise <= room
 
     @staticmethod
-    def _pitch(g, mask: np.ndarray, source: BarMelody, forced: int | None) -> None:
-        """The pitches the due note may have: the forced one, or for a motif's first note
-        those from which the whole motif stays in range and above the chord sounding."""
+    def _pitch(mask: np.ndarray, rule) -> None:
+        """The pitches the due note may have: a forced one, or those in a window (when the
+        window leaves any), or any (None)."""
         start, end = VOCAB.ranges["P"]
-        if forced is not None:
+        if isinstance(rule, int):
             mask[start:end] = False
-            mask[VOCAB.pitch(min(max(forced, MELODY_RANGE[0]), MELODY_RANGE[1]))] = True
-        elif g.bar_repeat[0] == "motif":
-            top = g.sounding_chord_top(g.bar_start + g.pos)
-            floor = max(GEN_MELODY_BOTTOM, top + 1 if top is not None else 0)
-            low = floor + source.pitches[0] - min(source.pitches)
-            high = MOTIF_TOP - (max(source.pitches) - source.pitches[0])
-            window = mask[start:end].copy()
+            mask[VOCAB.pitch(min(max(rule, MELODY_RANGE[0]), MELODY_RANGE[1]))] = True
+        elif rule is not None:
+            low, high = rule
             pitches = np.arange(MELODY_RANGE[0], MELODY_RANGE[1] + 1)
-            window &= (pitches >= low) & (pitches <= high)
+            window = mask[start:end] & (pitches >= low) & (pitches <= high)
             if window.any():
                 mask[start:end] = window
 
@@ -582,10 +649,15 @@ class ConstrainedGrammar(Grammar):
     situation, never on the model)."""
 
     def __init__(
-        self, *args, constraints: Sequence[Constraint] = (), cache: dict | None = None, **kwargs
+        self,
+        *args,
+        constraints: Sequence[Constraint] = (),
+        cache: dict | None = None,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.constraints = tuple(constraints)
+        self.constraints = tuple(c for c in constraints if not c.finishing)
+        self.finish = tuple(c for c in constraints if c.finishing)
         self._cache = cache if cache is not None else {}
         self._profile = hash(
             (
@@ -594,6 +666,7 @@ class ConstrainedGrammar(Grammar):
                 self.fixed_meter,
                 self.fixed_tempo,
                 tuple(c.profile for c in self.constraints),
+                tuple(c.profile for c in self.finish),
             )
         )
 
@@ -625,6 +698,11 @@ class ConstrainedGrammar(Grammar):
         return tuple(key)
 
     def allowed(self) -> np.ndarray:
+        """The mask of every constraint, computed afresh (``choices`` gives the same, memoised)."""
+        return self._finished(self._narrowed())
+
+    def _narrowed(self) -> np.ndarray:
+        """The mask of the memoised constraints (the finishing rules not applied)."""
         mask = super().allowed()
         for constraint in self.constraints:
             constraint.narrow(self, mask)
@@ -632,24 +710,52 @@ class ConstrainedGrammar(Grammar):
             return super().allowed()
         return mask
 
+    def _finished(self, mask: np.ndarray) -> np.ndarray:
+        """``mask`` narrowed by the finishing rules (unless they would leave nothing)."""
+        if not self.finish:
+            return mask
+        done = mask.copy()
+        for rule in self.finish:
+            rule.narrow(self, done)
+        return done if done.any() else mask
+
     def choices(self) -> tuple[np.ndarray, int, np.ndarray, bool]:
         """(read-only mask of allowed tokens, the forced token or -1, the tokens whose logits
         a draw needs (the allowed ones, and all closing tokens where one is allowed), whether
-        a bar-closing token is allowed)."""
+        a bar-closing token is allowed).
+
+        The finishing rules (``finish``) narrow the memoised mask in a second step with a key
+        of their own: the chord symbol a voicing must sound would otherwise multiply every
+        voicing situation by the symbols (a cache miss on most voicing tokens)."""
         key = self.memo_key()
         if key is not None:
             hit = self._cache.get(key)
-            if hit is not None:
-                return hit
-        mask = self.allowed()
+            if hit is None:
+                hit = self._cache[key] = self._choices(self._narrowed())
+        else:
+            hit = self._choices(self._narrowed())
+        if not self.finish:
+            return hit
+        keys = tuple(rule.memo_key(self) for rule in self.finish)
+        if not any(keys):
+            return hit
+        if key is not None:
+            done = self._cache.get((key, keys))
+            if done is not None:
+                return done
+        mask = self._finished(hit[0])
+        result = hit if mask is hit[0] else self._choices(mask)
+        if key is not None:
+            self._cache[(key, keys)] = result
+        return result
+
+    @staticmethod
+    def _choices(mask: np.ndarray) -> tuple[np.ndarray, int, np.ndarray, bool]:
         mask.flags.writeable = False
         allowed = np.flatnonzero(mask)
         closing = bool(mask[CLOSING_TOKENS].any())
         needed = np.union1d(allowed, CLOSING_TOKENS) if closing else allowed
-        result = (mask, int(allowed[0]) if len(allowed) == 1 else -1, needed, closing)
-        if key is not None:
-            self._cache[key] = result
-        return result
+        return (mask, int(allowed[0]) if len(allowed) == 1 else -1, needed, closing)
 
     def feed(self, token: int, check: bool = True) -> None:
         for constraint in self.constraints:
@@ -677,4 +783,6 @@ def constraints_for(
         out.append(Repeat(harmonic_rhythm, kept))
     if script:
         out.append(Script(script))
+    if kept is None or kept.keep == "melody":  # new chords sound their symbols (applied last)
+        out.append(Voicing())
     return out

@@ -24,7 +24,7 @@ def test_a_chord_being_voiced_counts_for_its_bar():
         )
         while g.state is not State.IN_BAR:
             g.feed(int(np.flatnonzero(g.allowed())[0]))
-        for token in (VOCAB.pos(0), VOCAB.chord(0, ""), VOCAB.bass(48), VOCAB.up(7)):
+        for token in (VOCAB.pos(0), VOCAB.chord(0, ""), VOCAB.bass(48), VOCAB.up(4)):
             g.feed(token)
         allowed = g.allowed()
         assert g.state is State.VOICING and allowed[VOCAB.BAR]
