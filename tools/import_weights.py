@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from songsketch.engine.assess.originality import OriginalityIndex
 from songsketch.engine.ml.model import ModelConfig, build_model, save_model
-from songsketch.engine.ml.training import TrainSettings, split_songs
+from songsketch.engine.ml.training import TrainSettings, complete_voicing_styles, split_songs
 from tools import corpora
 
 REPRODUCE = [
@@ -72,6 +72,7 @@ def main() -> None:
             "C major / A minor, tempo-jittered, one copy of each style per epoch",
         },
         "styles": ["song", "chorale"],
+        "complete_voicings": complete_voicing_styles(train_songs),
         "settings": {k: v for k, v in asdict(settings).items() if k != "config"}
         | {"epochs": 80, "patience": 4, "bucketed_lengths": True},
         "architecture": asdict(config),

@@ -30,8 +30,8 @@ from ..data.corpus import Song
 from ..generation.generator import GenerationSettings
 from ..ml.baseline import baseline_ideas
 from ..ml.store import read_card
-from ..ml.training import TrainSettings, split_songs
-from ..music.idea import Idea
+from ..ml.training import TrainSettings, excerpt, split_songs
+from ..music.idea import Idea, Section
 from ..music.motif import repetition
 from .session import Engine
 
@@ -49,6 +49,16 @@ class Evaluation:
     seconds: float
     notes: list[str] = field(default_factory=list)
     variants: dict[str, dict[str, float]] = field(default_factory=dict)  # column -> rows
+
+
+def windows(idea: Idea, plan: Sequence[Section]) -> list[Idea]:
+    """A song cut into pieces shaped like generated ideas (the plan's sections, e.g. 8 + 8
+    bars), one after another; a song shorter than the plan is one piece. Repetition and
+    pitch range grow with length, so held-out songs are measured at the ideas' length."""
+    length = sum(section.bars for section in plan)
+    if idea.bars <= length:
+        return [idea]
+    return [excerpt(idea, start, plan) for start in range(0, idea.bars - length + 1, length)]
 
 
 def metric_rows(
@@ -96,7 +106,7 @@ def evaluate_model(
     train = [s for s in songs if s.name not in held_names]
     if not held:  # another folder than the model's: hold out by the usual rule
         train, held = split_songs(list(songs), TrainSettings().val_fraction, 1)
-    reference = [i for s in held for i in s.ideas]
+    reference = [w for s in held for i in s.ideas for w in windows(i, GenerationSettings().plan())]
     engine = Engine()
     engine.load(folder)
     t0 = time.perf_counter()

@@ -270,12 +270,31 @@ class Voicing(Constraint):
         start, end = v.ranges["UP2"]
         mask[start:end] &= up2
         pcs = {p % 12 for p in g.voicing}
-        if not all(pc in pcs for pc in self._required(root, quality)):
-            keep = np.zeros_like(mask)  # not complete yet: only more voices may follow
-            for family in ("UP", "UP2"):
-                keep[slice(*v.ranges[family])] = True
+        missing = tuple(pc for pc in self._required(root, quality) if pc not in pcs)
+        if missing:
+            # not complete yet: the next voices must bring a missing tone (while any can)
+            adds = self._adding(g.voicing[-1] % 12, missing)
+            keep = np.zeros_like(mask)
+            keep[slice(*v.ranges["UP"])] = adds[0]
+            keep[slice(*v.ranges["UP2"])] = adds[1]
             if (mask & keep).any():
                 mask &= keep
+
+    @classmethod
+    def _adding(cls, last: int, missing: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(UP, UP2) masks of the gaps above pitch class ``last`` that sound a missing tone."""
+        key = ("adding", last, missing)
+        hit = cls._masks.get(key)
+        if hit is None:
+            wanted = np.zeros(12, bool)
+            wanted[list(missing)] = True
+            v = VOCAB
+            a, b = np.divmod(np.arange(PAIR_GAP_MAX * PAIR_GAP_MAX), PAIR_GAP_MAX)
+            hit = cls._masks[key] = (
+                wanted[(last + v.up_rise) % 12],
+                wanted[(last + a + 1) % 12] | wanted[(last + a + b + 2) % 12],
+            )
+        return hit
 
 
 class Harmony(Constraint):
@@ -447,6 +466,7 @@ class Repeat(Constraint):
         """``rhythm``: the harmonic rhythm's grid, ``kept``: kept chords; between the notes a
         position is offered only where a chord may start."""
         self.grid = _Grid(rhythm)
+        self.half = _Grid("half")
         self.kept_chords = kept.chords if kept is not None else None
         self.profile = ("repeat", rhythm, kept is not None)
         self._bars: tuple[int, list[BarMelody]] | None = None  # (bar, melodies up to it)
@@ -571,9 +591,11 @@ class Repeat(Constraint):
             start, end = v.ranges["DUR"]
             mask[start + due - g.pos : end] = False
         if s in (State.IN_BAR, State.AFTER_CHORD, State.NOTE_DUR, State.VOICING):
-            # the next position: the due note's, or one before it where a chord may start
+            # the next position: the due note's, or one before it on the half-bar grid where a
+            # chord may start (a position the model takes there must be a chord's: offered
+            # anywhere, it would turn the model's wish for a note into an unwanted chord)
             start, _ = v.ranges["POS"]
-            grid = self.grid.ticks(g)
+            grid = self.grid.ticks(g) or self.half.ticks(g)
             chord_from = g.chord_free - g.bar_start if s is not State.VOICING else g.pos + 1
             for p in range(max(g.pos + 1, 0), g.bar_len):
                 if p == due:
@@ -771,6 +793,7 @@ def constraints_for(
     shift: int = 0,
     kept: KeptPart | None = None,
     script: Sequence[int] = (),
+    complete_voicings: bool = False,
 ) -> list[Constraint]:
     """The constraints of one generation row, in the order they apply."""
     out: list[Constraint] = []
@@ -783,6 +806,6 @@ def constraints_for(
         out.append(Repeat(harmonic_rhythm, kept))
     if script:
         out.append(Script(script))
-    if kept is None or kept.keep == "melody":  # new chords sound their symbols (applied last)
-        out.append(Voicing())
+    if complete_voicings and (kept is None or kept.keep == "melody"):
+        out.append(Voicing())  # new chords sound their symbols, root and third (applied last)
     return out

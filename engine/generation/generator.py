@@ -70,9 +70,14 @@ class Cancelled(Exception):
 class Generator:
     """Generates ideas from a model's weights. Thread-safe for one call at a time per object."""
 
-    def __init__(self, weights: LSTMWeights, keys: str = "normalise") -> None:
+    def __init__(
+        self, weights: LSTMWeights, keys: str = "normalise", complete_voicings: Sequence[str] = ()
+    ) -> None:
         """``keys``: how the model learnt keys ('normalise': it writes in C major / A minor and
-        ideas are moved to the asked key; 'augment': it writes in any key directly)."""
+        ideas are moved to the asked key; 'augment': it writes in any key directly).
+        ``complete_voicings``: the styles whose training chords all sounded their root and
+        third (voiced from symbols): there a chord must too (see ``constraints.Voicing``)."""
+        self.complete_voicings = frozenset(complete_voicings)
         self.lstm = NumpyLSTM(weights)
         self.normalised = keys == "normalise"
         self.redrawn = 0
@@ -178,6 +183,7 @@ class Generator:
             keep_register=settings.keep_register,
             key_choices=key_choices,
             harmonic_rhythm=settings.harmonic_rhythm,
+            complete_voicings=settings.style in self.complete_voicings,
         )
         return ConstrainedGrammar(
             key=key,
@@ -223,6 +229,7 @@ class Generator:
                     kept=kept,
                     shift=_shift_between(home, idea),
                     harmonic_rhythm=settings.harmonic_rhythm,
+                    complete_voicings=settings.style in self.complete_voicings,
                 ),
             )
 
@@ -262,6 +269,7 @@ class Generator:
                     script=prefix,
                     shift=_shift_between(primer, original),
                     harmonic_rhythm=settings.harmonic_rhythm,
+                    complete_voicings=settings.style in self.complete_voicings,
                 ),
             )
 

@@ -43,6 +43,11 @@ class LoadedModel:
         """How the model learnt keys: 'normalise' (it writes in C major / A minor) or 'augment'."""
         return self.card.get("settings", {}).get("keys", "augment")
 
+    @property
+    def complete_voicings(self) -> tuple[str, ...]:
+        """The styles whose training chords sounded root and third (see ``training``)."""
+        return tuple(self.card.get("complete_voicings", ()))
+
 
 def read_pointer(folder: Path) -> dict:
     """``current.json`` of a model folder: the names of its files. Raises ModelError."""

@@ -456,6 +456,7 @@ def train(
             train_tokens_per_epoch=tokens_per_epoch,
         ),
         "styles": _styles(songs, base_model),
+        "complete_voicings": complete_voicing_styles(songs),
         "settings": {k: v for k, v in asdict(settings).items() if k != "config"},
         "architecture": asdict(config),
         "epochs_run": sum(1 for h in history if h["epoch"]),
@@ -483,6 +484,24 @@ def train(
     save_model(out_dir, model, card, extra)
     shutil.rmtree(staging, ignore_errors=True)
     return TrainResult(out_dir, card, history)
+
+
+COMPLETE_VOICINGS = 0.95  # a style whose chords sound root and third this often keeps to it
+
+
+def complete_voicing_styles(songs: Sequence[Song]) -> list[str]:
+    """The styles among ``songs`` whose chords sound their root and third (nearly) always, as
+    chords voiced from symbols do: generation holds that style's chords to it."""
+    from ..music.voicing import sounds_root_and_third
+
+    out = []
+    for style in sorted({s.style for s in songs}):
+        chords = [c for s in songs if s.style == style for i in s.ideas for c in i.chords]
+        if chords and np.mean([sounds_root_and_third(c.root, c.quality, c.voicing) for c in chords]) >= (
+            COMPLETE_VOICINGS
+        ):
+            out.append(style)
+    return out
 
 
 def _styles(songs: Sequence[Song], base_model) -> list[str]:

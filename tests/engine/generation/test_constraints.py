@@ -40,11 +40,11 @@ def test_memoised_masks_match_the_grammar_everywhere():
     rng = np.random.default_rng(0)
     plan = (Section("verse", 3), Section("chorus", 3))
     checked = 0
-    for meter, shift, rhythm, register in (
-        ((4, 4), 0, None, True),
-        ((3, 4), 5, None, True),
-        ((6, 8), -4, "half", True),
-        ((4, 4), 0, "beat", False),
+    for meter, shift, rhythm, register, complete in (
+        ((4, 4), 0, None, True, False),
+        ((3, 4), 5, None, True, True),
+        ((6, 8), -4, "half", True, True),
+        ((4, 4), 0, "beat", False, False),
     ):
         cache: dict = {}
         rows = [
@@ -54,7 +54,9 @@ def test_memoised_masks_match_the_grammar_everywhere():
                 tempo=100,
                 plan=plan,
                 cache=cache,
-                constraints=constraints_for(shift=shift, harmonic_rhythm=rhythm, keep_register=register),
+                constraints=constraints_for(
+                    shift=shift, harmonic_rhythm=rhythm, keep_register=register, complete_voicings=complete
+                ),
             )
             for _ in range(24)
         ]

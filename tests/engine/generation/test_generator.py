@@ -168,3 +168,22 @@ def test_marked_bars_repeat_and_the_repetition_control_moves_them(tiny_model):
     assert counts["less"] < counts[None] < counts["more"]
     with pytest.raises(ValueError, match="repetition"):
         GenerationSettings(repetition="lots")
+
+
+def test_a_style_learnt_from_symbols_keeps_root_and_third_in_every_chord(tiny_model):
+    """The tiny model learnt chorales (a chord part that often lacks its root or third); held
+    to complete voicings, its chords sound their root and third, in chord tones only."""
+    from songsketch.engine.music.chords import chord_pcs
+    from songsketch.engine.music.voicing import sounds_root_and_third
+
+    weights = load(tiny_model[0]).weights
+    settings = GenerationSettings(count=12, bars_per_section=4, seed=4)
+    free = [c for i in Generator(weights).generate(settings) for c in i.chords]
+    held = [c for i in Generator(weights, complete_voicings=("song",)).generate(settings) for c in i.chords]
+    share = lambda chords: (
+        sum(sounds_root_and_third(c.root, c.quality, c.voicing) for c in chords) / len(chords)
+    )
+    assert share(held) >= 0.95 > share(free)
+    assert sum(all(p % 12 in chord_pcs(c.root, c.quality) for p in c.voicing) for c in held) >= 0.95 * len(
+        held
+    )
