@@ -49,6 +49,8 @@ class GeneratePanel(QGroupBox):
         for label, style in (("Song", "song"), ("Chorale", "chorale")):
             self.style.addItem(label, style)
         self.style.setToolTip("What the ideas are like: popular song, or a four-part chorale")
+        self.wanted_style = "song"  # the user's choice, kept while a one-style model is loaded
+        self.style.activated.connect(lambda _i: setattr(self, "wanted_style", self.style.currentData()))
         self.key = QComboBox()
         self.key.addItem("Auto", None)
         for key in ALL_KEYS:
@@ -202,8 +204,8 @@ class GeneratePanel(QGroupBox):
     def show_model_ready(self, card: dict) -> None:
         styles = card.get("styles") or ["song"]
         self.style.setEnabled(len(styles) > 1)  # a model that learnt one style writes that one
-        if not self.style.isEnabled():
-            self.style.setCurrentIndex(max(0, self.style.findData(styles[0])))
+        style = self.wanted_style if self.wanted_style in styles else styles[0]
+        self.style.setCurrentIndex(max(0, self.style.findData(style)))
         loss = card.get("validation_loss")
         extra = f" · validation loss {loss:.2f}" if isinstance(loss, (int, float)) else ""
         self.model_status.setText(f"Model “{self.model.currentText()}” ready{extra}")

@@ -423,6 +423,7 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         persist.restore(self.settings, self.persisted())
+        self.panel.wanted_style = self.panel.style.currentData()
         model = self.settings.value("model")
         if model:
             self.panel.choose_model(str(model))

@@ -264,6 +264,7 @@ class Voicing(Constraint):
         if not g.voicing:
             start, end = v.ranges["BASS"]
             mask[start:end] &= bass
+            self._leave_room(mask[start:end], self._required(root, quality))
             return
         start, end = v.ranges["UP"]
         mask[start:end] &= up
@@ -272,13 +273,48 @@ class Voicing(Constraint):
         pcs = {p % 12 for p in g.voicing}
         missing = tuple(pc for pc in self._required(root, quality) if pc not in pcs)
         if missing:
-            # not complete yet: the next voices must bring a missing tone (while any can)
-            adds = self._adding(g.voicing[-1] % 12, missing)
+            # not complete yet: the next voices must bring a missing tone, and leave room
+            # under the register's ceiling for the rest (while any can)
+            last = g.voicing[-1]
+            adds_up, adds_up2 = self._adding(last % 12, missing)
+            ups = slice(*v.ranges["UP"])
+            rises = v.up_rise[mask[ups]]
+            ceiling = last + (rises.max() if len(rises) else 0)
+            a, b = np.divmod(np.arange(PAIR_GAP_MAX * PAIR_GAP_MAX), PAIR_GAP_MAX)
+            first, second = last + a + 1, last + a + b + 2
+            room_up = np.ones(len(v.up_rise), bool)
+            room_up2 = np.ones(len(first), bool)
+            for pc in missing:
+                up_top = last + v.up_rise
+                room_up &= (up_top % 12 == pc) | (up_top + (pc - up_top) % 12 <= ceiling)
+                room_up2 &= (
+                    (first % 12 == pc) | (second % 12 == pc) | (second + (pc - second) % 12 <= ceiling)
+                )
             keep = np.zeros_like(mask)
-            keep[slice(*v.ranges["UP"])] = adds[0]
-            keep[slice(*v.ranges["UP2"])] = adds[1]
+            keep[ups] = adds_up & room_up
+            keep[slice(*v.ranges["UP2"])] = adds_up2 & room_up2
+            if not (mask & keep).any():  # no room for all: at least bring one
+                keep[ups] = adds_up
+                keep[slice(*v.ranges["UP2"])] = adds_up2
             if (mask & keep).any():
                 mask &= keep
+
+    @staticmethod
+    def _leave_room(basses: np.ndarray, required: tuple[int, ...]) -> None:
+        """Keep the basses (a view of the mask, narrowed in place) above which the required
+        tones still fit under the highest voice the register allows (the highest bass
+        allowed plus one), where any does."""
+        offsets = np.flatnonzero(basses)
+        if not len(offsets):
+            return
+        pitches = VOICING_RANGE[0] + offsets
+        ceiling = pitches.max() + 1
+        fits = np.ones(len(pitches), bool)
+        for pc in required:
+            need = (pc - pitches) % 12  # semitones up to the tone (0: the bass is it)
+            fits &= (need == 0) | (pitches + need <= ceiling)
+        if fits.any():
+            basses[offsets[~fits]] = False
 
     @classmethod
     def _adding(cls, last: int, missing: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:

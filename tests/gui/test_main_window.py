@@ -251,7 +251,7 @@ def test_settings_persist(qtbot, make_window, tmp_path):
     assert window.current_settings().harmonic_rhythm == "half"
     chosen = {}
     for key, widget in window.persisted():
-        if isinstance(widget, QComboBox) and widget.count() > 1:
+        if isinstance(widget, QComboBox) and widget.count() > 1 and widget.isEnabled():
             widget.setCurrentIndex(widget.count() - 1 if key != "chord_changes" else widget.currentIndex())
             chosen[key] = widget.currentText()
         elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
