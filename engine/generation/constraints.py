@@ -631,7 +631,8 @@ class Repeat(Constraint):
             # chord may start (a position the model takes there must be a chord's: offered
             # anywhere, it would turn the model's wish for a note into an unwanted chord)
             start, _ = v.ranges["POS"]
-            grid = self.grid.ticks(g) or self.half.ticks(g)
+            kept = self.kept_chords
+            grid = None if kept is not None else self.grid.ticks(g) or self.half.ticks(g)
             chord_from = g.chord_free - g.bar_start if s is not State.VOICING else g.pos + 1
             for p in range(max(g.pos + 1, 0), g.bar_len):
                 if p == due:
@@ -640,7 +641,7 @@ class Repeat(Constraint):
                     (due is None or p < due)
                     and p >= chord_from
                     and (grid is None or p % grid == 0)
-                    and (self.kept_chords is None or g.bar_start + p in self.kept_chords)
+                    and (kept is None or g.bar_start + p in kept)  # kept chords: where they are
                 )
                 if not chord_ok:
                     mask[start + p] = False
