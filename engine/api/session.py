@@ -133,7 +133,12 @@ class Engine:
         """Load a model folder (its weights are read directly: no TensorFlow). Raises
         ModelError; the model loaded before stays in use if this fails."""
         model = load(folder)
-        generator = Generator(model.weights, keys=model.keys, complete_voicings=model.complete_voicings)
+        generator = Generator(
+            model.weights,
+            keys=model.keys,
+            complete_voicings=model.complete_voicings,
+            repeat_bias=model.repeat_bias,
+        )
         index = None
         data = read_extra(folder, "index")
         if data is not None:

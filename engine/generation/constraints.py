@@ -499,10 +499,10 @@ class Repeat(Constraint):
     may point only at bars whose pattern this bar can take. The chords stay the model's."""
 
     def __init__(self, rhythm: str | None = None, kept: KeptPart | None = None) -> None:
-        """``rhythm``: the harmonic rhythm's grid, ``kept``: kept chords; between the notes a
-        position is offered only where a chord may start."""
+        """``rhythm``: the harmonic rhythm (a bar still without its chord may strike one on
+        its grid before the pattern's next note), ``kept``: kept chords (struck where they
+        were)."""
         self.grid = _Grid(rhythm)
-        self.half = _Grid("half")
         self.kept_chords = kept.chords if kept is not None else None
         self.profile = ("repeat", rhythm, kept is not None)
         self._bars: tuple[int, list[BarMelody]] | None = None  # (bar, melodies up to it)
@@ -591,7 +591,7 @@ class Repeat(Constraint):
         if g.bar_repeat is None:
             return self._allowed_marks(g) if g.repeat_room() else ()
         clip = min(max(g.chord_free - g.bar_start, -1), g.bar_len)
-        return (*self._plan(g), clip, g.pos)
+        return (*self._plan(g), clip, g.pos, g.bar_has_chord())
 
     # -- narrowing ------------------------------------------------------------------------
     def narrow(self, g, mask) -> None:
@@ -627,23 +627,21 @@ class Repeat(Constraint):
             start, end = v.ranges["DUR"]
             mask[start + due - g.pos : end] = False
         if s in (State.IN_BAR, State.AFTER_CHORD, State.NOTE_DUR, State.VOICING):
-            # the next position: the due note's, or one before it on the half-bar grid where a
-            # chord may start (a position the model takes there must be a chord's: offered
-            # anywhere, it would turn the model's wish for a note into an unwanted chord)
+            # the next position is the due note's (a chord may come first): a position between
+            # the pattern's notes would be a chord's alone, and the model, taking one there for
+            # a note of its own, would be made to strike a chord it did not want. Kept chords
+            # come where they were.
             start, _ = v.ranges["POS"]
             kept = self.kept_chords
-            grid = None if kept is not None else self.grid.ticks(g) or self.half.ticks(g)
+            grid = self.grid.ticks(g)
+            first_chord = grid is not None and kept is None and not g.bar_has_chord()
             chord_from = g.chord_free - g.bar_start if s is not State.VOICING else g.pos + 1
             for p in range(max(g.pos + 1, 0), g.bar_len):
                 if p == due:
                     continue
-                chord_ok = (
-                    (due is None or p < due)
-                    and p >= chord_from
-                    and (grid is None or p % grid == 0)
-                    and (kept is None or g.bar_start + p in kept)  # kept chords: where they are
-                )
-                if not chord_ok:
+                before = (due is None or p < due) and p >= chord_from
+                kept_here = kept is not None and g.bar_start + p in kept
+                if not (before and (kept_here or (first_chord and p % grid == 0))):
                     mask[start + p] = False
             if due is not None:
                 for t in g.end_of_bar_tokens_now():

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..ml.weights import LSTMWeights
 from ..music.idea import Idea, Key, Section, home_key, move_to_key
+from ..music.motif import LOOKBACK
 from ..tokens.encoding import encode
 from ..tokens.vocab import STYLES, VOCAB
 from .blas import one_blas_thread
@@ -71,13 +72,24 @@ class Generator:
     """Generates ideas from a model's weights. Thread-safe for one call at a time per object."""
 
     def __init__(
-        self, weights: LSTMWeights, keys: str = "normalise", complete_voicings: Sequence[str] = ()
+        self,
+        weights: LSTMWeights,
+        keys: str = "normalise",
+        complete_voicings: Sequence[str] = (),
+        repeat_bias: dict[str, float] | None = None,
     ) -> None:
         """``keys``: how the model learnt keys ('normalise': it writes in C major / A minor and
         ideas are moved to the asked key; 'augment': it writes in any key directly).
         ``complete_voicings``: the styles whose training chords all sounded their root and
-        third (voiced from symbols): there a chord must too (see ``constraints.Voicing``)."""
+        third (voiced from symbols): there a chord must too (see ``constraints.Voicing``).
+        ``repeat_bias``: a logit bias per repeat kind ('motif', 'rhythm') that brings the rate
+        at which the model marks repeated bars to the held-out songs' (measured when the model
+        was published: the model alone under-marks motifs); the repetition control adds to it."""
         self.complete_voicings = frozenset(complete_voicings)
+        self.repeat_bias = np.zeros(len(VOCAB), np.float32)
+        for kind, value in (repeat_bias or {}).items():
+            first = VOCAB.rep(kind, 1)
+            self.repeat_bias[first : first + LOOKBACK] = value
         self.lstm = NumpyLSTM(weights)
         self.normalised = keys == "normalise"
         self.redrawn = 0
@@ -342,8 +354,8 @@ class Generator:
         active = np.arange(n)
         results: list[Idea | None] = [None] * n
         temperature = max(1e-3, float(settings.temperature))
-        bias = np.zeros(len(VOCAB), np.float32)
-        bias[_REP_TOKENS] = REPETITION_BIAS[settings.repetition]
+        bias = self.repeat_bias.copy()
+        bias[_REP_TOKENS] += REPETITION_BIAS[settings.repetition]
         biased = bool(bias.any())
         fed: np.ndarray | None = None
         step = 0
@@ -356,6 +368,9 @@ class Generator:
                 top, state = lstm.advance(fed, state)
             free = np.flatnonzero(choice < 0)
             if len(free):
+                # whether (and what) a bar repeats is drawn from the model's whole distribution:
+                # nucleus sampling would cut the markers, each of them rare (one per bar back)
+                top_p = np.array([1.0 if grammars[i].repeat_room() else settings.top_p for i in active[free]])
                 if len(free) == 1:
                     masks = options[free[0]][0][None, :]
                     cols, closing = options[free[0]][2:]
@@ -372,12 +387,10 @@ class Generator:
                     z += bias[cols]
                 if len(free) == 1:
                     choice[free[0]] = cols[
-                        draw_one(z[0], masks[0, cols], closing, cols, rng, settings.top_p, temperature)
+                        draw_one(z[0], masks[0, cols], closing, cols, rng, float(top_p[0]), temperature)
                     ]
                 else:
-                    choice[free] = cols[
-                        draw_rows(z, masks[:, cols], closing, cols, rng, settings.top_p, temperature)
-                    ]
+                    choice[free] = cols[draw_rows(z, masks[:, cols], closing, cols, rng, top_p, temperature)]
             finished = []
             for j, (i, token) in enumerate(zip(active.tolist(), choice.tolist())):
                 g = grammars[i]

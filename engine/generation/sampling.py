@@ -12,19 +12,21 @@ from ..tokens.vocab import VOCAB
 CLOSING_TOKENS = np.array(sorted([VOCAB.BAR, VOCAB.EOS] + list(range(*VOCAB.ranges["SEC"]))))
 
 
-def sample(probs: np.ndarray, rng: np.random.Generator, top_p: float) -> np.ndarray:
+def sample(probs: np.ndarray, rng: np.random.Generator, top_p: "float | np.ndarray") -> np.ndarray:
     """One column per row from unnormalised probabilities (B, K), nucleus (top-p) filtered:
-    a row keeps its most likely columns until they hold ``top_p`` of its mass.
+    a row keeps its most likely columns until they hold ``top_p`` of its mass (``top_p``: one
+    for all rows, or one per row).
 
     Draws in the row's descending order, then finds the column holding the drawn value (a
     tie picks the first column of equal probability, which is as likely)."""
     rows = np.arange(len(probs))
     ordered = np.sort(probs, axis=1)[:, ::-1]
     cum = np.cumsum(ordered, axis=1)
-    if top_p < 1.0:
-        mass = cum[rows, np.argmax(cum >= top_p * cum[:, -1:], axis=1)]
-    else:
-        mass = cum[:, -1]
+    top_p = np.broadcast_to(np.asarray(top_p, dtype=float), (len(probs),))
+    mass = cum[:, -1]
+    if (top_p < 1.0).any():
+        cut = cum[rows, np.argmax(cum >= top_p[:, None] * cum[:, -1:], axis=1)]
+        mass = np.where(top_p < 1.0, cut, mass)
     draws = (1.0 - rng.random(len(probs))) * mass  # in (0, mass]
     value = ordered[rows, np.argmax(cum >= draws[:, None], axis=1)]
     return np.argmax(probs == value[:, None], axis=1)
@@ -36,7 +38,7 @@ def draw_rows(
     closing: bool,
     cols: np.ndarray,
     rng: np.random.Generator,
-    top_p: float,
+    top_p: "float | np.ndarray",
     temperature: float,
 ) -> np.ndarray:
     """One column per row from logits ``z`` (B, K) over token ids ``cols``, where ``allowed``:

@@ -44,6 +44,12 @@ class LoadedModel:
         return self.card.get("settings", {}).get("keys", "augment")
 
     @property
+    def repeat_bias(self) -> dict[str, float]:
+        """Logit bias per repeat kind, calibrated on held-out songs when published (or none)."""
+        bias = self.card.get("repeat_bias") or {}
+        return {k: float(v) for k, v in bias.items() if k in ("motif", "rhythm")}
+
+    @property
     def complete_voicings(self) -> tuple[str, ...]:
         """The styles whose training chords sounded root and third (see ``training``)."""
         return tuple(self.card.get("complete_voicings", ()))
