@@ -496,7 +496,12 @@ class Repeat(Constraint):
     """A bar marked REP_kind_k repeats bar k bars back: its melody notes start exactly where
     that bar's did ('rhythm'), and keep its intervals ('motif': the first note is the model's
     choice, within reach of the range; a chord struck under a later note holds it). Markers
-    may point only at bars whose pattern this bar can take. The chords stay the model's."""
+    may point only at bars whose pattern this bar can take. The chords stay the model's.
+
+    A finishing rule (it only removes tokens): its key, what a repeated bar asks next, would
+    otherwise multiply the memoised situations of every bar it marks."""
+
+    finishing = True
 
     def __init__(self, rhythm: str | None = None, kept: KeptPart | None = None) -> None:
         """``rhythm``: the harmonic rhythm (a bar still without its chord may strike one on
@@ -589,7 +594,7 @@ class Repeat(Constraint):
 
     def memo_key(self, g) -> tuple | None:
         if g.bar_repeat is None:
-            return self._allowed_marks(g) if g.repeat_room() else ()
+            return ("marks", self._allowed_marks(g)) if g.repeat_room() else ()
         clip = min(max(g.chord_free - g.bar_start, -1), g.bar_len)
         return (*self._plan(g), clip, g.pos, g.bar_has_chord())
 
@@ -599,8 +604,9 @@ class Repeat(Constraint):
         if g.bar_repeat is None:
             if g.repeat_room():
                 start, end = v.ranges["REP"]
-                mask[start:end] = False
-                mask[list(self._allowed_marks(g))] = True
+                allowed = np.zeros(end - start, bool)
+                allowed[[t - start for t in self._allowed_marks(g)]] = True
+                mask[start:end] &= allowed
             return
         due, pitch, ceiling = self._plan(g)
         if s is State.VOICING and ceiling is not None:
@@ -667,8 +673,10 @@ class Repeat(Constraint):
         window leaves any), or any (None)."""
         start, end = VOCAB.ranges["P"]
         if isinstance(rule, int):
+            forced = VOCAB.pitch(min(max(rule, MELODY_RANGE[0]), MELODY_RANGE[1]))
+            keep = mask[forced]
             mask[start:end] = False
-            mask[VOCAB.pitch(min(max(rule, MELODY_RANGE[0]), MELODY_RANGE[1]))] = True
+            mask[forced] = keep
         elif rule is not None:
             low, high = rule
             pitches = np.arange(MELODY_RANGE[0], MELODY_RANGE[1] + 1)
