@@ -55,6 +55,6 @@ def add_command(sub) -> None:
     p.add_argument("--count", type=int, default=200)
     p.add_argument("--songs", default="builtin", help="a folder, or 'builtin'")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--temperature", type=float, default=0.9)
     p.add_argument("--baseline-epochs", type=int, default=3)
     p.set_defaults(func=evaluate)

@@ -270,7 +270,7 @@ def add_commands(sub) -> None:
         default="song",
         help="popular song, or four-part chorale (for a model that learnt both, as the default did)",
     )
-    p.add_argument("--temperature", "-t", type=float, default=1.0)
+    p.add_argument("--temperature", "-t", type=float, default=0.9, help="sampling temperature (0.9)")
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--primer", help="a MIDI file whose opening bars the ideas continue")

@@ -82,7 +82,9 @@ class GeneratePanel(QGroupBox):
             "How often a bar brings back an earlier bar's rhythm or motif (the hook): less or more than "
             "the model would"
         )
-        self.wildness = QDoubleSpinBox(minimum=0.3, maximum=1.8, singleStep=0.05, value=1.0)
+        self.wildness = QDoubleSpinBox(
+            minimum=0.3, maximum=1.8, singleStep=0.05, value=GenerationSettings().temperature
+        )
         self.wildness.setToolTip("Temperature: low = safe and plain, high = wild")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
         self.seed.setSpecialValueText("Random")

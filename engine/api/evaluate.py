@@ -91,7 +91,7 @@ def evaluate_model(
     songs: Sequence[Song],
     count: int = 200,
     seed: int = 1,
-    temperature: float = 1.0,
+    temperature: float = 0.9,
     baseline_epochs: int = 3,
     say: Callable[[str], None] | None = None,
 ) -> Evaluation:

@@ -489,6 +489,7 @@ class KeepPart(Constraint):
                 mask[t] = False
 
 
+_NOTE_STARTS = frozenset((State.AT_POS, State.AFTER_CHORD, State.PITCH, State.VOICING))
 MOTIF_TOP = MELODY_RANGE[1] - 6  # a repeated motif's highest note leaves room to move the idea
 
 
@@ -591,6 +592,18 @@ class Repeat(Constraint):
         lift = first - source.pitches[0]
         # a chord struck under the motif stays under the notes still to come
         return due, source.pitches[played] + lift, min(source.pitches[played:]) + lift - 1
+
+    def preferred(self, g) -> int | None:
+        """The token a repeated motif's first note would take to repeat it at its own pitch
+        (songs repeat a motif exactly three times in four; the model, drawing the first note
+        freely, moves it), or None."""
+        if g.bar_repeat is None or g.bar_repeat[0] != "motif" or g.state not in _NOTE_STARTS:
+            return None
+        due, rule, _ = self._plan(g)
+        if g.pos != due or not isinstance(rule, tuple):
+            return None
+        pitch = self._source(g).pitches[0]
+        return VOCAB.pitch(pitch) if rule[0] <= pitch <= rule[1] else None
 
     def memo_key(self, g) -> tuple | None:
         if g.bar_repeat is None:
@@ -743,6 +756,16 @@ class ConstrainedGrammar(Grammar):
         if self.open_chord is not None and self.open_chord[2] >= self.bar_start:
             return True
         return bool(self.chords) and self.chords[-1].onset >= self.bar_start
+
+    def preferred(self) -> int | None:
+        """A token a rule would have the model favour now (see ``Repeat.preferred``), or None."""
+        for rule in self.finish:
+            prefer = getattr(rule, "preferred", None)
+            if prefer is not None:
+                token = prefer(self)
+                if token is not None:
+                    return token
+        return None
 
     def end_of_bar_tokens_now(self) -> list[int]:
         """The tokens that would close the current bar (whether or not it may close now)."""

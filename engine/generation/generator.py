@@ -40,7 +40,7 @@ class GenerationSettings:
     tempo: int | None = None
     meter: tuple[int, int] | None = (4, 4)
     bars_per_section: int = 8
-    temperature: float = 1.0
+    temperature: float = 0.9  # the default model's ideas match its held-out songs best here
     top_p: float = 0.95
     seed: int | None = None
     keep_register: bool = True
@@ -62,6 +62,9 @@ class GenerationSettings:
 # one (a logit bias on every REP token: x e^-1.5 = 0.22 and x e^1.5 = 4.5 the odds)
 REPETITION_BIAS = {None: 0.0, "less": -1.5, "more": 1.5}
 _REP_TOKENS = np.arange(*VOCAB.ranges["REP"])
+# a repeated motif's first note is drawn with its source pitch's odds x e^3 = 20: held-out songs
+# repeat a motif at its own pitch 76% of the time, the model alone 16%
+EXACT_MOTIF_BIAS = 3.0
 
 
 class Cancelled(Exception):
@@ -385,6 +388,12 @@ class Generator:
                 z = lstm.logits(top[free], cols)
                 if biased:
                     z += bias[cols]
+                for j, i in enumerate(active[free].tolist()):
+                    if grammars[i].bar_repeat is not None:  # a repeated motif: at its own pitch
+                        token = grammars[i].preferred()
+                        at = np.searchsorted(cols, token) if token is not None else len(cols)
+                        if at < len(cols) and cols[at] == token:
+                            z[j, at] += EXACT_MOTIF_BIAS
                 if len(free) == 1:
                     choice[free[0]] = cols[
                         draw_one(z[0], masks[0, cols], closing, cols, rng, float(top_p[0]), temperature)
