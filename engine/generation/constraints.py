@@ -26,7 +26,7 @@ import numpy as np
 
 from ..music import chords as ch
 from ..music.idea import MELODY_RANGE, VOICING_RANGE, Chord, Idea, Key, Note, bar_ticks, beat_ticks
-from ..music.motif import LOOKBACK, BarMelody, bar_melodies, repeats
+from ..music.motif import BarMelody, bar_melodies, repeats
 from ..tokens.encoding import implicit_durations
 from ..tokens.grammar import Grammar, State
 from ..tokens.vocab import PAIR_GAP_MAX, VOCAB
@@ -489,6 +489,7 @@ class KeepPart(Constraint):
                 mask[t] = False
 
 
+_REP_MOTIF, _REP_RHYTHM = VOCAB.rep("motif", 1), VOCAB.rep("rhythm", 1)
 _NOTE_STARTS = frozenset((State.AT_POS, State.AFTER_CHORD, State.PITCH, State.VOICING))
 MOTIF_TOP = MELODY_RANGE[1] - 6  # a repeated motif's highest note leaves room to move the idea
 
@@ -511,8 +512,9 @@ class Repeat(Constraint):
         self.grid = _Grid(rhythm)
         self.kept_chords = kept.chords if kept is not None else None
         self.profile = ("repeat", rhythm, kept is not None)
-        self._bars: tuple[int, list[BarMelody]] | None = None  # (bar, melodies up to it)
+        self._melodies: list[BarMelody] = []  # the melody of each finished bar, in order
         self._allowed: tuple[int, tuple[int, ...]] | None = None  # (bar, allowed REP tokens)
+        self._planned: tuple[int, tuple] | None = None  # (grammar step, plan)
 
     # -- what this bar must repeat ---------------------------------------------------------
     @staticmethod
@@ -528,14 +530,16 @@ class Repeat(Constraint):
         return notes
 
     def _earlier(self, g) -> list[BarMelody]:
-        """The melodies of the bars before the current one (memoised per bar)."""
+        """The melodies of the bars before the current one (each bar's worked out once, when
+        the row has moved past it: its notes' onsets and pitches are then final)."""
         bar = g.bar_start // g.bar_len
-        if self._bars is None or self._bars[0] != bar:
-            first = max(0, bar - LOOKBACK)
-            notes = [n for n in self._notes(g, first * g.bar_len) if n.onset < g.bar_start]
-            shifted = [Note(n.pitch, n.onset - first * g.bar_len, n.duration, n.velocity) for n in notes]
-            self._bars = (bar, [BarMelody((), ())] * first + bar_melodies(shifted, g.bar_len, bar - first))
-        return self._bars[1]
+        done = len(self._melodies)
+        if done < bar:
+            since = done * g.bar_len
+            notes = [n for n in self._notes(g, since) if n.onset < g.bar_start]
+            shifted = [Note(n.pitch, n.onset - since, n.duration, n.velocity) for n in notes]
+            self._melodies += bar_melodies(shifted, g.bar_len, bar - done)
+        return self._melodies[:bar] if len(self._melodies) > bar else self._melodies
 
     def _source(self, g) -> BarMelody | None:
         if g.bar_repeat is None:
@@ -556,10 +560,12 @@ class Repeat(Constraint):
                 source = earlier[len(earlier) - back]
                 if not source.onsets or source.onsets[0] < free:
                     continue
-                out.append(VOCAB.rep("rhythm", back))
-                span = max(source.pitches) - min(source.pitches)
-                if source.is_motif and span <= MOTIF_TOP - GEN_MELODY_BOTTOM:
-                    out.append(VOCAB.rep("motif", back))
+                out.append(_REP_RHYTHM + back - 1)
+                if (
+                    source.is_motif
+                    and max(source.pitches) - min(source.pitches) <= MOTIF_TOP - GEN_MELODY_BOTTOM
+                ):
+                    out.append(_REP_MOTIF + back - 1)
             self._allowed = (bar, tuple(out))
         return self._allowed[1]
 
@@ -571,7 +577,14 @@ class Repeat(Constraint):
         """What a marked bar asks next, all ``narrow`` depends on: (position of the next
         pattern note or None, the pitch rule for a note starting there — a forced pitch, a
         (low, high) window for a motif's first note, or None — and the highest pitch a chord
-        voiced now may reach, or None)."""
+        voiced now may reach, or None). Worked out once per step of the row."""
+        if self._planned is not None and self._planned[0] == g.steps:
+            return self._planned[1]
+        plan = self._work_out(g)
+        self._planned = (g.steps, plan)
+        return plan
+
+    def _work_out(self, g) -> tuple:
         kind, _back = g.bar_repeat
         source = self._source(g)
         played_notes = self._played(g)
@@ -608,6 +621,8 @@ class Repeat(Constraint):
     def memo_key(self, g) -> tuple | None:
         if g.bar_repeat is None:
             return ("marks", self._allowed_marks(g)) if g.repeat_room() else ()
+        if g.state is State.VOICING:  # the next chord may come only after this one
+            return (*self._plan(g), g.pos)
         clip = min(max(g.chord_free - g.bar_start, -1), g.bar_len)
         return (*self._plan(g), clip, g.pos, g.bar_has_chord())
 
@@ -736,6 +751,7 @@ class ConstrainedGrammar(Grammar):
         super().__init__(*args, **kwargs)
         self.constraints = tuple(c for c in constraints if not c.finishing)
         self.finish = tuple(c for c in constraints if c.finishing)
+        self.steps = 0  # tokens fed (rules may keep per-step work by it)
         self._cache = cache if cache is not None else {}
         self._profile = hash(
             (
@@ -816,25 +832,28 @@ class ConstrainedGrammar(Grammar):
         of their own: the chord symbol a voicing must sound would otherwise multiply every
         voicing situation by the symbols (a cache miss on most voicing tokens)."""
         key = self.memo_key()
-        if key is not None:
-            hit = self._cache.get(key)
-            if hit is None:
-                hit = self._cache[key] = self._choices(self._narrowed())
-        else:
-            hit = self._choices(self._narrowed())
+        if key is None:
+            return self._finish(self._choices(self._narrowed()), None)
+        entry = self._cache.get(key)
+        if entry is None:  # (the memoised constraints' choices, the finished ones by key)
+            entry = self._cache[key] = (self._choices(self._narrowed()), {})
+        return self._finish(*entry)
+
+    def _finish(self, hit: tuple, finished: dict | None) -> tuple:
+        """``hit`` narrowed by the finishing rules, memoised in ``finished`` by their keys."""
         if not self.finish:
             return hit
         keys = tuple(rule.memo_key(self) for rule in self.finish)
         if not any(keys):
             return hit
-        if key is not None:
-            done = self._cache.get((key, keys))
+        if finished is not None:
+            done = finished.get(keys)
             if done is not None:
                 return done
         mask = self._finished(hit[0])
         result = hit if mask is hit[0] else self._choices(mask)
-        if key is not None:
-            self._cache[(key, keys)] = result
+        if finished is not None:
+            finished[keys] = result
         return result
 
     @staticmethod
@@ -849,6 +868,7 @@ class ConstrainedGrammar(Grammar):
         for constraint in self.constraints:
             constraint.fed(token)
         super().feed(token, check)
+        self.steps += 1
 
 
 def constraints_for(

@@ -373,7 +373,8 @@ class Generator:
             if len(free):
                 # whether (and what) a bar repeats is drawn from the model's whole distribution:
                 # nucleus sampling would cut the markers, each of them rare (one per bar back)
-                top_p = np.array([1.0 if grammars[i].repeat_room() else settings.top_p for i in active[free]])
+                rooms = [grammars[i].repeat_room() for i in active[free].tolist()]
+                top_p = np.where(rooms, 1.0, settings.top_p)
                 if len(free) == 1:
                     masks = options[free[0]][0][None, :]
                     cols, closing = options[free[0]][2:]
