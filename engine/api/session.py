@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..assess.originality import Guard, OriginalityIndex
-from ..generation.generator import GenerationSettings, Generator
+from ..generation.generator import GenerationSettings, Generator, primer_excerpt
 from ..ml.store import LoadedModel, load, read_extra
 from ..music.idea import Idea
 from ..tokens.encoding import encode
@@ -179,7 +179,10 @@ class Engine:
         its originality report (when the model has an index). With a guard, ideas over its
         limits are redrawn and never shown."""
         generator = self._require()
-        accept, emit, counts = self._checked(on_idea, guard, primer)
+        opening = None  # the part of the primer the ideas take
+        if primer is not None:
+            opening = primer_excerpt(primer, min(primer.bars, settings.bars_per_section), settings.plan())
+        accept, emit, counts = self._checked(on_idea, guard, opening)
         if primer is not None:
             generator.continue_primer(primer, settings, emit, cancel, accept=accept)
         else:

@@ -188,3 +188,27 @@ def test_an_overfit_model_copies_and_the_detector_names_the_song(tmp_path):
     assert report.song == "the-song"
     assert report.melody_notes == len(song.melody)
     assert "echoes the-song" in report.badge()
+
+
+def test_the_guard_also_checks_continued_primers_and_new_versions(tiny_model):
+    """Whatever way an idea is made, an idea copying a training song is redrawn, not shown:
+    the very ideas a seed draws are made the training songs, then the same seed draws again."""
+    engine = Engine()
+    engine.load(tiny_model[0])
+    settings = GenerationSettings(count=4, bars_per_section=4, seed=5, temperature=0.8)
+    source = []
+    engine.generate(GenerationSettings(count=1, bars_per_section=4, seed=2), lambda i, x, r: source.append(x))
+    ways = {
+        "continue a primer": lambda cb, guard: engine.generate(settings, cb, primer=source[0], guard=guard),
+        "new melody": lambda cb, guard: engine.regenerate(source[0], "chords", settings, cb, guard=guard),
+    }
+    guard = Guard(7, 2)  # short ideas: a strict chord limit
+    for way, run in ways.items():
+        first, shown = [], []
+        run(lambda i, idea, report, first=first: first.append(idea), None)
+        engine.index = OriginalityIndex.build(
+            [Song(f"s{i}", f"s{i}", (idea,)) for i, idea in enumerate(first)]
+        )
+        summary = run(lambda i, idea, report, shown=shown: shown.append((idea, report)), guard)
+        assert summary.redrawn >= 1 and len(shown) == 4, way
+        assert not {i.name for i in first} & {idea.name for idea, _ in shown}, way
