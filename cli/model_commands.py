@@ -69,6 +69,9 @@ def _generate(args: argparse.Namespace) -> int:
         GenerationSettings,
         Guard,
         ModelError,
+        ProgressionError,
+        RegenerateRequest,
+        progression_idea,
         read_ideas,
         write_midi,
         write_musicxml,
@@ -108,6 +111,18 @@ def _generate(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"error: primer {args.primer}: {exc}", file=sys.stderr)
             return 1
+    over = None  # typed chords: the ideas are melodies over them
+    if args.progression:
+        if primer is not None:
+            print("error: --primer and --progression: choose one", file=sys.stderr)
+            return 2
+        try:
+            over = progression_idea(
+                args.progression, settings.meter or (4, 4), settings.bars_per_section, settings.tempo or 100
+            )
+        except ProgressionError as exc:
+            print(f"error: {exc}\n  {args.progression}\n  {' ' * exc.column}^", file=sys.stderr)
+            return 2
     written = 0
 
     def show(index: int, idea, report) -> None:
@@ -136,9 +151,12 @@ def _generate(args: argparse.Namespace) -> int:
         )
 
     t1 = time.perf_counter()
-    summary = engine.run(
-        GenerateRequest(settings, Guard(args.guard) if args.guard else None, primer), on_idea=show
-    )
+    guard = Guard(args.guard) if args.guard else None
+    if over is not None:
+        request = RegenerateRequest(over, "chords", settings, guard)
+    else:
+        request = GenerateRequest(settings, guard, primer)
+    summary = engine.run(request, on_idea=show)
     gen_s = time.perf_counter() - t1
     print(f"{written} ideas in {gen_s:.2f} s (model loaded in {load_s:.1f} s); {summary}")
     return 0 if written == args.count else 1
@@ -274,6 +292,12 @@ def add_commands(sub) -> None:
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--primer", help="a MIDI file whose opening bars the ideas continue")
+    p.add_argument(
+        "--progression",
+        metavar="CHORDS",
+        help='melodies over these chords, e.g. "C G Am F | F G C C" (bars split by |, the '
+        "progression repeating over the verse and chorus; the key is heard from the chords)",
+    )
     p.add_argument(
         "--musicxml",
         action="store_true",

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
 )
@@ -25,15 +26,19 @@ from songsketch.engine.api import (
     METERS,
     TEMPO_RANGE,
     GenerateRequest,
+    GenerationRequest,
     GenerationSettings,
     Guard,
+    ProgressionError,
+    RegenerateRequest,
     list_models,
+    progression_idea,
 )
 
 
 class GeneratePanel(QGroupBox):
-    """Count, style, key, tempo, meter, bars, chord changes, repetition, wildness, seed, guard
-    and model."""
+    """Count, chords to write over, style, key, tempo, meter, bars, chord changes, repetition,
+    wildness, seed, guard and model."""
 
     generateClicked = Signal()
     stopClicked = Signal()
@@ -95,6 +100,19 @@ class GeneratePanel(QGroupBox):
             "Redraw ideas that copy more than this many melody notes (or more than "
             f"{Guard().max_chord_bars} bars of chords) from a training song"
         )
+        self.progression = QLineEdit()
+        self.progression.setPlaceholderText("C G Am F | F G C C")
+        self.progression.setClearButtonEnabled(True)
+        self.progression.setToolTip(
+            "Type a chord progression and Generate writes melodies over exactly those chords: bars "
+            "split by |, one or more chords a bar (C, Am, G7, Fmaj7, Bm7b5, Dsus4, C/E ...), repeating "
+            "over the verse and chorus. Empty: the model writes the chords too."
+        )
+        self.progression_error = QLabel()
+        self.progression_error.setWordWrap(True)
+        self.progression_error.setStyleSheet("color: #b00")
+        self.progression_error.hide()
+        self.progression.textChanged.connect(lambda _t: self.progression_error.hide())
         self.model = QComboBox()
         self.refresh_models()
         self.model.currentIndexChanged.connect(
@@ -102,6 +120,8 @@ class GeneratePanel(QGroupBox):
         )
         for label, widget in (
             ("Ideas", self.count),
+            ("Over chords", self.progression),
+            ("", self.progression_error),
             ("Style", self.style),
             ("Key", self.key),
             ("Tempo", self.tempo),
@@ -171,9 +191,29 @@ class GeneratePanel(QGroupBox):
         notes = self.guard.value()
         return Guard(notes) if notes else None
 
-    def request(self) -> GenerateRequest:
-        """A request for new ideas with these settings and this guard."""
-        return GenerateRequest(self.settings(), self.guard_setting())
+    def request(self) -> GenerationRequest | None:
+        """A request for new ideas with these settings and this guard: melodies over the typed
+        chords when there are some. None (and the error shown under the field, the bad
+        symbol selected) when the chords cannot be read."""
+        settings = self.settings()
+        text = self.progression.text().strip()
+        if not text:
+            return GenerateRequest(settings, self.guard_setting())
+        try:
+            idea = progression_idea(
+                text, settings.meter or (4, 4), settings.bars_per_section, settings.tempo or 100
+            )
+        except ProgressionError as exc:
+            self.progression_error.setText(str(exc))
+            self.progression_error.show()
+            start = len(self.progression.text()) - len(self.progression.text().lstrip()) + exc.column
+            end = self.progression.text().find(" ", start)
+            self.progression.setSelection(
+                start, (end if end > start else len(self.progression.text())) - start
+            )
+            self.progression.setFocus()
+            return None
+        return RegenerateRequest(idea, "chords", settings, self.guard_setting())
 
     def set_state(self, model_ready: bool, generating: bool) -> None:
         self.generate_button.setEnabled(model_ready and not generating)

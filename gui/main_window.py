@@ -213,7 +213,11 @@ class MainWindow(QMainWindow):
     def generate(self) -> None:
         if not self.model_ready or self.generating:
             return
-        self._start_generation(self.panel.request())
+        request = self.panel.request()
+        if request is None:  # chords that cannot be read: the panel says which
+            self.statusBar().showMessage("Those chords cannot be read: see under the chord field")
+            return
+        self._start_generation(request)
 
     def _start_generation(self, request: GenerationRequest) -> None:
         self.generating = True

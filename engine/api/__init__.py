@@ -14,6 +14,7 @@ from ..data.corpus import Corpus, CorpusError, FileReport, Song, analyse_path, l
 from ..data.library import Entry, Library
 from ..formats.midi import MidiError, idea_to_midi, read_ideas, write_midi
 from ..formats.musicxml import write_musicxml
+from ..formats.progression import ProgressionError, progression_idea
 from ..generation.constraints import HARMONIC_RHYTHMS
 from ..generation.generator import Cancelled, GenerationSettings
 from ..ml.model import ModelConfig
@@ -53,6 +54,8 @@ __all__ = [
     "TICKS_PER_BEAT",
     "VOICING_RANGE",
     "Cancelled",
+    "ProgressionError",
+    "progression_idea",
     "Chord",
     "Corpus",
     "CorpusError",

@@ -248,6 +248,12 @@ class Generator:
                 ),
             )
 
+        if keep == "chords":  # a new melody must be one: some notes in every section
+            sung = accept
+
+            def accept(new: Idea) -> bool:
+                return has_melody(new) and (sung is None or sung(new))
+
         return self._draw(row, count, plan_settings, rng, _shift_between(home, idea), on_idea, cancel, accept)
 
     def continue_primer(
@@ -433,17 +439,20 @@ def _shift_between(a: Idea, b: Idea) -> int:
 MIN_NOTE_LENGTHS = 3  # a melody of one or two note lengths has no rhythm to speak of
 
 
+def has_melody(idea: Idea) -> bool:
+    """Every section has a melody of 2+ notes."""
+    return all(
+        sum(1 for n in idea.melody if start <= n.onset < end) >= 2
+        for _section, start, end in idea.section_spans()
+    )
+
+
 def well_shaped(idea: Idea) -> bool:
     """Every section has some melody (2+ notes) and at least one chord, and the melody
     uses at least MIN_NOTE_LENGTHS distinct note lengths."""
-    if len({n.duration for n in idea.melody}) < MIN_NOTE_LENGTHS:
+    if len({n.duration for n in idea.melody}) < MIN_NOTE_LENGTHS or not has_melody(idea):
         return False
-    for _section, start, end in idea.section_spans():
-        if sum(1 for n in idea.melody if start <= n.onset < end) < 2:
-            return False
-        if not any(start <= c.onset < end for c in idea.chords):
-            return False
-    return True
+    return all(any(start <= c.onset < end for c in idea.chords) for _s, start, end in idea.section_spans())
 
 
 def _end_of_bar_index(tokens: list[int], bars: int) -> int:

@@ -57,3 +57,43 @@ def test_cli_generate_writes_one_midi_per_idea(tiny_model, tmp_path):
         timeout=60,
     )
     assert bad.returncode == 2 and "--chords" in bad.stderr
+
+
+def test_cli_writes_melodies_over_a_typed_progression(tiny_model, tmp_path):
+    out = tmp_path / "over"
+    command = [sys.executable, str(ROOT / "main.py"), "generate", "--model", str(tiny_model[0])]
+    proc = subprocess.run(
+        command
+        + ["--progression", "Am F | C G", "--count", "3", "--bars", "2", "--seed", "4", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(out.glob("*.mid"))
+    assert len(files) == 3
+    melodies = set()
+    for path in files:
+        (idea,) = read_ideas(path)
+        symbols = [(c.root, c.quality, c.onset) for c in sorted(idea.chords, key=lambda c: c.onset)]
+        # exactly the typed chords, two a bar, the two bars repeating over verse and chorus
+        assert symbols == [
+            (root, quality, bar * 48 + half * 24)
+            for bar in range(4)
+            for half, (root, quality) in enumerate(
+                ((9, "m"), (5, "")) if bar % 2 == 0 else ((0, ""), (7, ""))
+            )
+        ]
+        assert idea.melody
+        melodies.add(tuple((n.pitch, n.onset) for n in idea.melody))
+    assert len(melodies) == 3  # three different melodies over them
+    bad = subprocess.run(
+        command + ["--progression", "C G | Xm F", "--out", str(tmp_path / "no")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "bar 2" in bad.stderr and "'Xm'" in bad.stderr
+    assert not (tmp_path / "no").exists() or not list((tmp_path / "no").glob("*.mid"))
