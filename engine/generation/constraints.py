@@ -27,7 +27,6 @@ import numpy as np
 from ..music import chords as ch
 from ..music.idea import MELODY_RANGE, VOICING_RANGE, Chord, Idea, Key, Note, bar_ticks, beat_ticks
 from ..music.motif import BarMelody, bar_melodies, repeats
-from ..music.voicing import BASS_GAP, close_chord
 from ..tokens.encoding import implicit_durations
 from ..tokens.grammar import Grammar, State
 from ..tokens.vocab import PAIR_GAP_MAX, VOCAB
@@ -220,40 +219,15 @@ class Register(Constraint):
 
 
 class Voicing(Constraint):
-    """A chord's voicing is played as a pianist would, as the style's training chords were
-    (``music.voicing``): the model picks the chord and its bass (a chord tone, with room for
-    the rest above), and the hand above it is the close-position chord nearest the previous
-    one, under the melody note sounding. Where that hand cannot be played (another rule
-    forbids it), every voice is at least a chord tone and the voicing closes only once it
-    holds the root and the third (a suspended chord: its fourth or second). (A model early in
-    training, or sampled hot, writes a symbol over a voicing that spells another chord; a
-    chord part without its root or third leans on the melody.)"""
+    """A chord's voicing sounds its symbol: every voice a chord tone, and the voicing may
+    close only once it holds the root and the third (a suspended chord: its fourth or
+    second), so the chord part plays on its own as an accompaniment. (A model early in
+    training, or sampled at a high temperature, writes a symbol over a voicing that spells
+    another chord; a chord part without its root or third leans on the melody.)"""
 
     finishing = True  # applied to the memoised mask, after the others (see ConstrainedGrammar)
     profile = ("voicing",)
     _masks: dict = {}  # (root, quality, last pitch class) -> (UP mask, UP2 mask, BASS mask)
-
-    def __init__(self) -> None:
-        self._hand: tuple[tuple, list[int]] | None = None  # (chord being voiced, its tokens)
-
-    def _hand_tokens(self, g) -> list[int]:
-        """The voicing tokens of the chord being voiced: its bass (read), then the close
-        chord a pianist's hand would take."""
-        tick = g.bar_start + g.pos
-        key = (tick, g.chord_symbol, g.voicing[0])
-        if self._hand is None or self._hand[0] != key:
-            root, quality = g.chord_symbol
-            previous = g.chords[-1].voicing[1:] if g.chords and len(g.chords[-1].voicing) > 1 else None
-            upper = close_chord(root, quality, previous, g.sounding_note(tick), g.voicing[0] + BASS_GAP)
-            self._hand = (key, VOCAB.voicing((g.voicing[0], *upper)))
-        return self._hand[1]
-
-    def _next_hand_token(self, g) -> int:
-        """The hand's next token, or -1 when the hand is complete."""
-        tokens = self._hand_tokens(g)
-        if tokens[: g.voicing_tokens] != [VOCAB.bass(g.voicing[0])] + tokens[1 : g.voicing_tokens]:
-            return -2  # the voicing left the hand (another rule): no hand to follow
-        return tokens[g.voicing_tokens] if g.voicing_tokens < len(tokens) else -1
 
     @staticmethod
     def _required(root: int, quality: str) -> tuple[int, int]:
@@ -264,10 +238,7 @@ class Voicing(Constraint):
         if g.state is not State.VOICING or g.chord_symbol is None:
             return ()  # nothing to say
         pcs = {p % 12 for p in g.voicing}
-        complete = tuple(pc in pcs for pc in self._required(*g.chord_symbol))
-        if g.voicing:
-            return ("hand", self._next_hand_token(g), g.chord_symbol, complete)
-        return (g.chord_symbol, complete)
+        return (g.chord_symbol, tuple(pc in pcs for pc in self._required(*g.chord_symbol)))
 
     @classmethod
     def _tone_masks(cls, root: int, quality: str, last: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -294,17 +265,6 @@ class Voicing(Constraint):
             start, end = v.ranges["BASS"]
             mask[start:end] &= bass
             self._leave_room(mask[start:end], self._required(root, quality))
-            return
-        token = self._next_hand_token(g)
-        hand = np.zeros_like(mask)
-        hand[slice(*v.ranges["UP"])] = True
-        hand[slice(*v.ranges["UP2"])] = True
-        if token == -1 and (mask & ~hand).any():  # the hand is complete: no more voices
-            mask &= ~hand
-            return
-        if token >= 0 and mask[token]:  # the hand's next voices
-            mask[:] = False
-            mask[token] = True
             return
         start, end = v.ranges["UP"]
         mask[start:end] &= up
@@ -855,15 +815,13 @@ class ConstrainedGrammar(Grammar):
         return mask
 
     def _finished(self, mask: np.ndarray) -> np.ndarray:
-        """``mask`` narrowed by the finishing rules, in order; a rule that would leave
-        nothing is passed over."""
-        done = mask
+        """``mask`` narrowed by the finishing rules (unless they would leave nothing)."""
+        if not self.finish:
+            return mask
+        done = mask.copy()
         for rule in self.finish:
-            trial = done.copy()
-            rule.narrow(self, trial)
-            if trial.any():
-                done = trial
-        return done
+            rule.narrow(self, done)
+        return done if done.any() else mask
 
     def choices(self) -> tuple[np.ndarray, int, np.ndarray, bool]:
         """(read-only mask of allowed tokens, the forced token or -1, the tokens whose logits

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from .chords import QUALITIES
 
@@ -66,31 +65,6 @@ def _nearest_bass(pc: int, previous: int) -> int:
     return min(options, key=lambda p: (abs(p - previous), p))
 
 
-@lru_cache(maxsize=4096)
-def close_chord(
-    root: int,
-    quality: str,
-    previous: tuple[int, ...] | None = None,
-    melody_low: int | None = None,
-    floor: int | None = None,
-) -> tuple[int, ...]:
-    """The close-position chord a pianist's hand moves to: all the chord's tones within an
-    octave, in the middle register (never under ``floor``, a bass note's room), under
-    ``melody_low`` where the register allows, nearest the ``previous`` close chord (or
-    centred, for the first)."""
-    low = UPPER_RANGE[0] if floor is None else max(UPPER_RANGE[0], floor)
-    high = UPPER_RANGE[1] if melody_low is None else min(UPPER_RANGE[1], melody_low - 1)
-    options = close_positions(root, quality, low, high)
-    if not options:  # the melody dips low: the chord goes as low as the register allows
-        lowest = low - 5 if floor is None else max(floor, low - 5)
-        options = close_positions(root, quality, lowest, max(high, low + 9))
-    if not options:
-        options = close_positions(root, quality, low, max(UPPER_RANGE[1], low + 12))
-    if previous is None:
-        return min(options, key=lambda c: (abs(sum(c) / len(c) - UPPER_START), c))
-    return min(options, key=lambda c: (_movement(previous, c), c[-1]))
-
-
 def voice_symbols(
     symbols: Sequence[Symbol], ceilings: Sequence[int | None] | None = None
 ) -> list[tuple[int, ...]]:
@@ -101,7 +75,17 @@ def voice_symbols(
     out: list[tuple[int, ...]] = []
     bass_prev, upper_prev = BASS_START, None
     for i, s in enumerate(symbols):
-        upper = close_chord(s.root, s.quality, upper_prev, ceilings[i] if ceilings is not None else None)
+        melody_low = ceilings[i] if ceilings is not None else None
+        high = UPPER_RANGE[1] if melody_low is None else min(UPPER_RANGE[1], melody_low - 1)
+        options = close_positions(s.root, s.quality, UPPER_RANGE[0], high)
+        if not options:  # the melody dips low: the chord goes as low as the register allows
+            options = close_positions(s.root, s.quality, UPPER_RANGE[0] - 5, max(high, UPPER_RANGE[0] + 9))
+        if not options:
+            options = close_positions(s.root, s.quality, *UPPER_RANGE)
+        if upper_prev is None:
+            upper = min(options, key=lambda c: (abs(sum(c) / len(c) - UPPER_START), c))
+        else:
+            upper = min(options, key=lambda c: (_movement(upper_prev, c), c[-1]))
         bass = _nearest_bass(s.bass_pc, bass_prev)
         while bass > upper[0] - BASS_GAP and bass - 12 >= BASS_RANGE[0] - 5:
             bass -= 12
