@@ -55,6 +55,16 @@ def main() -> None:
     for _ in range(20):
         app.processEvents()
     window.grab().save(str(DOCS / "main_window.png"))
+    # melodies over typed chords
+    window.panel.progression.setText("Am | F | C | G E7")
+    window.panel.count.setValue(8)
+    window.generate()
+    wait(app, lambda: not window.generating)
+    window.table.selectRow(0)
+    for _ in range(20):
+        app.processEvents()
+    window.grab().save(str(DOCS / "over_chords.png"))
+    window.panel.progression.clear()
 
     songs_dir = home / "My Songs"
     songs_dir.mkdir()
@@ -72,7 +82,7 @@ def main() -> None:
     dialog.grab().save(str(DOCS / "retrain_dialog.png"))
     dialog.shutdown()
     window.close()
-    print("saved", DOCS / "main_window.png", DOCS / "retrain_dialog.png")
+    print("saved", DOCS / "main_window.png", DOCS / "over_chords.png", DOCS / "retrain_dialog.png")
 
 
 if __name__ == "__main__":
