@@ -10,6 +10,9 @@ from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QSortFil
 
 from songsketch.engine.api import Entry, Library, atomic_write
 
+OWN_MODEL = "yours"  # the library's mark on the user's own ideas (opened from a file)
+OWN_BADGE = "yours"  # what the Originality column says of them
+
 COLUMNS = ("★", "Name", "Key", "Tempo", "Verse chords", "Originality")
 STAR, NAME, KEY, TEMPO, CHORDS, ORIGINAL = range(6)
 
@@ -26,6 +29,13 @@ def export_midi(library: Library, entry: Entry, folder: Path) -> Path:
         raise OSError(f"{entry.name} is no longer in the library or cannot be written as MIDI")
     atomic_write(path, data)
     return path
+
+
+def _own_icon():
+    """The icon of the user's own ideas: a document (they came from a file)."""
+    from PySide6.QtWidgets import QApplication, QStyle
+
+    return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
 
 
 def originality_text(report: dict | None) -> str:
@@ -75,6 +85,8 @@ class IdeaTableModel(QAbstractTableModel):
             return originality_text(e.report)
         if role == Qt.ItemDataRole.EditRole and col == NAME:
             return e.name
+        if role == Qt.ItemDataRole.DecorationRole and col == NAME and e.model == OWN_MODEL:
+            return _own_icon()
         if role == Qt.ItemDataRole.ToolTipRole and col == ORIGINAL and e.report:
             return e.report.get("detail", "")
         if role == Qt.ItemDataRole.UserRole:

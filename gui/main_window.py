@@ -5,7 +5,7 @@ The engine runs on a worker thread (``EngineWorker``); ideas stream in through s
 window only wires the parts together: ``GeneratePanel`` (controls to a request),
 ``PlaybackController`` (transport and outputs), the list and the roll.
 
-Signals of MainWindow: requestLoad(str folder), requestGenerate(object request),
+Signals of MainWindow: requestLoad(str folder), requestGenerate(object request), requestOpen(list paths),
 requestExport(object idea, str path), all delivered to the worker's thread.
 """
 
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from songsketch.engine.api import GenerationRequest, Library, RegenerateRequest, atomic_write
+from songsketch.engine.api import MUSIC_SUFFIXES, GenerationRequest, Library, RegenerateRequest, atomic_write
 from songsketch.gui import persist
 from songsketch.gui.generate_panel import GeneratePanel
 from songsketch.gui.ideas_model import NAME, STAR, FavouritesFilter, IdeaTableModel, export_midi
@@ -47,6 +47,7 @@ class MainWindow(QMainWindow):
     requestLoad = Signal(str)
     requestGenerate = Signal(object)
     requestExport = Signal(object, str)
+    requestOpen = Signal(object)
 
     def __init__(
         self,
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.requestLoad.connect(self.worker.load)
         self.requestGenerate.connect(self.worker.generate)
         self.requestExport.connect(self.worker.export_musicxml)
+        self.requestOpen.connect(self.worker.open_files)
         # bound methods, not lambdas: Qt then runs them on this (the GUI) thread
         self.worker.exported.connect(self._exported)
         self.worker.exportFailed.connect(self._export_failed)
@@ -81,6 +83,8 @@ class MainWindow(QMainWindow):
         self.worker.storeFailed.connect(self._store_failed)
         self.worker.generationFinished.connect(self._generation_finished)
         self.worker.generationFailed.connect(self._generation_failed)
+        self.worker.opened.connect(self._opened)
+        self.setAcceptDrops(True)  # the user's own files, dropped from a file manager or a DAW
 
         self._build_ui()
         self._build_menus()
@@ -167,6 +171,7 @@ class MainWindow(QMainWindow):
             return act
 
         file_menu = self.menuBar().addMenu("&File")
+        action(file_menu, "Open your idea (MIDI, MusicXML)…", self.open_dialog, "Ctrl+O")
         action(file_menu, "Save idea as MIDI…", self.save_current, "Ctrl+S")
         action(file_menu, "Save idea as MusicXML lead sheet…", self.save_current_musicxml, "Ctrl+Shift+S")
         action(file_menu, "Export favourites to folder…", self.export_favourites, "Ctrl+E")
@@ -245,6 +250,52 @@ class MainWindow(QMainWindow):
         if self.streamed == 1:
             self.table.selectRow(0)
         self._update_list_status()
+
+    # ------------------------------------------------------------------ the user's files
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Open your idea",
+            str(Path.home()),
+            "Music files (" + " ".join(f"*{s}" for s in sorted(MUSIC_SUFFIXES)) + ")",
+        )
+        if paths:
+            self.open_files(paths)
+
+    def open_files(self, paths) -> None:
+        """Bring files in as the user's own ideas, on the engine's thread (music21 is slow to
+        load); each arrives in the list like a generated idea."""
+        self.streamed = 0
+        self.statusBar().showMessage(f"Opening {len(paths)} file{'s' if len(paths) != 1 else ''}…")
+        self.requestOpen.emit([str(p) for p in paths])
+
+    def _opened(self, message: str) -> None:
+        self.statusBar().showMessage(message, 20000)
+
+    @staticmethod
+    def _music_files(event) -> list[str]:
+        """Local music files a drag from another program carries (none from our own list)."""
+        if event.source() is not None or not event.mimeData().hasUrls():
+            return []
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        return [p for p in paths if Path(p).suffix.lower() in MUSIC_SUFFIXES]
+
+    def dragEnterEvent(self, event) -> None:
+        if self._music_files(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        paths = self._music_files(event)
+        if paths:
+            event.acceptProposedAction()
+            self.open_files(paths)
+        else:
+            event.ignore()
 
     def _generation_finished(self, summary: str) -> None:
         self.generating = False

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from songsketch.engine.api import Cancelled, Engine, GenerationRequest, TrainJob
+from songsketch.gui.ideas_model import OWN_BADGE, OWN_MODEL
 
 
 class EngineWorker(QObject):
@@ -22,6 +23,7 @@ class EngineWorker(QObject):
       generationFinished(str summary)
       generationFailed(str message)
       exported(str path) / exportFailed(str message)   a MusicXML lead sheet was written, or not
+      opened(str message)                what opening the user's files gave (ideas, refusals)
     """
 
     modelLoaded = Signal(str, dict)
@@ -32,6 +34,7 @@ class EngineWorker(QObject):
     generationFailed = Signal(str)
     exported = Signal(str)
     exportFailed = Signal(str)
+    opened = Signal(str)
 
     def __init__(self, library, engine: Engine | None = None) -> None:
         super().__init__()
@@ -82,6 +85,36 @@ class EngineWorker(QObject):
         except Exception as exc:
             traceback.print_exc()
             self.generationFailed.emit(f"{type(exc).__name__}: {exc}")
+
+    @Slot(object)
+    def open_files(self, paths) -> None:
+        """Bring the user's own files in (MIDI, MusicXML, ABC, kern) through the loader the
+        training folders use: each idea heard becomes a library entry marked as theirs; a file
+        that cannot be used is named with the reason."""
+        from songsketch.engine.api import analyse_path
+
+        added, refused = 0, []
+        for path in map(Path, paths):
+            try:
+                heard = analyse_path(path)
+            except Exception as exc:  # ValueError with the reason, OSError, a score music21 refuses
+                refused.append(f"{path.name}: {exc}")
+                continue
+            remarks = "".join(f"; {r}" for r in heard.remarks)
+            for k, idea in enumerate(heard.ideas):
+                name = path.stem if len(heard.ideas) == 1 else f"{path.stem} ({k + 1})"
+                report = {"badge": OWN_BADGE, "detail": f"Your own idea, from {path.name}{remarks}."}
+                try:
+                    entry = self.library.add(idea.with_name(name), report, OWN_MODEL)
+                except Exception as exc:  # sqlite3.Error, OSError
+                    self.storeFailed.emit(f"could not store {name}: {exc}")
+                    continue
+                added += 1
+                self.ideaReady.emit(entry)
+        message = f"Opened {added} idea{'s' if added != 1 else ''} of yours"
+        if refused:
+            message += f"; could not use {len(refused)}: " + " · ".join(refused)
+        self.opened.emit(message)
 
     def _emit(self, _index, idea, report) -> None:
         """Store the idea here, off the UI thread, then hand the entry to the window."""

@@ -10,7 +10,16 @@ from __future__ import annotations
 from ..assess.originality import DEFAULT_MAX_CHORD_BARS, DEFAULT_MAX_NOTES, Guard, OriginalityReport
 from ..common.files import atomic_write
 from ..common.paths import HOME_VARIABLE, Home, default_model_dir
-from ..data.corpus import Corpus, CorpusError, FileReport, Song, analyse_path, load_builtin, load_folder
+from ..data.corpus import (
+    MUSIC_SUFFIXES,
+    Corpus,
+    CorpusError,
+    FileReport,
+    Song,
+    analyse_path,
+    load_builtin,
+    load_folder,
+)
 from ..data.library import Entry, Library
 from ..formats.midi import MidiError, idea_to_midi, read_ideas, write_midi
 from ..formats.musicxml import write_musicxml
@@ -49,6 +58,7 @@ __all__ = [
     "HOME_VARIABLE",
     "MELODY_RANGE",
     "METERS",
+    "MUSIC_SUFFIXES",
     "SHARP_NAMES",
     "TEMPO_RANGE",
     "TICKS_PER_BEAT",

@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("PySide6.QtWidgets")
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 
 from songsketch.engine.data.library import Library
 from songsketch.engine.formats.midi import read_ideas, write_midi
 from songsketch.engine.ml.store import read_card
 from songsketch.engine.ml.training import TrainSettings
 from songsketch.engine.music.idea import VOICING_RANGE
+from songsketch.gui.ideas_model import NAME
 from songsketch.gui.main_window import MainWindow
 from songsketch.gui.retrain_dialog import RetrainDialog
 
@@ -334,3 +335,57 @@ def test_generate_writes_melodies_over_typed_chords(qtbot, make_window):
     assert not window.generating and window.ideas.rowCount() == 4
     assert "bar 2" in window.panel.progression_error.text() and window.panel.progression_error.isVisible()
     assert window.panel.progression.selectedText() == "Fsharp"
+
+
+def test_open_and_drop_your_own_files(qtbot, make_window, tmp_path):
+    """Files from another program come in through the training folders' loader, marked as
+    the user's own; a file that cannot be used is named with the reason; drags from our own
+    list are not taken back in."""
+    from PySide6.QtCore import QMimeData, QPoint, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from tests.helpers import song_bytes
+
+    window = make_window()
+    mine = tmp_path / "riff.mid"
+    mine.write_bytes(song_bytes())
+    broken = tmp_path / "broken export.mid"
+    broken.write_bytes(b"MThd\x00\x00\x00\x06")
+    window.open_files([mine, broken])
+    qtbot.waitUntil(lambda: "Opened" in window.statusBar().currentMessage(), timeout=60000)
+    assert "Opened 1 idea of yours" in window.statusBar().currentMessage()
+    assert "broken export.mid" in window.statusBar().currentMessage()
+    entry = window.ideas.entries[0]
+    assert entry.name == "riff" and entry.model == "yours" and entry.report["badge"] == "yours"
+    assert entry.idea.melody and entry.idea.chords
+    index = window.ideas.index(0, NAME)
+    assert window.ideas.data(index, Qt.ItemDataRole.DecorationRole) is not None  # its own icon
+    assert window.roll.idea == entry.idea  # shown on the piano roll
+    # dropped from a file manager
+    dropped = tmp_path / "dropped.mid"
+    dropped.write_bytes(song_bytes(shift=2))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(dropped))])
+    event = QDropEvent(
+        QPoint(20, 20),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: window.ideas.rowCount() == 2, timeout=60000)
+    assert window.ideas.entries[0].name == "dropped"
+    # a text file is not music: refused at the door
+    text = tmp_path / "lyrics.txt"
+    text.write_text("la la")
+    mime.setUrls([QUrl.fromLocalFile(str(text))])
+    assert not window._music_files(
+        QDropEvent(
+            QPoint(1, 1),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+    )
