@@ -89,6 +89,7 @@ def _generate(args: argparse.Namespace) -> int:
         harmonic_rhythm=None if args.chords == "auto" else args.chords,
         repetition=None if args.repetition == "auto" else args.repetition,
         style=args.style,
+        primer_bars=args.primer_bars,
     )
     engine = Engine()
     t0 = time.perf_counter()
@@ -292,6 +293,13 @@ def add_commands(sub) -> None:
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--primer", help="a MIDI file whose opening bars the ideas continue")
+    p.add_argument(
+        "--primer-bars",
+        type=int,
+        default=None,
+        metavar="N",
+        help="keep the primer's first N bars (default: up to a section)",
+    )
     p.add_argument(
         "--progression",
         metavar="CHORDS",

@@ -75,7 +75,8 @@ class IdeaTableModel(QAbstractTableModel):
             if col == STAR:
                 return "★" if e.favourite else "☆"
             if col == NAME:
-                return e.name
+                source = e.report.get("source") if e.report else None
+                return f"{e.name}  ← {source}" if source else e.name
             if col == KEY:
                 return e.idea.key.name
             if col == TEMPO:
@@ -89,6 +90,8 @@ class IdeaTableModel(QAbstractTableModel):
             return _own_icon()
         if role == Qt.ItemDataRole.ToolTipRole and col == ORIGINAL and e.report:
             return e.report.get("detail", "")
+        if role == Qt.ItemDataRole.ToolTipRole and col == NAME and e.report and e.report.get("source"):
+            return f"from {e.report['source']}"
         if role == Qt.ItemDataRole.UserRole:
             return e
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (STAR, TEMPO):

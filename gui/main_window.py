@@ -32,7 +32,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from songsketch.engine.api import MUSIC_SUFFIXES, GenerationRequest, Library, RegenerateRequest, atomic_write
+from songsketch.engine.api import (
+    MUSIC_SUFFIXES,
+    GenerateRequest,
+    GenerationRequest,
+    Library,
+    RegenerateRequest,
+    atomic_write,
+)
 from songsketch.gui import persist
 from songsketch.gui.generate_panel import GeneratePanel
 from songsketch.gui.ideas_model import NAME, STAR, FavouritesFilter, IdeaTableModel, export_midi
@@ -188,6 +195,7 @@ class MainWindow(QMainWindow):
         action(idea_menu, "Transpose down a semitone", lambda: self.transpose_current(-1), "Alt+Down")
         action(idea_menu, "Delete", self.delete_selected, "Del")
         idea_menu.addSeparator()
+        action(idea_menu, "Continue from its first bars", self.continue_current, "Ctrl+J")
         action(idea_menu, "New melody for these chords", lambda: self.regenerate("chords"), "Ctrl+M")
         action(idea_menu, "New chords for this melody", lambda: self.regenerate("melody"), "Ctrl+K")
 
@@ -238,6 +246,16 @@ class MainWindow(QMainWindow):
             return
         settings = replace(self.panel.settings(), count=min(4, self.panel.count.value()))
         self._start_generation(RegenerateRequest(entry.idea, keep, settings, self.panel.guard_setting()))
+
+    def continue_current(self) -> None:
+        """Ideas that keep the selected idea's first bars (half its first section) and go on,
+        in its key, tempo and meter; they stream in marked as coming from it."""
+        entry = self.current_entry()
+        if entry is None or not self.model_ready or self.generating:
+            return
+        keep = max(1, entry.idea.sections[0].bars // 2)
+        settings = replace(self.panel.settings(), count=min(4, self.panel.count.value()), primer_bars=keep)
+        self._start_generation(GenerateRequest(settings, self.panel.guard_setting(), entry.idea))
 
     def stop_generation(self) -> None:
         if self.generating:

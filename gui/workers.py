@@ -41,6 +41,7 @@ class EngineWorker(QObject):
         self.library = library
         self.engine = engine or Engine()
         self.model_name = ""
+        self.source = ""  # the idea a running request goes on from
         self.cancel_event = threading.Event()
 
     @Slot(str)
@@ -77,6 +78,7 @@ class EngineWorker(QObject):
     def generate(self, request: GenerationRequest) -> None:
         """Carry out a generation request (``GenerateRequest``, ``RegenerateRequest``)."""
         self.cancel_event.clear()
+        self.source = request.source
         try:
             summary = self.engine.run(request, on_idea=self._emit, cancel=self.cancel_event.is_set)
             self.generationFinished.emit(str(summary))
@@ -119,6 +121,8 @@ class EngineWorker(QObject):
     def _emit(self, _index, idea, report) -> None:
         """Store the idea here, off the UI thread, then hand the entry to the window."""
         report = report.to_dict() if hasattr(report, "to_dict") else report
+        if self.source:  # where it came from, for the list
+            report = dict(report or {}, source=self.source)
         try:
             entry = self.library.add(idea, report, self.model_name)
         except Exception as exc:  # sqlite3.Error, OSError: disk full, read-only folder

@@ -29,6 +29,11 @@ class GenerateRequest:
     guard: Guard | None = Guard()
     primer: Idea | None = None
 
+    @property
+    def source(self) -> str:
+        """The name of the idea these come from ('' for fresh ones)."""
+        return self.primer.name if self.primer is not None else ""
+
     def run(
         self, engine: "Engine", on_idea: "OnIdea | None" = None, cancel: Callable[[], bool] | None = None
     ) -> "GenerationSummary":
@@ -47,6 +52,11 @@ class RegenerateRequest:
     def __post_init__(self) -> None:
         if self.keep not in ("chords", "melody"):
             raise ValueError("keep must be 'chords' or 'melody'")
+
+    @property
+    def source(self) -> str:
+        """The name of the idea these come from ('' for typed chords)."""
+        return self.idea.name
 
     def run(
         self, engine: "Engine", on_idea: "OnIdea | None" = None, cancel: Callable[[], bool] | None = None

@@ -181,7 +181,7 @@ class Engine:
         generator = self._require()
         opening = None  # the part of the primer the ideas take
         if primer is not None:
-            opening = primer_excerpt(primer, min(primer.bars, settings.bars_per_section), settings.plan())
+            opening = primer_excerpt(primer, settings.kept_bars(primer), settings.plan())
         accept, emit, counts = self._checked(on_idea, guard, opening)
         if primer is not None:
             generator.continue_primer(primer, settings, emit, cancel, accept=accept)

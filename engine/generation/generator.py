@@ -47,6 +47,7 @@ class GenerationSettings:
     harmonic_rhythm: str | None = None  # chords change at most every 'beat', 'half' bar, 'bar'
     repetition: str | None = None  # 'less' or 'more' repeated bars than the model likes (None)
     style: str = "song"  # what the ideas are like: 'song' or 'chorale' (a model that learnt it)
+    primer_bars: int | None = None  # a primer's bars kept when continuing one (None: a section's)
 
     def __post_init__(self) -> None:
         if self.repetition not in REPETITION_BIAS:
@@ -56,6 +57,11 @@ class GenerationSettings:
 
     def plan(self) -> tuple[Section, Section]:
         return (Section("verse", self.bars_per_section), Section("chorus", self.bars_per_section))
+
+    def kept_bars(self, primer: Idea) -> int:
+        """How many of a primer's opening bars a continuation keeps: ``primer_bars`` (or a
+        section's worth), at most the primer's length and one section."""
+        return max(1, min(primer.bars, self.primer_bars or self.bars_per_section, self.bars_per_section))
 
 
 # how 'less' and 'more' repetition move the model's wish to mark a bar as repeating an earlier
@@ -264,17 +270,19 @@ class Generator:
         cancel: Callable[[], bool] | None = None,
         accept: Callable[[Idea], bool] | None = None,
     ) -> list[Idea]:
-        """Ideas whose verse starts with the primer's bars (at most one section's worth) and
+        """Ideas whose verse starts with the primer's first bars (``settings.kept_bars``) and
         goes on from there, in the primer's key, tempo and meter. Those ``accept`` refuses
         are redrawn (``self.redrawn`` counts them)."""
-        bars = min(primer.bars, settings.bars_per_section)
+        bars = settings.kept_bars(primer)
         plan = settings.plan()
         original = primer
         primer = self._home(primer)
         head = primer_excerpt(primer, bars, plan)
         tokens = encode(head, settings.style)
-        # keep everything up to the end of the primer's last bar: drop the closing tokens
-        prefix = tokens[: _end_of_bar_index(tokens, bars)]
+        # keep everything up to the end of the primer's last bar, and the token that closes
+        # it (BAR, or SEC where a section ends): without it, the model could add voices to the
+        # primer's last chord, or notes to its last bar
+        prefix = tokens[: _end_of_bar_index(tokens, bars) + 1]
         rng = np.random.default_rng(settings.seed)
 
         def row() -> ConstrainedGrammar:

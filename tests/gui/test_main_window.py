@@ -389,3 +389,34 @@ def test_open_and_drop_your_own_files(qtbot, make_window, tmp_path):
             Qt.KeyboardModifier.NoModifier,
         )
     )
+
+
+def test_continue_keeps_the_first_bars_and_marks_where_each_came_from(qtbot, make_window):
+    window = make_window()
+    window.panel.count.setValue(2)
+    window.panel.bars.setValue(4)
+    window.generate()
+    qtbot.waitUntil(lambda: not window.generating and window.ideas.rowCount() == 2, timeout=60000)
+    window.table.selectRow(0)
+    source = window.current_entry()
+    window.continue_current()
+    qtbot.waitUntil(lambda: not window.generating and window.ideas.rowCount() == 4, timeout=60000)
+    keep = source.idea.sections[0].bars // 2  # half its first section
+    end = keep * source.idea.bar_ticks
+    for entry in window.ideas.entries[:2]:
+        assert entry.report["source"] == source.name
+        assert window.ideas.data(window.ideas.index(window.ideas.entries.index(entry), NAME)).endswith(
+            source.name
+        )
+        assert entry.idea.key == source.idea.key and entry.idea.tempo == source.idea.tempo
+        assert [c for c in entry.idea.chords if c.onset < end] == [
+            c for c in source.idea.chords if c.onset < end
+        ]
+        assert [n.pitch for n in entry.idea.melody if n.onset < end] == [
+            n.pitch for n in source.idea.melody if n.onset < end
+        ]
+    # new melodies for its chords come from it too
+    window.table.selectRow(3)
+    window.regenerate("chords")
+    qtbot.waitUntil(lambda: not window.generating and window.ideas.rowCount() == 6, timeout=60000)
+    assert all(e.report["source"] == window.ideas.entries[5].name for e in window.ideas.entries[:2])
