@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
     requestGenerate = Signal(object)
     requestExport = Signal(object, str)
     requestOpen = Signal(object)
+    requestRecording = Signal(object)
 
     def __init__(
         self,
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.requestGenerate.connect(self.worker.generate)
         self.requestExport.connect(self.worker.export_musicxml)
         self.requestOpen.connect(self.worker.open_files)
+        self.requestRecording.connect(self.worker.add_recording)
         # bound methods, not lambdas: Qt then runs them on this (the GUI) thread
         self.worker.exported.connect(self._exported)
         self.worker.exportFailed.connect(self._export_failed)
@@ -147,6 +149,7 @@ class MainWindow(QMainWindow):
         self.playback = PlaybackController(self.roll)
         self.playback.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.playback.play_button.clicked.connect(self.toggle_play)
+        self.playback.recorded.connect(self._recorded)
         self.roll.notePressed.connect(self.playback.audition_note)
         self.roll.dragStarted.connect(self.drag_current)
         roll_box = QWidget()
@@ -286,6 +289,11 @@ class MainWindow(QMainWindow):
         self.streamed = 0
         self.statusBar().showMessage(f"Opening {len(paths)} file{'s' if len(paths) != 1 else ''}…")
         self.requestOpen.emit([str(p) for p in paths])
+
+    def _recorded(self, events) -> None:
+        self.streamed = 0
+        self.statusBar().showMessage("Hearing the recording…")
+        self.requestRecording.emit(events)
 
     def _opened(self, message: str) -> None:
         self.statusBar().showMessage(message, 20000)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from songsketch.engine.api import Idea, playback
+from songsketch.engine.api import Idea, playback, recording
 from songsketch.gui.audio import SynthOutput
 from songsketch.gui.piano_roll import PianoRoll
 
@@ -34,6 +34,7 @@ class PlaybackController(QWidget):
     positionChanged = Signal(float)
     playbackFinished = Signal()
     message = Signal(str)
+    recorded = Signal(object)  # the notes played, as (seconds, mido message)
 
     def __init__(self, roll: PianoRoll, parent=None) -> None:
         super().__init__(parent)
@@ -59,11 +60,22 @@ class PlaybackController(QWidget):
         self.zoom.setMaximumWidth(140)
         self.zoom.valueChanged.connect(lambda v: self.roll.set_zoom(v / 10))
         self.output_status = QLabel()
+        self.recorder = None
+        self.input = QComboBox()
+        self.input.setToolTip("The MIDI keyboard to record a phrase from")
+        self.record_button = QPushButton("● Record")
+        self.record_button.setCheckable(True)
+        self.record_button.setToolTip("Record a phrase played on the keyboard; press again to stop")
+        self.record_button.toggled.connect(self._record_toggled)
+        self.refresh_inputs()
         bar = QHBoxLayout()
         bar.addWidget(self.play_button)
         bar.addWidget(self.loop)
         bar.addWidget(QLabel("Output"))
         bar.addWidget(self.output, 1)
+        bar.addWidget(QLabel("Input"))
+        bar.addWidget(self.input, 1)
+        bar.addWidget(self.record_button)
         bar.addWidget(QLabel("Zoom"))
         bar.addWidget(self.zoom)
         layout = QVBoxLayout(self)
@@ -74,6 +86,39 @@ class PlaybackController(QWidget):
 
     def persisted(self) -> list[tuple[str, object]]:
         return [("output", self.output)]
+
+    # -- recording -------------------------------------------------------------
+    def refresh_inputs(self, backend: str | None = None) -> None:
+        """List the machine's MIDI inputs; none (no MIDI system, no keyboard) says so."""
+        self.backend = backend
+        self.input.clear()
+        names = recording.list_input_ports(backend)
+        for name in names:
+            self.input.addItem(name)
+        if not names:
+            self.input.addItem("No MIDI inputs")
+        self.input.setEnabled(bool(names))
+        self.record_button.setEnabled(bool(names))
+
+    def _record_toggled(self, on: bool) -> None:
+        if on:
+            try:
+                self.recorder = recording.Recorder(self.input.currentText(), self.backend)
+            except OSError as exc:
+                self.message.emit(str(exc))
+                self.record_button.setChecked(False)
+                return
+            self.record_button.setText("■ Stop")
+            self.message.emit(f"Recording from {self.input.currentText()}… press Stop when done")
+            return
+        if self.recorder is None:
+            return
+        events, self.recorder = self.recorder.stop(), None
+        self.record_button.setText("● Record")
+        if not any(m.type == "note_on" and m.velocity > 0 for _t, m in events):
+            self.message.emit("Nothing was played")
+            return
+        self.recorded.emit(events)
 
     # -- outputs ---------------------------------------------------------------
     def refresh_outputs(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -117,6 +118,36 @@ class EngineWorker(QObject):
         if refused:
             message += f"; could not use {len(refused)}: " + " · ".join(refused)
         self.opened.emit(message)
+
+    @Slot(object)
+    def add_recording(self, events) -> None:
+        """A phrase played on a keyboard: heard like a played file (beat, grid, key, chords)
+        and stored as the user's own idea."""
+        from songsketch.engine.api import recording
+
+        try:
+            heard = recording.recorded_idea(events)
+        except Exception as exc:  # nothing usable was played
+            self.opened.emit(f"Could not use the recording: {exc}")
+            return
+        stamp = time.strftime("%H.%M.%S")
+        remarks = "".join(f"; {r}" for r in heard.remarks)
+        added = 0
+        for k, idea in enumerate(heard.ideas):
+            name = f"recorded {stamp}" + (f" ({k + 1})" if len(heard.ideas) > 1 else "")
+            report = {"badge": OWN_BADGE, "detail": f"Your own idea, played on a keyboard{remarks}."}
+            try:
+                entry = self.library.add(idea.with_name(name), report, OWN_MODEL)
+            except Exception as exc:  # sqlite3.Error, OSError
+                self.storeFailed.emit(f"could not store the recording: {exc}")
+                continue
+            added += 1
+            self.ideaReady.emit(entry)
+        idea = heard.ideas[0]
+        self.opened.emit(
+            f"Recorded: {idea.bars} bars in {idea.key.name}, "
+            f"{idea.meter[0]}/{idea.meter[1]} at {idea.tempo} bpm"
+        )
 
     def _emit(self, _index, idea, report) -> None:
         """Store the idea here, off the UI thread, then hand the entry to the window."""

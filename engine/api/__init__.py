@@ -46,6 +46,7 @@ from ..music.idea import (
     beat_ticks,
 )
 from ..playback import player as playback
+from ..playback import recorder as recording
 from .evaluate import Evaluation, evaluate_model
 from .requests import GenerateRequest, GenerationRequest, RegenerateRequest, TrainJob
 from .session import Engine, GenerationSummary, idea_name
@@ -109,6 +110,7 @@ __all__ = [
     "load_folder",
     "analyse_path",
     "playback",
+    "recording",
     "read_card",
     "read_ideas",
     "train",

@@ -420,3 +420,28 @@ def test_continue_keeps_the_first_bars_and_marks_where_each_came_from(qtbot, mak
     window.regenerate("chords")
     qtbot.waitUntil(lambda: not window.generating and window.ideas.rowCount() == 6, timeout=60000)
     assert all(e.report["source"] == window.ideas.entries[5].name for e in window.ideas.entries[:2])
+
+
+def test_a_recorded_phrase_becomes_your_idea(qtbot, make_window):
+    """Without a MIDI system the window lists no inputs and says so; a phrase played (here the
+    notes a keyboard would have sent, as the recorder hands them over) becomes the user's own
+    idea, heard on the grid. (tests/engine/playback/test_recorder.py plays one through JACK.)"""
+    import mido
+
+    from tests.engine.playback.test_recorder import played
+
+    window = make_window()
+    try:
+        inputs = list(mido.get_input_names())
+    except Exception:
+        inputs = []
+    if not inputs:
+        assert window.playback.input.currentText() == "No MIDI inputs"
+        assert not window.playback.record_button.isEnabled()
+    window.playback.recorded.emit(played(96))
+    qtbot.waitUntil(lambda: window.ideas.rowCount() == 1, timeout=60000)
+    entry = window.ideas.entries[0]
+    assert entry.name.startswith("recorded ") and entry.model == "yours"
+    assert entry.idea.bars == 4 and "played on a keyboard" in entry.report["detail"]
+    assert "Recorded: 4 bars in C" in window.statusBar().currentMessage()
+    assert window.roll.idea == entry.idea

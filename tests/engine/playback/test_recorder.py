@@ -1,0 +1,132 @@
+"""Recording a phrase from a MIDI keyboard: heard like a played file, and through real ports."""
+
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mido
+import pytest
+
+from songsketch.engine.playback import recorder
+
+
+def played(bpm: float, seed: int = 1, swing: float = 0.012):
+    """A phrase as a player gives it: C F G C block chords a bar each, a melody of 8ths and
+    quarters over them, every onset a little early or late."""
+    rng = random.Random(seed)
+    beat = 60 / bpm
+    events, t = [], 0.25
+    for bar, chord in enumerate([(48, 52, 55), (53, 57, 60), (55, 59, 62), (48, 52, 55)]):
+        for p in chord:
+            events.append((t + rng.gauss(0, swing), mido.Message("note_on", note=p, velocity=70)))
+            events.append((t + 3.8 * beat, mido.Message("note_off", note=p)))
+        for pitch, length in zip((72, 74, 76, 74, 72, 74), (0.5, 0.5, 1, 0.5, 0.5, 1)):
+            on = t + rng.gauss(0, swing)
+            events.append((on, mido.Message("note_on", note=pitch + 2 * (bar % 2), velocity=90)))
+            events.append((on + 0.9 * length * beat, mido.Message("note_off", note=pitch + 2 * (bar % 2))))
+            t += length * beat
+    return events
+
+
+@pytest.mark.parametrize("bpm", [84, 100, 132])
+def test_a_phrase_played_without_a_click_comes_back_on_the_grid(bpm):
+    heard = recorder.recorded_idea(played(bpm))
+    [idea] = heard.ideas
+    assert idea.meter == (4, 4) and idea.bars == 4 and idea.key.name == "C"
+    assert abs(idea.tempo - bpm) <= 3
+    bar_melody = [(n.onset % 48, n.duration) for n in idea.melody if n.onset < 48]
+    assert bar_melody == [(0, 6), (6, 6), (12, 12), (24, 6), (30, 6), (36, 12)]  # 8ths and quarters
+    assert [(c.onset, c.root) for c in idea.chords] == [(0, 0), (48, 5), (96, 7), (144, 0)]
+
+
+def test_nothing_played_is_said():
+    with pytest.raises(ValueError, match="nothing was played"):
+        recorder.performance_midi([(0.1, mido.Message("control_change", control=64, value=127))])
+
+
+def test_no_midi_system_means_no_inputs():
+    try:
+        expected = list(mido.get_input_names())
+    except Exception:
+        expected = []
+    assert recorder.list_input_ports() == expected
+    assert recorder.list_input_ports("mido.backends.no_such_backend") == []
+
+
+KEYBOARD = r"""
+import json, sys, time
+import mido
+from songsketch.engine.playback import recorder
+from tests.engine.playback.test_recorder import played
+backend = "mido.backends.rtmidi/UNIX_JACK"
+keyboard = mido.Backend(backend).open_output("songsketch-test-keyboard", virtual=True)
+name = next((p for p in recorder.list_input_ports(backend) if "songsketch-test-keyboard" in p), None)
+if name is None:
+    print(json.dumps({"skip": "virtual keyboard not visible"}), flush=True)
+    sys.exit(0)
+rec = recorder.Recorder(name, backend)
+time.sleep(0.3)
+t0 = time.perf_counter()
+for t, message in sorted(played(112, seed=3), key=lambda e: e[0]):
+    while time.perf_counter() - t0 < t:
+        time.sleep(0.0005)
+    keyboard.send(message)
+time.sleep(0.3)
+events = rec.stop()
+[idea] = recorder.recorded_idea(events).ideas
+print(json.dumps({
+    "notes": sum(1 for _t, m in events if m.type == "note_on"),
+    "tempo": idea.tempo, "bars": idea.bars, "key": idea.key.name,
+    "melody": [[n.onset % 48, n.duration] for n in idea.melody if n.onset < 48],
+    "chords": [[c.onset, c.root] for c in idea.chords],
+}), flush=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd (Debian jackd2) not installed")
+def test_a_phrase_played_into_a_real_port_through_jack():
+    root = Path(__file__).resolve().parents[3]
+    jack = subprocess.Popen(
+        ["jackd", "--no-realtime", "-d", "dummy", "-r", "44100"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    proc = None
+    try:
+        time.sleep(1.5)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", KEYBOARD],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=dict(os.environ, PYTHONPATH=str(root)),
+        )
+        line = ""
+        deadline = time.time() + 60
+        while time.time() < deadline and not line:
+            line = proc.stdout.readline()
+        if not line:
+            pytest.skip("JACK MIDI did not answer")
+        result = json.loads(line)
+        if "skip" in result:
+            pytest.skip(result["skip"])
+        assert result["notes"] == 36  # 4 bars: 3 chord notes and 6 melody notes each
+        assert result["bars"] == 4 and result["key"] == "C" and abs(result["tempo"] - 112) <= 3
+        assert result["melody"] == [[0, 6], [6, 6], [12, 12], [24, 6], [30, 6], [36, 12]]
+        assert result["chords"] == [[0, 0], [48, 5], [96, 7], [144, 0]]
+    finally:
+        if proc is not None:
+            proc.kill()
+            proc.wait(5)
+        jack.terminate()
+        try:
+            jack.wait(5)
+        except subprocess.TimeoutExpired:
+            jack.kill()
