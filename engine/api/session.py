@@ -234,4 +234,5 @@ class Engine:
         generator = self._require()
         accept, emit, counts = self._checked(on_idea, guard, idea)
         generator.regenerate(idea, keep, settings, settings.count, emit, cancel, accept=accept)
-        return GenerationSummary(counts["shown"], counts["redrawn"], kind="new versions")
+        kind = "melodies over your chords" if keep == "chords" and not idea.name else "new versions"
+        return GenerationSummary(counts["shown"], counts["redrawn"], kind=kind)
