@@ -153,8 +153,13 @@ def _generate(args: argparse.Namespace) -> int:
 
     t1 = time.perf_counter()
     guard = Guard(args.guard) if args.guard else None
+    if args.keep and primer is None:
+        print("error: --keep needs --primer (the idea whose chords or melody are kept)", file=sys.stderr)
+        return 2
     if over is not None:
         request = RegenerateRequest(over, "chords", settings, guard)
+    elif args.keep:
+        request = RegenerateRequest(primer, args.keep, settings, guard)
     else:
         request = GenerateRequest(settings, guard, primer)
     summary = engine.run(request, on_idea=show)
@@ -293,6 +298,13 @@ def add_commands(sub) -> None:
     p.add_argument("--top-p", type=float, default=0.95)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--primer", help="a MIDI file whose opening bars the ideas continue")
+    p.add_argument(
+        "--keep",
+        choices=("chords", "melody"),
+        default=None,
+        help="with --primer: keep the whole file's chords (new melodies) or melody (new chords) "
+        "instead of continuing its first bars",
+    )
     p.add_argument(
         "--primer-bars",
         type=int,

@@ -97,3 +97,53 @@ def test_cli_writes_melodies_over_a_typed_progression(tiny_model, tmp_path):
     )
     assert bad.returncode == 2 and "bar 2" in bad.stderr and "'Xm'" in bad.stderr
     assert not (tmp_path / "no").exists() or not list((tmp_path / "no").glob("*.mid"))
+
+
+def test_cli_goes_on_from_your_file(tiny_model, tmp_path):
+    """--primer continues a file's first bars (--primer-bars), or with --keep writes new
+    melodies for its chords or new chords for its melody."""
+    from tests.helpers import song_bytes
+
+    mine = tmp_path / "mine.mid"
+    mine.write_bytes(song_bytes())
+    (source,) = read_ideas(mine)
+    base = [
+        sys.executable,
+        str(ROOT / "main.py"),
+        "generate",
+        "--model",
+        str(tiny_model[0]),
+        "--primer",
+        str(mine),
+    ]
+    runs = {
+        "continue": ["--primer-bars", "2", "--bars", "4"],
+        "chords": ["--keep", "chords"],
+        "melody": ["--keep", "melody"],
+    }
+    for way, extra in runs.items():
+        out = tmp_path / way
+        proc = subprocess.run(
+            base + extra + ["--count", "2", "--seed", "3", "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, (way, proc.stderr)
+        ideas = [read_ideas(p)[0] for p in sorted(out.glob("*.mid"))]
+        assert len(ideas) == 2, way
+        for idea in ideas:
+            if way == "continue":
+                end = 2 * idea.bar_ticks
+                assert [n.pitch for n in idea.melody if n.onset < end] == [
+                    n.pitch for n in source.melody if n.onset < end
+                ]
+            elif way == "chords":
+                assert [(c.root, c.quality, c.onset) for c in idea.chords] == [
+                    (c.root, c.quality, c.onset) for c in source.chords
+                ]
+            else:
+                assert [(n.pitch, n.onset) for n in idea.melody] == [
+                    (n.pitch, n.onset) for n in source.melody
+                ]
