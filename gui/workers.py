@@ -103,17 +103,7 @@ class EngineWorker(QObject):
             except Exception as exc:  # ValueError with the reason, OSError, a score music21 refuses
                 refused.append(f"{path.name}: {exc}")
                 continue
-            remarks = "".join(f"; {r}" for r in heard.remarks)
-            for k, idea in enumerate(heard.ideas):
-                name = path.stem if len(heard.ideas) == 1 else f"{path.stem} ({k + 1})"
-                report = {"badge": OWN_BADGE, "detail": f"Your own idea, from {path.name}{remarks}."}
-                try:
-                    entry = self.library.add(idea.with_name(name), report, OWN_MODEL)
-                except Exception as exc:  # sqlite3.Error, OSError
-                    self.storeFailed.emit(f"could not store {name}: {exc}")
-                    continue
-                added += 1
-                self.ideaReady.emit(entry)
+            added += self._store_own(heard, path.stem, f"from {path.name}")
         message = f"Opened {added} idea{'s' if added != 1 else ''} of yours"
         if refused:
             message += f"; could not use {len(refused)}: " + " · ".join(refused)
@@ -130,24 +120,29 @@ class EngineWorker(QObject):
         except Exception as exc:  # nothing usable was played
             self.opened.emit(f"Could not use the recording: {exc}")
             return
-        stamp = time.strftime("%H.%M.%S")
-        remarks = "".join(f"; {r}" for r in heard.remarks)
-        added = 0
-        for k, idea in enumerate(heard.ideas):
-            name = f"recorded {stamp}" + (f" ({k + 1})" if len(heard.ideas) > 1 else "")
-            report = {"badge": OWN_BADGE, "detail": f"Your own idea, played on a keyboard{remarks}."}
-            try:
-                entry = self.library.add(idea.with_name(name), report, OWN_MODEL)
-            except Exception as exc:  # sqlite3.Error, OSError
-                self.storeFailed.emit(f"could not store the recording: {exc}")
-                continue
-            added += 1
-            self.ideaReady.emit(entry)
+        self._store_own(heard, f"recorded {time.strftime('%H.%M.%S')}", "played on a keyboard")
         idea = heard.ideas[0]
         self.opened.emit(
             f"Recorded: {idea.bars} bars in {idea.key.name}, "
             f"{idea.meter[0]}/{idea.meter[1]} at {idea.tempo} bpm"
         )
+
+    def _store_own(self, heard, name: str, origin: str) -> int:
+        """Store the ideas heard in the user's own music as theirs (``name``, numbered when
+        there are several); hand each to the window. Returns how many were stored."""
+        remarks = "".join(f"; {r}" for r in heard.remarks)
+        report = {"badge": OWN_BADGE, "detail": f"Your own idea, {origin}{remarks}."}
+        stored = 0
+        for k, idea in enumerate(heard.ideas):
+            title = name if len(heard.ideas) == 1 else f"{name} ({k + 1})"
+            try:
+                entry = self.library.add(idea.with_name(title), report, OWN_MODEL)
+            except Exception as exc:  # sqlite3.Error, OSError
+                self.storeFailed.emit(f"could not store {title}: {exc}")
+                continue
+            stored += 1
+            self.ideaReady.emit(entry)
+        return stored
 
     def _emit(self, _index, idea, report) -> None:
         """Store the idea here, off the UI thread, then hand the entry to the window."""

@@ -120,3 +120,53 @@ def song_folder(root: Path) -> Path:
     (root / "empty.mid").write_bytes(b"")
     (root / "notes.txt").write_text("lyrics")
     return root
+
+
+def run_with_jack(script: str, timeout: float = 30) -> dict:
+    """Run ``script`` in a fresh Python beside a JACK dummy server and return the JSON object
+    of its first line (the test skips when JACK MIDI does not answer or the script says
+    ``{"skip": reason}``). The script process is killed, not waited for: closing JACK clients
+    can hang."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import pytest
+
+    jack = subprocess.Popen(
+        ["jackd", "--no-realtime", "-d", "dummy", "-r", "44100"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    proc = None
+    try:
+        time.sleep(1.5)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        )
+        line = ""
+        deadline = time.time() + timeout
+        while time.time() < deadline and not line:
+            line = proc.stdout.readline()
+        if not line:
+            pytest.skip("JACK MIDI did not answer")
+        result = json.loads(line)
+        if "skip" in result:
+            pytest.skip(result["skip"])
+        return result
+    finally:
+        if proc is not None:
+            proc.kill()
+            proc.wait(5)
+        jack.terminate()
+        try:
+            jack.wait(5)
+        except subprocess.TimeoutExpired:
+            jack.kill()

@@ -161,6 +161,21 @@ class KeptPart:
         return None
 
 
+def keep_voicing_under(g, mask: np.ndarray, ceiling: int) -> None:
+    """The chord being voiced stays at or below ``ceiling``: its bass low enough to leave room
+    for a voice above, each next voice under it."""
+    v = VOCAB
+    if not g.voicing:
+        start, end = v.ranges["BASS"]
+        mask[start + max(ceiling - VOICING_RANGE[0], 1) : end] = False
+    else:
+        room = ceiling - g.voicing[-1]
+        start, end = v.ranges["UP"]
+        mask[start:end] &= v.up_rise <= room
+        start, end = v.ranges["UP2"]
+        mask[start:end] &= v.up2_rise <= room
+
+
 class Register(Constraint):
     """Chords stay low (at or below C5, under the melody note sounding) and the melody at or
     above G3 and above the chord sounding under it. ``shift``: semitones the idea will be
@@ -205,17 +220,10 @@ class Register(Constraint):
                 VOICING_RANGE[1] - max(0, self.shift),
             )
             if not g.voicing:
-                start, end = v.ranges["BASS"]
+                start, _end = v.ranges["BASS"]
                 bottom = VOICING_RANGE[0] + max(0, -self.shift)
                 mask[start : start + bottom - VOICING_RANGE[0]] = False
-                # leave room for a second voice under the ceiling
-                mask[start + ceiling - VOICING_RANGE[0] : end] = False
-            else:
-                room = ceiling - g.voicing[-1]
-                start, end = v.ranges["UP"]
-                mask[start:end] &= v.up_rise <= room
-                start, end = v.ranges["UP2"]
-                mask[start:end] &= v.up2_rise <= room
+            keep_voicing_under(g, mask, ceiling)
 
 
 class Voicing(Constraint):
@@ -638,7 +646,7 @@ class Repeat(Constraint):
             return
         due, pitch, ceiling = self._plan(g)
         if s is State.VOICING and ceiling is not None:
-            self._ceiling(g, mask, ceiling)
+            keep_voicing_under(g, mask, ceiling)
         melody = np.zeros_like(mask)
         melody[slice(*v.ranges["P"])] = True
         melody[slice(*v.ranges["VEL"])] = True
@@ -680,20 +688,6 @@ class Repeat(Constraint):
             if due is not None:
                 for t in g.end_of_bar_tokens_now():
                     mask[t] = False
-
-    @staticmethod
-    def _ceiling(g, mask: np.ndarray, ceiling: int) -> None:
-        """The chord being voiced stays at or below ``ceiling``."""
-        v = VOCAB
-        if not g.voicing:
-            start, end = v.ranges["BASS"]
-            mask[start + max(ceiling - VOICING_RANGE[0], 1) : end] = False  # room for a voice above
-        else:
-            room = ceiling - g.voicing[-1]
-            start, end = v.ranges["UP"]
-            mask[start:end] &= v.up_rise <= room
-            start, end = v.ranges["UP2"]
-            mask[start:end] &= v.up2_rise <= room
 
     @staticmethod
     def _pitch(mask: np.ndarray, rule) -> None:

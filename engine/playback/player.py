@@ -79,15 +79,20 @@ def panic_messages() -> list[mido.Message]:
     return out
 
 
-def list_output_ports(backend: str | None = None) -> list[str]:
-    """The MIDI output ports of the machine (of mido's ``backend`` when named); [] when there
-    is no MIDI system (no ALSA sequencer makes python-rtmidi raise: that means 'no ports', not
-    an error)."""
+def port_names(kind: str, backend: str | None = None) -> list[str]:
+    """The machine's MIDI ``kind`` ('output' or 'input') ports (of mido's ``backend`` when
+    named); [] when there is no MIDI system (no ALSA sequencer makes python-rtmidi raise: that
+    means 'no ports', not an error)."""
     try:
         api = mido.Backend(backend) if backend else mido
-        return list(api.get_output_names())
+        return list(getattr(api, f"get_{kind}_names")())
     except Exception:  # rtmidi raises SystemError/RuntimeError without a sequencer
         return []
+
+
+def list_output_ports(backend: str | None = None) -> list[str]:
+    """The machine's MIDI output ports (see ``port_names``)."""
+    return port_names("output", backend)
 
 
 class PortOutput:

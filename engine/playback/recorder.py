@@ -19,19 +19,15 @@ import mido
 
 from ..formats.analysis import Analysis, analyse
 from ..formats.midi import read_raw
+from .player import port_names
 
 RECORD_TICKS_PER_BEAT = 480
 BEAT_RANGE = (0.35, 1.0)  # seconds per beat a player's phrase is heard in (60-170 bpm)
 
 
 def list_input_ports(backend: str | None = None) -> list[str]:
-    """The MIDI input ports of the machine (of mido's ``backend`` when named); [] when there
-    is no MIDI system."""
-    try:
-        api = mido.Backend(backend) if backend else mido
-        return list(api.get_input_names())
-    except Exception:  # rtmidi raises SystemError/RuntimeError without a sequencer
-        return []
+    """The machine's MIDI input ports (see ``player.port_names``)."""
+    return port_names("input", backend)
 
 
 class Recorder:

@@ -9,6 +9,17 @@ from songsketch.engine.music.idea import Key
 from tests.helpers import ROOT
 
 
+def _generate(*args, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``songsketch generate ARGS`` from the checkout, its output captured."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "generate", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def test_cli_generate_writes_one_midi_per_idea(tiny_model, tmp_path):
     out = tmp_path / "ideas"
     proc = subprocess.run(
@@ -61,14 +72,9 @@ def test_cli_generate_writes_one_midi_per_idea(tiny_model, tmp_path):
 
 def test_cli_writes_melodies_over_a_typed_progression(tiny_model, tmp_path):
     out = tmp_path / "over"
-    command = [sys.executable, str(ROOT / "main.py"), "generate", "--model", str(tiny_model[0])]
-    proc = subprocess.run(
-        command
-        + ["--progression", "Am F | C G", "--count", "3", "--bars", "2", "--seed", "4", "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    model = ["--model", tiny_model[0]]
+    proc = _generate(
+        *model, "--progression", "Am F | C G", "--count", 3, "--bars", 2, "--seed", 4, "--out", out
     )
     assert proc.returncode == 0, proc.stderr
     files = sorted(out.glob("*.mid"))
@@ -88,13 +94,7 @@ def test_cli_writes_melodies_over_a_typed_progression(tiny_model, tmp_path):
         assert idea.melody
         melodies.add(tuple((n.pitch, n.onset) for n in idea.melody))
     assert len(melodies) == 3  # three different melodies over them
-    bad = subprocess.run(
-        command + ["--progression", "C G | Xm F", "--out", str(tmp_path / "no")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bad = _generate(*model, "--progression", "C G | Xm F", "--out", tmp_path / "no", timeout=120)
     assert bad.returncode == 2 and "bar 2" in bad.stderr and "'Xm'" in bad.stderr
     assert not (tmp_path / "no").exists() or not list((tmp_path / "no").glob("*.mid"))
 
@@ -107,15 +107,7 @@ def test_cli_goes_on_from_your_file(tiny_model, tmp_path):
     mine = tmp_path / "mine.mid"
     mine.write_bytes(song_bytes())
     (source,) = read_ideas(mine)
-    base = [
-        sys.executable,
-        str(ROOT / "main.py"),
-        "generate",
-        "--model",
-        str(tiny_model[0]),
-        "--primer",
-        str(mine),
-    ]
+    base = ["--model", tiny_model[0], "--primer", mine]
     runs = {
         "continue": ["--primer-bars", "2", "--bars", "4"],
         "chords": ["--keep", "chords"],
@@ -123,13 +115,7 @@ def test_cli_goes_on_from_your_file(tiny_model, tmp_path):
     }
     for way, extra in runs.items():
         out = tmp_path / way
-        proc = subprocess.run(
-            base + extra + ["--count", "2", "--seed", "3", "--out", str(out)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        proc = _generate(*base, *extra, "--count", 2, "--seed", 3, "--out", out)
         assert proc.returncode == 0, (way, proc.stderr)
         ideas = [read_ideas(p)[0] for p in sorted(out.glob("*.mid"))]
         assert len(ideas) == 2, way

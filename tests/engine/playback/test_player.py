@@ -2,7 +2,6 @@
 
 import random
 import shutil
-import subprocess
 import time
 
 import mido
@@ -11,7 +10,7 @@ import pytest
 
 from songsketch.engine.music.idea import Chord, Idea, Key, Note, Section
 from songsketch.engine.playback import player as playback
-from tests.helpers import random_idea
+from tests.helpers import random_idea, run_with_jack
 
 
 class RecordingOutput:
@@ -136,48 +135,9 @@ port.close()    # closing JACK clients can hang: the test does not wait for it
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd (Debian jackd2) not installed")
 def test_real_port_through_jack_loopback():
-    import json
-    import os
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[3]
-    jack = subprocess.Popen(
-        ["jackd", "--no-realtime", "-d", "dummy", "-r", "44100"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    proc = None
-    try:
-        time.sleep(1.5)
-        proc = subprocess.Popen(
-            [sys.executable, "-c", JACK_SCRIPT],
-            cwd=root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=dict(os.environ, PYTHONPATH=str(root)),
-        )
-        line = ""
-        deadline = time.time() + 30
-        while time.time() < deadline and not line:
-            line = proc.stdout.readline()
-        if not line:
-            pytest.skip("JACK MIDI did not answer")
-        result = json.loads(line)
-        if "skip" in result:
-            pytest.skip(result["skip"])
-        ons = [r for r in result["received"] if r[0] == "note_on" and r[2] > 0]
-        expected = [e for e in playback.idea_events(_idea(tempo=240)) if e.message.type == "note_on"]
-        assert [r[1] for r in ons] == [e.message.note for e in expected]
-        for r, e in zip(ons, expected):
-            assert r[3] == pytest.approx(e.time, abs=0.08)
-    finally:
-        if proc is not None:
-            proc.kill()
-            proc.wait(5)
-        jack.terminate()
-        try:
-            jack.wait(5)
-        except subprocess.TimeoutExpired:
-            jack.kill()
+    result = run_with_jack(JACK_SCRIPT)
+    ons = [r for r in result["received"] if r[0] == "note_on" and r[2] > 0]
+    expected = [e for e in playback.idea_events(_idea(tempo=240)) if e.message.type == "note_on"]
+    assert [r[1] for r in ons] == [e.message.note for e in expected]
+    for r, e in zip(ons, expected):
+        assert r[3] == pytest.approx(e.time, abs=0.08)

@@ -1,18 +1,13 @@
 """Recording a phrase from a MIDI keyboard: heard like a played file, and through real ports."""
 
-import json
-import os
 import random
 import shutil
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import mido
 import pytest
 
 from songsketch.engine.playback import recorder
+from tests.helpers import run_with_jack
 
 
 def played(bpm: float, seed: int = 1, swing: float = 0.012):
@@ -62,6 +57,7 @@ KEYBOARD = r"""
 import json, sys, time
 import mido
 from songsketch.engine.playback import recorder
+from tests.helpers import run_with_jack
 from tests.engine.playback.test_recorder import played
 backend = "mido.backends.rtmidi/UNIX_JACK"
 keyboard = mido.Backend(backend).open_output("songsketch-test-keyboard", virtual=True)
@@ -91,42 +87,8 @@ print(json.dumps({
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd (Debian jackd2) not installed")
 def test_a_phrase_played_into_a_real_port_through_jack():
-    root = Path(__file__).resolve().parents[3]
-    jack = subprocess.Popen(
-        ["jackd", "--no-realtime", "-d", "dummy", "-r", "44100"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    proc = None
-    try:
-        time.sleep(1.5)
-        proc = subprocess.Popen(
-            [sys.executable, "-c", KEYBOARD],
-            cwd=root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=dict(os.environ, PYTHONPATH=str(root)),
-        )
-        line = ""
-        deadline = time.time() + 60
-        while time.time() < deadline and not line:
-            line = proc.stdout.readline()
-        if not line:
-            pytest.skip("JACK MIDI did not answer")
-        result = json.loads(line)
-        if "skip" in result:
-            pytest.skip(result["skip"])
-        assert result["notes"] == 36  # 4 bars: 3 chord notes and 6 melody notes each
-        assert result["bars"] == 4 and result["key"] == "C" and abs(result["tempo"] - 112) <= 3
-        assert result["melody"] == [[0, 6], [6, 6], [12, 12], [24, 6], [30, 6], [36, 12]]
-        assert result["chords"] == [[0, 0], [48, 5], [96, 7], [144, 0]]
-    finally:
-        if proc is not None:
-            proc.kill()
-            proc.wait(5)
-        jack.terminate()
-        try:
-            jack.wait(5)
-        except subprocess.TimeoutExpired:
-            jack.kill()
+    result = run_with_jack(KEYBOARD, timeout=60)
+    assert result["notes"] == 36  # 4 bars: 3 chord notes and 6 melody notes each
+    assert result["bars"] == 4 and result["key"] == "C" and abs(result["tempo"] - 112) <= 3
+    assert result["melody"] == [[0, 6], [6, 6], [12, 12], [24, 6], [30, 6], [36, 12]]
+    assert result["chords"] == [[0, 0], [48, 5], [96, 7], [144, 0]]
