@@ -99,6 +99,10 @@ def _generate(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     load_s = time.perf_counter() - t0
+    styles = engine.model.card.get("styles") or ["song"]
+    if args.style not in styles:
+        print(f"error: this model learnt the {' and '.join(styles)} style, not {args.style}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -119,7 +123,11 @@ def _generate(args: argparse.Namespace) -> int:
             return 2
         try:
             over = progression_idea(
-                args.progression, settings.meter or (4, 4), settings.bars_per_section, settings.tempo or 100
+                args.progression,
+                settings.meter or (4, 4),
+                settings.bars_per_section,
+                settings.tempo or 100,
+                settings.key,
             )
         except ProgressionError as exc:
             print(f"error: {exc}\n  {args.progression}\n  {' ' * exc.column}^", file=sys.stderr)

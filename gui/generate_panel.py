@@ -201,7 +201,7 @@ class GeneratePanel(QGroupBox):
             return GenerateRequest(settings, self.guard_setting())
         try:
             idea = progression_idea(
-                text, settings.meter or (4, 4), settings.bars_per_section, settings.tempo or 100
+                text, settings.meter or (4, 4), settings.bars_per_section, settings.tempo or 100, settings.key
             )
         except ProgressionError as exc:
             self.progression_error.setText(str(exc))

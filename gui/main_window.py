@@ -286,12 +286,14 @@ class MainWindow(QMainWindow):
     def open_files(self, paths) -> None:
         """Bring files in as the user's own ideas, on the engine's thread (music21 is slow to
         load); each arrives in the list like a generated idea."""
-        self.streamed = 0
+        if not self.generating:  # (a run's own count goes on)
+            self.streamed = 0
         self.statusBar().showMessage(f"Opening {len(paths)} file{'s' if len(paths) != 1 else ''}…")
         self.requestOpen.emit([str(p) for p in paths])
 
     def _recorded(self, events) -> None:
-        self.streamed = 0
+        if not self.generating:
+            self.streamed = 0
         self.statusBar().showMessage("Hearing the recording…")
         self.requestRecording.emit(events)
 

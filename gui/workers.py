@@ -120,7 +120,8 @@ class EngineWorker(QObject):
         except Exception as exc:  # nothing usable was played
             self.opened.emit(f"Could not use the recording: {exc}")
             return
-        self._store_own(heard, f"recorded {time.strftime('%H.%M.%S')}", "played on a keyboard")
+        if not self._store_own(heard, f"recorded {time.strftime('%H.%M.%S')}", "played on a keyboard"):
+            return  # storeFailed has said why
         idea = heard.ideas[0]
         self.opened.emit(
             f"Recorded: {idea.bars} bars in {idea.key.name}, "

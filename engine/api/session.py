@@ -10,7 +10,7 @@ import hashlib
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..assess.originality import Guard, OriginalityIndex
@@ -232,7 +232,9 @@ class Engine:
         """``settings.count`` new versions of an idea keeping its chords or its melody, checked
         by the guard like fresh ideas."""
         generator = self._require()
-        accept, emit, counts = self._checked(on_idea, guard, idea)
+        # the user's part that stays may share what it shares; the part being replaced may not
+        kept = replace(idea, melody=()) if keep == "chords" else replace(idea, chords=())
+        accept, emit, counts = self._checked(on_idea, guard, kept)
         generator.regenerate(idea, keep, settings, settings.count, emit, cancel, accept=accept)
         kind = "melodies over your chords" if keep == "chords" and not idea.name else "new versions"
         return GenerationSummary(counts["shown"], counts["redrawn"], kind=kind)

@@ -88,12 +88,12 @@ def parse_progression(text: str) -> list[list[TypedChord]]:
         for match in re.finditer(r"\S+", part):
             try:
                 bar.append(TypedChord(parse_symbol(match.group()), match.group(), position + match.start()))
-            except ValueError as exc:
-                raise ProgressionError(f"bar {number}: {exc}", position + match.start()) from None
+            except ValueError as exc:  # (bars counted as typed, a leading | aside)
+                raise ProgressionError(f"bar {len(bars) + 1}: {exc}", position + match.start()) from None
         if bar:
             bars.append(bar)
         elif part.strip() == "" and 1 < number < len(text.split("|")):
-            raise ProgressionError(f"bar {number} is empty", position)
+            raise ProgressionError(f"bar {len(bars) + 1} is empty", position)
         position += len(part) + 1
     if not bars:
         raise ProgressionError("no chords: type symbols such as C G Am F, bars separated by |", 0)

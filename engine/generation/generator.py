@@ -303,6 +303,11 @@ class Generator:
             )
 
         shift = _shift_between(primer, original)
+        checked = accept
+
+        def accept(new: Idea) -> bool:  # a continuation has a melody, even of a chords-only primer
+            return has_melody(new) and (checked is None or checked(new))
+
         return self._draw(row, settings.count, settings, rng, shift, on_idea, cancel, accept)
 
     def _draw(

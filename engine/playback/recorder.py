@@ -62,6 +62,14 @@ class Recorder:
         with self._lock:
             events = list(self._events)
             self._events = []
+        # notes still held when Stop is pressed end there
+        end, held = self.clock(), {}
+        for _t, m in events:
+            if m.type == "note_on" and m.velocity > 0:
+                held[(m.channel, m.note)] = True
+            else:
+                held.pop((m.channel, m.note), None)
+        events += [(end, mido.Message("note_off", channel=c, note=n)) for c, n in held]
 
         def close() -> None:
             try:

@@ -62,3 +62,11 @@ def test_three_four_and_six_eight():
     assert [c.duration for c in waltz.chords[:2]] == [24, 12]
     jig = progression_idea("Am E", meter=(6, 8), bars_per_section=2)
     assert [c.duration for c in jig.chords[:2]] == [18, 18]  # the felt beats of 6/8
+
+
+def test_the_key_can_be_given_and_bars_are_counted_as_typed():
+    from songsketch.engine.music.idea import Key
+
+    assert progression_idea("Am E7", bars_per_section=1, key=Key(9, "minor")).key == Key(9, "minor")
+    with pytest.raises(ProgressionError, match="bar 2"):
+        parse_progression("| C | Dx")

@@ -187,3 +187,16 @@ def test_a_style_learnt_from_symbols_keeps_root_and_third_in_every_chord(tiny_mo
     assert sum(all(p % 12 in chord_pcs(c.root, c.quality) for p in c.voicing) for c in held) >= 0.95 * len(
         held
     )
+
+
+def test_a_chords_only_primer_is_continued_with_a_melody(tiny_model):
+    from dataclasses import replace
+
+    generator = Generator(load(tiny_model[0]).weights)
+    [idea] = generator.generate(GenerationSettings(count=1, bars_per_section=4, seed=5))
+    chords_only = replace(idea, melody=())
+    for new in generator.continue_primer(
+        chords_only, GenerationSettings(count=3, bars_per_section=4, seed=2)
+    ):
+        for _section, start, end in new.section_spans():
+            assert sum(start <= n.onset < end for n in new.melody) >= 2

@@ -92,3 +92,28 @@ def test_a_phrase_played_into_a_real_port_through_jack():
     assert result["bars"] == 4 and result["key"] == "C" and abs(result["tempo"] - 112) <= 3
     assert result["melody"] == [[0, 6], [6, 6], [12, 12], [24, 6], [30, 6], [36, 12]]
     assert result["chords"] == [[0, 0], [48, 5], [96, 7], [144, 0]]
+
+
+def test_a_note_held_when_stop_is_pressed_ends_there():
+    """(The recorder's own bookkeeping, its port a stand-in: the JACK test plays real ports.)"""
+    import threading
+
+    class Port:
+        def close(self):
+            pass
+
+    rec = recorder.Recorder.__new__(recorder.Recorder)
+    rec.clock, rec._lock, rec.port = (lambda: 2.0), threading.Lock(), Port()
+    rec._events = [
+        (1.0, mido.Message("note_on", note=60, velocity=90)),
+        (1.5, mido.Message("note_on", note=64, velocity=90)),
+    ]
+    events = rec.stop()
+    assert sorted((t, m.type, m.note) for t, m in events)[-2:] == [
+        (2.0, "note_off", 60),
+        (2.0, "note_off", 64),
+    ]
+    from songsketch.engine.formats.midi import read_raw
+
+    notes = sorted(read_raw(recorder.performance_midi(events)).notes, key=lambda n: n.pitch)
+    assert [n.pitch for n in notes] == [60, 64] and notes[1].duration > 1  # no one-tick blip
