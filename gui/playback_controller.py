@@ -67,6 +67,11 @@ class PlaybackController(QWidget):
         self.record_button.setCheckable(True)
         self.record_button.setToolTip("Record a phrase played on the keyboard; press again to stop")
         self.record_button.toggled.connect(self._record_toggled)
+        self.rescan = QPushButton("⟳")
+        self.rescan.setToolTip("Look again for MIDI keyboards (one plugged in since the app started)")
+        self.rescan.setMaximumWidth(32)
+        self.rescan.clicked.connect(lambda: self.refresh_inputs(self.backend))
+        self.backend = None
         self.refresh_inputs()
         bar = QHBoxLayout()
         bar.addWidget(self.play_button)
@@ -75,6 +80,7 @@ class PlaybackController(QWidget):
         bar.addWidget(self.output, 1)
         bar.addWidget(QLabel("Input"))
         bar.addWidget(self.input, 1)
+        bar.addWidget(self.rescan)
         bar.addWidget(self.record_button)
         bar.addWidget(QLabel("Zoom"))
         bar.addWidget(self.zoom)
@@ -89,14 +95,18 @@ class PlaybackController(QWidget):
 
     # -- recording -------------------------------------------------------------
     def refresh_inputs(self, backend: str | None = None) -> None:
-        """List the machine's MIDI inputs; none (no MIDI system, no keyboard) says so."""
+        """List the machine's MIDI inputs (keeping the one chosen); none (no MIDI system, no
+        keyboard) says so."""
         self.backend = backend
+        chosen = self.input.currentText()
         self.input.clear()
         names = recording.list_input_ports(backend)
         for name in names:
             self.input.addItem(name)
         if not names:
             self.input.addItem("No MIDI inputs")
+        elif chosen in names:
+            self.input.setCurrentIndex(names.index(chosen))
         self.input.setEnabled(bool(names))
         self.record_button.setEnabled(bool(names))
 

@@ -438,6 +438,8 @@ def test_a_recorded_phrase_becomes_your_idea(qtbot, make_window):
     if not inputs:
         assert window.playback.input.currentText() == "No MIDI inputs"
         assert not window.playback.record_button.isEnabled()
+        window.playback.rescan.click()  # looking again finds none either, and says so again
+        assert window.playback.input.currentText() == "No MIDI inputs"
     window.playback.recorded.emit(played(96))
     qtbot.waitUntil(lambda: window.ideas.rowCount() == 1, timeout=60000)
     entry = window.ideas.entries[0]
