@@ -30,7 +30,7 @@ def evaluate(args: argparse.Namespace) -> int:
             baseline_epochs=args.baseline_epochs,
             say=lambda text: print(text, flush=True),
         )
-    except ModelError as exc:
+    except (ModelError, ValueError) as exc:  # a bad model folder; songs too short for the baseline
         print(f"error: {exc}", file=sys.stderr)
         return 1
     columns = {"held-out": result.held_out, "Songsketch": result.model, **result.variants}

@@ -254,13 +254,9 @@ class Generator:
                 ),
             )
 
-        if keep == "chords":  # a new melody must be one: some notes in every section
-            sung = accept
-
-            def accept(new: Idea) -> bool:
-                return has_melody(new) and (sung is None or sung(new))
-
-        return self._draw(row, count, plan_settings, rng, _shift_between(home, idea), on_idea, cancel, accept)
+        shift = _shift_between(home, idea)
+        # a new melody must be one: some notes in every section
+        return self._draw(row, count, plan_settings, rng, shift, on_idea, cancel, accept, keep == "chords")
 
     def continue_primer(
         self,
@@ -303,12 +299,8 @@ class Generator:
             )
 
         shift = _shift_between(primer, original)
-        checked = accept
-
-        def accept(new: Idea) -> bool:  # a continuation has a melody, even of a chords-only primer
-            return has_melody(new) and (checked is None or checked(new))
-
-        return self._draw(row, settings.count, settings, rng, shift, on_idea, cancel, accept)
+        # a continuation has a melody, even of a chords-only primer
+        return self._draw(row, settings.count, settings, rng, shift, on_idea, cancel, accept, True)
 
     def _draw(
         self,
@@ -320,22 +312,25 @@ class Generator:
         on_idea: IdeaCallback | None,
         cancel: Callable[[], bool] | None,
         accept: Callable[[Idea], bool] | None,
+        need_melody: bool = False,
     ) -> list[Idea]:
         """``count`` ideas decoded from rows ``row()`` makes, written in the model's home key
         and moved back by ``shift`` (the very shift that brought their source home); an idea
-        ``accept`` refuses is redrawn, up to a limit. Each shown idea goes to ``on_idea``."""
+        without a melody in every section (``need_melody``) or that ``accept`` refuses is
+        redrawn, up to a limit. Each shown idea goes to ``on_idea``."""
         out: list[Idea] = []
         self.redrawn = 0
         drawn, limit = 0, 4 * count + 16
         with self._lock:
             while len(out) < count and drawn < limit:
                 need = count - len(out)
-                grammars = [row() for _ in range(need + (self.extra_rows(need) if accept else 0))]
+                extra = self.extra_rows(need) if accept or need_melody else 0
+                grammars = [row() for _ in range(need + extra)]
                 for idea in self._decode(grammars, settings, rng, lambda i, x: None, cancel):
                     drawn += 1
                     if self.normalised:
                         idea = idea.transposed(shift)
-                    if accept is not None and not accept(idea):
+                    if (need_melody and not has_melody(idea)) or (accept is not None and not accept(idea)):
                         self.redrawn += 1
                     elif len(out) < count:
                         out.append(idea)
@@ -392,8 +387,8 @@ class Generator:
             if len(free):
                 # whether (and what) a bar repeats is drawn from the model's whole distribution:
                 # nucleus sampling would cut the markers, each of them rare (one per bar back)
-                rooms = [grammars[i].repeat_room() for i in active[free].tolist()]
-                top_p = np.where(rooms, 1.0, settings.top_p)
+                rows = [grammars[i] for i in active[free].tolist()]
+                top_p = np.where([g.repeat_room() for g in rows], 1.0, settings.top_p)
                 if len(free) == 1:
                     masks = options[free[0]][0][None, :]
                     cols, closing = options[free[0]][2:]
@@ -408,9 +403,9 @@ class Generator:
                 z = lstm.logits(top[free], cols)
                 if biased:
                     z += bias[cols]
-                for j, i in enumerate(active[free].tolist()):
-                    if grammars[i].bar_repeat is not None:  # a repeated motif: at its own pitch
-                        token = grammars[i].preferred()
+                for j, g in enumerate(rows):
+                    if g.bar_repeat is not None:  # a repeated motif: at its own pitch
+                        token = g.preferred()
                         at = np.searchsorted(cols, token) if token is not None else len(cols)
                         if at < len(cols) and cols[at] == token:
                             z[j, at] += EXACT_MOTIF_BIAS

@@ -29,7 +29,11 @@ def baseline_ideas(
             except ValueError:
                 continue
             seqs.append([n.pitch for n in sorted(idea.melody, key=lambda n: n.onset)])
-    window = 32
+    # 32 notes of context, fewer when the songs are shorter (a folder of short sketches)
+    longest = max((len(s) for s in seqs), default=0)
+    if longest < 2:
+        raise ValueError("the songs have too few melody notes to train the baseline on")
+    window = min(32, longest - 1)
     xs, ys = [], []
     for s in seqs:
         for i in range(0, len(s) - window):
