@@ -47,6 +47,7 @@ from ..music.idea import (
 )
 from ..playback import player as playback
 from ..playback import recorder as recording
+from ..playback import sound
 from .evaluate import Evaluation, evaluate_model
 from .requests import GenerateRequest, GenerationRequest, RegenerateRequest, TrainJob
 from .session import Engine, GenerationSummary, idea_name
@@ -111,6 +112,7 @@ __all__ = [
     "analyse_path",
     "playback",
     "recording",
+    "sound",
     "read_card",
     "read_ideas",
     "train",

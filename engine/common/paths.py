@@ -67,3 +67,9 @@ class Home:
         self.root.mkdir(parents=True, exist_ok=True)
         shutil.copy2(old, self.library)
         return True
+
+
+def default_soundfont() -> Path:
+    """The SoundFont the built-in synth plays unless the user chose another (shipped inside
+    the installed package: a General MIDI subset of FluidR3_GM, see its README)."""
+    return Path(str(resources.files("songsketch.resources") / "soundfont" / "songsketch-gm.sf3"))

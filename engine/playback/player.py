@@ -1,9 +1,10 @@
 """Playback without Qt: an idea as timed MIDI messages, outputs (a MIDI port, a recording),
-a scheduler thread that sends them on time, and a small NumPy piano synth.
+a scheduler thread that sends them on time, and a small additive NumPy synth (the fallback
+of the SoundFont synth in ``sound``).
 
 Layers: ``idea_events`` (pure) -> ``Player`` (thread, hooks ``on_position``/``on_finished``)
 -> an ``Output`` (``PortOutput`` through mido + python-rtmidi, or anything with ``send``).
-The built-in synth renders audio that the app plays through the system's audio output.
+The built-in synth (``sound``) renders audio that the app plays through the system's audio output.
 """
 
 from __future__ import annotations
@@ -33,10 +34,14 @@ def seconds_per_tick(idea: Idea) -> float:
     return 60.0 / idea.tempo / TICKS_PER_BEAT
 
 
-def idea_events(idea: Idea) -> list[TimedMessage]:
-    """Note on/off messages of an idea in time order (offs before ons at the same time)."""
+def idea_events(idea: Idea, programs: tuple[int, int] | None = None) -> list[TimedMessage]:
+    """Note on/off messages of an idea in time order (offs before ons at the same time),
+    after program changes for the chord and melody channels when ``programs`` are given."""
     spt = seconds_per_tick(idea)
     events: list[tuple[int, int, mido.Message]] = []
+    if programs is not None:
+        for channel, program in zip((CHORD_CHANNEL, MELODY_CHANNEL), programs):
+            events.append((0, -1, mido.Message("program_change", channel=channel, program=program)))
     for c in idea.chords:
         for p in c.voicing:
             events.append(
@@ -193,7 +198,7 @@ class Player:
 
 
 # ---------------------------------------------------------------------------
-# built-in synth
+# the additive synth: the built-in output's fallback when no SoundFont can be loaded
 
 SAMPLE_RATE = 44100
 
@@ -234,7 +239,3 @@ def render(idea: Idea, rate: int = SAMPLE_RATE, tail: float = 0.5) -> np.ndarray
 
 def render_note(pitch: int, velocity: int = 90, seconds: float = 0.4, rate: int = SAMPLE_RATE) -> np.ndarray:
     return _tone(pitch, velocity, seconds, rate)
-
-
-def to_pcm16(audio: np.ndarray) -> bytes:
-    return (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()

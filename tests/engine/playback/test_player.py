@@ -10,6 +10,7 @@ import pytest
 
 from songsketch.engine.music.idea import Chord, Idea, Key, Note, Section
 from songsketch.engine.playback import player as playback
+from songsketch.engine.playback import sound
 from tests.helpers import random_idea, run_with_jack
 
 
@@ -88,7 +89,7 @@ def test_synth_renders_audible_audio_of_the_right_length():
     start = int(n.onset * playback.seconds_per_tick(idea) * 22050)
     window = audio[start : start + 2000]
     assert np.sqrt(np.mean(window**2)) > 1e-3
-    pcm = playback.to_pcm16(audio)
+    pcm = sound.to_pcm16(audio)
     assert len(pcm) == 2 * len(audio)
 
 
@@ -107,6 +108,7 @@ JACK_SCRIPT = r"""
 import json, sys, time
 import mido
 from songsketch.engine.playback import player as playback
+from songsketch.engine.playback import sound
 from tests.engine.playback.test_player import _idea
 backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
 inport = backend.open_input("songsketch-test-in", virtual=True)
