@@ -24,9 +24,7 @@ def _idea():
     """Two bars of 4/4 at 60 bpm (a beat is a second; 12 ticks): a C chord and a four-note
     two-note melody in its first half, a rest to the last beat of bar 2, one last note."""
     melody = (Note(72, 0, 12, 95), Note(76, 12, 12, 95), Note(79, 84, 12, 95))
-    return Idea(
-        Key(0), 60, (4, 4), (Section("verse", 2),), (Chord(0, "", 0, 24, (48, 52, 55)),), melody
-    )
+    return Idea(Key(0), 60, (4, 4), (Section("verse", 2),), (Chord(0, "", 0, 24, (48, 52, 55)),), melody)
 
 
 def _rms(audio, start, end):
