@@ -1,13 +1,16 @@
-"""The built-in synth's sound: NumPy-rendered audio played through Qt's audio output.
+"""The built-in synth's sound: a performance streamed to Qt's audio output.
 
-Signals of SynthOutput: finished().
+``AudioStream`` is the QIODevice the audio sink pulls from: each read renders just the next
+stretch of the performance (a few milliseconds of work), so playback starts at once and a
+loop runs on without a restart (the engine's performance wraps its own time). Signals of
+SynthOutput: finished().
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QElapsedTimer, QIODevice, QObject, Signal
+from PySide6.QtCore import QElapsedTimer, QIODevice, QObject, Signal
 
-from songsketch.engine.api import playback
+from songsketch.engine.api import sound
 
 try:  # QtMultimedia needs the system's libpulse; without it the synth stays silent and says so
     from PySide6.QtMultimedia import QAudio, QAudioFormat, QAudioSink, QMediaDevices
@@ -16,16 +19,58 @@ try:  # QtMultimedia needs the system's libpulse; without it the synth stays sil
 except ImportError as exc:  # pragma: no cover - depends on the machine
     _IMPORT_ERROR = str(exc)
 
+CHANNELS = 2
+FRAME_BYTES = 2 * CHANNELS  # 16-bit stereo
+AHEAD = 0.25  # seconds of audio rendered ahead of the sound card (a busy UI thread does not stutter)
+
+
+class AudioStream(QIODevice):
+    """A performance (``render(start, count)``, ``frames``) as 16-bit stereo bytes, rendered
+    as they are read. ``source`` may be swapped while playing (new instruments, volume)."""
+
+    def __init__(self, source, parent=None) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.position = 0  # frames handed out
+
+    def isSequential(self) -> bool:
+        return True
+
+    def remaining(self) -> int | None:
+        total = self.source.frames
+        return None if total is None else max(0, total - self.position)
+
+    def atEnd(self) -> bool:
+        return self.remaining() == 0
+
+    def bytesAvailable(self) -> int:
+        left = self.remaining()
+        return (1 << 20 if left is None else left * FRAME_BYTES) + super().bytesAvailable()
+
+    def readData(self, maxlen: int) -> bytes:
+        frames = maxlen // FRAME_BYTES
+        left = self.remaining()
+        if left is not None:
+            frames = min(frames, left)
+        if frames <= 0:
+            return b""
+        chunk = self.source.render(self.position, frames)
+        self.position += frames
+        return sound.to_pcm16(chunk)
+
+    def writeData(self, _data) -> int:
+        return -1
+
 
 class SynthOutput(QObject):
-    """Plays rendered audio; ``available`` is False (with ``reason``) when there is no device."""
+    """Plays performances; ``available`` is False (with ``reason``) when there is no device."""
 
     finished = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.sink = None
-        self.buffer = None
+        self.stream: AudioStream | None = None
         self.clock = QElapsedTimer()
         self.reason = ""
         if _IMPORT_ERROR is not None:
@@ -38,28 +83,29 @@ class SynthOutput(QObject):
             self.reason = "no audio output device found"
             return
         fmt = QAudioFormat()
-        fmt.setSampleRate(playback.SAMPLE_RATE)
-        fmt.setChannelCount(1)
+        fmt.setSampleRate(sound.SAMPLE_RATE)
+        fmt.setChannelCount(CHANNELS)
         fmt.setSampleFormat(QAudioFormat.Int16)
         self.format = fmt
         self.device = device
 
-    def play(self, audio) -> bool:
-        """Start playing float audio; False when there is no device."""
+    def play(self, source) -> bool:
+        """Start streaming a performance; False when there is no device."""
         self.stop()
         if not self.available:
             return False
-        self.buffer = QBuffer(self)
-        self.buffer.setData(QByteArray(playback.to_pcm16(audio)))
-        self.buffer.open(QIODevice.ReadOnly)
+        self.stream = AudioStream(source, self)
+        self.stream.open(QIODevice.ReadOnly)
         self.sink = QAudioSink(self.device, self.format, self)
+        self.sink.setBufferSize(int(AHEAD * sound.SAMPLE_RATE) * FRAME_BYTES)
         self.sink.stateChanged.connect(self._state)
-        self.sink.start(self.buffer)
+        self.sink.start(self.stream)
         self.clock.start()
         return True
 
     def _state(self, state) -> None:
-        if state == QAudio.State.IdleState:
+        # idle: the stream ran dry; only its end (not a late render) finishes playback
+        if state == QAudio.State.IdleState and self.stream is not None and self.stream.atEnd():
             self.stop()
             self.finished.emit()
 
@@ -72,7 +118,8 @@ class SynthOutput(QObject):
             self.sink.stop()
             self.sink.deleteLater()
             self.sink = None
-        if self.buffer is not None:
-            self.buffer.close()
-            self.buffer = None
+        if self.stream is not None:
+            self.stream.close()
+            self.stream.deleteLater()
+            self.stream = None
         self.clock.invalidate()

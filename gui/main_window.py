@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
     requestLoad = Signal(str)
     requestGenerate = Signal(object)
     requestExport = Signal(object, str)
+    requestExportAudio = Signal(object, str, object, object)
     requestOpen = Signal(object)
     requestRecording = Signal(object)
 
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.requestLoad.connect(self.worker.load)
         self.requestGenerate.connect(self.worker.generate)
         self.requestExport.connect(self.worker.export_musicxml)
+        self.requestExportAudio.connect(self.worker.export_audio)
         self.requestOpen.connect(self.worker.open_files)
         self.requestRecording.connect(self.worker.add_recording)
         # bound methods, not lambdas: Qt then runs them on this (the GUI) thread
@@ -184,6 +186,7 @@ class MainWindow(QMainWindow):
         action(file_menu, "Open your idea (MIDI, MusicXML)…", self.open_dialog, "Ctrl+O")
         action(file_menu, "Save idea as MIDI…", self.save_current, "Ctrl+S")
         action(file_menu, "Save idea as MusicXML lead sheet…", self.save_current_musicxml, "Ctrl+Shift+S")
+        action(file_menu, "Export idea as audio (WAV)…", self.export_current_audio, "Ctrl+Shift+E")
         action(file_menu, "Export favourites to folder…", self.export_favourites, "Ctrl+E")
         action(file_menu, "Retrain on a folder…", self.open_retrain, "Ctrl+T")
         file_menu.addSeparator()
@@ -381,6 +384,23 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Writing {path}…")
         self.requestExport.emit(entry.idea, str(path))
 
+    def export_current_audio(self, path: str | None = None) -> None:
+        """Write the current idea as a WAV with the built-in synth's SoundFont and instruments
+        (rendered on the engine's thread)."""
+        entry = self.current_entry()
+        if entry is None:
+            return
+        if not path:
+            start = str(Path(self.settings.value("last_save_dir", str(Path.home()))) / f"{entry.name}.wav")
+            path, _ = QFileDialog.getSaveFileName(self, "Export idea as audio", start, "WAV audio (*.wav)")
+            if not path:
+                return
+            if not path.lower().endswith(".wav"):
+                path += ".wav"
+        self.settings.setValue("last_save_dir", str(Path(path).parent))
+        self.statusBar().showMessage(f"Rendering {Path(path).name}…")
+        self.requestExportAudio.emit(entry.idea, str(path), self.playback.font, self.playback.instruments())
+
     def _current_changed(self, current: QModelIndex, _previous) -> None:
         self.playback.stop()
         entry = self.filter.mapToSource(current).data(Qt.UserRole) if current.isValid() else None
@@ -506,6 +526,7 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         persist.restore(self.settings, self.persisted())
+        self.playback.restore_sound(self.settings)
         self.panel.wanted_style = self.panel.style.currentData()
         model = self.settings.value("model")
         if model:
@@ -513,6 +534,7 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         persist.save(self.settings, self.persisted())
+        self.playback.save_sound(self.settings)
         self.settings.setValue("model", self.panel.model.currentData())
         self.settings.sync()
 

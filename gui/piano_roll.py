@@ -1,7 +1,8 @@
 """Piano roll: chords and melody in two colours, chord symbols, sections, bar/beat grid,
 a keyboard with note names, horizontal zoom, a playhead; click a note to hear it.
 
-Signals of PianoRoll: notePressed(int pitch), dragStarted().
+Signals of PianoRoll: notePressed(int pitch, str part) with part "chords" or "melody",
+dragStarted().
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ BLACK_KEYS = {1, 3, 6, 8, 10}
 
 
 class _NoteItem(QGraphicsRectItem):
-    def __init__(self, rect: QRectF, pitch: int, colour: QColor) -> None:
+    def __init__(self, rect: QRectF, pitch: int, colour: QColor, part: str) -> None:
         super().__init__(rect)
-        self.pitch = pitch
+        self.pitch, self.part = pitch, part
         self.setBrush(QBrush(colour))
         self.setPen(QPen(colour.darker(140), 1))
         self.setToolTip(f"{SHARP_NAMES[pitch % 12]}{pitch // 12 - 1}")
 
 
 class _RollView(QGraphicsView):
-    notePressed = Signal(int)
+    notePressed = Signal(int, str)
     dragStarted = Signal()
 
     def __init__(self, scene: QGraphicsScene) -> None:
@@ -42,7 +43,7 @@ class _RollView(QGraphicsView):
         item = self.itemAt(event.position().toPoint())
         self._press = event.position()
         if isinstance(item, _NoteItem):
-            self.notePressed.emit(item.pitch)
+            self.notePressed.emit(item.pitch, item.part)
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
@@ -96,9 +97,9 @@ class _Keyboard(QWidget):
 
 
 class PianoRoll(QWidget):
-    """The piano roll of one idea. Signals: notePressed(int), dragStarted()."""
+    """The piano roll of one idea. Signals: notePressed(int pitch, str part), dragStarted()."""
 
-    notePressed = Signal(int)
+    notePressed = Signal(int, str)
     dragStarted = Signal()
 
     def __init__(self) -> None:
@@ -185,6 +186,7 @@ class PianoRoll(QWidget):
                         QRectF(c.onset * z, y_of(p) + 1, max(2.0, c.duration * z - 1), ROW - 2),
                         p,
                         CHORD_COLOUR,
+                        "chords",
                     )
                 )
         for n in idea.melody:
@@ -193,6 +195,7 @@ class PianoRoll(QWidget):
                     QRectF(n.onset * z, y_of(n.pitch) + 0.5, max(2.0, n.duration * z - 1), ROW - 1),
                     n.pitch,
                     MELODY_COLOUR,
+                    "melody",
                 )
             )
         self.playhead = self.scene.addLine(0, 0, 0, height, QPen(QColor("#d02020"), 2))

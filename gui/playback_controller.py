@@ -1,18 +1,25 @@
 """The transport bar and what it drives: play an idea through a MIDI port or the built-in
-synth, loop it, move the piano roll's playhead, sound a clicked note.
+synth, loop it, move the piano roll's playhead, sound a clicked note; and the sound row: the
+SoundFont the built-in synth plays (the bundled one or the user's), an instrument for the
+chords and one for the melody, and a volume.
 
 Layers (as in ``engine.playback``): the engine's scheduler sends to a port from its own
 thread and reports the position through callbacks; this widget turns those into signals for
-the GUI thread. Signals of PlaybackController: positionChanged(float seconds),
-playbackFinished(), message(str text) for the status bar.
+the GUI thread. A SoundFont loads on a thread of its own (a large .sf3 takes a while).
+Signals of PlaybackController: positionChanged(float seconds), playbackFinished(),
+message(str text) for the status bar, recorded(list events), fontChanged(str description).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -21,11 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from songsketch.engine.api import Idea, playback, recording
+from songsketch.engine.api import Idea, playback, recording, sound
 from songsketch.gui.audio import SynthOutput
 from songsketch.gui.piano_roll import PianoRoll
 
 SYNTH = "Built-in synth"
+BUILT_IN = ""  # the SoundFont setting that means the bundled one
 
 
 class PlaybackController(QWidget):
@@ -35,6 +43,8 @@ class PlaybackController(QWidget):
     playbackFinished = Signal()
     message = Signal(str)
     recorded = Signal(object)  # the notes played, as (seconds, mido message)
+    fontChanged = Signal(str)
+    _fontLoaded = Signal(object, str, str)  # font or None, the path asked for, the error
 
     def __init__(self, roll: PianoRoll, parent=None) -> None:
         super().__init__(parent)
@@ -42,6 +52,12 @@ class PlaybackController(QWidget):
         self.player: playback.Player | None = None
         self.port_output = None
         self.playing_idea: Idea | None = None
+        self.font = None  # the SoundFont in use; None: the additive fallback
+        self.font_path = BUILT_IN
+        self.font_problem = ""  # why there is no SoundFont, when there is none
+        self.loading_font: str | None = None  # the font being loaded (BUILT_IN for the bundled one)
+        self.wanted_programs = (0, 0)  # remembered, applied once a font is loaded
+        self._fontLoaded.connect(self._font_loaded)
         self.synth = SynthOutput(self)
         self.synth.finished.connect(self._finished)
         self.timer = QTimer(self)
@@ -73,6 +89,29 @@ class PlaybackController(QWidget):
         self.rescan.clicked.connect(lambda: self.refresh_inputs(self.backend))
         self.backend = None
         self.refresh_inputs()
+
+        self.font_label = QLabel("SoundFont: loading…")
+        self.font_label.setMinimumWidth(120)
+        self.load_font_button = QPushButton("Load SoundFont…")
+        self.load_font_button.setToolTip("Play the built-in synth with your own .sf2 or .sf3 instruments")
+        self.load_font_button.clicked.connect(self.choose_font)
+        self.builtin_font_button = QPushButton("Built-in")
+        self.builtin_font_button.setToolTip("Go back to the SoundFont that comes with Songsketch")
+        self.builtin_font_button.clicked.connect(lambda: self.load_font(BUILT_IN))
+        self.chord_instrument = QComboBox()
+        self.chord_instrument.setToolTip("The chord part's instrument (General MIDI program)")
+        self.melody_instrument = QComboBox()
+        self.melody_instrument.setToolTip("The melody's instrument (General MIDI program)")
+        for combo in (self.chord_instrument, self.melody_instrument):
+            combo.setMinimumContentsLength(14)
+            combo.currentIndexChanged.connect(lambda _i: self._instruments_changed())
+        self.volume = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
+        self.volume.setValue(round(sound.DEFAULT_VOLUME * 100))
+        self.volume.setMaximumWidth(110)
+        self.volume.setToolTip("Volume of the built-in synth")
+        self.volume.valueChanged.connect(lambda _v: self._instruments_changed())
+        self._fill_instruments()
+
         bar = QHBoxLayout()
         bar.addWidget(self.play_button)
         bar.addWidget(self.loop)
@@ -84,14 +123,154 @@ class PlaybackController(QWidget):
         bar.addWidget(self.record_button)
         bar.addWidget(QLabel("Zoom"))
         bar.addWidget(self.zoom)
+        sound_bar = QHBoxLayout()
+        sound_bar.addWidget(self.font_label, 1)
+        sound_bar.addWidget(self.load_font_button)
+        sound_bar.addWidget(self.builtin_font_button)
+        sound_bar.addWidget(QLabel("Chords"))
+        sound_bar.addWidget(self.chord_instrument)
+        sound_bar.addWidget(QLabel("Melody"))
+        sound_bar.addWidget(self.melody_instrument)
+        sound_bar.addWidget(QLabel("Volume"))
+        sound_bar.addWidget(self.volume)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
+        layout.addLayout(sound_bar)
         layout.addWidget(self.output_status)
+        self.loop.toggled.connect(self._loop_toggled)
         self._output_changed()
 
     def persisted(self) -> list[tuple[str, object]]:
         return [("output", self.output)]
+
+    # -- sound: SoundFont, instruments, volume ------------------------------------
+    def restore_sound(self, settings: QSettings) -> None:
+        """Take the remembered SoundFont, instruments and volume (and start loading the font)."""
+        try:
+            chords, melody = settings.value("sound/chords", 0), settings.value("sound/melody", 0)
+            self.wanted_programs = (int(chords), int(melody))
+            self.volume.setValue(int(settings.value("sound/volume", round(sound.DEFAULT_VOLUME * 100))))
+        except (TypeError, ValueError):
+            pass
+        self.load_font(str(settings.value("sound/font", BUILT_IN) or BUILT_IN))
+
+    def save_sound(self, settings: QSettings) -> None:
+        settings.setValue("sound/font", self.font_path)
+        chords, melody = self.programs()
+        settings.setValue("sound/chords", chords)
+        settings.setValue("sound/melody", melody)
+        settings.setValue("sound/volume", self.volume.value())
+
+    def instruments(self) -> sound.Instruments:
+        chords, melody = self.programs()
+        return sound.Instruments(chords, melody, self.volume.value() / 100)
+
+    def programs(self) -> tuple[int, int]:
+        """The GM programs chosen for the chords and the melody."""
+        picked = tuple(combo.currentData() for combo in (self.chord_instrument, self.melody_instrument))
+        return tuple(p if p is not None else w for p, w in zip(picked, self.wanted_programs))
+
+    def choose_font(self) -> None:
+        start = self.font_path or str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Load a SoundFont", start, "SoundFonts (*.sf2 *.sf3)")
+        if path:
+            self.load_font(path)
+
+    def load_font(self, path: str) -> None:
+        """Load a SoundFont off the UI thread (``BUILT_IN``: the bundled one); what was in use
+        stays until it has loaded, and stays for good when it cannot be."""
+        self.loading_font = path
+        name = Path(path).name if path else "the built-in SoundFont"
+        self.font_label.setText(f"SoundFont: loading {name}…")
+        programs = self.wanted_programs
+
+        def work() -> None:
+            font, error = None, ""
+            try:
+                font = sound.open_font(path or None)
+                font.warm(set(programs) | {0})  # decode now what the first Play will need
+            except sound.SoundFontError as exc:
+                font, error = None, str(exc)
+            except Exception as exc:  # a SoundFont the reader did not foresee: say so, keep going
+                font, error = None, f"{Path(path).name}: {type(exc).__name__}: {exc}"
+            try:
+                self._fontLoaded.emit(font, path, error)
+            except RuntimeError:  # the window closed while the font loaded
+                pass
+
+        threading.Thread(target=work, name="songsketch-soundfont", daemon=True).start()
+
+    def wait_for_font(self, timeout: float = 30.0) -> bool:
+        """Process events until the font being loaded has arrived (tests, the CLI's window)."""
+        from PySide6.QtCore import QCoreApplication, QElapsedTimer
+
+        clock = QElapsedTimer()
+        clock.start()
+        while self.loading_font is not None and clock.elapsed() < timeout * 1000:
+            QCoreApplication.processEvents()
+        return self.loading_font is None
+
+    def _font_loaded(self, font, path: str, error: str) -> None:
+        if path != self.loading_font:
+            return  # a later choice replaced this one
+        self.loading_font = None
+        if font is None:
+            if self.font is None and path != BUILT_IN:
+                self.load_font(BUILT_IN)  # the user's font is gone or bad: the bundled one
+                self.message.emit(f"Could not load the SoundFont {error}; using the built-in one")
+                return
+            if self.font is None:
+                self.font_problem = error
+                self.message.emit(f"No SoundFont: {error}; the built-in synth plays a plain tone")
+            else:
+                self.message.emit(f"Could not load the SoundFont {error}; keeping {self.font.name}")
+            self._show_font()
+            return
+        self.font, self.font_path, self.font_problem = font, path, ""
+        self._fill_instruments()
+        self._show_font()
+        self.message.emit(f"SoundFont: {font.name}")
+
+    def _show_font(self) -> None:
+        if self.font is None:
+            text = f"SoundFont: none ({self.font_problem}): plain tone"
+            tip = self.font_problem
+        else:
+            where = "built in" if self.font_path == BUILT_IN else self.font_path
+            text = f"SoundFont: {self.font.name}"
+            tip = f"{self.font.name}\n{where}\n{len(self.font.presets)} instruments"
+        self.font_label.setText(text)
+        self.font_label.setToolTip(tip)
+        self.builtin_font_button.setEnabled(self.font_path != BUILT_IN or self.font is None)
+        self.fontChanged.emit(text)
+        self._output_changed_status()
+
+    def _fill_instruments(self) -> None:
+        """List the font's General MIDI instruments (bank 0) in both menus, keeping the
+        choices; a program the font lacks falls back to the piano."""
+        programs = self.font.programs() if self.font is not None else [0]
+        for combo, program in zip((self.chord_instrument, self.melody_instrument), self.wanted_programs):
+            combo.blockSignals(True)
+            combo.clear()
+            for p in programs:
+                name = self.font.preset(p).name if self.font is not None else sound.GM_NAMES[p]
+                combo.addItem(f"{sound.GM_NAMES[p]}", p)
+                combo.setItemData(combo.count() - 1, f"{p}: {name}", Qt.ToolTipRole)
+            index = combo.findData(program)
+            combo.setCurrentIndex(index if index >= 0 else max(0, combo.findData(0)))
+            combo.setEnabled(self.font is not None)
+            combo.blockSignals(False)
+        if self.font is not None:  # a font lacking the remembered program: the piano, kept
+            self.wanted_programs = self.programs()
+
+    def _instruments_changed(self) -> None:
+        """New instruments or volume: heard at once (the stream swaps its performance)."""
+        if self.font is not None:  # (without a font the menus hold only a placeholder)
+            self.wanted_programs = self.programs()
+        stream = self.synth.stream
+        if stream is not None and self.playing_idea is not None and self.port_output is None:
+            stream.source = self._performance(self.playing_idea, stream.source.loop)
 
     # -- recording -------------------------------------------------------------
     def refresh_inputs(self, backend: str | None = None) -> None:
@@ -149,17 +328,36 @@ class PlaybackController(QWidget):
             self.port_output = None
         name = self.output.currentText()
         if name == SYNTH:
-            self.output_status.setText(
-                ""
-                if self.synth.available
-                else f"Built-in synth: {self.synth.reason}; choose a MIDI port to listen."
-            )
+            self._output_changed_status()
             return
         try:
             self.port_output = playback.PortOutput(name)
             self.output_status.setText("")
         except OSError as exc:
             self.output_status.setText(str(exc))
+
+    def _output_changed_status(self) -> None:
+        """Say what stands between the built-in synth and the user's ears, if anything."""
+        if self.output.currentText() != SYNTH:
+            return
+        if not self.synth.available:
+            text = f"Built-in synth: {self.synth.reason}; choose a MIDI port to listen."
+        elif self.font is None and self.font_problem:
+            text = f"Built-in synth: no SoundFont ({self.font_problem}); playing a plain tone."
+        else:
+            text = ""
+        self.output_status.setText(text)
+
+    def _performance(self, idea: Idea, loop: bool):
+        """What the built-in synth plays: the idea on the SoundFont, or the plain tone."""
+        if self.font is None:
+            return sound.fallback_performance(idea, loop)
+        return sound.idea_performance(self.font, idea, self.instruments(), loop)
+
+    def _loop_toggled(self, on: bool) -> None:
+        stream = self.synth.stream
+        if stream is not None:
+            stream.source.set_loop(on, stream.position)
 
     # -- transport ---------------------------------------------------------------
     @property
@@ -176,10 +374,12 @@ class PlaybackController(QWidget):
                 on_finished=self.playbackFinished.emit,
             )
             self.player.play(
-                playback.idea_events(idea), playback.duration_seconds(idea), self.loop.isChecked()
+                playback.idea_events(idea, self.programs()),
+                playback.duration_seconds(idea),
+                self.loop.isChecked(),
             )
         else:
-            if not self.synth.play(playback.render(idea)):
+            if not self.synth.play(self._performance(idea, self.loop.isChecked())):
                 self.message.emit(f"Cannot play: {self.synth.reason}")
                 return False
             self.timer.start()
@@ -207,19 +407,31 @@ class PlaybackController(QWidget):
         self.roll.set_playhead(seconds / playback.seconds_per_tick(self.playing_idea))
 
     def _finished(self) -> None:
-        if self.playing_idea is not None and self.loop.isChecked() and self.port_output is None:
-            self.play(self.playing_idea)  # the synth loops by starting again
-            return
         self.stop()
 
-    def audition_note(self, pitch: int) -> None:
-        """Sound one note (a click on the piano roll) on the chosen output."""
+    def audition_note(self, pitch: int, part: str = "melody") -> None:
+        """Sound one note (a click on the piano roll) on the chosen output, with the
+        instrument of its part."""
+        chords, melody = self.programs()
+        program = chords if part == "chords" else melody
         if self.port_output is not None:
             port = self.port_output
-            port.send(playback.note_on(pitch))
-            QTimer.singleShot(350, lambda: self.port_output is port and port.send(playback.note_off(pitch)))
+            channel = playback.CHORD_CHANNEL if part == "chords" else playback.MELODY_CHANNEL
+            port.send(playback.program_change(program, channel))
+            port.send(playback.note_on(pitch, channel=channel))
+            QTimer.singleShot(
+                350, lambda: self.port_output is port and port.send(playback.note_off(pitch, channel))
+            )
         elif self.synth.available and self.playing_idea is None:
-            self.synth.play(playback.render_note(pitch))
+            self.synth.play(self.note_sound(pitch, part))
+
+    def note_sound(self, pitch: int, part: str = "melody"):
+        """What a click on a note of ``part`` plays on the built-in synth."""
+        if self.font is None:
+            return sound.fallback_note(pitch)
+        chords, melody = self.programs()
+        program = chords if part == "chords" else melody
+        return sound.note_performance(self.font, pitch, program, self.volume.value() / 100)
 
     def close_output(self) -> None:
         self.stop()

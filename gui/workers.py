@@ -23,7 +23,7 @@ class EngineWorker(QObject):
       storeFailed(str message)           an idea could not be stored (disk full...)
       generationFinished(str summary)
       generationFailed(str message)
-      exported(str path) / exportFailed(str message)   a MusicXML lead sheet was written, or not
+      exported(str path) / exportFailed(str message)   a MusicXML lead sheet or a WAV was written, or not
       opened(str message)                what opening the user's files gave (ideas, refusals)
     """
 
@@ -72,6 +72,22 @@ class EngineWorker(QObject):
             return
         except Exception as exc:  # music21 refusing something: say so, keep the app up
             self.exportFailed.emit(f"Could not write MusicXML: {type(exc).__name__}: {exc}")
+            return
+        self.exported.emit(path)
+
+    @Slot(object, str, object, object)
+    def export_audio(self, idea, path: str, font, instruments) -> None:
+        """Render the idea with the built-in synth's SoundFont and instruments (the plain tone
+        when ``font`` is None) and write a WAV, here, off the UI thread."""
+        from songsketch.engine.api import sound
+
+        try:
+            sound.write_wav(idea, path, font, instruments)
+        except OSError as exc:
+            self.exportFailed.emit(f"Could not save {path}: {exc.strerror or exc}")
+            return
+        except Exception as exc:  # a SoundFont the renderer trips on: say so, keep the app up
+            self.exportFailed.emit(f"Could not render the audio: {type(exc).__name__}: {exc}")
             return
         self.exported.emit(path)
 

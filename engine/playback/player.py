@@ -75,6 +75,10 @@ def note_off(pitch: int, channel: int = MELODY_CHANNEL) -> mido.Message:
     return mido.Message("note_off", channel=channel, note=pitch, velocity=0)
 
 
+def program_change(program: int, channel: int = MELODY_CHANNEL) -> mido.Message:
+    return mido.Message("program_change", channel=channel, program=program)
+
+
 def panic_messages() -> list[mido.Message]:
     """All notes off and sustain off on every channel (stops hanging notes)."""
     out = []

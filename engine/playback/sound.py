@@ -140,13 +140,16 @@ def wav_bytes(audio: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
     return buf.getvalue()
 
 
-def render_idea(idea: Idea, font: SoundFont, instruments: Instruments = Instruments()) -> np.ndarray:
-    """The idea once through with the ring of its last notes: (frames, 2) float32."""
+def render_idea(idea: Idea, font: SoundFont | None, instruments: Instruments = Instruments()) -> np.ndarray:
+    """The idea once through with the ring of its last notes: (frames, 2) float32 (on the
+    additive synth when ``font`` is None)."""
+    if font is None:
+        return fallback_performance(idea).audio
     return idea_performance(font, idea, instruments).render_all()
 
 
 def write_wav(
-    idea: Idea, path: str | os.PathLike, font: SoundFont, instruments: Instruments = Instruments()
+    idea: Idea, path: str | os.PathLike, font: SoundFont | None, instruments: Instruments = Instruments()
 ) -> float:
     """Render the idea and write it as a 44.1 kHz 16-bit stereo WAV, whole or not at all;
     the seconds written. OSError (disk full...) leaves any earlier file as it was."""

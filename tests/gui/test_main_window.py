@@ -242,6 +242,154 @@ def test_synth_output_without_an_audio_device_says_so(qtbot, make_window):
     assert "no audio" in window.playback.output_status.text()
 
 
+def _spectrum_peak(audio):
+    import numpy as np
+
+    mono = audio.mean(axis=1) if audio.ndim == 2 else audio
+    spectrum = np.abs(np.fft.rfft(mono * np.hanning(len(mono))))
+    return float(np.fft.rfftfreq(len(mono), 1 / 44100)[spectrum.argmax()])
+
+
+def test_the_built_in_synth_streams_the_bundled_piano(qtbot, make_window):
+    """Play on the built-in synth: the stream the audio sink pulls is the idea on the bundled
+    SoundFont's piano, rendered as it is read, and a loop runs on past the idea's end."""
+    import numpy as np
+
+    from songsketch.engine.api import sound
+    from songsketch.gui.audio import AudioStream
+
+    window = make_window()
+    assert window.playback.wait_for_font()
+    playback = window.playback
+    assert "FluidR3" in playback.font.name and playback.font_path == ""
+    assert playback.chord_instrument.currentText() == "Acoustic Grand Piano"
+    assert playback.melody_instrument.currentText() == "Acoustic Grand Piano"
+    assert playback.chord_instrument.count() >= 20 and playback.chord_instrument.isEnabled()
+    window.panel.count.setValue(1)
+    generate_and_wait(qtbot, window)
+    idea = window.ideas.entries[0].idea
+    perf = playback._performance(idea, loop=True)
+    stream = AudioStream(perf)
+    stream.open(AudioStream.ReadOnly)
+    spt = 60 / idea.tempo / 12
+    start = int(min(n.onset for n in (*idea.chords, *idea.melody)) * spt * 44100)
+    lead = stream.read(4 * start) if start else b""
+    first = np.frombuffer(stream.read(4 * 4410), "<i2").reshape(-1, 2)
+    assert len(first) == 4410 and np.abs(first).max() > 300  # the first notes: audible
+    assert lead + first.tobytes() == sound.to_pcm16(perf.render(0, start + 4410))
+    stream.read(4 * (perf.period - 4410 - start))  # to the seam, and on: a loop does not end
+    assert not stream.atEnd() and len(stream.read(4 * 1000)) == 4000
+    once = playback._performance(idea, loop=False)
+    assert once.frames is not None and once.frames >= once.period
+
+
+def test_switch_instruments_and_sound_a_clicked_note_with_its_part(qtbot, make_window, tmp_path):
+    """The melody can be a flute: the performance's melody notes are program 73, the chords
+    stay piano; a click on a melody note on the piano roll sounds the flute; the choice and
+    the volume are remembered."""
+    from songsketch.engine.api import sound
+
+    home = tmp_path / "sound-home"
+    window = make_window(home)
+    playback = window.playback
+    assert playback.wait_for_font()
+    playback.melody_instrument.setCurrentIndex(playback.melody_instrument.findData(73))
+    playback.volume.setValue(55)
+    assert playback.instruments() == sound.Instruments(chords=0, melody=73, volume=0.55)
+    window.panel.count.setValue(1)
+    generate_and_wait(qtbot, window)
+    idea = window.ideas.entries[0].idea
+    notes = sound.idea_notes(idea, playback.instruments())
+    assert {n.program for n in notes[: sum(len(c.voicing) for c in idea.chords)]} == {0}
+    assert {n.program for n in notes[-len(idea.melody) :]} == {73}
+    pressed = []
+    window.roll.notePressed.connect(lambda pitch, part: pressed.append((pitch, part)))
+    flute = playback.note_sound(79, "melody").render_all()
+    piano = playback.note_sound(79, "chords").render_all()
+    assert abs(_spectrum_peak(flute[2000:15000]) - 784) < 15
+    assert len(flute) != len(piano) or not (flute == piano).all()
+    window.close()
+    again = make_window(home)
+    assert again.playback.wait_for_font()
+    assert again.playback.programs() == (0, 73) and again.playback.volume.value() == 55
+
+
+def test_a_soundfont_of_your_own_is_loaded_and_remembered_a_bad_one_refused(qtbot, make_window, tmp_path):
+    from tests.helpers import sine_soundfont
+
+    home = tmp_path / "font-home"
+    window = make_window(home)
+    playback = window.playback
+    assert playback.wait_for_font()
+    mine = sine_soundfont(tmp_path / "mine.sf2")
+    playback.load_font(str(mine))
+    assert playback.wait_for_font()
+    assert playback.font.name == "Sine test" and playback.font_path == str(mine)
+    assert playback.builtin_font_button.isEnabled()
+    assert [playback.melody_instrument.itemData(i) for i in range(playback.melody_instrument.count())] == [0]
+    # a broken file: said in the status bar, the font in use stays
+    broken = tmp_path / "broken.sf2"
+    broken.write_bytes(b"RIFF\x04\x00\x00\x00junk")
+    messages = []
+    playback.message.connect(messages.append)
+    playback.load_font(str(broken))
+    assert playback.wait_for_font()
+    assert playback.font.name == "Sine test"
+    assert any("broken.sf2: not a SoundFont" in m and "keeping Sine test" in m for m in messages)
+    window.close()
+    # remembered; and when it has gone, the next start says so and takes the built-in one
+    again = make_window(home)
+    assert again.playback.wait_for_font() and again.playback.font.name == "Sine test"
+    again.close()
+    mine.unlink()
+    messages.clear()
+    third = make_window(home)
+    third.playback.message.connect(messages.append)
+    qtbot.waitUntil(lambda: third.playback.font is not None, timeout=30000)
+    assert "FluidR3" in third.playback.font.name and third.playback.font_path == ""
+
+
+def test_without_any_soundfont_the_synth_falls_back_and_says_why(qtbot, make_window, tmp_path, monkeypatch):
+    from songsketch.engine.api import sound
+    from songsketch.engine.playback import sound as sound_module
+
+    bad = tmp_path / "gone.sf3"
+    monkeypatch.setattr(sound_module, "default_soundfont", lambda: bad)
+    window = make_window()
+    playback = window.playback
+    assert playback.wait_for_font()
+    assert playback.font is None and "gone.sf3: cannot read it" in playback.font_problem
+    assert "plain tone" in playback.font_label.text()
+    if playback.synth.available:
+        assert "no SoundFont (gone.sf3" in playback.output_status.text()
+    assert not playback.melody_instrument.isEnabled()
+    window.panel.count.setValue(1)
+    generate_and_wait(qtbot, window)
+    assert isinstance(playback._performance(window.ideas.entries[0].idea, False), sound.Rendered)
+
+
+def test_export_idea_as_audio_writes_a_wav_off_the_ui_thread(qtbot, make_window, tmp_path):
+    import wave
+
+    from songsketch.engine.api import playback as timing
+
+    window = make_window()
+    assert window.playback.wait_for_font()
+    window.panel.count.setValue(1)
+    generate_and_wait(qtbot, window)
+    window.table.selectRow(0)
+    idea = window.current_entry().idea
+    path = tmp_path / "idea.wav"
+    with qtbot.waitSignal(window.worker.exported, timeout=60000) as saved:
+        window.export_current_audio(str(path))
+    assert saved.args == [str(path)]
+    with wave.open(str(path)) as w:
+        assert (w.getframerate(), w.getnchannels()) == (44100, 2)
+        seconds = w.getnframes() / 44100
+    assert timing.duration_seconds(idea) <= seconds < timing.duration_seconds(idea) + 3
+    assert "Export idea as audio (WAV)…" in [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+
+
 def test_settings_persist(qtbot, make_window, tmp_path):
     """Every control in the window's one table of remembered settings comes back."""
     from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
