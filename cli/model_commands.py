@@ -62,6 +62,18 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "model"
 
 
+def _soundfont(sound, path: str | None):
+    """The SoundFont for --wav: the one asked for, else the bundled one (saying why), else
+    None (the plain tone, saying why)."""
+    for candidate in ([path] if path else []) + [None]:
+        try:
+            return sound.open_font(candidate)
+        except sound.SoundFontError as exc:
+            then = "the built-in SoundFont" if candidate else "a plain tone (no SoundFont)"
+            print(f"warning: cannot use the SoundFont {exc}; the audio is played on {then}", file=sys.stderr)
+    return None
+
+
 def _generate(args: argparse.Namespace) -> int:
     from songsketch.engine.api import (
         Engine,
@@ -73,10 +85,21 @@ def _generate(args: argparse.Namespace) -> int:
         RegenerateRequest,
         progression_idea,
         read_ideas,
+        sound,
         write_midi,
         write_musicxml,
     )
 
+    instruments = None
+    if args.wav:
+        try:
+            instruments = sound.Instruments(
+                sound.program_number(args.chord_instrument), sound.program_number(args.melody_instrument)
+            )
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        font = _soundfont(sound, args.soundfont)
     settings = GenerationSettings(
         count=args.count,
         key=args.key,
@@ -150,6 +173,12 @@ def _generate(args: argparse.Namespace) -> int:
                 print(
                     f"error: cannot write {sheet}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr
                 )
+        if instruments is not None:
+            audio = target.with_suffix(".wav")
+            try:
+                sound.write_wav(idea, audio, font, instruments)
+            except OSError as exc:
+                print(f"error: cannot write {audio}: {exc.strerror or exc}", file=sys.stderr)
         written += 1
         verse = " ".join(idea.chord_symbols("verse"))
         echo = f"  [{report.badge()}]" if report is not None else ""
@@ -330,6 +359,28 @@ def add_commands(sub) -> None:
         "--musicxml",
         action="store_true",
         help="also write each idea as a MusicXML lead sheet (NAME.musicxml)",
+    )
+    p.add_argument(
+        "--wav",
+        action="store_true",
+        help="also write each idea as audio (NAME.wav, 44.1 kHz stereo) played on the built-in synth",
+    )
+    p.add_argument(
+        "--soundfont",
+        metavar="FILE",
+        help="with --wav: play on this .sf2/.sf3 instead of the bundled General MIDI piano set",
+    )
+    p.add_argument(
+        "--chord-instrument",
+        default="piano",
+        metavar="NAME",
+        help="with --wav: General MIDI instrument of the chords, a name or 0-127 (piano)",
+    )
+    p.add_argument(
+        "--melody-instrument",
+        default="piano",
+        metavar="NAME",
+        help="with --wav: instrument of the melody (piano; e.g. 'electric piano', 'flute', 'strings')",
     )
     p.add_argument(
         "--guard",

@@ -48,7 +48,8 @@ GM_NAMES = (
     "Seashore", "Bird Tweet", "Telephone Ring", "Helicopter", "Applause", "Gunshot",
 )  # fmt: skip
 DEFAULT_VOLUME = 0.8
-HEADROOM = 0.5  # a full-volume mix of a piano chord and melody peaks near 0.5: leaves room
+MIX_GAIN = 1.0  # at the default volume, ideas on the bundled piano peak at 0.5-0.6 (-29 dBFS RMS at 0.5)
+KNEE = 0.9  # above this, samples are rounded off softly instead of clipping
 
 
 def program_number(text: str | int) -> int:
@@ -77,7 +78,7 @@ class Instruments:
 
     @property
     def gain(self) -> float:
-        return HEADROOM * max(0.0, min(1.0, self.volume)) / DEFAULT_VOLUME
+        return MIX_GAIN * max(0.0, min(1.0, self.volume)) / DEFAULT_VOLUME
 
 
 def open_font(path: str | os.PathLike | None = None) -> SoundFont:
@@ -124,7 +125,13 @@ def note_performance(
 
 
 def to_pcm16(audio: np.ndarray) -> bytes:
-    """Float audio in [-1, 1] (mono, or (frames, channels)) as little-endian 16-bit."""
+    """Float audio (mono, or (frames, channels)) as little-endian 16-bit; peaks above the
+    knee are rounded off (a loud SoundFont at full volume does not crackle)."""
+    loud = np.abs(audio) > KNEE
+    if loud.any():
+        audio = audio.copy()
+        over = np.abs(audio[loud]) - KNEE
+        audio[loud] = np.sign(audio[loud]) * (KNEE + (1 - KNEE) * np.tanh(over / (1 - KNEE)))
     return (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
 

@@ -133,3 +133,33 @@ def test_cli_goes_on_from_your_file(tiny_model, tmp_path):
                 assert [(n.pitch, n.onset) for n in idea.melody] == [
                     (n.pitch, n.onset) for n in source.melody
                 ]
+
+
+def test_cli_writes_a_wav_beside_each_midi(tiny_model, tmp_path):
+    """--wav: NAME.wav beside NAME.mid, the idea's length (plus the last notes' ring) at
+    44.1 kHz stereo, the melody on the instrument asked for; a bad --soundfont is named and
+    the built-in one plays instead; an unknown instrument is refused before any work."""
+    import wave
+
+    import numpy as np
+
+    out = tmp_path / "ideas"
+    junk = tmp_path / "junk.sf2"
+    junk.write_bytes(b"not a soundfont at all")
+    proc = _generate(
+        "--count", 2, "--out", out, "--model", tiny_model[0], "--bars", 2, "--seed", 4,
+        "--wav", "--melody-instrument", "flute", "--soundfont", junk,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "junk.sf2: not a SoundFont" in proc.stderr and "built-in SoundFont" in proc.stderr
+    for path in sorted(out.glob("*.mid")):
+        (idea,) = read_ideas(path)
+        with wave.open(str(path.with_suffix(".wav"))) as w:
+            assert (w.getframerate(), w.getnchannels(), w.getsampwidth()) == (44100, 2, 2)
+            seconds = w.getnframes() / 44100
+            audio = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+        length = idea.total_ticks * 60 / idea.tempo / 12
+        assert length <= seconds < length + 3
+        assert np.abs(audio).max() > 1000  # audible
+    bad = _generate("--out", out, "--model", tiny_model[0], "--wav", "--chord-instrument", "kazoo")
+    assert bad.returncode == 2 and "kazoo" in bad.stderr

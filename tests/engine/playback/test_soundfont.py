@@ -231,3 +231,13 @@ def test_the_fallback_synth_is_served_like_a_performance():
     assert window.shape == (1000, 2) and np.abs(window).max() > 0
     looping = sound.fallback_performance(idea, loop=True)
     np.testing.assert_allclose(looping.render(looping.period, 500), looping.render(0, 500))
+
+
+def test_loud_peaks_are_rounded_off_not_clipped():
+    ramp = np.linspace(-2.0, 2.0, 4001, dtype=np.float32)
+    pcm = np.frombuffer(sound.to_pcm16(ramp), "<i2").astype(np.float32) / 32767
+    assert np.all(np.diff(pcm) >= 0)  # still rising: no flat top
+    at_one = pcm[np.argmin(np.abs(ramp - 1.0))]
+    assert 0.95 < at_one < 0.99  # full scale in comes out rounded off, below full scale
+    quiet = np.abs(ramp) <= sound.KNEE
+    np.testing.assert_allclose(pcm[quiet], ramp[quiet], atol=1e-4)  # untouched below the knee
