@@ -202,13 +202,18 @@ class PlaybackController(QWidget):
         threading.Thread(target=work, name="songsketch-soundfont", daemon=True).start()
 
     def wait_for_font(self, timeout: float = 30.0) -> bool:
-        """Process events until the font being loaded has arrived (tests, the CLI's window)."""
-        from PySide6.QtCore import QCoreApplication, QElapsedTimer
+        """Run the event loop until the font being loaded has arrived (tests, screenshots);
+        False on timeout."""
+        from PySide6.QtCore import QElapsedTimer, QEventLoop
 
         clock = QElapsedTimer()
         clock.start()
         while self.loading_font is not None and clock.elapsed() < timeout * 1000:
-            QCoreApplication.processEvents()
+            loop = QEventLoop()
+            self._fontLoaded.connect(loop.quit)
+            QTimer.singleShot(50, loop.quit)
+            loop.exec()
+            self._fontLoaded.disconnect(loop.quit)
         return self.loading_font is None
 
     def _font_loaded(self, font, path: str, error: str) -> None:

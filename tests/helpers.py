@@ -208,3 +208,51 @@ def sine_soundfont(path: Path, seconds: float = 0.1, looped: bool = True, releas
     body += listed(b"sdta", [chunk(b"smpl", pcm.tobytes() + bytes(92))]) + listed(b"pdta", pdta)
     path.write_bytes(chunk(b"RIFF", body))
     return path
+
+
+def run_with_pulse(script: str, tmp: Path, timeout: float = 60) -> dict:
+    """Run ``script`` in a fresh Python (Qt offscreen) with a private PulseAudio server whose
+    only output is a null sink, a real audio device for Qt Multimedia that plays into nothing;
+    return the JSON object the script prints last. Skips where PulseAudio is not installed
+    (Debian: ``pulseaudio``) or the script says ``{"skip": reason}``."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import pytest
+
+    if shutil.which("pulseaudio") is None:
+        pytest.skip("PulseAudio is not installed (no audio device to play to)")
+    runtime = tmp / "pulse"
+    runtime.mkdir(parents=True, exist_ok=True)
+    env = dict(
+        os.environ,
+        PULSE_RUNTIME_PATH=str(runtime),
+        PULSE_STATE_PATH=str(runtime),
+        PULSE_SERVER=f"unix:{runtime}/native",
+        XDG_RUNTIME_DIR=str(runtime),
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPATH=str(ROOT),
+    )
+    server = subprocess.run(
+        ["pulseaudio", "--daemonize=yes", "--exit-idle-time=-1", "-n", "--use-pid-file=yes",
+         "--load=module-null-sink sink_name=songsketch_test",
+         f"--load=module-native-protocol-unix socket={runtime}/native auth-anonymous=1"],
+        env=env, capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    if server.returncode != 0:
+        pytest.skip(f"PulseAudio did not start: {server.stderr.strip()[-200:]}")
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    finally:
+        subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True, timeout=30)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert proc.returncode == 0 and lines, proc.stderr[-3000:]
+    result = json.loads(lines[-1])
+    if "skip" in result:
+        pytest.skip(result["skip"])
+    return result

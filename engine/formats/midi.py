@@ -23,6 +23,7 @@ OUT_TICKS_PER_BEAT = 480  # a multiple of TICKS_PER_BEAT: written times are exac
 CHORD_VELOCITY = 72
 DRUM_CHANNEL = 9
 MAX_FILE_BYTES = 64 * 1024 * 1024
+SUSTAIN = 64  # the sustain pedal's controller
 MAX_NOTES = 200_000
 # Marks files Songsketch wrote (0x7D: the manufacturer ID for non-commercial use): their key
 # and meter are the author's, not a converter's default, and are read back as written.
@@ -70,10 +71,11 @@ def _load(source: bytes | str | os.PathLike) -> tuple[mido.MidiFile, str]:
 
 def read_raw(source: bytes | str | os.PathLike) -> RawScore:
     """A MIDI file's notes on the tick grid, with tempo, meters, key, markers, chord texts and
-    track names. Note-on with velocity 0 ends a note; running status is mido's. Drums
-    (channel 10) are dropped. Times are read against the file's beats as :mod:`timing` finds
-    them (its own grid, a constant phase taken off, or beats tracked through a performance).
-    Raises MidiError."""
+    track names. Note-on with velocity 0 ends a note; running status is mido's. A note released
+    while the sustain pedal (CC 64) is down sounds on until the pedal comes up (or the key is
+    struck again), as a piano plays it. Drums (channel 10) are dropped. Times are read against
+    the file's beats as :mod:`timing` finds them (its own grid, a constant phase taken off, or
+    beats tracked through a performance). Raises MidiError."""
     mid, name = _load(source)
     tpb = mid.ticks_per_beat
 
@@ -91,18 +93,34 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
     for index, track in enumerate(mid.tracks):
         tick = 0
         open_notes: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        pedal: set[int] = set()  # channels with the sustain pedal down
+        sustained: dict[tuple[int, int], list[tuple[int, int]]] = {}  # released under the pedal
         for msg in track:
             tick += msg.time
             if msg.type == "note_on" and msg.velocity > 0:
                 if msg.channel == DRUM_CHANNEL:
                     drums_seen = True
                     continue
+                for start, vel in sustained.pop((msg.channel, msg.note), []):  # struck again
+                    found.append((msg.note, start, tick, vel, index, msg.channel))
                 open_notes.setdefault((msg.channel, msg.note), []).append((tick, msg.velocity))
             elif msg.type in ("note_off", "note_on"):
                 started = open_notes.get((msg.channel, msg.note))
                 if started:
                     start, vel = started.pop(0)
-                    found.append((msg.note, start, tick, vel, index, msg.channel))
+                    if msg.channel in pedal:
+                        sustained.setdefault((msg.channel, msg.note), []).append((start, vel))
+                    else:
+                        found.append((msg.note, start, tick, vel, index, msg.channel))
+            elif msg.type == "control_change" and msg.control == SUSTAIN:
+                if msg.value >= 64:
+                    pedal.add(msg.channel)
+                elif msg.channel in pedal:
+                    pedal.discard(msg.channel)
+                    for (channel, pitch), held in list(sustained.items()):
+                        if channel == msg.channel:
+                            found.extend((pitch, start, tick, vel, index, channel) for start, vel in held)
+                            del sustained[(channel, pitch)]
             elif msg.type == "set_tempo":
                 tempos.append((tick, msg.tempo))
             elif msg.type == "time_signature":
@@ -123,6 +141,8 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
             if len(found) > MAX_NOTES:
                 raise MidiError(f"more than {MAX_NOTES} notes")
         track_end = max(track_end, tick)
+        for (channel, pitch), held in sustained.items():  # the pedal never came up
+            found.extend((pitch, start, tick, vel, index, channel) for start, vel in held)
         for (channel, pitch), starts in open_notes.items():  # never released: end at track end
             for start, vel in starts:
                 found.append((pitch, start, tick, vel, index, channel))

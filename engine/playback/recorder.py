@@ -47,7 +47,10 @@ class Recorder:
             raise OSError(f"cannot open MIDI input {name!r}: {exc}") from None
 
     def _heard(self, message: mido.Message) -> None:
-        if message.type in ("note_on", "note_off") and getattr(message, "channel", 0) != 9:
+        kept = message.type in ("note_on", "note_off") or (
+            message.type == "control_change" and message.control == 64  # the sustain pedal
+        )
+        if kept and getattr(message, "channel", 0) != 9:
             with self._lock:
                 self._events.append((self.clock(), message))
 
@@ -67,7 +70,7 @@ class Recorder:
         for _t, m in events:
             if m.type == "note_on" and m.velocity > 0:
                 held[(m.channel, m.note)] = True
-            else:
+            elif m.type in ("note_on", "note_off"):
                 held.pop((m.channel, m.note), None)
         events += [(end, mido.Message("note_off", channel=c, note=n)) for c, n in held]
 
@@ -114,11 +117,10 @@ def performance_midi(events: list[tuple[float, mido.Message]]) -> bytes:
         tick = round((t - start) / beat * RECORD_TICKS_PER_BEAT)
         track.append(message.copy(time=tick - last))
         last = end = tick
-        key = (message.channel, message.note)
         if message.type == "note_on" and message.velocity > 0:
-            held.add(key)
-        else:
-            held.discard(key)
+            held.add((message.channel, message.note))
+        elif message.type in ("note_on", "note_off"):
+            held.discard((message.channel, message.note))
     for channel, note in sorted(held):
         track.append(mido.Message("note_off", channel=channel, note=note, time=end - last))
         last = end

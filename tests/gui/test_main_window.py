@@ -16,6 +16,7 @@ from songsketch.engine.music.idea import VOICING_RANGE
 from songsketch.gui.ideas_model import NAME
 from songsketch.gui.main_window import MainWindow
 from songsketch.gui.retrain_dialog import RetrainDialog
+from tests.helpers import run_with_pulse
 
 
 def generate_and_wait(qtbot, window, timeout=60000):
@@ -595,3 +596,65 @@ def test_a_recorded_phrase_becomes_your_idea(qtbot, make_window):
     assert entry.idea.bars == 4 and "played on a keyboard" in entry.report["detail"]
     assert "Recorded: 4 bars in C" in window.statusBar().currentMessage()
     assert window.roll.idea == entry.idea
+
+
+PLAY_SCRIPT = r"""
+import json, time
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from songsketch.engine.music.idea import Chord, Idea, Key, Note, Section
+from songsketch.gui.piano_roll import PianoRoll
+from songsketch.gui.playback_controller import PlaybackController
+
+roll = PianoRoll()
+controls = PlaybackController(roll)
+if not controls.synth.available:
+    print(json.dumps({"skip": "Qt sees no audio device: " + controls.synth.reason}))
+    raise SystemExit
+controls.load_font("")
+assert controls.wait_for_font()
+idea = Idea(Key(0), 120, (4, 4), (Section("verse", 1),), (Chord(0, "", 0, 48, (48, 52, 55)),),
+            (Note(72, 0, 24, 95), Note(79, 24, 24, 95)))
+finished = []
+controls.playbackFinished.connect(lambda: finished.append(time.perf_counter()))
+
+def run_until(condition, seconds):
+    end = time.perf_counter() + seconds
+    while not condition() and time.perf_counter() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.002)
+
+t0 = time.perf_counter()
+assert controls.play(idea)
+stream = controls.synth.stream
+run_until(lambda: stream.position > 0, 5)
+first_read = time.perf_counter() - t0
+frames = stream.source.frames
+run_until(lambda: controls.play_button.text() == "Play", 15)
+once = {"first_read_ms": first_read * 1000, "frames": frames, "played": stream.position,
+        "ended": controls.play_button.text() == "Play", "playing": controls.playing}
+controls.loop.setChecked(True)
+controls.play(idea)
+stream = controls.synth.stream
+period = stream.source.period
+run_until(lambda: stream.position > 1.5 * period, 15)
+looped = stream.position
+controls.loop.setChecked(False)  # ends after the pass it is in
+run_until(lambda: not controls.playing, 15)
+print(json.dumps({**once, "period": period, "looped": looped, "loop_ended": not controls.playing,
+                  "loop_frames": stream.position}))
+"""
+
+
+def test_play_through_a_real_audio_device_starts_at_once_loops_and_ends(tmp_path):
+    """Through PulseAudio's null sink (a real audio device for Qt, playing into nothing): the
+    sink pulls the first audio within 100 ms of Play, the idea plays to its end (2 s and the
+    ring of its last notes) and the button comes back; looped, it runs on past its length, and
+    un-looped while playing it ends after the pass it is in."""
+    result = run_with_pulse(PLAY_SCRIPT, tmp_path)
+    assert result["first_read_ms"] < 100
+    assert result["ended"] and not result["playing"]
+    assert result["played"] == result["frames"] > 2 * 44100
+    assert result["looped"] > 1.5 * result["period"] and result["loop_ended"]
+    assert 2 * result["period"] <= result["loop_frames"] < 3 * result["period"] + 2 * 44100

@@ -258,3 +258,36 @@ def test_drums_only_and_melody_only():
     lonely = midi_bytes([notes_to_messages([(72, 0, Q, 90), (74, Q, 2 * Q, 90)])])
     with pytest.raises(AnalysisError):
         read_ideas(lonely)
+
+
+def test_the_sustain_pedal_holds_released_notes_until_it_comes_up():
+    """A pianist's part: short key presses under the pedal sound until the pedal lifts; a key
+    struck again under the pedal ends its earlier note there; the other channel is free."""
+
+    def msg(kind, delta, **kw):
+        return mido.Message(kind, time=delta, **kw)
+
+    track = [
+        msg("control_change", 0, control=64, value=127),
+        msg("note_on", 0, note=48, velocity=80),
+        msg("note_off", Q // 4, note=48),  # released after a 16th, pedal down
+        msg("note_on", Q - Q // 4, note=52, velocity=80),
+        msg("note_on", 0, note=72, velocity=90, channel=1),  # another channel: no pedal
+        msg("note_off", Q // 4, note=52),
+        msg("note_off", Q // 4, note=72, channel=1),
+        msg("note_on", Q // 2, note=48, velocity=80),  # 48 again at beat 2
+        msg("note_off", Q // 4, note=48),
+        msg("control_change", Q + Q // 4 * 3, control=64, value=0),  # pedal up at beat 4
+        msg("note_on", 0, note=60, velocity=80),  # played after: no pedal
+        msg("note_off", Q // 2, note=60),
+    ]
+    raw = read_raw(midi_bytes([track]))
+    spans = sorted((n.pitch, n.onset, n.onset + n.duration) for n in raw.notes)
+    beat = TICKS_PER_BEAT
+    assert spans == [
+        (48, 0, 2 * beat),  # held by the pedal until struck again at beat 2
+        (48, 2 * beat, 4 * beat),  # then until the pedal lifts at beat 4
+        (52, beat, 4 * beat),
+        (60, 4 * beat, 4 * beat + beat // 2),
+        (72, beat, beat + beat // 2),
+    ]

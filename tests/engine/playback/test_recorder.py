@@ -117,3 +117,35 @@ def test_a_note_held_when_stop_is_pressed_ends_there():
 
     notes = sorted(read_raw(recorder.performance_midi(events)).notes, key=lambda n: n.pitch)
     assert [n.pitch for n in notes] == [60, 64] and notes[1].duration > 1  # no one-tick blip
+
+
+def test_a_phrase_played_with_the_sustain_pedal_keeps_its_ring():
+    """Chords struck short with the pedal down, lifted at each bar line: the recording keeps
+    the pedal (the recorder hears CC 64 as well as notes), so the chords last the bar."""
+    import threading
+
+    class Port:
+        def close(self):
+            pass
+
+    rec = recorder.Recorder.__new__(recorder.Recorder)
+    rec.clock, rec._lock, rec.port, rec._events = (lambda: 9.0), threading.Lock(), Port(), []
+    beat = 0.6
+    for bar, chord in enumerate([(48, 52, 55), (53, 57, 60), (55, 59, 62), (48, 52, 55)]):
+        t = bar * 4 * beat
+        rec._heard(mido.Message("control_change", control=64, value=127))
+        rec._events[-1] = (t + 0.02, rec._events[-1][1])
+        for p in chord:
+            rec._events.append((t, mido.Message("note_on", note=p, velocity=70)))
+            rec._events.append((t + 0.2, mido.Message("note_off", note=p)))
+        for i, pitch in enumerate((72, 74, 76, 74)):  # a melody of quarters, keys released early
+            rec._events.append((t + i * beat, mido.Message("note_on", note=pitch, velocity=90)))
+            rec._events.append((t + i * beat + 0.1, mido.Message("note_off", note=pitch)))
+        rec._events.append((t + 4 * beat - 0.03, mido.Message("control_change", control=64, value=0)))
+    rec._heard(mido.Message("pitchwheel", pitch=100))  # not kept
+    events = rec.stop()
+    assert sum(m.type == "control_change" for _t, m in events) == 8
+    assert not any(m.type == "pitchwheel" for _t, m in events)
+    [idea] = recorder.recorded_idea(events).ideas
+    assert [c.duration for c in idea.chords] == [48, 48, 48, 48]  # a whole bar each
+    assert [(c.onset, c.root) for c in idea.chords] == [(0, 0), (48, 5), (96, 7), (144, 0)]
