@@ -62,12 +62,14 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "model"
 
 
-def _soundfont(sound, path: str | None):
-    """The SoundFont for --wav: the one asked for, else the bundled one (saying why), else
-    None (the plain tone, saying why)."""
+def _soundfont(sound, path: str | None, programs):
+    """The SoundFont for --wav with the instruments' samples read: the one asked for, else the
+    bundled one (saying why), else None (the plain tone, saying why)."""
     for candidate in ([path] if path else []) + [None]:
         try:
-            return sound.open_font(candidate)
+            font = sound.open_font(candidate)
+            font.warm(programs)
+            return font
         except sound.SoundFontError as exc:
             then = "the built-in SoundFont" if candidate else "a plain tone (no SoundFont)"
             print(f"warning: cannot use the SoundFont {exc}; the audio is played on {then}", file=sys.stderr)
@@ -94,12 +96,16 @@ def _generate(args: argparse.Namespace) -> int:
     if args.wav:
         try:
             instruments = sound.Instruments(
-                sound.program_number(args.chord_instrument), sound.program_number(args.melody_instrument)
+                sound.program_number(args.chord_instrument or "piano"),
+                sound.program_number(args.melody_instrument or "piano"),
             )
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        font = _soundfont(sound, args.soundfont)
+        font = _soundfont(sound, args.soundfont, (instruments.chords, instruments.melody))
+    elif args.soundfont or args.chord_instrument or args.melody_instrument:
+        print("error: --soundfont and the instruments are for --wav (the audio files)", file=sys.stderr)
+        return 2
     settings = GenerationSettings(
         count=args.count,
         key=args.key,
@@ -179,6 +185,8 @@ def _generate(args: argparse.Namespace) -> int:
                 sound.write_wav(idea, audio, font, instruments)
             except OSError as exc:
                 print(f"error: cannot write {audio}: {exc.strerror or exc}", file=sys.stderr)
+            except sound.SoundFontError as exc:  # a sample that cannot be had after all
+                print(f"error: cannot render {audio}: {exc}", file=sys.stderr)
         written += 1
         verse = " ".join(idea.chord_symbols("verse"))
         echo = f"  [{report.badge()}]" if report is not None else ""
@@ -372,13 +380,13 @@ def add_commands(sub) -> None:
     )
     p.add_argument(
         "--chord-instrument",
-        default="piano",
+        default=None,
         metavar="NAME",
         help="with --wav: General MIDI instrument of the chords, a name or 0-127 (piano)",
     )
     p.add_argument(
         "--melody-instrument",
-        default="piano",
+        default=None,
         metavar="NAME",
         help="with --wav: instrument of the melody (piano; e.g. 'electric piano', 'flute', 'strings')",
     )

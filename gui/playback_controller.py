@@ -45,6 +45,7 @@ class PlaybackController(QWidget):
     recorded = Signal(object)  # the notes played, as (seconds, mido message)
     fontChanged = Signal(str)
     _fontLoaded = Signal(object, str, str)  # font or None, the path asked for, the error
+    _warmed = Signal(object, str)  # the font whose newly chosen instruments are ready, the error
 
     def __init__(self, roll: PianoRoll, parent=None) -> None:
         super().__init__(parent)
@@ -53,11 +54,14 @@ class PlaybackController(QWidget):
         self.port_output = None
         self.playing_idea: Idea | None = None
         self.font = None  # the SoundFont in use; None: the additive fallback
-        self.font_path = BUILT_IN
+        self.font_path = BUILT_IN  # the font in use
+        self.wanted_font = BUILT_IN  # the user's choice, remembered even while it cannot load
         self.font_problem = ""  # why there is no SoundFont, when there is none
         self.loading_font: str | None = None  # the font being loaded (BUILT_IN for the bundled one)
+        self.loading_chosen = False
         self.wanted_programs = (0, 0)  # remembered, applied once a font is loaded
         self._fontLoaded.connect(self._font_loaded)
+        self._warmed.connect(self._instruments_ready)
         self.synth = SynthOutput(self)
         self.synth.finished.connect(self._finished)
         self.timer = QTimer(self)
@@ -153,10 +157,11 @@ class PlaybackController(QWidget):
             self.volume.setValue(int(settings.value("sound/volume", round(sound.DEFAULT_VOLUME * 100))))
         except (TypeError, ValueError):
             pass
-        self.load_font(str(settings.value("sound/font", BUILT_IN) or BUILT_IN))
+        self.wanted_font = str(settings.value("sound/font", BUILT_IN) or BUILT_IN)
+        self.load_font(self.wanted_font, chosen=False)  # kept even if it cannot load today
 
     def save_sound(self, settings: QSettings) -> None:
-        settings.setValue("sound/font", self.font_path)
+        settings.setValue("sound/font", self.wanted_font)
         chords, melody = self.programs()
         settings.setValue("sound/chords", chords)
         settings.setValue("sound/melody", melody)
@@ -177,9 +182,11 @@ class PlaybackController(QWidget):
         if path:
             self.load_font(path)
 
-    def load_font(self, path: str) -> None:
+    def load_font(self, path: str, chosen: bool = True) -> None:
         """Load a SoundFont off the UI thread (``BUILT_IN``: the bundled one); what was in use
-        stays until it has loaded, and stays for good when it cannot be."""
+        stays until it has loaded, and stays for good when it cannot be. ``chosen``: the
+        user's choice, remembered once it has loaded (a fallback to the bundled one is not)."""
+        self.loading_chosen = chosen
         self.loading_font = path
         name = Path(path).name if path else "the built-in SoundFont"
         self.font_label.setText(f"SoundFont: loading {name}…")
@@ -222,7 +229,7 @@ class PlaybackController(QWidget):
         self.loading_font = None
         if font is None:
             if self.font is None and path != BUILT_IN:
-                self.load_font(BUILT_IN)  # the user's font is gone or bad: the bundled one
+                self.load_font(BUILT_IN, chosen=False)  # the user's font is gone or bad: the bundled one
                 self.message.emit(f"Could not load the SoundFont {error}; using the built-in one")
                 return
             if self.font is None:
@@ -233,17 +240,23 @@ class PlaybackController(QWidget):
             self._show_font()
             return
         self.font, self.font_path, self.font_problem = font, path, ""
+        if self.loading_chosen:
+            self.wanted_font = path
         self._fill_instruments()
         self._show_font()
         self.message.emit(f"SoundFont: {font.name}")
 
     def _show_font(self) -> None:
         if self.font is None:
-            text = f"SoundFont: none ({self.font_problem}): plain tone"
+            text = "SoundFont: none: a plain tone"
             tip = self.font_problem
         else:
-            where = "built in" if self.font_path == BUILT_IN else self.font_path
-            text = f"SoundFont: {self.font.name}"
+            if self.font_path == BUILT_IN:
+                shown, where = "built-in piano set (FluidR3 GM)", "bundled with Songsketch"
+            else:
+                name = Path(self.font_path).name
+                shown, where = (name if len(name) <= 32 else name[:30] + "…"), self.font_path
+            text = f"SoundFont: {shown}"
             tip = f"{self.font.name}\n{where}\n{len(self.font.presets)} instruments"
         self.font_label.setText(text)
         self.font_label.setToolTip(tip)
@@ -270,12 +283,47 @@ class PlaybackController(QWidget):
             self.wanted_programs = self.programs()
 
     def _instruments_changed(self) -> None:
-        """New instruments or volume: heard at once (the stream swaps its performance)."""
+        """New instruments or volume: heard at once (the stream swaps its performance); an
+        instrument not yet read from the SoundFont is read on a thread first."""
         if self.font is not None:  # (without a font the menus hold only a placeholder)
             self.wanted_programs = self.programs()
+            if not self.font.is_warm(self.wanted_programs):
+                font, programs = self.font, self.wanted_programs
+
+                def work() -> None:
+                    error = ""
+                    try:
+                        font.warm(programs)
+                    except sound.SoundFontError as exc:
+                        error = str(exc)
+                    try:
+                        self._warmed.emit(font, error)
+                    except RuntimeError:  # the window closed meanwhile
+                        pass
+
+                threading.Thread(target=work, name="songsketch-soundfont-read", daemon=True).start()
+                return
+        self._swap_performance()
+
+    def _instruments_ready(self, font, error: str) -> None:
+        if font is not self.font:
+            return
+        if error:
+            self.message.emit(f"Cannot play that instrument: {error}")
+            return
+        self._swap_performance()
+
+    def _swap_performance(self) -> None:
         stream = self.synth.stream
-        if stream is not None and self.playing_idea is not None and self.port_output is None:
-            stream.source = self._performance(self.playing_idea, stream.source.loop)
+        if stream is None or self.playing_idea is None or self.port_output is not None:
+            return
+        try:
+            new = self._performance(self.playing_idea, stream.source.loop)
+        except sound.SoundFontError as exc:
+            self.message.emit(f"Cannot play that instrument: {exc}")
+            return
+        new.last_pass = stream.source.last_pass  # the pass a Loop turned off ends with
+        stream.source = new
 
     # -- recording -------------------------------------------------------------
     def refresh_inputs(self, backend: str | None = None) -> None:
@@ -384,7 +432,12 @@ class PlaybackController(QWidget):
                 self.loop.isChecked(),
             )
         else:
-            if not self.synth.play(self._performance(idea, self.loop.isChecked())):
+            try:
+                performance = self._performance(idea, self.loop.isChecked())
+            except sound.SoundFontError as exc:  # a sample the font cannot give after all
+                self.message.emit(f"Cannot play: {exc}")
+                return False
+            if not self.synth.play(performance):
                 self.message.emit(f"Cannot play: {self.synth.reason}")
                 return False
             self.timer.start()
@@ -407,7 +460,14 @@ class PlaybackController(QWidget):
         if self.playing_idea is None:
             return
         length = playback.duration_seconds(self.playing_idea)
-        if self.loop.isChecked() and length > 0:
+        stream = self.synth.stream
+        if stream is not None and self.port_output is None:  # the pass the audio is in
+            period = stream.source.period / sound.SAMPLE_RATE
+            passes = seconds // period
+            if stream.source.last_pass is not None:
+                passes = min(passes, stream.source.last_pass)
+            seconds -= passes * period
+        elif self.loop.isChecked() and length > 0:
             seconds %= length
         self.roll.set_playhead(seconds / playback.seconds_per_tick(self.playing_idea))
 
@@ -428,7 +488,10 @@ class PlaybackController(QWidget):
                 350, lambda: self.port_output is port and port.send(playback.note_off(pitch, channel))
             )
         elif self.synth.available and self.playing_idea is None:
-            self.synth.play(self.note_sound(pitch, part))
+            try:
+                self.synth.play(self.note_sound(pitch, part))
+            except sound.SoundFontError as exc:
+                self.message.emit(f"Cannot play that note: {exc}")
 
     def note_sound(self, pitch: int, part: str = "melody"):
         """What a click on a note of ``part`` plays on the built-in synth."""

@@ -172,10 +172,21 @@ def run_with_jack(script: str, timeout: float = 30) -> dict:
             jack.kill()
 
 
-def sine_soundfont(path: Path, seconds: float = 0.1, looped: bool = True, release: int = -3986) -> Path:
+def sine_soundfont(
+    path: Path,
+    seconds: float = 0.1,
+    looped: bool = True,
+    release: int = -3986,
+    inst_gens=(),
+    preset_gens=(),
+    loop_end: int | None = None,
+    pitch: int = 69,
+) -> Path:
     """A one-preset SoundFont 2 file written byte by byte: a 440 Hz sine sampled at 44 kHz
-    (root key A4, 100 frames a cycle), looped over whole cycles when ``looped``, with a release
-    of ``release`` timecents (-3986: 0.1 s)."""
+    (root key ``pitch``, A4; 100 frames a cycle), looped over whole cycles when ``looped``,
+    with a release of ``release`` timecents (-3986: 0.1 s); ``inst_gens`` / ``preset_gens``:
+    more (generator, value) pairs for the instrument's and the preset's zone; ``loop_end``:
+    the sample's loop end (frames) instead of its last whole cycle."""
     import struct
 
     import numpy as np
@@ -190,19 +201,21 @@ def sine_soundfont(path: Path, seconds: float = 0.1, looped: bool = True, releas
     def listed(kind: bytes, parts) -> bytes:
         return chunk(b"LIST", kind + b"".join(parts))
 
-    gens = [(38, release)] + ([(54, 1)] if looped else []) + [(53, 0)]
+    gens = [(38, release), *inst_gens] + ([(54, 1)] if looped else []) + [(53, 0)]
+    pgens = [*preset_gens, (41, 0)]
+    end = 100 * (frames // 100 - 1) if loop_end is None else loop_end
     pdta = [
         chunk(b"phdr", struct.pack("<20sHHHIII", b"Sine", 0, 0, 0, 0, 0, 0)
               + struct.pack("<20sHHHIII", b"EOP", 0, 0, 1, 0, 0, 0)),
-        chunk(b"pbag", struct.pack("<HH", 0, 0) + struct.pack("<HH", 1, 0)),
+        chunk(b"pbag", struct.pack("<HH", 0, 0) + struct.pack("<HH", len(pgens), 0)),
         chunk(b"pmod", bytes(10)),
-        chunk(b"pgen", struct.pack("<Hh", 41, 0) + struct.pack("<Hh", 0, 0)),
+        chunk(b"pgen", b"".join(struct.pack("<Hh", op, v) for op, v in pgens) + struct.pack("<Hh", 0, 0)),
         chunk(b"inst", struct.pack("<20sH", b"Sine", 0) + struct.pack("<20sH", b"EOI", 1)),
         chunk(b"ibag", struct.pack("<HH", 0, 0) + struct.pack("<HH", len(gens), 0)),
         chunk(b"imod", bytes(10)),
         chunk(b"igen", b"".join(struct.pack("<Hh", op, v) for op, v in gens) + struct.pack("<Hh", 0, 0)),
-        chunk(b"shdr", struct.pack("<20sIIIIIBbHH", b"sine", 0, frames, 100, 100 * (frames // 100 - 1),
-                                   rate, 69, 0, 0, 1) + bytes(46)),
+        chunk(b"shdr", struct.pack("<20sIIIIIBbHH", b"sine", 0, frames, 100, end,
+                                   rate, pitch, 0, 0, 1) + bytes(46)),
     ]  # fmt: skip
     body = b"sfbk" + listed(b"INFO", [chunk(b"INAM", b"Sine test\0\0")])
     body += listed(b"sdta", [chunk(b"smpl", pcm.tobytes() + bytes(92))]) + listed(b"pdta", pdta)

@@ -175,6 +175,7 @@ class Rendered:
         self.rate = rate
         self.period = max(1, min(len(self.audio), int(round(length * rate))))
         self.last_pass: int | None = None if loop else 0
+        self._padded = np.concatenate([self.audio, np.zeros((1, 2), np.float32)]).astype(np.float32)
 
     @property
     def loop(self) -> bool:
@@ -195,8 +196,7 @@ class Rendered:
             within = at % self.period
         else:  # the last pass plays on into the ring of its last notes, then silence
             within = at - np.minimum(at // self.period, self.last_pass) * self.period
-        padded = np.concatenate([self.audio, np.zeros((1, 2), np.float32)])
-        return padded[np.minimum(within, len(self.audio))].astype(np.float32)
+        return self._padded[np.minimum(within, len(self.audio))]
 
 
 def fallback_performance(idea: Idea, loop: bool = False) -> Rendered:

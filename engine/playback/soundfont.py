@@ -2,7 +2,8 @@
 
 A SoundFont (``.sf2``; ``.sf3`` is the same with Ogg Vorbis samples) holds sampled instruments
 under General MIDI program numbers. ``SoundFont.load`` reads the file's preset, instrument and
-sample tables (the sample data stays on disk, memory-mapped, so a 150 MB font costs little);
+sample tables; a sample's data is read (or, in an .sf3, decoded) when it is first played, so a
+150 MB font costs only what is played;
 ``Performance`` turns notes into voices and renders any stretch of time on demand: each voice's
 sound at a moment depends only on the time since its note began, so a window can be rendered
 without rendering what came before. That gives a stream that starts at once (the first
@@ -13,9 +14,11 @@ What is honoured of the SoundFont 2.04 model: key and velocity splits of presets
 instruments (global zones included), sample offsets, loops (continuous; loop-until-release
 is looped through the release), root key, coarse/fine tuning and scale tuning, the volume
 envelope (delay, attack, hold, decay, sustain, release, key-scaled hold and decay), initial
-attenuation (scaled by 0.4 as EMU hardware and FluidSynth do), pan, linked stereo samples.
-Not modelled: filters, LFOs, the modulation envelope, modulators other than velocity to
-volume (a 40 dB curve), reverb and chorus.
+attenuation (scaled by 0.4 as EMU hardware and FluidSynth do), pan (stereo samples come as a
+left and a right zone panned apart), values clamped to the spec's ranges. Not modelled:
+filters, LFOs, the modulation envelope, the font's own modulators (velocity to volume is a
+fixed 40 dB curve), reverb and chorus; fonts that lean on them sound brighter or release
+differently than in FluidSynth.
 """
 
 from __future__ import annotations
@@ -42,7 +45,25 @@ INSTRUMENT, KEY_RANGE, VEL_RANGE, KEYNUM, VELOCITY = 41, 43, 44, 46, 47
 ATTENUATION, COARSE_TUNE, FINE_TUNE, SAMPLE_ID, SAMPLE_MODES = 48, 51, 52, 53, 54
 SCALE_TUNING, ROOT_KEY = 56, 58
 _RANGES = (KEY_RANGE, VEL_RANGE)
-_NOT_ADDED = {INSTRUMENT, SAMPLE_ID, SAMPLE_MODES, ROOT_KEY, KEYNUM, VELOCITY, *_RANGES, 57}
+_OFFSETS = (START, END, LOOP_START, LOOP_END, START_COARSE, END_COARSE, LOOP_START_COARSE, LOOP_END_COARSE)
+# generators a preset may not add to (SoundFont 2.04, 8.5: sample addresses are the instrument's)
+_NOT_ADDED = {INSTRUMENT, SAMPLE_ID, SAMPLE_MODES, ROOT_KEY, KEYNUM, VELOCITY, *_RANGES, 57, *_OFFSETS}
+# the spec's ranges (8.1.3): a font's out-of-range values are clamped, as FluidSynth does
+_LIMITS = {
+    PAN: (-500, 500),
+    DELAY: (-12000, 5000),
+    ATTACK: (-12000, 8000),
+    HOLD: (-12000, 5000),
+    DECAY: (-12000, 8000),
+    SUSTAIN: (0, 1440),
+    RELEASE: (-12000, 8000),
+    KEY_HOLD: (-1200, 1200),
+    KEY_DECAY: (-1200, 1200),
+    ATTENUATION: (0, 1440),
+    COARSE_TUNE: (-120, 120),
+    FINE_TUNE: (-99, 99),
+    SCALE_TUNING: (0, 1200),
+}
 _DEFAULTS = {DELAY: -12000, ATTACK: -12000, HOLD: -12000, DECAY: -12000, RELEASE: -12000,
              SCALE_TUNING: 100, ROOT_KEY: -1, KEYNUM: -1, VELOCITY: -1}  # fmt: skip
 
@@ -81,7 +102,9 @@ class Region:
     gens: dict[int, int]
 
     def get(self, gen: int) -> int:
-        return self.gens.get(gen, _DEFAULTS.get(gen, 0))
+        value = self.gens.get(gen, _DEFAULTS.get(gen, 0))
+        limits = _LIMITS.get(gen)
+        return value if limits is None else min(limits[1], max(limits[0], value))
 
 
 @dataclass
@@ -167,9 +190,11 @@ def _range(zone: dict[int, int], gen: int) -> tuple[int, int]:
 
 
 def _split(zones: list[dict[int, int]], link: int) -> tuple[dict[int, int], list[dict[int, int]]]:
-    """The global zone (the first, when it has no instrument/sample link) and the rest."""
+    """The global zone (the first, when it has no instrument/sample link: its generators are
+    the others' defaults, its key and velocity ranges are not, as in FluidSynth) and the rest."""
     if zones and link not in zones[0]:
-        return zones[0], [z for z in zones[1:] if link in z]
+        glob = {op: v for op, v in zones[0].items() if op not in _RANGES}
+        return glob, [z for z in zones[1:] if link in z]
     return {}, [z for z in zones if link in z]
 
 
@@ -181,29 +206,50 @@ class SoundFont:
         path: Path,
         name: str,
         presets: dict[tuple[int, int], Preset],
-        data: np.ndarray | None,
+        smpl: int | None,
         vorbis: tuple[bytes, list[tuple[int, int]]] | None = None,
     ) -> None:
         self.path, self.name, self.presets = path, name, presets
-        self._data = data  # an .sf2's 16-bit samples (memory-mapped)
+        self._smpl = smpl  # where an .sf2's 16-bit samples start in the file
         self._vorbis = vorbis  # an .sf3's compressed samples and each one's byte span
-        self._decoded: dict[int, np.ndarray] = {}
+        self._frames: dict[int, np.ndarray] = {}
 
     def pcm(self, sample: Sample) -> np.ndarray:
-        """The sample's 16-bit frames (an .sf3's are decoded on first use and kept)."""
-        if self._data is not None:
-            return self._data[sample.offset : sample.offset + sample.length]
-        frames = self._decoded.get(sample.index)
+        """The sample's 16-bit frames, read (an .sf2's) or decoded (an .sf3's) on first use and
+        kept: memory follows what is played, and a file changed on disk afterwards cannot
+        crash a render. SoundFontError when they cannot be had."""
+        frames = self._frames.get(sample.index)
         if frames is None:
-            blob, spans = self._vorbis
-            frames = self._decoded[sample.index] = _decode(blob, *spans[sample.index], sample.name)
+            if self._vorbis is not None:
+                blob, spans = self._vorbis
+                try:
+                    frames = _decode(blob, *spans[sample.index], sample.name)
+                except SoundFontError as exc:
+                    raise SoundFontError(f"{self.path.name}: {exc}") from None
+            else:
+                frames = self._read(sample)
+            self._frames[sample.index] = frames
         return frames
 
+    def _read(self, sample: Sample) -> np.ndarray:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self._smpl + 2 * sample.offset)
+                raw = handle.read(2 * sample.length)
+        except OSError as exc:
+            raise SoundFontError(f"{self.path.name}: cannot read it: {exc.strerror or exc}") from None
+        if len(raw) < 2 * sample.length:
+            raise SoundFontError(f"{self.path.name}: the file was cut short since it was loaded")
+        return np.frombuffer(raw, "<i2") if raw else np.zeros(1, np.int16)
+
     def warm(self, programs) -> None:
-        """Decode now what the given GM programs play (an .sf3 decodes lazily otherwise)."""
+        """Read or decode now what the given GM programs play (else done on first use)."""
         for program in programs:
             for region in self.preset(program).regions:
                 self.pcm(region.sample)
+
+    def is_warm(self, programs) -> bool:
+        return all(r.sample.index in self._frames for p in programs for r in self.preset(p).regions)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> SoundFont:
@@ -257,7 +303,7 @@ class SoundFont:
         name = _name(info.get(b"INAM", b"")) or path.stem
         shdr = _table(pdta, b"shdr", _SHDR)
         vorbis = None
-        data = None
+        start = None
         if np.any(shdr["type"][:-1] & _VORBIS):
             with open(path, "rb") as handle:
                 handle.seek(smpl[0])
@@ -266,12 +312,12 @@ class SoundFont:
             vorbis = (blob, spans)
             samples = [_sample(i, h, None) for i, h in enumerate(shdr[:-1])]
         else:
-            data = np.memmap(path, dtype="<i2", mode="r", offset=smpl[0], shape=(smpl[1] // 2,))
-            samples = [_sample(i, h, len(data)) for i, h in enumerate(shdr[:-1])]
+            start = smpl[0]
+            samples = [_sample(i, h, smpl[1] // 2) for i, h in enumerate(shdr[:-1])]
         presets = _presets(pdta, samples)
         if not presets:
             raise SoundFontError("it has no playable instruments")
-        return cls(path, name, presets, data, vorbis)
+        return cls(path, name, presets, start, vorbis)
 
     def preset(self, program: int, bank: int = 0) -> Preset:
         """The preset for a GM program (bank 0 when the bank lacks it; else the nearest one)."""
@@ -307,8 +353,8 @@ def _decode(blob: bytes, lo: int, hi: int, name: str) -> np.ndarray:
         raise SoundFontError("an .sf3 needs the 'soundfile' package to decode its samples") from None
     try:
         pcm, _rate = soundfile.read(io.BytesIO(blob[lo:hi]), dtype="int16", always_2d=True)
-    except Exception as exc:
-        raise SoundFontError(f"its sample {name!r} cannot be decoded: {exc}") from None
+    except Exception:  # soundfile's message names a BytesIO: say what it means
+        raise SoundFontError(f"its sample {name!r} cannot be decoded (damaged Ogg Vorbis data)") from None
     return np.ascontiguousarray(pcm[:, 0]) if len(pcm) else np.zeros(1, np.int16)
 
 
@@ -394,14 +440,14 @@ def _voice(
     data = font.pcm(s)
     start = min(len(data) - 1, max(0, g(START) + 32768 * g(START_COARSE)))
     end = min(len(data), max(start + 1, len(data) + g(END) + 32768 * g(END_COARSE)))
-    loop_start = s.loop_start + g(LOOP_START) + 32768 * g(LOOP_START_COARSE)
-    loop_end = s.loop_end + g(LOOP_END) + 32768 * g(LOOP_END_COARSE)
-    looped = g(SAMPLE_MODES) & 1 and start <= loop_start < loop_end <= end and loop_end - loop_start > 1
-    root = g(ROOT_KEY) if g(ROOT_KEY) >= 0 else s.pitch
+    loop_start = min(end, max(start, s.loop_start + g(LOOP_START) + 32768 * g(LOOP_START_COARSE)))
+    loop_end = min(end, max(start, s.loop_end + g(LOOP_END) + 32768 * g(LOOP_END_COARSE)))
+    looped = g(SAMPLE_MODES) & 1 and loop_end - loop_start > 1  # a loop past the end is clamped
+    root = g(ROOT_KEY) if g(ROOT_KEY) >= 0 else (s.pitch if s.pitch <= 127 else 60)  # 255: unpitched
     key_used = g(KEYNUM) if g(KEYNUM) >= 0 else key
     vel = g(VELOCITY) if g(VELOCITY) > 0 else velocity
     cents = (key_used - root) * g(SCALE_TUNING) + 100 * g(COARSE_TUNE) + g(FINE_TUNE) + s.correction
-    step = 2.0 ** (cents / 1200.0) * s.rate / rate
+    step = max(1e-3, 2.0 ** (cents / 1200.0) * s.rate / rate)
     atten_db = 0.04 * max(0, g(ATTENUATION)) - 40.0 * math.log10(max(1, vel) / 127.0)
     gain = 10.0 ** (-atten_db / 20.0)
     pan = max(-500, min(500, g(PAN))) / 500.0
@@ -513,7 +559,7 @@ class Performance:
         loop: bool = False,
     ) -> None:
         self.font, self.rate, self.gain = font, rate, gain
-        self.period = max(1, int(round(length * rate)))
+        self.period = max(rate // 20, int(round(length * rate)))  # a loop of at least 50 ms
         voices = []
         for n in notes:
             preset = font.preset(n.program)

@@ -163,3 +163,5 @@ def test_cli_writes_a_wav_beside_each_midi(tiny_model, tmp_path):
         assert np.abs(audio).max() > 1000  # audible
     bad = _generate("--out", out, "--model", tiny_model[0], "--wav", "--chord-instrument", "kazoo")
     assert bad.returncode == 2 and "kazoo" in bad.stderr
+    unused = _generate("--out", out, "--model", tiny_model[0], "--melody-instrument", "flute")
+    assert unused.returncode == 2 and "--wav" in unused.stderr

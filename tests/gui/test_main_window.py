@@ -282,6 +282,18 @@ def test_the_built_in_synth_streams_the_bundled_piano(qtbot, make_window):
     assert not stream.atEnd() and len(stream.read(4 * 1000)) == 4000
     once = playback._performance(idea, loop=False)
     assert once.frames is not None and once.frames >= once.period
+    # Loop turned off during the second pass, then the volume moved: the new performance
+    # keeps "end after this pass" (the stream does not stop early, nor play on)
+    playback.synth.stream, playback.playing_idea = stream, idea
+    perf.set_loop(False, stream.position)
+    left = stream.remaining()
+    playback.volume.setValue(30)
+    assert stream.source is not perf and stream.source.gain < perf.gain
+    assert stream.remaining() == left > 0
+    # the playhead stays in the idea while the last pass plays on
+    playback._position((stream.position + 1000) / 44100)
+    assert 0 <= window.roll.playhead.line().x1() <= idea.total_ticks * window.roll.zoom
+    playback.synth.stream = None
 
 
 def test_switch_instruments_and_sound_a_clicked_note_with_its_part(qtbot, make_window, tmp_path):
@@ -348,6 +360,8 @@ def test_a_soundfont_of_your_own_is_loaded_and_remembered_a_bad_one_refused(qtbo
     third.playback.message.connect(messages.append)
     qtbot.waitUntil(lambda: third.playback.font is not None, timeout=30000)
     assert "FluidR3" in third.playback.font.name and third.playback.font_path == ""
+    third.close()  # the choice is still remembered (the file may be on a drive not plugged in)
+    assert QSettings(str(home / "settings.ini"), QSettings.IniFormat).value("sound/font") == str(mine)
 
 
 def test_without_any_soundfont_the_synth_falls_back_and_says_why(qtbot, make_window, tmp_path, monkeypatch):

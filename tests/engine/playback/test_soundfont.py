@@ -241,3 +241,49 @@ def test_loud_peaks_are_rounded_off_not_clipped():
     assert 0.95 < at_one < 0.99  # full scale in comes out rounded off, below full scale
     quiet = np.abs(ramp) <= sound.KNEE
     np.testing.assert_allclose(pcm[quiet], ramp[quiet], atol=1e-4)  # untouched below the knee
+
+
+def _one_note(font, pitch=69, seconds=1.0):
+    return Performance(font, [NoteEvent(0.0, seconds, pitch, 127)], seconds).render_all()
+
+
+def test_what_fonts_get_wrong_is_read_as_players_read_it(tmp_path):
+    """Sample offsets in a preset zone are ignored (the spec allows them only in instruments);
+    a loop running past the sample's end is clamped, not dropped; absurd generator values are
+    clamped to the spec's ranges (no crash, no hour-long release); an unpitched sample (255)
+    sounds at middle C's rate."""
+    plain = _one_note(SoundFont.load(sine_soundfont(tmp_path / "plain.sf2")))
+    offset = _one_note(SoundFont.load(sine_soundfont(tmp_path / "offset.sf2", preset_gens=[(0, 3000)])))
+    np.testing.assert_allclose(offset, plain, atol=1e-6)
+    past_end = SoundFont.load(sine_soundfont(tmp_path / "past.sf2", loop_end=4400 + 5))
+    sustained = _one_note(past_end)
+    assert _rms(sustained, 0.8, 0.95) > 0.5 * _rms(sustained, 0.02, 0.09)  # still looping at 0.9 s
+    absurd = SoundFont.load(
+        sine_soundfont(
+            tmp_path / "absurd.sf2", inst_gens=[(51, 32767), (56, -32768), (38, 32767), (40, 32767)]
+        )
+    )
+    perf = Performance(absurd, [NoteEvent(0.0, 0.5, 60, 100)], 0.5)
+    assert perf.frames < 120 * RATE  # a release of at most 8000 timecents (101 s), not days
+    assert np.isfinite(perf.render(0, 4410)).all()
+    unpitched = SoundFont.load(sine_soundfont(tmp_path / "unpitched.sf2", pitch=255))
+    assert abs(_peak_hz(_one_note(unpitched, pitch=60), 0.1, 0.9) - 440) < 3
+
+
+def test_a_font_changed_on_disk_after_loading_is_refused_not_a_crash(tmp_path):
+    path = sine_soundfont(tmp_path / "sine.sf2", seconds=1.0)
+    font = SoundFont.load(path)
+    path.write_bytes(path.read_bytes()[:20000])  # overwritten in place by a shorter file
+    with pytest.raises(SoundFontError, match="sine.sf2: the file was cut short"):
+        _one_note(font)
+
+
+def test_a_damaged_sample_in_an_sf3_is_named_when_it_is_played(tmp_path, font):
+    data = bytearray(font.path.read_bytes())
+    at = data.index(b"OggS", data.index(b"OggS") + 1)  # the second sample's Ogg stream
+    data[at : at + 64] = bytes(64)
+    damaged = tmp_path / "damaged.sf3"
+    damaged.write_bytes(bytes(data))
+    broken = SoundFont.load(damaged)  # the tables are fine: samples decode when played
+    with pytest.raises(SoundFontError, match=r"damaged.sf3: its sample '.+' cannot be decoded"):
+        broken.warm(broken.programs())
