@@ -108,11 +108,17 @@ class GenerationSummary:
     shown: int
     redrawn: int = 0
     kind: str = "shown"
+    asked: int = 0  # how many were asked for (0: not said)
 
     def __str__(self) -> str:
         text = f"{self.shown} {self.kind}"
         if self.redrawn:
             text += f", {self.redrawn} redrawn by the originality guard"
+        if self.shown < self.asked:  # the draw limit was reached: say so, not a silent shortfall
+            text += (
+                f"; {self.asked - self.shown} of the {self.asked} asked for could not be made "
+                "(the model's drafts kept leaving a section without melody or chords, or copying)"
+            )
         return text
 
 
@@ -187,7 +193,7 @@ class Engine:
             generator.continue_primer(primer, settings, emit, cancel, accept=accept)
         else:
             generator.generate(settings, emit, cancel, accept=accept)
-        return GenerationSummary(counts["shown"], counts["redrawn"])
+        return GenerationSummary(counts["shown"], counts["redrawn"], asked=settings.count)
 
     def _checked(self, on_idea: OnIdea | None, guard: Guard | None, source: Idea | None = None):
         """(accept, emit, counts) for a generation: ``accept`` checks an idea against the
@@ -237,4 +243,4 @@ class Engine:
         accept, emit, counts = self._checked(on_idea, guard, kept)
         generator.regenerate(idea, keep, settings, settings.count, emit, cancel, accept=accept)
         kind = "melodies over your chords" if keep == "chords" and not idea.name else "new versions"
-        return GenerationSummary(counts["shown"], counts["redrawn"], kind=kind)
+        return GenerationSummary(counts["shown"], counts["redrawn"], kind=kind, asked=settings.count)

@@ -563,10 +563,13 @@ def test_continue_keeps_the_first_bars_and_marks_where_each_came_from(qtbot, mak
     window.table.selectRow(0)
     source = window.current_entry()
     window.continue_current()
-    qtbot.waitUntil(lambda: not window.generating and window.ideas.rowCount() == 4, timeout=60000)
+    qtbot.waitUntil(lambda: not window.generating, timeout=60000)
+    # (the small test model sometimes cannot make both within the draw limit: it then says so)
+    made = window.ideas.rowCount() - 2
+    assert made == 2 or (made == 1 and "could not be made" in window.statusBar().currentMessage())
     keep = source.idea.sections[0].bars // 2  # half its first section
     end = keep * source.idea.bar_ticks
-    for entry in window.ideas.entries[:2]:
+    for entry in window.ideas.entries[:made]:
         assert entry.report["source"] == source.name
         assert window.ideas.data(window.ideas.index(window.ideas.entries.index(entry), NAME)).endswith(
             source.name

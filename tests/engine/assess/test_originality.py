@@ -212,3 +212,13 @@ def test_the_guard_also_checks_continued_primers_and_new_versions(tiny_model):
         summary = run(lambda i, idea, report, shown=shown: shown.append((idea, report)), guard)
         assert summary.redrawn >= 1 and len(shown) == 4, way
         assert not {i.name for i in first} & {idea.name for idea, _ in shown}, way
+
+
+def test_a_shortfall_is_said_not_silent():
+    """When the draw limit runs out before the count asked for, the summary says how many
+    could not be made (the window's status bar and the CLI print it)."""
+    from songsketch.engine.api import GenerationSummary
+
+    assert str(GenerationSummary(2, 1, asked=2)) == "2 shown, 1 redrawn by the originality guard"
+    short = str(GenerationSummary(1, 0, asked=3))
+    assert short.startswith("1 shown; 2 of the 3 asked for could not be made")
