@@ -252,10 +252,10 @@ class PlaybackController(QWidget):
             tip = self.font_problem
         else:
             if self.font_path == BUILT_IN:
-                shown, where = "built-in piano set (FluidR3 GM)", "bundled with Songsketch"
+                shown, where = "FluidR3 GM (built in)", "bundled with Songsketch"
             else:
                 name = Path(self.font_path).name
-                shown, where = (name if len(name) <= 32 else name[:30] + "…"), self.font_path
+                shown, where = (name if len(name) <= 24 else name[:22] + "…"), self.font_path
             text = f"SoundFont: {shown}"
             tip = f"{self.font.name}\n{where}\n{len(self.font.presets)} instruments"
         self.font_label.setText(text)
