@@ -36,6 +36,13 @@ def _riff(cid: bytes, body: bytes) -> bytes:
     return struct.pack("<4sI", cid, len(body)) + body + (b"\0" if len(body) & 1 else b"")
 
 
+def _text(cid: bytes, text: str) -> bytes:
+    """An INFO string: zero-terminated and padded to an even size (the spec's rule; FluidSynth
+    refuses a font with an odd one)."""
+    body = text.encode("latin-1") + b"\0"
+    return _riff(cid, body + (b"\0" if len(body) & 1 else b""))
+
+
 def _list(kind: bytes, chunks: list[bytes]) -> bytes:
     return _riff(b"LIST", kind + b"".join(chunks))
 
@@ -169,11 +176,11 @@ def main(argv: list[str] | None = None) -> int:
 
     info = _list(b"INFO", [
         _riff(b"ifil", struct.pack("<HH", 3, 1)),
-        _riff(b"isng", b"EMU8000\0"),
-        _riff(b"INAM", b"Songsketch GM (FluidR3_GM subset)\0"),
-        _riff(b"ICOP", b"FluidR3_GM: Frank Wen and contributors, MIT licence\0"),
-        _riff(b"ICMT", f"Programs {', '.join(map(str, PROGRAMS))} of FluidR3_GM, Ogg Vorbis\0".encode()),
-        _riff(b"ISFT", b"Songsketch tools/make_soundfont.py\0"),
+        _text(b"isng", "EMU8000"),
+        _text(b"INAM", "Songsketch GM (FluidR3_GM subset)"),
+        _text(b"ICOP", "FluidR3_GM: Frank Wen and contributors, MIT licence"),
+        _text(b"ICMT", f"Programs {', '.join(map(str, PROGRAMS))} of FluidR3_GM, Ogg Vorbis"),
+        _text(b"ISFT", "Songsketch tools/make_soundfont.py"),
     ])  # fmt: skip
     body = b"sfbk" + info + _list(b"sdta", [_riff(b"smpl", b"".join(blobs))]) + _list(b"pdta", [
         _riff(b"phdr", b"".join(ph)), _riff(b"pbag", b"".join(pb)), _riff(b"pmod", b"".join(pm) + mod_end),

@@ -287,3 +287,20 @@ def test_a_damaged_sample_in_an_sf3_is_named_when_it_is_played(tmp_path, font):
     broken = SoundFont.load(damaged)  # the tables are fine: samples decode when played
     with pytest.raises(SoundFontError, match=r"damaged.sf3: its sample '.+' cannot be decoded"):
         broken.warm(broken.programs())
+
+
+def test_the_bundled_font_follows_the_spec_where_other_players_insist(font):
+    """INFO strings zero-terminated and of even size (FluidSynth refuses the font otherwise:
+    a user may load it in MuseScore or a DAW); every sample an Ogg Vorbis stream."""
+    from songsketch.engine.playback.soundfont import _chunks
+
+    raw = font.path.read_bytes()
+    info_at = raw.index(b"LIST", 12)
+    size = int.from_bytes(raw[info_at + 4 : info_at + 8], "little")
+    assert raw[info_at + 8 : info_at + 12] == b"INFO"
+    strings = [(cid, raw[o : o + n]) for cid, o, n in _chunks(raw, info_at + 12, info_at + 8 + size)]
+    assert {cid for cid, _ in strings} >= {b"ifil", b"INAM", b"ICOP"}
+    for cid, body in strings:
+        if cid != b"ifil":
+            assert len(body) % 2 == 0 and body.endswith(b"\0"), cid
+    assert raw.count(b"OggS") >= 326
