@@ -98,13 +98,14 @@ def _generate(args: argparse.Namespace) -> int:
             instruments = sound.Instruments(
                 sound.program_number(args.chord_instrument or "piano"),
                 sound.program_number(args.melody_instrument or "piano"),
+                room=args.room or sound.DEFAULT_ROOM,
             )
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         font = _soundfont(sound, args.soundfont, (instruments.chords, instruments.melody))
-    elif args.soundfont or args.chord_instrument or args.melody_instrument:
-        print("error: --soundfont and the instruments are for --wav (the audio files)", file=sys.stderr)
+    elif args.soundfont or args.chord_instrument or args.melody_instrument or args.room:
+        print("error: --soundfont, the instruments and --room are for --wav", file=sys.stderr)
         return 2
     settings = GenerationSettings(
         count=args.count,
@@ -389,6 +390,12 @@ def add_commands(sub) -> None:
         default=None,
         metavar="NAME",
         help="with --wav: instrument of the melody (piano; e.g. 'electric piano', 'flute', 'strings')",
+    )
+    p.add_argument(
+        "--room",
+        choices=("dry", "room", "hall"),
+        default=None,
+        help="with --wav: the room around the instruments (room: a little reverb, as the app plays)",
     )
     p.add_argument(
         "--guard",

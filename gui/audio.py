@@ -26,11 +26,14 @@ AHEAD = 0.25  # seconds of audio rendered ahead of the sound card (a busy UI thr
 
 class AudioStream(QIODevice):
     """A performance (``render(start, count)``, ``frames``) as 16-bit stereo bytes, rendered
-    as they are read. ``source`` may be swapped while playing (new instruments, volume)."""
+    as they are read, through a ``reverb`` (the room; None: dry) that keeps ringing after the
+    last note. ``source`` and ``reverb`` may be swapped while playing (instruments, volume,
+    room)."""
 
-    def __init__(self, source, parent=None) -> None:
+    def __init__(self, source, reverb=None, parent=None) -> None:
         super().__init__(parent)
         self.source = source
+        self.reverb = reverb
         self.position = 0  # frames handed out
 
     def isSequential(self) -> bool:
@@ -38,7 +41,9 @@ class AudioStream(QIODevice):
 
     def remaining(self) -> int | None:
         total = self.source.frames
-        return None if total is None else max(0, total - self.position)
+        if total is None:
+            return None
+        return max(0, total + (self.reverb.tail if self.reverb is not None else 0) - self.position)
 
     def atEnd(self) -> bool:
         return self.remaining() == 0
@@ -55,6 +60,8 @@ class AudioStream(QIODevice):
         if frames <= 0:
             return b""
         chunk = self.source.render(self.position, frames)
+        if self.reverb is not None:
+            chunk = self.reverb.process(chunk)
         self.position += frames
         return sound.to_pcm16(chunk)
 
@@ -89,12 +96,13 @@ class SynthOutput(QObject):
         self.format = fmt
         self.device = device
 
-    def play(self, source) -> bool:
-        """Start streaming a performance; False when there is no device."""
+    def play(self, source, reverb=None) -> bool:
+        """Start streaming a performance (through ``reverb``, a room); False when there is no
+        device."""
         self.stop()
         if not self.available:
             return False
-        self.stream = AudioStream(source, self)
+        self.stream = AudioStream(source, reverb, self)
         self.stream.open(QIODevice.ReadOnly)
         self.sink = QAudioSink(self.device, self.format, self)
         self.sink.setBufferSize(int(AHEAD * sound.SAMPLE_RATE) * FRAME_BYTES)

@@ -114,6 +114,12 @@ class PlaybackController(QWidget):
         self.volume.setMaximumWidth(110)
         self.volume.setToolTip("Volume of the built-in synth")
         self.volume.valueChanged.connect(lambda _v: self._instruments_changed())
+        self.room = QComboBox()
+        self.room.setToolTip("The room the built-in synth plays in (reverb)")
+        for name in sound.ROOMS:
+            self.room.addItem(name.capitalize(), name)
+        self.room.setCurrentIndex(self.room.findData(sound.DEFAULT_ROOM))
+        self.room.currentIndexChanged.connect(lambda _i: self._room_changed())
         self._fill_instruments()
 
         bar = QHBoxLayout()
@@ -135,6 +141,7 @@ class PlaybackController(QWidget):
         sound_bar.addWidget(self.chord_instrument)
         sound_bar.addWidget(QLabel("Melody"))
         sound_bar.addWidget(self.melody_instrument)
+        sound_bar.addWidget(self.room)
         sound_bar.addWidget(QLabel("Volume"))
         sound_bar.addWidget(self.volume)
         layout = QVBoxLayout(self)
@@ -155,6 +162,8 @@ class PlaybackController(QWidget):
             chords, melody = settings.value("sound/chords", 0), settings.value("sound/melody", 0)
             self.wanted_programs = (int(chords), int(melody))
             self.volume.setValue(int(settings.value("sound/volume", round(sound.DEFAULT_VOLUME * 100))))
+            room = self.room.findData(str(settings.value("sound/room", sound.DEFAULT_ROOM)))
+            self.room.setCurrentIndex(room if room >= 0 else self.room.findData(sound.DEFAULT_ROOM))
         except (TypeError, ValueError):
             pass
         self.wanted_font = str(settings.value("sound/font", BUILT_IN) or BUILT_IN)
@@ -166,10 +175,16 @@ class PlaybackController(QWidget):
         settings.setValue("sound/chords", chords)
         settings.setValue("sound/melody", melody)
         settings.setValue("sound/volume", self.volume.value())
+        settings.setValue("sound/room", self.room.currentData())
 
     def instruments(self) -> sound.Instruments:
         chords, melody = self.programs()
-        return sound.Instruments(chords, melody, self.volume.value() / 100)
+        return sound.Instruments(chords, melody, self.volume.value() / 100, self.room.currentData())
+
+    def _room_changed(self) -> None:
+        """Another room: heard at once (the new room starts empty; the old one's ring stops)."""
+        if self.synth.stream is not None:
+            self.synth.stream.reverb = self.instruments().reverb()
 
     def programs(self) -> tuple[int, int]:
         """The GM programs chosen for the chords and the melody."""
@@ -197,6 +212,7 @@ class PlaybackController(QWidget):
             try:
                 font = sound.open_font(path or None)
                 font.warm(set(programs) | {0})  # decode now what the first Play will need
+                sound.prepare_rooms()
             except sound.SoundFontError as exc:
                 font, error = None, str(exc)
             except Exception as exc:  # a SoundFont the reader did not foresee: say so, keep going
@@ -437,7 +453,7 @@ class PlaybackController(QWidget):
             except sound.SoundFontError as exc:  # a sample the font cannot give after all
                 self.message.emit(f"Cannot play: {exc}")
                 return False
-            if not self.synth.play(performance):
+            if not self.synth.play(performance, self.instruments().reverb()):
                 self.message.emit(f"Cannot play: {self.synth.reason}")
                 return False
             self.timer.start()
@@ -489,7 +505,7 @@ class PlaybackController(QWidget):
             )
         elif self.synth.available and self.playing_idea is None:
             try:
-                self.synth.play(self.note_sound(pitch, part))
+                self.synth.play(self.note_sound(pitch, part), self.instruments().reverb())
             except sound.SoundFontError as exc:
                 self.message.emit(f"Cannot play that note: {exc}")
 

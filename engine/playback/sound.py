@@ -21,9 +21,13 @@ from ..common.paths import default_soundfont
 from ..formats.midi import CHORD_VELOCITY
 from ..music.idea import Idea
 from .player import duration_seconds, render, render_note, seconds_per_tick
+from .reverb import DEFAULT_ROOM, ROOMS, Reverb, with_room
 from .soundfont import SAMPLE_RATE, SUFFIXES, NoteEvent, Performance, SoundFont, SoundFontError, load_cached
 
-__all__ = ["SAMPLE_RATE", "SUFFIXES", "NoteEvent", "Performance", "SoundFont", "SoundFontError"]
+__all__ = [
+    "DEFAULT_ROOM", "ROOMS", "SAMPLE_RATE", "SUFFIXES",
+    "NoteEvent", "Performance", "Reverb", "SoundFont", "SoundFontError",
+]  # fmt: skip
 
 GM_NAMES = (
     "Acoustic Grand Piano", "Bright Acoustic Piano", "Electric Grand Piano", "Honky-tonk Piano",
@@ -70,15 +74,31 @@ def program_number(text: str | int) -> int:
 
 @dataclass(frozen=True)
 class Instruments:
-    """The GM programs of the chord part and the melody, and the volume (0..1)."""
+    """The GM programs of the chord part and the melody, the volume (0..1), and the room
+    around them (a name in ``ROOMS``: dry, room, hall)."""
 
     chords: int = 0
     melody: int = 0
     volume: float = DEFAULT_VOLUME
+    room: str = DEFAULT_ROOM
+
+    def reverb(self) -> Reverb | None:
+        """A fresh reverb for one stream or render (it keeps the ring owed to what follows)."""
+        return Reverb.named(self.room, SAMPLE_RATE)
 
     @property
     def gain(self) -> float:
         return MIX_GAIN * max(0.0, min(1.0, self.volume)) / DEFAULT_VOLUME
+
+
+def prepare_rooms(block: int = int(0.25 * SAMPLE_RATE)) -> None:
+    """Make every room's impulse response and the spectra a stream's first reads need, so
+    that Play does not wait for them (about 0.1 s of work; call it off the UI thread)."""
+    for name in ROOMS:
+        for size in (block, 4096):
+            reverb = Reverb.named(name, SAMPLE_RATE)
+            if reverb is not None:
+                reverb.process(np.zeros((size, 2), np.float32))
 
 
 def open_font(path: str | os.PathLike | None = None) -> SoundFont:
@@ -148,11 +168,13 @@ def wav_bytes(audio: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
 
 
 def render_idea(idea: Idea, font: SoundFont | None, instruments: Instruments = Instruments()) -> np.ndarray:
-    """The idea once through with the ring of its last notes: (frames, 2) float32 (on the
-    additive synth when ``font`` is None)."""
+    """The idea once through with the ring of its last notes and of the room: (frames, 2)
+    float32 (on the additive synth when ``font`` is None)."""
     if font is None:
-        return fallback_performance(idea).audio
-    return idea_performance(font, idea, instruments).render_all()
+        dry = fallback_performance(idea).audio
+    else:
+        dry = idea_performance(font, idea, instruments).render_all()
+    return with_room(dry, instruments.reverb())
 
 
 def write_wav(

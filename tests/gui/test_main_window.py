@@ -308,7 +308,9 @@ def test_switch_instruments_and_sound_a_clicked_note_with_its_part(qtbot, make_w
     assert playback.wait_for_font()
     playback.melody_instrument.setCurrentIndex(playback.melody_instrument.findData(73))
     playback.volume.setValue(55)
-    assert playback.instruments() == sound.Instruments(chords=0, melody=73, volume=0.55)
+    assert playback.room.currentData() == "room"  # a little reverb by default
+    playback.room.setCurrentIndex(playback.room.findData("hall"))
+    assert playback.instruments() == sound.Instruments(chords=0, melody=73, volume=0.55, room="hall")
     window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
     idea = window.ideas.entries[0].idea
@@ -325,6 +327,7 @@ def test_switch_instruments_and_sound_a_clicked_note_with_its_part(qtbot, make_w
     again = make_window(home)
     assert again.playback.wait_for_font()
     assert again.playback.programs() == (0, 73) and again.playback.volume.value() == 55
+    assert again.playback.room.currentData() == "hall"
 
 
 def test_a_soundfont_of_your_own_is_loaded_and_remembered_a_bad_one_refused(qtbot, make_window, tmp_path):
@@ -647,7 +650,7 @@ assert controls.play(idea)
 stream = controls.synth.stream
 run_until(lambda: stream.position > 0, 5)
 first_read = time.perf_counter() - t0
-frames = stream.source.frames
+frames = stream.source.frames + stream.reverb.tail  # the notes, then the room's ring
 run_until(lambda: controls.play_button.text() == "Play", 15)
 once = {"first_read_ms": first_read * 1000, "frames": frames, "played": stream.position,
         "ended": controls.play_button.text() == "Play", "playing": controls.playing}
@@ -666,12 +669,12 @@ print(json.dumps({**once, "period": period, "looped": looped, "loop_ended": not 
 
 def test_play_through_a_real_audio_device_starts_at_once_loops_and_ends(tmp_path):
     """Through PulseAudio's null sink (a real audio device for Qt, playing into nothing): the
-    sink pulls the first audio within 100 ms of Play, the idea plays to its end (2 s and the
-    ring of its last notes) and the button comes back; looped, it runs on past its length, and
+    sink pulls the first audio within 100 ms of Play, the idea plays to its end (2 s, the
+    ring of its last notes and of the room) and the button comes back; looped, it runs on past its length, and
     un-looped while playing it ends after the pass it is in."""
     result = run_with_pulse(PLAY_SCRIPT, tmp_path)
     assert result["first_read_ms"] < 100
     assert result["ended"] and not result["playing"]
     assert result["played"] == result["frames"] > 2 * 44100
     assert result["looped"] > 1.5 * result["period"] and result["loop_ended"]
-    assert 2 * result["period"] <= result["loop_frames"] < 3 * result["period"] + 2 * 44100
+    assert 2 * result["period"] <= result["loop_frames"] < 3 * result["period"] + 4 * 44100

@@ -13,6 +13,7 @@ from songsketch.engine.playback.soundfont import NoteEvent, Performance, SoundFo
 from tests.helpers import sine_soundfont
 
 RATE = sound.SAMPLE_RATE
+DRY = sound.Instruments(room="dry")  # the synth alone (the room is tested on its own below)
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +59,13 @@ def test_the_bundled_font_plays_a_piano_by_default(font):
 
 def test_sound_where_notes_are_silence_in_rests_and_the_right_length(font):
     idea = _idea()
-    audio = sound.render_idea(idea, font)
+    audio = sound.render_idea(idea, font, DRY)
     assert audio.shape[1] == 2 and audio.dtype == np.float32
     assert np.abs(audio).max() < 1.0
     # whole length: 8 s of idea, then the ring of the last note (a piano's release, under 2 s)
     assert 8 * RATE <= len(audio) < 10 * RATE
+    in_room = sound.render_idea(idea, font)  # the default: a room, ringing on 1.3 s more
+    assert len(in_room) == len(audio) + sound.Instruments().reverb().tail
     assert _rms(audio, 0.05, 1.9) > 0.01  # chord and melody
     assert _rms(audio, 4.5, 6.9) < 1e-4  # the rest, once the release of bar 1 has died away
     assert _rms(audio, 4.5, 6.9) < _rms(audio, 0.05, 1.9) / 1000
@@ -75,7 +78,7 @@ def test_the_spectrum_peaks_at_each_melody_note(font):
     pitches = (60, 64, 67, 72, 74, 77, 81)
     melody = tuple(Note(p, 12 * i, 12, 95) for i, p in enumerate(pitches))
     idea = Idea(Key(0), 60, (4, 4), (Section("verse", 2),), (), melody)
-    audio = sound.render_idea(idea, font)
+    audio = sound.render_idea(idea, font, DRY)
     for i, pitch in enumerate(pitches):
         found = _peak_hz(audio, i + 0.05, i + 0.9)
         assert abs(1200 * np.log2(found / _hz(pitch))) < 30, (pitch, found)
