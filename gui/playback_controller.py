@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSlider,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -94,14 +96,17 @@ class PlaybackController(QWidget):
         self.backend = None
         self.refresh_inputs()
 
-        self.font_label = QLabel("SoundFont: loading…")
-        self.font_label.setMinimumWidth(120)
-        self.load_font_button = QPushButton("Load SoundFont…")
-        self.load_font_button.setToolTip("Play the built-in synth with your own .sf2 or .sf3 instruments")
-        self.load_font_button.clicked.connect(self.choose_font)
-        self.builtin_font_button = QPushButton("Built-in")
-        self.builtin_font_button.setToolTip("Go back to the SoundFont that comes with Songsketch")
-        self.builtin_font_button.clicked.connect(lambda: self.load_font(BUILT_IN))
+        # the SoundFont in use, a button whose menu loads the user's own or goes back to ours
+        self.font_button = QToolButton()
+        self.font_button.setText("SoundFont: loading…")
+        self.font_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        font_menu = QMenu(self.font_button)
+        self.load_font_action = font_menu.addAction("Load SoundFont (.sf2, .sf3)…", self.choose_font)
+        self.load_font_action.setToolTip("Play the built-in synth with your own instruments")
+        self.builtin_font_action = font_menu.addAction(
+            "Use the built-in SoundFont", lambda: self.load_font(BUILT_IN)
+        )
+        self.font_button.setMenu(font_menu)
         self.chord_instrument = QComboBox()
         self.chord_instrument.setToolTip("The chord part's instrument (General MIDI program)")
         self.melody_instrument = QComboBox()
@@ -134,9 +139,7 @@ class PlaybackController(QWidget):
         bar.addWidget(QLabel("Zoom"))
         bar.addWidget(self.zoom)
         sound_bar = QHBoxLayout()
-        sound_bar.addWidget(self.font_label, 1)
-        sound_bar.addWidget(self.load_font_button)
-        sound_bar.addWidget(self.builtin_font_button)
+        sound_bar.addWidget(self.font_button)
         sound_bar.addWidget(QLabel("Chords"))
         sound_bar.addWidget(self.chord_instrument)
         sound_bar.addWidget(QLabel("Melody"))
@@ -144,6 +147,7 @@ class PlaybackController(QWidget):
         sound_bar.addWidget(self.room)
         sound_bar.addWidget(QLabel("Volume"))
         sound_bar.addWidget(self.volume)
+        sound_bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -204,7 +208,7 @@ class PlaybackController(QWidget):
         self.loading_chosen = chosen
         self.loading_font = path
         name = Path(path).name if path else "the built-in SoundFont"
-        self.font_label.setText(f"SoundFont: loading {name}…")
+        self.font_button.setText(f"SoundFont: loading {name}…")
         programs = self.wanted_programs
 
         def work() -> None:
@@ -274,9 +278,9 @@ class PlaybackController(QWidget):
                 shown, where = (name if len(name) <= 24 else name[:22] + "…"), self.font_path
             text = f"SoundFont: {shown}"
             tip = f"{self.font.name}\n{where}\n{len(self.font.presets)} instruments"
-        self.font_label.setText(text)
-        self.font_label.setToolTip(tip)
-        self.builtin_font_button.setEnabled(self.font_path != BUILT_IN or self.font is None)
+        self.font_button.setText(text)
+        self.font_button.setToolTip(tip)
+        self.builtin_font_action.setEnabled(self.font_path != BUILT_IN or self.font is None)
         self.fontChanged.emit(text)
         self._output_changed_status()
 

@@ -341,7 +341,7 @@ def test_a_soundfont_of_your_own_is_loaded_and_remembered_a_bad_one_refused(qtbo
     playback.load_font(str(mine))
     assert playback.wait_for_font()
     assert playback.font.name == "Sine test" and playback.font_path == str(mine)
-    assert playback.builtin_font_button.isEnabled()
+    assert playback.builtin_font_action.isEnabled()
     assert [playback.melody_instrument.itemData(i) for i in range(playback.melody_instrument.count())] == [0]
     # a broken file: said in the status bar, the font in use stays
     broken = tmp_path / "broken.sf2"
@@ -377,7 +377,7 @@ def test_without_any_soundfont_the_synth_falls_back_and_says_why(qtbot, make_win
     playback = window.playback
     assert playback.wait_for_font()
     assert playback.font is None and "gone.sf3: cannot read it" in playback.font_problem
-    assert "plain tone" in playback.font_label.text()
+    assert "plain tone" in playback.font_button.text()
     if playback.synth.available:
         assert "no SoundFont (gone.sf3" in playback.output_status.text()
     assert not playback.melody_instrument.isEnabled()
