@@ -22,7 +22,16 @@ from ..formats.midi import CHORD_VELOCITY
 from ..music.idea import Idea
 from .player import duration_seconds, render, render_note, seconds_per_tick
 from .reverb import DEFAULT_ROOM, ROOMS, Reverb, with_room
-from .soundfont import SAMPLE_RATE, SUFFIXES, NoteEvent, Performance, SoundFont, SoundFontError, load_cached
+from .soundfont import (
+    SAMPLE_RATE,
+    SUFFIXES,
+    NoteEvent,
+    Passes,
+    Performance,
+    SoundFont,
+    SoundFontError,
+    load_cached,
+)
 
 __all__ = [
     "DEFAULT_ROOM", "ROOMS", "SAMPLE_RATE", "SUFFIXES",
@@ -187,7 +196,7 @@ def write_wav(
     return len(audio) / SAMPLE_RATE
 
 
-class Rendered:
+class Rendered(Passes):
     """Audio rendered whole, served like a ``Performance`` (``render``, ``frames``,
     ``set_loop``): the additive synth's sound when no SoundFont could be loaded. Its loop
     restarts the buffer (the ring of the last notes is cut at the seam)."""
@@ -196,21 +205,9 @@ class Rendered:
         self.audio = np.repeat(audio[:, None], 2, axis=1) if audio.ndim == 1 else audio
         self.rate = rate
         self.period = max(1, min(len(self.audio), int(round(length * rate))))
-        self.last_pass: int | None = None if loop else 0
+        self.tail = len(self.audio) - self.period
+        self.last_pass = None if loop else 0
         self._padded = np.concatenate([self.audio, np.zeros((1, 2), np.float32)]).astype(np.float32)
-
-    @property
-    def loop(self) -> bool:
-        return self.last_pass is None
-
-    def set_loop(self, loop: bool, position: int = 0) -> None:
-        self.last_pass = None if loop else max(0, position // self.period)
-
-    @property
-    def frames(self) -> int | None:
-        if self.last_pass is None:
-            return None
-        return self.last_pass * self.period + len(self.audio)
 
     def render(self, start: int, count: int) -> np.ndarray:
         at = np.arange(start, start + count)

@@ -543,7 +543,31 @@ class NoteEvent:
     program: int = 0
 
 
-class Performance:
+class Passes:
+    """Playing once or in a loop: ``period`` frames a pass and ``tail`` frames of ring after
+    the last one; ``last_pass`` None while looping."""
+
+    period: int
+    tail: int
+    last_pass: int | None
+
+    @property
+    def loop(self) -> bool:
+        return self.last_pass is None
+
+    def set_loop(self, loop: bool, position: int = 0) -> None:
+        """Loop on, or off from the pass that ``position`` (a frame) is in."""
+        self.last_pass = None if loop else max(0, position // self.period)
+
+    @property
+    def frames(self) -> int | None:
+        """How many frames it lasts (None while it loops)."""
+        if self.last_pass is None:
+            return None
+        return (self.last_pass + 1) * self.period + max(0, self.tail)
+
+
+class Performance(Passes):
     """Notes played on a SoundFont, rendered window by window (stereo float32).
 
     ``length`` (seconds) is where a loop wraps; with ``loop`` the performance repeats for
@@ -572,22 +596,7 @@ class Performance:
         self._onsets = np.array([v.onset for v in voices], np.int64)
         self._ends = np.array([v.end for v in voices], np.int64)
         self.tail = int(self._ends.max()) - self.period if voices else 0
-        self.last_pass: int | None = None if loop else 0
-
-    @property
-    def loop(self) -> bool:
-        return self.last_pass is None
-
-    def set_loop(self, loop: bool, position: int = 0) -> None:
-        """Loop on, or off from the pass that ``position`` (a sample) is in."""
-        self.last_pass = None if loop else max(0, position // self.period)
-
-    @property
-    def frames(self) -> int | None:
-        """How many frames the performance lasts (None while it loops)."""
-        if self.last_pass is None:
-            return None
-        return (self.last_pass + 1) * self.period + max(0, self.tail)
+        self.last_pass = None if loop else 0
 
     def render(self, start: int, count: int) -> np.ndarray:
         """Frames ``start .. start+count`` as a (count, 2) float32 array."""
