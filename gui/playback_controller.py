@@ -260,11 +260,11 @@ class PlaybackController(QWidget):
             self._show_font()
             return
         self.font, self.font_path, self.font_problem = font, path, ""
-        if self.loading_chosen:
-            self.wanted_font = path
         self._fill_instruments()
         self._show_font()
-        self.message.emit(f"SoundFont: {font.name}")
+        if self.loading_chosen:  # the user's choice just now (the start-up load stays quiet)
+            self.wanted_font = path
+            self.message.emit(f"SoundFont: {font.name}")
 
     def _show_font(self) -> None:
         if self.font is None:
