@@ -113,7 +113,7 @@ class PlaybackController(QWidget):
         self.melody_instrument.setToolTip("The melody's instrument (General MIDI program)")
         for combo in (self.chord_instrument, self.melody_instrument):
             combo.setMinimumContentsLength(14)
-            combo.currentIndexChanged.connect(lambda _i: self._instruments_changed())
+            combo.currentIndexChanged.connect(lambda _i: self._program_chosen())
         self.volume = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
         self.volume.setValue(round(sound.DEFAULT_VOLUME * 100))
         self.volume.setMaximumWidth(110)
@@ -175,7 +175,7 @@ class PlaybackController(QWidget):
 
     def save_sound(self, settings: QSettings) -> None:
         settings.setValue("sound/font", self.wanted_font)
-        chords, melody = self.programs()
+        chords, melody = self.wanted_programs  # (what a font lacked stays wanted for the next)
         settings.setValue("sound/chords", chords)
         settings.setValue("sound/melody", melody)
         settings.setValue("sound/volume", self.volume.value())
@@ -285,30 +285,35 @@ class PlaybackController(QWidget):
         self._output_changed_status()
 
     def _fill_instruments(self) -> None:
-        """List the font's General MIDI instruments (bank 0) in both menus, keeping the
-        choices; a program the font lacks falls back to the piano."""
-        programs = self.font.programs() if self.font is not None else [0]
+        """List the font's instruments in both menus, keeping the choices (a program the font
+        lacks shows its first one, and stays wanted for the next font). A General MIDI set
+        is listed by GM names; a font of a few instruments by its own names."""
+        font = self.font
+        programs = (font.programs() or sorted({p for _b, p in font.presets})) if font is not None else [0]
+        general_midi = font is None or len(font.programs()) >= 16
         for combo, program in zip((self.chord_instrument, self.melody_instrument), self.wanted_programs):
             combo.blockSignals(True)
             combo.clear()
             for p in programs:
-                name = self.font.preset(p).name if self.font is not None else sound.GM_NAMES[p]
-                combo.addItem(f"{sound.GM_NAMES[p]}", p)
-                combo.setItemData(combo.count() - 1, f"{p}: {name}", Qt.ToolTipRole)
+                own = font.preset(p).name if font is not None else sound.GM_NAMES[p]
+                combo.addItem(sound.GM_NAMES[p] if general_midi else own, p)
+                combo.setItemData(combo.count() - 1, f"{p}: {own} (GM: {sound.GM_NAMES[p]})", Qt.ToolTipRole)
             index = combo.findData(program)
             combo.setCurrentIndex(index if index >= 0 else max(0, combo.findData(0)))
-            combo.setEnabled(self.font is not None)
+            combo.setEnabled(font is not None)
             combo.blockSignals(False)
-        if self.font is not None:  # a font lacking the remembered program: the piano, kept
+
+    def _program_chosen(self) -> None:
+        if self.font is not None:  # (without a font the menus hold only a placeholder)
             self.wanted_programs = self.programs()
+        self._instruments_changed()
 
     def _instruments_changed(self) -> None:
         """New instruments or volume: heard at once (the stream swaps its performance); an
         instrument not yet read from the SoundFont is read on a thread first."""
-        if self.font is not None:  # (without a font the menus hold only a placeholder)
-            self.wanted_programs = self.programs()
-            if not self.font.is_warm(self.wanted_programs):
-                font, programs = self.font, self.wanted_programs
+        if self.font is not None:
+            if not self.font.is_warm(self.programs()):
+                font, programs = self.font, self.programs()
 
                 def work() -> None:
                     error = ""

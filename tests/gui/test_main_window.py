@@ -337,12 +337,20 @@ def test_a_soundfont_of_your_own_is_loaded_and_remembered_a_bad_one_refused(qtbo
     window = make_window(home)
     playback = window.playback
     assert playback.wait_for_font()
+    playback.melody_instrument.setCurrentIndex(playback.melody_instrument.findData(73))  # flute
     mine = sine_soundfont(tmp_path / "mine.sf2")
     playback.load_font(str(mine))
     assert playback.wait_for_font()
     assert playback.font.name == "Sine test" and playback.font_path == str(mine)
     assert playback.builtin_font_action.isEnabled()
+    # a font of one instrument lists it by its own name; the flute it lacks stays wanted
     assert [playback.melody_instrument.itemData(i) for i in range(playback.melody_instrument.count())] == [0]
+    assert playback.melody_instrument.currentText() == "Sine" and playback.programs() == (0, 0)
+    playback.volume.setValue(60)
+    playback.builtin_font_action.trigger()
+    assert playback.wait_for_font() and playback.programs() == (0, 73)
+    playback.load_font(str(mine))
+    assert playback.wait_for_font()
     # a broken file: said in the status bar, the font in use stays
     broken = tmp_path / "broken.sf2"
     broken.write_bytes(b"RIFF\x04\x00\x00\x00junk")
