@@ -63,16 +63,19 @@ def _safe_name(text: str) -> str:
 
 
 def _soundfont(sound, path: str | None, programs):
-    """The SoundFont for --wav with the instruments' samples read: the one asked for, else the
-    bundled one (saying why), else None (the plain tone, saying why)."""
-    for candidate in ([path] if path else []) + [None]:
-        try:
-            font = sound.open_font(candidate)
-            font.warm(programs)
-            return font
-        except sound.SoundFontError as exc:
-            then = "the built-in SoundFont" if candidate else "a plain tone (no SoundFont)"
-            print(f"warning: cannot use the SoundFont {exc}; the audio is played on {then}", file=sys.stderr)
+    """The SoundFont for --wav with the instruments' samples read: the one asked for
+    (SoundFontError when it cannot be used), or the bundled one, else None (the plain tone,
+    saying why)."""
+    font = sound.open_font(path) if path else None
+    if font is not None:
+        font.warm(programs)
+        return font
+    try:
+        font = sound.open_font()
+        font.warm(programs)
+        return font
+    except sound.SoundFontError as exc:
+        print(f"warning: cannot use the SoundFont {exc}; the audio is a plain tone", file=sys.stderr)
     return None
 
 
@@ -103,7 +106,18 @@ def _generate(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        font = _soundfont(sound, args.soundfont, (instruments.chords, instruments.melody))
+        try:
+            font = _soundfont(sound, args.soundfont, (instruments.chords, instruments.melody))
+        except sound.SoundFontError as exc:  # the font asked for: an error, not a quiet stand-in
+            print(f"error: cannot use the SoundFont {args.soundfont}: {exc}", file=sys.stderr)
+            return 1
+        for part, program in (("chords", instruments.chords), ("melody", instruments.melody)):
+            if font is not None and not font.has(program):
+                print(
+                    f"warning: {font.name} has no {sound.GM_NAMES[program]}: the {part} play its "
+                    f"{font.preset(program).name}",
+                    file=sys.stderr,
+                )
     elif args.soundfont or args.chord_instrument or args.melody_instrument or args.room:
         print("error: --soundfont, the instruments and --room are for --wav", file=sys.stderr)
         return 2
@@ -180,10 +194,12 @@ def _generate(args: argparse.Namespace) -> int:
                 print(
                     f"error: cannot write {sheet}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr
                 )
+        also = ""
         if instruments is not None:
             audio = target.with_suffix(".wav")
             try:
                 sound.write_wav(idea, audio, font, instruments)
+                also = " (+ .wav)"
             except OSError as exc:
                 print(f"error: cannot write {audio}: {exc.strerror or exc}", file=sys.stderr)
             except sound.SoundFontError as exc:  # a sample that cannot be had after all
@@ -192,7 +208,7 @@ def _generate(args: argparse.Namespace) -> int:
         verse = " ".join(idea.chord_symbols("verse"))
         echo = f"  [{report.badge()}]" if report is not None else ""
         print(
-            f"{target}  {idea.key.name:<4} {idea.tempo:>3} bpm  {idea.meter[0]}/{idea.meter[1]}  "
+            f"{target}{also}  {idea.key.name:<4} {idea.tempo:>3} bpm  {idea.meter[0]}/{idea.meter[1]}  "
             f"verse: {verse}{echo}",
             flush=True,
         )
@@ -210,7 +226,8 @@ def _generate(args: argparse.Namespace) -> int:
         request = GenerateRequest(settings, guard, primer)
     summary = engine.run(request, on_idea=show)
     gen_s = time.perf_counter() - t1
-    print(f"{written} ideas in {gen_s:.2f} s (model loaded in {load_s:.1f} s); {summary}")
+    plural = "s" if written != 1 else ""
+    print(f"{written} idea{plural} in {gen_s:.2f} s (model loaded in {load_s:.1f} s); {summary}")
     return 0 if written == args.count else 1
 
 
@@ -309,9 +326,9 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub) -> None:
-    p = sub.add_parser("generate", help="write ideas as .mid files")
+    p = sub.add_parser("generate", help="write ideas as .mid files (and lead sheets, audio)")
     p.add_argument("--count", "-n", type=int, default=8)
-    p.add_argument("--out", "-o", default="ideas", help="folder for the .mid files")
+    p.add_argument("--out", "-o", default="ideas", help="folder for the ideas' files")
     p.add_argument("--model", "-m", default="default", help="'default', a trained model's name, or a folder")
     p.add_argument("--key", type=_key_arg, default=None, help="C, Am, F#m, ... or auto")
     p.add_argument("--tempo", type=_tempo_arg, default=None, help="bpm or auto")
@@ -393,9 +410,9 @@ def add_commands(sub) -> None:
     )
     p.add_argument(
         "--room",
-        choices=("dry", "room", "hall"),
+        choices=("dry", "studio", "hall"),
         default=None,
-        help="with --wav: the room around the instruments (room: a little reverb, as the app plays)",
+        help="with --wav: the room around the instruments (studio: a little reverb, as the app plays)",
     )
     p.add_argument(
         "--guard",

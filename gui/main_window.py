@@ -270,7 +270,9 @@ class MainWindow(QMainWindow):
     def _idea_ready(self, entry) -> None:
         self.ideas.add(entry)
         self.streamed += 1
-        self.statusBar().showMessage(f"Generating… {self.streamed} ideas")
+        if self.generating:  # (an opened file or a recording is announced when it is all in)
+            plural = "s" if self.streamed != 1 else ""
+            self.statusBar().showMessage(f"Generating… {self.streamed} idea{plural}")
         if self.streamed == 1:
             self.table.selectRow(0)
         self._update_list_status()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -82,6 +83,7 @@ class PlaybackController(QWidget):
         self.zoom.setMaximumWidth(140)
         self.zoom.valueChanged.connect(lambda v: self.roll.set_zoom(v / 10))
         self.output_status = QLabel()
+        self.output_status.setWordWrap(True)  # a long reason does not widen the window
         self.recorder = None
         self.input = QComboBox()
         self.input.setToolTip("The MIDI keyboard to record a phrase from")
@@ -112,7 +114,9 @@ class PlaybackController(QWidget):
         self.melody_instrument = QComboBox()
         self.melody_instrument.setToolTip("The melody's instrument (General MIDI program)")
         for combo in (self.chord_instrument, self.melody_instrument):
-            combo.setMinimumContentsLength(14)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)  # narrow windows still fit; wider ones show it all
+            combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             combo.currentIndexChanged.connect(lambda _i: self._program_chosen())
         self.volume = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
         self.volume.setValue(round(sound.DEFAULT_VOLUME * 100))
@@ -144,10 +148,10 @@ class PlaybackController(QWidget):
         sound_bar.addWidget(self.chord_instrument)
         sound_bar.addWidget(QLabel("Melody"))
         sound_bar.addWidget(self.melody_instrument)
+        sound_bar.addWidget(QLabel("Room"))
         sound_bar.addWidget(self.room)
         sound_bar.addWidget(QLabel("Volume"))
         sound_bar.addWidget(self.volume)
-        sound_bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -256,15 +260,19 @@ class PlaybackController(QWidget):
                 self.font_problem = error
                 self.message.emit(f"No SoundFont: {error}; the built-in synth plays a plain tone")
             else:
-                self.message.emit(f"Could not load the SoundFont {error}; keeping {self.font.name}")
+                self.message.emit(f"Could not load the SoundFont {error}; keeping {self._font_title()}")
             self._show_font()
             return
         self.font, self.font_path, self.font_problem = font, path, ""
         self._fill_instruments()
         self._show_font()
+        self._swap_performance()  # playing already (a plain tone, another font): heard now
         if self.loading_chosen:  # the user's choice just now (the start-up load stays quiet)
             self.wanted_font = path
-            self.message.emit(f"SoundFont: {font.name}")
+            self.message.emit(f"SoundFont: {self._font_title()}")
+
+    def _font_title(self) -> str:
+        return "the built-in FluidR3 GM" if self.font_path == BUILT_IN else self.font.name
 
     def _show_font(self) -> None:
         if self.font is None:
@@ -272,10 +280,10 @@ class PlaybackController(QWidget):
             tip = self.font_problem
         else:
             if self.font_path == BUILT_IN:
-                shown, where = "FluidR3 GM (built in)", "bundled with Songsketch"
+                shown, where = "built in", f"{self._font_title()}, bundled with Songsketch"
             else:
                 name = Path(self.font_path).name
-                shown, where = (name if len(name) <= 24 else name[:22] + "…"), self.font_path
+                shown, where = (name if len(name) <= 20 else name[:18] + "…"), self.font_path
             text = f"SoundFont: {shown}"
             tip = f"{self.font.name}\n{where}\n{len(self.font.presets)} instruments"
         self.font_button.setText(text)
@@ -457,6 +465,8 @@ class PlaybackController(QWidget):
                 self.loop.isChecked(),
             )
         else:
+            if self.font is None and self.loading_font is not None:
+                self.message.emit("A plain tone until the SoundFont has loaded (a moment)")
             try:
                 performance = self._performance(idea, self.loop.isChecked())
             except sound.SoundFontError as exc:  # a sample the font cannot give after all

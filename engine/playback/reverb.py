@@ -30,10 +30,10 @@ class Room:
 
 ROOMS = {
     "dry": None,
-    "room": Room("room", rt60=1.0, predelay=0.012, wet=0.20),
+    "studio": Room("studio", rt60=1.0, predelay=0.012, wet=0.20),
     "hall": Room("hall", rt60=2.2, predelay=0.028, wet=0.28),
 }
-DEFAULT_ROOM = "room"
+DEFAULT_ROOM = "studio"
 
 
 @lru_cache(maxsize=8)

@@ -84,7 +84,7 @@ def program_number(text: str | int) -> int:
 @dataclass(frozen=True)
 class Instruments:
     """The GM programs of the chord part and the melody, the volume (0..1), and the room
-    around them (a name in ``ROOMS``: dry, room, hall)."""
+    around them (a name in ``ROOMS``: dry, studio, hall)."""
 
     chords: int = 0
     melody: int = 0

@@ -275,7 +275,7 @@ class SoundFont:
                         lists[kind] = (pos + 12, csize - 4)
                     pos = _next(pos, csize, peek, size)
                 if b"pdta" not in lists or b"sdta" not in lists:
-                    raise SoundFontError("not a SoundFont (no sample or preset data)")
+                    raise SoundFontError("damaged or cut short (its sample or preset data is missing)")
                 info = {}
                 if b"INFO" in lists:
                     handle.seek(lists[b"INFO"][0])
@@ -319,12 +319,16 @@ class SoundFont:
             raise SoundFontError("it has no playable instruments")
         return cls(path, name, presets, start, vorbis)
 
+    def has(self, program: int) -> bool:
+        return (0, program) in self.presets
+
     def preset(self, program: int, bank: int = 0) -> Preset:
-        """The preset for a GM program (bank 0 when the bank lacks it; else the nearest one)."""
-        for key in ((bank, program), (0, program)):
+        """The preset for a GM program (bank 0 when the bank lacks it); a program the font
+        lacks plays its piano (program 0), else its first preset."""
+        for key in ((bank, program), (0, program), (0, 0)):
             if key in self.presets:
                 return self.presets[key]
-        return min(self.presets.values(), key=lambda p: (p.bank, abs(p.program - program)))
+        return min(self.presets.values(), key=lambda p: (p.bank, p.program))
 
     def programs(self) -> list[int]:
         """The GM programs of bank 0 this font has."""

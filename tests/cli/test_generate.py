@@ -136,9 +136,10 @@ def test_cli_goes_on_from_your_file(tiny_model, tmp_path):
 
 
 def test_cli_writes_a_wav_beside_each_midi(tiny_model, tmp_path):
-    """--wav: NAME.wav beside NAME.mid, the idea's length (plus the last notes' ring) at
-    44.1 kHz stereo, the melody on the instrument asked for; a bad --soundfont is named and
-    the built-in one plays instead; an unknown instrument is refused before any work."""
+    """--wav: NAME.wav beside NAME.mid, the idea's length (plus the ring of its last notes and
+    of the room) at 44.1 kHz stereo, the melody on the instrument asked for; an instrument the
+    SoundFont lacks is said and played on its piano; a --soundfont that cannot be used is an
+    error before any work (not a quiet stand-in); an unknown instrument is refused."""
     import wave
 
     import numpy as np
@@ -146,12 +147,16 @@ def test_cli_writes_a_wav_beside_each_midi(tiny_model, tmp_path):
     out = tmp_path / "ideas"
     junk = tmp_path / "junk.sf2"
     junk.write_bytes(b"not a soundfont at all")
+    refused = _generate("--count", 1, "--out", out, "--model", tiny_model[0], "--wav", "--soundfont", junk)
+    assert refused.returncode == 1 and "junk.sf2: not a SoundFont" in refused.stderr
+    assert not out.exists() or not list(out.glob("*.mid"))
     proc = _generate(
         "--count", 2, "--out", out, "--model", tiny_model[0], "--bars", 2, "--seed", 4,
-        "--wav", "--melody-instrument", "flute", "--soundfont", junk,
+        "--wav", "--melody-instrument", "flute", "--chord-instrument", "music box",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert "junk.sf2: not a SoundFont" in proc.stderr and "built-in SoundFont" in proc.stderr
+    assert "has no Music Box: the chords play its Yamaha Grand Piano" in proc.stderr
+    assert "(+ .wav)" in proc.stdout and "2 ideas in" in proc.stdout
     for path in sorted(out.glob("*.mid")):
         (idea,) = read_ideas(path)
         with wave.open(str(path.with_suffix(".wav"))) as w:
@@ -159,7 +164,7 @@ def test_cli_writes_a_wav_beside_each_midi(tiny_model, tmp_path):
             seconds = w.getnframes() / 44100
             audio = np.frombuffer(w.readframes(w.getnframes()), "<i2")
         length = idea.total_ticks * 60 / idea.tempo / 12
-        assert length <= seconds < length + 3
+        assert length <= seconds < length + 4
         assert np.abs(audio).max() > 1000  # audible
     bad = _generate("--out", out, "--model", tiny_model[0], "--wav", "--chord-instrument", "kazoo")
     assert bad.returncode == 2 and "kazoo" in bad.stderr

@@ -308,7 +308,7 @@ def test_switch_instruments_and_sound_a_clicked_note_with_its_part(qtbot, make_w
     assert playback.wait_for_font()
     playback.melody_instrument.setCurrentIndex(playback.melody_instrument.findData(73))
     playback.volume.setValue(55)
-    assert playback.room.currentData() == "room"  # a little reverb by default
+    assert playback.room.currentData() == "studio"  # a little reverb by default
     playback.room.setCurrentIndex(playback.room.findData("hall"))
     assert playback.instruments() == sound.Instruments(chords=0, melody=73, volume=0.55, room="hall")
     window.panel.count.setValue(1)
@@ -622,7 +622,8 @@ def test_a_recorded_phrase_becomes_your_idea(qtbot, make_window):
     entry = window.ideas.entries[0]
     assert entry.name.startswith("recorded ") and entry.model == "yours"
     assert entry.idea.bars == 4 and "played on a keyboard" in entry.report["detail"]
-    assert "Recorded: 4 bars in C" in window.statusBar().currentMessage()
+    # the announcement follows the idea (two signals from the engine's thread, in order)
+    qtbot.waitUntil(lambda: "Recorded: 4 bars in C" in window.statusBar().currentMessage(), timeout=10000)
     assert window.roll.idea == entry.idea
 
 
@@ -686,3 +687,27 @@ def test_play_through_a_real_audio_device_starts_at_once_loops_and_ends(tmp_path
     assert result["played"] == result["frames"] > 2 * 44100
     assert result["looped"] > 1.5 * result["period"] and result["loop_ended"]
     assert 2 * result["period"] <= result["loop_frames"] < 3 * result["period"] + 4 * 44100
+
+
+def test_a_soundfont_arriving_while_playing_is_heard_at_once(qtbot, make_window, tmp_path):
+    """Play pressed before the SoundFont has loaded plays a plain tone (and says so); when the
+    font arrives (or the user loads another while playing) the stream takes it up where it is."""
+    from songsketch.engine.api import sound
+    from songsketch.gui.audio import AudioStream
+    from tests.helpers import sine_soundfont
+
+    window = make_window()
+    playback = window.playback
+    assert playback.wait_for_font()
+    window.panel.count.setValue(1)
+    generate_and_wait(qtbot, window)
+    idea = window.ideas.entries[0].idea
+    stream = AudioStream(sound.fallback_performance(idea, loop=True))  # as if Play came early
+    stream.open(AudioStream.ReadOnly)
+    stream.read(4 * 20000)
+    playback.synth.stream, playback.playing_idea = stream, idea
+    playback.load_font(str(sine_soundfont(tmp_path / "mine.sf2")))
+    assert playback.wait_for_font()
+    assert isinstance(stream.source, sound.Performance) and stream.source.font is playback.font
+    assert stream.position == 20000 and stream.source.loop  # where it was, still looping
+    playback.synth.stream = None

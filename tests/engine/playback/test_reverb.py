@@ -28,7 +28,7 @@ def test_blocks_of_any_size_give_the_convolution_of_the_whole():
 
 
 def test_a_click_in_the_room_rings_and_dies_away_highs_first():
-    room = rv.ROOMS["room"]
+    room = rv.ROOMS["studio"]
     click = np.zeros((RATE // 10, 2), np.float32)
     click[0] = 1.0
     out = rv.with_room(click, rv.Reverb(room, RATE))
@@ -57,7 +57,7 @@ def test_a_click_in_the_room_rings_and_dies_away_highs_first():
 
 def test_rooms_by_name():
     assert rv.Reverb.named("dry", RATE) is None
-    assert rv.Reverb.named("hall", RATE).tail > rv.Reverb.named("room", RATE).tail
+    assert rv.Reverb.named("hall", RATE).tail > rv.Reverb.named("studio", RATE).tail
     with pytest.raises(ValueError, match="no room called 'cave'"):
         rv.Reverb.named("cave", RATE)
     audio = np.ones((10, 2), np.float32)
