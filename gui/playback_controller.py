@@ -102,6 +102,7 @@ class PlaybackController(QWidget):
         self.font_button = QToolButton()
         self.font_button.setText("SoundFont: loading…")
         self.font_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.font_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         font_menu = QMenu(self.font_button)
         self.load_font_action = font_menu.addAction("Load SoundFont (.sf2, .sf3)…", self.choose_font)
         self.load_font_action.setToolTip("Play the built-in synth with your own instruments")
@@ -211,8 +212,9 @@ class PlaybackController(QWidget):
         user's choice, remembered once it has loaded (a fallback to the bundled one is not)."""
         self.loading_chosen = chosen
         self.loading_font = path
-        name = Path(path).name if path else "the built-in SoundFont"
+        name = Path(path).name if path else "built in"
         self.font_button.setText(f"SoundFont: loading {name}…")
+        self._fit_font_button()
         programs = self.wanted_programs
 
         def work() -> None:
@@ -271,6 +273,11 @@ class PlaybackController(QWidget):
             self.wanted_font = path
             self.message.emit(f"SoundFont: {self._font_title()}")
 
+    def _fit_font_button(self) -> None:
+        # (the style's size hint leaves no room for the menu arrow over the text's end)
+        self.font_button.setMinimumWidth(0)
+        self.font_button.setMinimumWidth(self.font_button.sizeHint().width() + 14)
+
     def _font_title(self) -> str:
         return "the built-in FluidR3 GM" if self.font_path == BUILT_IN else self.font.name
 
@@ -288,6 +295,7 @@ class PlaybackController(QWidget):
             tip = f"{self.font.name}\n{where}\n{len(self.font.presets)} instruments"
         self.font_button.setText(text)
         self.font_button.setToolTip(tip)
+        self._fit_font_button()
         self.builtin_font_action.setEnabled(self.font_path != BUILT_IN or self.font is None)
         self.fontChanged.emit(text)
         self._output_changed_status()
