@@ -2,13 +2,13 @@
 a keyboard with note names, horizontal zoom, a playhead; click a note to hear it.
 
 Signals of PianoRoll: notePressed(int pitch, str part) with part "chords" or "melody",
-dragStarted().
+dragStarted(), startChanged(int bar).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QWidget
 
 from songsketch.engine.api import SHARP_NAMES, Idea, beat_ticks
@@ -17,6 +17,7 @@ ROW = 9  # pixels per semitone
 HEADER = 44  # pixels above the notes: section labels and chord symbols
 CHORD_COLOUR = QColor("#4a7fc1")
 MELODY_COLOUR = QColor("#e8833a")
+START_COLOUR = QColor("#2e9d4a")
 BLACK_KEYS = {1, 3, 6, 8, 10}
 
 
@@ -32,6 +33,7 @@ class _NoteItem(QGraphicsRectItem):
 class _RollView(QGraphicsView):
     notePressed = Signal(int, str)
     dragStarted = Signal()
+    headerClicked = Signal(float)  # scene x of a click above the notes
 
     def __init__(self, scene: QGraphicsScene) -> None:
         super().__init__(scene)
@@ -44,6 +46,10 @@ class _RollView(QGraphicsView):
         self._press = event.position()
         if isinstance(item, _NoteItem):
             self.notePressed.emit(item.pitch, item.part)
+        else:
+            at = self.mapToScene(event.position().toPoint())
+            if at.y() < HEADER:
+                self.headerClicked.emit(at.x())
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
@@ -97,10 +103,13 @@ class _Keyboard(QWidget):
 
 
 class PianoRoll(QWidget):
-    """The piano roll of one idea. Signals: notePressed(int pitch, str part), dragStarted()."""
+    """The piano roll of one idea. Signals: notePressed(int pitch, str part), dragStarted(),
+    startChanged(int bar): a click on the bar numbers marks where playback starts (bar 1
+    clears the mark)."""
 
     notePressed = Signal(int, str)
     dragStarted = Signal()
+    startChanged = Signal(int)
 
     def __init__(self) -> None:
         super().__init__()
@@ -114,11 +123,14 @@ class PianoRoll(QWidget):
         layout.addWidget(self.view, 1)
         self.view.notePressed.connect(self.notePressed)
         self.view.dragStarted.connect(self.dragStarted)
+        self.view.headerClicked.connect(self._header_clicked)
         self.view.verticalScrollBar().valueChanged.connect(self.keyboard.update)
         self.idea: Idea | None = None
         self.zoom = 2.0  # pixels per tick
         self.pitch_range = (36, 84)
         self.playhead = None
+        self.start_bar = 0  # where playback starts (0-based)
+        self.start_mark = None
         self.setMinimumHeight(220)
 
     def set_zoom(self, pixels_per_tick: float) -> None:
@@ -127,7 +139,9 @@ class PianoRoll(QWidget):
 
     def show_idea(self, idea: Idea | None) -> None:
         self.scene.clear()
-        self.playhead = None
+        self.playhead = self.start_mark = None
+        if idea != self.idea:
+            self.start_bar = 0  # another idea plays from its start
         self.idea = idea
         if idea is None:
             self.keyboard.update()
@@ -200,11 +214,31 @@ class PianoRoll(QWidget):
             )
         self.playhead = self.scene.addLine(0, 0, 0, height, QPen(QColor("#d02020"), 2))
         self.playhead.setVisible(False)
+        self.start_mark = self.scene.addPolygon(
+            QPolygonF([QPointF(0, 14), QPointF(10, 21), QPointF(0, 28)]), QPen(Qt.NoPen), QBrush(START_COLOUR)
+        )
+        self.start_mark.setToolTip("Playback starts here (click bar 1 to start from the top)")
+        self.set_start_bar(self.start_bar)
         self.scene.setSceneRect(QRectF(0, 0, width + 20, height))
         self.keyboard.update()
         # show the melody's register first
         if idea.melody:
             self.view.centerOn(0, y_of(max(n.pitch for n in idea.melody)) + 6 * ROW)
+
+    def _header_clicked(self, x: float) -> None:
+        if self.idea is not None:
+            self.set_start_bar(int(x / self.zoom) // self.idea.bar_ticks)
+
+    def set_start_bar(self, bar: int) -> None:
+        """Mark where playback starts (0: the top, no mark)."""
+        bar = max(0, min(bar, self.idea.bars - 1)) if self.idea is not None else 0
+        changed = bar != self.start_bar
+        self.start_bar = bar
+        if self.start_mark is not None:
+            self.start_mark.setPos(bar * self.idea.bar_ticks * self.zoom, 0)
+            self.start_mark.setVisible(bar > 0)
+        if changed:
+            self.startChanged.emit(bar)
 
     def set_playhead(self, tick: float | None) -> None:
         """Move the playhead to a tick (None hides it); the view follows it."""

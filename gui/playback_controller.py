@@ -55,7 +55,8 @@ class PlaybackController(QWidget):
         self.roll = roll
         self.player: playback.Player | None = None
         self.port_output = None
-        self.playing_idea: Idea | None = None
+        self.playing_idea: Idea | None = None  # what is playing (from the marked bar on)
+        self.start_tick = 0  # where that is in the idea shown
         self.font = None  # the SoundFont in use; None: the additive fallback
         self.font_path = BUILT_IN  # the font in use
         self.wanted_font = BUILT_IN  # the user's choice, remembered even while it cannot load
@@ -159,6 +160,7 @@ class PlaybackController(QWidget):
         layout.addLayout(sound_bar)
         layout.addWidget(self.output_status)
         self.loop.toggled.connect(self._loop_toggled)
+        self.roll.startChanged.connect(self._start_changed)
         self._output_changed()
 
     def persisted(self) -> list[tuple[str, object]]:
@@ -448,6 +450,11 @@ class PlaybackController(QWidget):
             return sound.fallback_performance(idea, loop)
         return sound.idea_performance(self.font, idea, self.instruments(), loop)
 
+    def _start_changed(self, _bar: int) -> None:
+        """A new start bar while playing: play on from there, as a DAW's ruler does."""
+        if self.playing_idea is not None and self.roll.idea is not None:
+            self.play(self.roll.idea)
+
     def _loop_toggled(self, on: bool) -> None:
         stream = self.synth.stream
         if stream is not None:
@@ -458,9 +465,17 @@ class PlaybackController(QWidget):
     def playing(self) -> bool:
         return self.playing_idea is not None
 
+    def from_start(self, idea: Idea) -> tuple[Idea, int]:
+        """What Play plays of ``idea``: from the bar marked on the piano roll (when it shows
+        this idea) to the end, and where that is (ticks); a loop repeats that stretch."""
+        bar = self.roll.start_bar if self.roll.idea == idea else 0
+        return idea.from_bar(bar), bar * idea.bar_ticks
+
     def play(self, idea: Idea) -> bool:
-        """Start ``idea`` on the chosen output (from the top); False when it cannot sound."""
+        """Start ``idea`` on the chosen output (from the bar marked on the piano roll); False
+        when it cannot sound."""
         self.stop()
+        idea, self.start_tick = self.from_start(idea)
         if self.port_output is not None:
             self.player = playback.Player(
                 self.port_output,
@@ -512,7 +527,7 @@ class PlaybackController(QWidget):
             seconds -= passes * period
         elif self.loop.isChecked() and length > 0:
             seconds %= length
-        self.roll.set_playhead(seconds / playback.seconds_per_tick(self.playing_idea))
+        self.roll.set_playhead(self.start_tick + seconds / playback.seconds_per_tick(self.playing_idea))
 
     def _finished(self) -> None:
         self.stop()

@@ -216,6 +216,36 @@ class Idea:
                 out.append(text)
         return out
 
+    def from_bar(self, bar: int) -> "Idea":
+        """The idea from the start of ``bar`` (0-based) on, as heard when playback starts
+        there: chords and notes already sounding begin at that bar line, the sections lose the
+        bars before it."""
+        bar = max(0, min(bar, self.bars - 1))
+        start = bar * self.bar_ticks
+        if start == 0:
+            return self
+
+        def cut(onset: int, end: int) -> tuple[int, int] | None:
+            return None if end <= start else (max(onset, start) - start, end - max(onset, start))
+
+        sections, skip = [], bar
+        for section in self.sections:
+            kept = section.bars - min(skip, section.bars)
+            skip -= section.bars - kept
+            if kept:
+                sections.append(Section(section.name, kept))
+        chords = tuple(
+            replace(c, onset=span[0], duration=span[1])
+            for c in self.chords
+            if (span := cut(c.onset, c.end)) is not None
+        )
+        melody = tuple(
+            replace(n, onset=span[0], duration=span[1])
+            for n in self.melody
+            if (span := cut(n.onset, n.end)) is not None
+        )
+        return replace(self, sections=tuple(sections), chords=chords, melody=melody)
+
     def with_name(self, name: str) -> "Idea":
         return replace(self, name=name)
 

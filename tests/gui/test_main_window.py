@@ -711,3 +711,34 @@ def test_a_soundfont_arriving_while_playing_is_heard_at_once(qtbot, make_window,
     assert isinstance(stream.source, sound.Performance) and stream.source.font is playback.font
     assert stream.position == 20000 and stream.source.loop  # where it was, still looping
     playback.synth.stream = None
+
+
+def test_a_click_on_the_bar_numbers_plays_from_that_bar(qtbot, make_window):
+    """Click bar 3's number on the piano roll: a green mark; Play plays from there to the end
+    (and a loop repeats that stretch); the playhead counts from the mark; another idea plays
+    from its top."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    window = make_window()
+    window.panel.count.setValue(2)
+    window.panel.bars.setValue(4)
+    generate_and_wait(qtbot, window)
+    window.table.selectRow(0)
+    idea = window.current_entry().idea
+    roll, playback = window.roll, window.playback
+    assert roll.idea == idea and roll.start_bar == 0 and not roll.start_mark.isVisible()
+    x = int((2 * idea.bar_ticks + 3) * roll.zoom)
+    where = roll.view.mapFromScene(x, 20)
+    with qtbot.waitSignal(roll.startChanged) as changed:
+        QTest.mouseClick(roll.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(where.x(), where.y()))
+    assert changed.args == [2] and roll.start_mark.isVisible()
+    played, start = playback.from_start(idea)
+    assert start == 2 * idea.bar_ticks and played == idea.from_bar(2)
+    assert played.bars == idea.bars - 2
+    playback.playing_idea, playback.start_tick = played, start
+    playback._position(0.0)
+    assert roll.playhead.line().x1() == start * roll.zoom
+    playback.playing_idea = None
+    window.table.selectRow(1)
+    assert roll.start_bar == 0 and playback.from_start(window.current_entry().idea)[1] == 0
