@@ -44,7 +44,7 @@ def main() -> None:
     window.resize(1280, 800)
     window.show()
     wait(app, lambda: window.model_ready)
-    window.playback.wait_for_font()
+    window.playback.sound.wait_for_font()
     window.panel.count.setValue(12)
     window.panel.bars.setValue(8)
     window.panel.seed.setValue(7)
@@ -57,7 +57,7 @@ def main() -> None:
         app.processEvents()
     window.grab().save(str(DOCS / "main_window.png"))
     # melodies over typed chords, the melody on an electric piano
-    melody = window.playback.melody_instrument
+    melody = window.playback.sound.melody_instrument
     melody.setCurrentIndex(melody.findData(4))
     window.panel.progression.setText("Am | F | C | G E7")
     window.panel.count.setValue(8)

@@ -401,7 +401,8 @@ class MainWindow(QMainWindow):
                 path += ".wav"
         self.settings.setValue("last_save_dir", str(Path(path).parent))
         self.statusBar().showMessage(f"Rendering {Path(path).name}…")
-        self.requestExportAudio.emit(entry.idea, str(path), self.playback.font, self.playback.instruments())
+        sound = self.playback.sound
+        self.requestExportAudio.emit(entry.idea, str(path), sound.font, sound.instruments())
 
     def _current_changed(self, current: QModelIndex, _previous) -> None:
         self.playback.stop()
@@ -528,7 +529,7 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         persist.restore(self.settings, self.persisted())
-        self.playback.restore_sound(self.settings)
+        self.playback.sound.restore_sound(self.settings)
         self.panel.wanted_style = self.panel.style.currentData()
         model = self.settings.value("model")
         if model:
@@ -536,7 +537,7 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         persist.save(self.settings, self.persisted())
-        self.playback.save_sound(self.settings)
+        self.playback.sound.save_sound(self.settings)
         self.settings.setValue("model", self.panel.model.currentData())
         self.settings.sync()
 

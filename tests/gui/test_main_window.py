@@ -231,7 +231,7 @@ def test_piano_roll_draws_chords_melody_and_symbols(qtbot, make_window):
     assert len(chords) == sum(len(c.voicing) for c in idea.chords)
     texts = {i.toPlainText() for i in window.roll.scene.items() if hasattr(i, "toPlainText")}
     assert {"Verse", "Chorus"} <= texts
-    assert idea.chords[0].display(idea.key.flats) in texts
+    assert idea.chords[0].display(idea.key.spelling) in texts  # spelt in the key, as the roll does
     window.roll.set_playhead(24)
     assert window.roll.playhead.isVisible() and window.roll.playhead.line().x1() == 24 * window.roll.zoom
 
@@ -260,12 +260,12 @@ def test_the_built_in_synth_streams_the_bundled_piano(qtbot, make_window):
     from songsketch.gui.audio import AudioStream
 
     window = make_window()
-    assert window.playback.wait_for_font()
+    assert window.playback.sound.wait_for_font()
     playback = window.playback
-    assert "FluidR3" in playback.font.name and playback.font_path == ""
-    assert playback.chord_instrument.currentText() == "Acoustic Grand Piano"
-    assert playback.melody_instrument.currentText() == "Acoustic Grand Piano"
-    assert playback.chord_instrument.count() >= 20 and playback.chord_instrument.isEnabled()
+    assert "FluidR3" in playback.sound.font.name and playback.sound.font_path == ""
+    assert playback.sound.chord_instrument.currentText() == "Acoustic Grand Piano"
+    assert playback.sound.melody_instrument.currentText() == "Acoustic Grand Piano"
+    assert playback.sound.chord_instrument.count() >= 20 and playback.sound.chord_instrument.isEnabled()
     window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
     idea = window.ideas.entries[0].idea
@@ -287,7 +287,7 @@ def test_the_built_in_synth_streams_the_bundled_piano(qtbot, make_window):
     playback.synth.stream, playback.playing_idea = stream, idea
     perf.set_loop(False, stream.position)
     left = stream.remaining()
-    playback.volume.setValue(30)
+    playback.sound.volume.setValue(30)
     assert stream.source is not perf and stream.source.gain < perf.gain
     assert stream.remaining() == left > 0
     # the playhead stays in the idea while the last pass plays on
@@ -305,16 +305,16 @@ def test_switch_instruments_and_sound_a_clicked_note_with_its_part(qtbot, make_w
     home = tmp_path / "sound-home"
     window = make_window(home)
     playback = window.playback
-    assert playback.wait_for_font()
-    playback.melody_instrument.setCurrentIndex(playback.melody_instrument.findData(73))
-    playback.volume.setValue(55)
-    assert playback.room.currentData() == "studio"  # a little reverb by default
-    playback.room.setCurrentIndex(playback.room.findData("hall"))
-    assert playback.instruments() == sound.Instruments(chords=0, melody=73, volume=0.55, room="hall")
+    assert playback.sound.wait_for_font()
+    playback.sound.melody_instrument.setCurrentIndex(playback.sound.melody_instrument.findData(73))
+    playback.sound.volume.setValue(55)
+    assert playback.sound.room.currentData() == "studio"  # a little reverb by default
+    playback.sound.room.setCurrentIndex(playback.sound.room.findData("hall"))
+    assert playback.sound.instruments() == sound.Instruments(chords=0, melody=73, volume=0.55, room="hall")
     window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
     idea = window.ideas.entries[0].idea
-    notes = sound.idea_notes(idea, playback.instruments())
+    notes = sound.idea_notes(idea, playback.sound.instruments())
     assert {n.program for n in notes[: sum(len(c.voicing) for c in idea.chords)]} == {0}
     assert {n.program for n in notes[-len(idea.melody) :]} == {73}
     pressed = []
@@ -325,9 +325,9 @@ def test_switch_instruments_and_sound_a_clicked_note_with_its_part(qtbot, make_w
     assert len(flute) != len(piano) or not (flute == piano).all()
     window.close()
     again = make_window(home)
-    assert again.playback.wait_for_font()
-    assert again.playback.programs() == (0, 73) and again.playback.volume.value() == 55
-    assert again.playback.room.currentData() == "hall"
+    assert again.playback.sound.wait_for_font()
+    assert again.playback.sound.programs() == (0, 73) and again.playback.sound.volume.value() == 55
+    assert again.playback.sound.room.currentData() == "hall"
 
 
 def test_a_soundfont_of_your_own_is_loaded_and_remembered_a_bad_one_refused(qtbot, make_window, tmp_path):
@@ -336,41 +336,42 @@ def test_a_soundfont_of_your_own_is_loaded_and_remembered_a_bad_one_refused(qtbo
     home = tmp_path / "font-home"
     window = make_window(home)
     playback = window.playback
-    assert playback.wait_for_font()
-    playback.melody_instrument.setCurrentIndex(playback.melody_instrument.findData(73))  # flute
+    assert playback.sound.wait_for_font()
+    playback.sound.melody_instrument.setCurrentIndex(playback.sound.melody_instrument.findData(73))  # flute
     mine = sine_soundfont(tmp_path / "mine.sf2")
-    playback.load_font(str(mine))
-    assert playback.wait_for_font()
-    assert playback.font.name == "Sine test" and playback.font_path == str(mine)
-    assert playback.builtin_font_action.isEnabled()
+    playback.sound.load_font(str(mine))
+    assert playback.sound.wait_for_font()
+    assert playback.sound.font.name == "Sine test" and playback.sound.font_path == str(mine)
+    assert playback.sound.builtin_font_action.isEnabled()
     # a font of one instrument lists it by its own name; the flute it lacks stays wanted
-    assert [playback.melody_instrument.itemData(i) for i in range(playback.melody_instrument.count())] == [0]
-    assert playback.melody_instrument.currentText() == "Sine" and playback.programs() == (0, 0)
-    playback.volume.setValue(60)
-    playback.builtin_font_action.trigger()
-    assert playback.wait_for_font() and playback.programs() == (0, 73)
-    playback.load_font(str(mine))
-    assert playback.wait_for_font()
+    melody = playback.sound.melody_instrument
+    assert [melody.itemData(i) for i in range(melody.count())] == [0]
+    assert playback.sound.melody_instrument.currentText() == "Sine" and playback.sound.programs() == (0, 0)
+    playback.sound.volume.setValue(60)
+    playback.sound.builtin_font_action.trigger()
+    assert playback.sound.wait_for_font() and playback.sound.programs() == (0, 73)
+    playback.sound.load_font(str(mine))
+    assert playback.sound.wait_for_font()
     # a broken file: said in the status bar, the font in use stays
     broken = tmp_path / "broken.sf2"
     broken.write_bytes(b"RIFF\x04\x00\x00\x00junk")
     messages = []
     playback.message.connect(messages.append)
-    playback.load_font(str(broken))
-    assert playback.wait_for_font()
-    assert playback.font.name == "Sine test"
+    playback.sound.load_font(str(broken))
+    assert playback.sound.wait_for_font()
+    assert playback.sound.font.name == "Sine test"
     assert any("broken.sf2: not a SoundFont" in m and "keeping Sine test" in m for m in messages)
     window.close()
     # remembered; and when it has gone, the next start says so and takes the built-in one
     again = make_window(home)
-    assert again.playback.wait_for_font() and again.playback.font.name == "Sine test"
+    assert again.playback.sound.wait_for_font() and again.playback.sound.font.name == "Sine test"
     again.close()
     mine.unlink()
     messages.clear()
     third = make_window(home)
     third.playback.message.connect(messages.append)
-    qtbot.waitUntil(lambda: third.playback.font is not None, timeout=30000)
-    assert "FluidR3" in third.playback.font.name and third.playback.font_path == ""
+    qtbot.waitUntil(lambda: third.playback.sound.font is not None, timeout=30000)
+    assert "FluidR3" in third.playback.sound.font.name and third.playback.sound.font_path == ""
     third.close()  # the choice is still remembered (the file may be on a drive not plugged in)
     assert QSettings(str(home / "settings.ini"), QSettings.IniFormat).value("sound/font") == str(mine)
 
@@ -383,12 +384,12 @@ def test_without_any_soundfont_the_synth_falls_back_and_says_why(qtbot, make_win
     monkeypatch.setattr(sound_module, "default_soundfont", lambda: bad)
     window = make_window()
     playback = window.playback
-    assert playback.wait_for_font()
-    assert playback.font is None and "gone.sf3: cannot read it" in playback.font_problem
-    assert "plain tone" in playback.font_button.text()
+    assert playback.sound.wait_for_font()
+    assert playback.sound.font is None and "gone.sf3: cannot read it" in playback.sound.font_problem
+    assert "plain tone" in playback.sound.font_button.text()
     if playback.synth.available:
         assert "no SoundFont (gone.sf3" in playback.output_status.text()
-    assert not playback.melody_instrument.isEnabled()
+    assert not playback.sound.melody_instrument.isEnabled()
     window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
     assert isinstance(playback._performance(window.ideas.entries[0].idea, False), sound.Rendered)
@@ -400,7 +401,7 @@ def test_export_idea_as_audio_writes_a_wav_off_the_ui_thread(qtbot, make_window,
     from songsketch.engine.api import playback as timing
 
     window = make_window()
-    assert window.playback.wait_for_font()
+    assert window.playback.sound.wait_for_font()
     window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
     window.table.selectRow(0)
@@ -641,8 +642,8 @@ controls = PlaybackController(roll)
 if not controls.synth.available:
     print(json.dumps({"skip": "Qt sees no audio device: " + controls.synth.reason}))
     raise SystemExit
-controls.load_font("")
-assert controls.wait_for_font()
+controls.sound.load_font("")
+assert controls.sound.wait_for_font()
 idea = Idea(Key(0), 120, (4, 4), (Section("verse", 1),), (Chord(0, "", 0, 48, (48, 52, 55)),),
             (Note(72, 0, 24, 95), Note(79, 24, 24, 95)))
 finished = []
@@ -698,7 +699,7 @@ def test_a_soundfont_arriving_while_playing_is_heard_at_once(qtbot, make_window,
 
     window = make_window()
     playback = window.playback
-    assert playback.wait_for_font()
+    assert playback.sound.wait_for_font()
     window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
     idea = window.ideas.entries[0].idea
@@ -706,9 +707,9 @@ def test_a_soundfont_arriving_while_playing_is_heard_at_once(qtbot, make_window,
     stream.open(AudioStream.ReadOnly)
     stream.read(4 * 20000)
     playback.synth.stream, playback.playing_idea = stream, idea
-    playback.load_font(str(sine_soundfont(tmp_path / "mine.sf2")))
-    assert playback.wait_for_font()
-    assert isinstance(stream.source, sound.Performance) and stream.source.font is playback.font
+    playback.sound.load_font(str(sine_soundfont(tmp_path / "mine.sf2")))
+    assert playback.sound.wait_for_font()
+    assert isinstance(stream.source, sound.Performance) and stream.source.font is playback.sound.font
     assert stream.position == 20000 and stream.source.loop  # where it was, still looping
     playback.synth.stream = None
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QLabel
 
 
-def _none_refs_lost(call, times: int = 2000) -> int:
+def _none_refs_lost(call, times: int = 4000) -> int:
     before = sys.getrefcount(None)
     for _ in range(times):
         call()
@@ -33,4 +33,6 @@ def test_event_loop_calls_keep_their_references_to_none(qtbot):
         ("QEventLoop.exec", _loop_once),
         ("show/hide", lambda: (label.show(), label.hide())),
     ):
-        assert _none_refs_lost(call) < 200, f"{name} leaks references to None (PySide6 6.12.0?)"
+        # a faulty release loses one or more per call (4,000+); other threads' work moves the
+        # count by a few hundred either way
+        assert _none_refs_lost(call) < 1000, f"{name} leaks references to None (PySide6 6.12.0?)"
