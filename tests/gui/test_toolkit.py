@@ -11,8 +11,10 @@ pytest.importorskip("PySide6.QtWidgets")
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtWidgets import QLabel
 
+TIMES = 2000
 
-def _none_refs_lost(call, times: int = 4000) -> int:
+
+def _none_refs_lost(call, times: int = TIMES) -> int:
     before = sys.getrefcount(None)
     for _ in range(times):
         call()
@@ -33,6 +35,6 @@ def test_event_loop_calls_keep_their_references_to_none(qtbot):
         ("QEventLoop.exec", _loop_once),
         ("show/hide", lambda: (label.show(), label.hide())),
     ):
-        # a faulty release loses one or more per call (4,000+); other threads' work moves the
-        # count by a few hundred either way
-        assert _none_refs_lost(call) < 1000, f"{name} leaks references to None (PySide6 6.12.0?)"
+        # a faulty release loses one or more per call (6.12.0: 1 for processEvents, 2 for the
+        # others); other threads' and other tests' objects move the count by up to ~0.2 a call
+        assert _none_refs_lost(call) < TIMES / 2, f"{name} leaks references to None (PySide6 6.12.0?)"
