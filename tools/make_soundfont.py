@@ -86,25 +86,24 @@ def main(argv: list[str] | None = None) -> int:
         (p for p in range(len(phdr) - 1) if phdr[p]["bank"] == 0 and phdr[p]["program"] in PROGRAMS),
         key=lambda p: int(phdr[p]["program"]),
     )
+
+    def zones_of(headers, row, bags, gens, mods, link, mapping):
+        """A preset's or instrument's zones (generators, modulator bytes); the instruments or
+        samples they link to get new numbers in ``mapping`` in order of first use."""
+        spans = range(int(headers[row]["bag"]), int(headers[row + 1]["bag"]))
+        zones = [(bag_gens(bags, gens, b), bag_mods(bags, mods, b)) for b in spans]
+        for zone, _mods in zones:
+            for op, amount in zone:
+                if op == link:
+                    mapping.setdefault(amount, len(mapping))
+        return zones
+
     inst_map: dict[int, int] = {}
     sample_map: dict[int, int] = {}
-    presets = []  # (header row, [zone gens])
-    for p in chosen:
-        bags = range(int(phdr[p]["bag"]), int(phdr[p + 1]["bag"]))
-        zones = [(bag_gens(pbag, pgen, b), bag_mods(pbag, pmod, b)) for b in bags]
-        for zone, _mods in zones:
-            for op, amount in zone:
-                if op == sf.INSTRUMENT:
-                    inst_map.setdefault(amount, len(inst_map))
-        presets.append((phdr[p], zones))
+    presets = [(phdr[p], zones_of(phdr, p, pbag, pgen, pmod, sf.INSTRUMENT, inst_map)) for p in chosen]
     instruments = [None] * len(inst_map)
-    for old, new in inst_map.items():
-        bags = range(int(inst[old]["bag"]), int(inst[old + 1]["bag"]))
-        zones = [(bag_gens(ibag, igen, b), bag_mods(ibag, imod, b)) for b in bags]
-        for zone, _mods in zones:
-            for op, amount in zone:
-                if op == sf.SAMPLE_ID:
-                    sample_map.setdefault(amount, len(sample_map))
+    for old, new in list(inst_map.items()):
+        zones = zones_of(inst, old, ibag, igen, imod, sf.SAMPLE_ID, sample_map)
         instruments[new] = (inst[old]["name"], zones)
 
     def remap(zones, op_of, mapping):
