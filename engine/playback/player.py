@@ -20,6 +20,7 @@ import numpy as np
 
 from ..formats.midi import CHORD_VELOCITY
 from ..music.idea import TICKS_PER_BEAT, Idea
+from . import soundfont
 
 CHORD_CHANNEL, MELODY_CHANNEL = 0, 1
 
@@ -41,7 +42,7 @@ def idea_events(idea: Idea, programs: tuple[int, int] | None = None) -> list[Tim
     events: list[tuple[int, int, mido.Message]] = []
     if programs is not None:
         for channel, program in zip((CHORD_CHANNEL, MELODY_CHANNEL), programs):
-            events.append((0, -1, mido.Message("program_change", channel=channel, program=program)))
+            events.append((0, -1, program_change(program, channel)))
     for c in idea.chords:
         for p in c.voicing:
             events.append(
@@ -204,7 +205,7 @@ class Player:
 # ---------------------------------------------------------------------------
 # the additive synth: the built-in output's fallback when no SoundFont can be loaded
 
-SAMPLE_RATE = 44100
+SAMPLE_RATE = soundfont.SAMPLE_RATE  # one rate for every sound the app makes
 
 
 def _tone(pitch: int, velocity: int, seconds: float, rate: int, release: float = 0.12) -> np.ndarray:

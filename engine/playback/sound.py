@@ -61,7 +61,7 @@ GM_NAMES = (
     "Seashore", "Bird Tweet", "Telephone Ring", "Helicopter", "Applause", "Gunshot",
 )  # fmt: skip
 DEFAULT_VOLUME = 0.8
-MIX_GAIN = 1.0  # at the default volume, ideas on the bundled piano peak at 0.5-0.6 (-29 dBFS RMS at 0.5)
+MIX_GAIN = 1.0  # at the default volume, ideas on the bundled piano peak at 0.5-0.6 (RMS -24 dBFS)
 KNEE = 0.9  # above this, samples are rounded off softly instead of clipping
 
 

@@ -22,32 +22,10 @@ def _generate(*args, timeout: float = 300) -> subprocess.CompletedProcess:
 
 def test_cli_generate_writes_one_midi_per_idea(tiny_model, tmp_path):
     out = tmp_path / "ideas"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "main.py"),
-            "generate",
-            "--count",
-            "3",
-            "--out",
-            str(out),
-            "--model",
-            str(tiny_model[0]),
-            "--bars",
-            "2",
-            "--seed",
-            "1",
-            "--chords",
-            "bar",
-            "--key",
-            "Am",
-            "--musicxml",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = _generate(
+        "--count", 3, "--out", out, "--model", tiny_model[0], "--bars", 2, "--seed", 1,
+        "--chords", "bar", "--key", "Am", "--musicxml",
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     files = sorted(out.glob("*.mid"))
     assert len(files) == 3
