@@ -215,7 +215,10 @@ class PianoRoll(QWidget):
         self.playhead = self.scene.addLine(0, 0, 0, height, QPen(QColor("#d02020"), 2))
         self.playhead.setVisible(False)
         self.start_mark = self.scene.addPolygon(
-            QPolygonF([QPointF(0, 14), QPointF(10, 21), QPointF(0, 28)]), QPen(Qt.NoPen), QBrush(START_COLOUR)
+            # in the bar-number row, just before the bar line it points at (clear of the symbols)
+            QPolygonF([QPointF(-9, HEADER - 15), QPointF(-1, HEADER - 8), QPointF(-9, HEADER - 1)]),
+            QPen(Qt.NoPen),
+            QBrush(START_COLOUR),
         )
         self.start_mark.setToolTip("Playback starts here (click bar 1 to start from the top)")
         self.set_start_bar(self.start_bar)
