@@ -192,18 +192,32 @@ def test_an_overfit_model_copies_and_the_detector_names_the_song(tmp_path):
 
 def test_the_guard_also_checks_continued_primers_and_new_versions(tiny_model):
     """Whatever way an idea is made, an idea copying a training song is redrawn, not shown:
-    the very ideas a seed draws are made the training songs, then the same seed draws again."""
+    the very ideas a seed draws are made the training songs, then the same seed draws again.
+    What the user's own part shares with them (the primer's opening, the kept chords) is
+    allowed, as the engine allows it; a first idea that stays under those limits may rightly
+    be drawn and shown again, every other one must be gone."""
+    from dataclasses import replace
+
+    from songsketch.engine.generation.generator import primer_excerpt
+
     engine = Engine()
     engine.load(tiny_model[0])
     settings = GenerationSettings(count=4, bars_per_section=4, seed=5, temperature=0.8)
     source = []
     engine.generate(GenerationSettings(count=1, bars_per_section=4, seed=2), lambda i, x, r: source.append(x))
+    primer = source[0]
     ways = {
-        "continue a primer": lambda cb, guard: engine.generate(settings, cb, primer=source[0], guard=guard),
-        "new melody": lambda cb, guard: engine.regenerate(source[0], "chords", settings, cb, guard=guard),
+        "continue a primer": (
+            lambda cb, guard: engine.generate(settings, cb, primer=primer, guard=guard),
+            primer_excerpt(primer, settings.kept_bars(primer), settings.plan()),
+        ),
+        "new melody": (
+            lambda cb, guard: engine.regenerate(primer, "chords", settings, cb, guard=guard),
+            replace(primer, melody=()),
+        ),
     }
     guard = Guard(7, 2)  # short ideas: a strict chord limit
-    for way, run in ways.items():
+    for way, (run, own_part) in ways.items():
         first, shown = [], []
         run(lambda i, idea, report, first=first: first.append(idea), None)
         engine.index = OriginalityIndex.build(
@@ -211,7 +225,12 @@ def test_the_guard_also_checks_continued_primers_and_new_versions(tiny_model):
         )
         summary = run(lambda i, idea, report, shown=shown: shown.append((idea, report)), guard)
         assert summary.redrawn >= 1 and len(shown) == 4, way
-        assert not {i.name for i in first} & {idea.name for idea, _ in shown}, way
+        own = engine.index.check(own_part)
+        allowed = Guard(max(7, own.melody_notes), max(2, own.chord_bars))
+        assert all(allowed.accepts(report) for _, report in shown), way
+        refused = {i.name for i in first if not allowed.accepts(engine.index.check(i))}
+        assert refused, way  # the test means something: some first ideas must go
+        assert not refused & {idea.name for idea, _ in shown}, way
 
 
 def test_a_shortfall_is_said_not_silent():
