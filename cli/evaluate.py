@@ -7,13 +7,27 @@ import sys
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from songsketch.engine.api import CorpusError, Home, ModelError, evaluate_model, load_builtin, load_folder
+    from songsketch.engine.api import (
+        CorpusError,
+        Home,
+        ModelError,
+        evaluate_model,
+        is_pop909_folder,
+        load_builtin,
+        load_folder,
+        load_pop909,
+    )
 
     from .model_commands import resolve_model
 
     cache = Home.from_environment().cache
     try:
-        corpus = load_builtin(cache) if args.songs == "builtin" else load_folder(args.songs, cache)
+        if args.songs == "builtin":
+            corpus = load_builtin(cache)
+        elif is_pop909_folder(args.songs):  # read through the dataset's own labels
+            corpus = load_pop909(args.songs)
+        else:
+            corpus = load_folder(args.songs, cache)
     except CorpusError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -29,6 +43,7 @@ def evaluate(args: argparse.Namespace) -> int:
             temperature=args.temperature,
             baseline_epochs=args.baseline_epochs,
             say=lambda text: print(text, flush=True),
+            style=args.style,
         )
     except (ModelError, ValueError) as exc:  # a bad model folder; songs too short for the baseline
         print(f"error: {exc}", file=sys.stderr)
@@ -44,7 +59,9 @@ def evaluate(args: argparse.Namespace) -> int:
         "\nheld-out: songs the model never trained on (distribution rows compare each set with them;"
         " its copy rows measure how much held-out songs share with the training songs). baseline: pitch-only"
         " LSTM, equal 8th notes, no chords (its chord-tone ratio is 0 by construction). Songsketch: default"
-        " settings (song style); the repetition and style columns change one setting each."
+        f" settings ({result.style} style); the repetition and style columns change one setting each."
+        " Loops: the 20 four-chord loops most common in the training songs (one chord a bar, degrees"
+        " above the tonic)."
     )
     return 0
 
@@ -53,7 +70,14 @@ def add_command(sub) -> None:
     p = sub.add_parser("evaluate", help="compare generated ideas with held-out songs and a baseline")
     p.add_argument("--model", "-m", default="default")
     p.add_argument("--count", type=int, default=200)
-    p.add_argument("--songs", default="builtin", help="a folder, or 'builtin'")
+    p.add_argument(
+        "--songs",
+        default="builtin",
+        help="a folder (a POP909 folder is read through its labels), or 'builtin'",
+    )
+    p.add_argument(
+        "--style", default=None, help="the ideas' style (default: the songs' own, where the model learnt it)"
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--temperature", type=float, default=0.9)
     p.add_argument("--baseline-epochs", type=int, default=3)

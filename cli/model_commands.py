@@ -132,7 +132,7 @@ def _generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         harmonic_rhythm=None if args.chords == "auto" else args.chords,
         repetition=None if args.repetition == "auto" else args.repetition,
-        style=args.style,
+        style=args.style,  # None: the model's own
         primer_bars=args.primer_bars,
     )
     engine = Engine()
@@ -144,7 +144,7 @@ def _generate(args: argparse.Namespace) -> int:
         return 1
     load_s = time.perf_counter() - t0
     styles = engine.model.card.get("styles") or ["song"]
-    if args.style not in styles:
+    if args.style is not None and args.style not in styles:
         print(f"error: this model learnt the {' and '.join(styles)} style, not {args.style}", file=sys.stderr)
         return 2
     out = Path(args.out)
@@ -270,7 +270,7 @@ def _train(args: argparse.Namespace) -> int:
     settings = TrainSettings(
         epochs=args.epochs,
         batch_size=args.batch_size,
-        learning_rate=args.lr if args.lr else (2e-3 if scratch else 5e-4),
+        learning_rate=args.lr,  # None: the engine's rate for a fine-tune or a scratch run
         patience=args.patience,
         seed=args.seed,
         config=config,
@@ -353,9 +353,10 @@ def add_commands(sub) -> None:
     )
     p.add_argument(
         "--style",
-        choices=("song", "chorale"),
-        default="song",
-        help="popular song, or four-part chorale (for a model that learnt both, as the default did)",
+        choices=("pop", "song", "chorale"),
+        default=None,
+        help="today's pop, a lead-sheet song of 1880-1930, or a four-part chorale (the default "
+        "model learnt all three; default: the model's own, pop for the default model)",
     )
     p.add_argument("--temperature", "-t", type=float, default=0.9, help="sampling temperature (0.9)")
     p.add_argument("--top-p", type=float, default=0.95)

@@ -51,10 +51,12 @@ class GeneratePanel(QGroupBox):
         form = QFormLayout(self)
         self.count = QSpinBox(minimum=1, maximum=64, value=8)
         self.style = QComboBox()
-        for label, style in (("Song", "song"), ("Chorale", "chorale")):
+        for label, style in (("Pop", "pop"), ("Song", "song"), ("Chorale", "chorale")):
             self.style.addItem(label, style)
-        self.style.setToolTip("What the ideas are like: popular song, or a four-part chorale")
-        self.wanted_style = "song"  # the user's choice, kept while a one-style model is loaded
+        self.style.setToolTip(
+            "What the ideas are like: today's pop, a lead-sheet song of 1880-1930, or a four-part chorale"
+        )
+        self.wanted_style: str | None = None  # the user's choice (None: the model's own)
         self.style.activated.connect(lambda _i: setattr(self, "wanted_style", self.style.currentData()))
         self.key = QComboBox()
         self.key.addItem("Auto", None)
@@ -246,6 +248,9 @@ class GeneratePanel(QGroupBox):
     def show_model_ready(self, card: dict) -> None:
         styles = card.get("styles") or ["song"]
         self.style.setEnabled(len(styles) > 1)  # a model that learnt one style writes that one
+        items = self.style.model()
+        for row in range(self.style.count()):  # styles the model never learnt cannot be chosen
+            items.item(row).setEnabled(self.style.itemData(row) in styles)
         style = self.wanted_style if self.wanted_style in styles else styles[0]
         self.style.setCurrentIndex(max(0, self.style.findData(style)))
         loss = card.get("validation_loss")

@@ -196,7 +196,7 @@ class RetrainDialog(QDialog):
             return
         out = self.model_dir()
         scratch = self.scratch.isChecked()
-        settings = settings or TrainSettings(learning_rate=2e-3 if scratch else 5e-4)
+        settings = settings or TrainSettings()  # the engine sets the rate for the kind of run
         self.training = True
         self.train_button.setEnabled(False)
         self.cancel_button.setEnabled(True)

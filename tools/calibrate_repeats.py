@@ -47,21 +47,22 @@ def main() -> None:
     folder = Path(args.model)
     model = load(folder)
     held_names = set(model.card["data"]["validation_song_names"])
+    style = (model.card.get("styles") or ["song"])[0]  # the model's default style is calibrated
     plan = GenerationSettings().plan()
     held = [
         w
         for s in corpora.load().songs
-        if s.style == "song" and s.name in held_names
+        if s.style == style and s.name in held_names
         for i in s.ideas
         for w in windows(i, plan)
     ]
     target = rates(held)
-    print(f"held-out songs ({len(held)} pieces): {target}")
+    print(f"held-out {style} songs ({len(held)} pieces): {target}")
     bias = {kind: 0.0 for kind in KINDS}
     history = []
     for round_ in range(args.rounds + 1):
-        generator = Generator(model.weights, model.keys, model.complete_voicings, bias)
-        ideas = generator.generate(GenerationSettings(count=args.count, seed=1000 + round_))
+        generator = Generator(model.weights, model.keys, model.complete_voicings, bias, model.styles)
+        ideas = generator.generate(GenerationSettings(count=args.count, seed=1000 + round_, style=style))
         got = rates(ideas)
         history.append({"bias": dict(bias), "rates": got})
         print(f"round {round_}: bias {bias} -> {got}")
@@ -79,6 +80,7 @@ def main() -> None:
     card["repeat_calibration"] = {
         "held_out_rates": target,
         "held_out_pieces": len(held),
+        "style": style,
         "ideas_per_round": args.count,
         "rounds": history,
         "chosen": best,

@@ -20,13 +20,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from songsketch.engine.assess.originality import OriginalityIndex
 from songsketch.engine.ml.model import ModelConfig, build_model, save_model
-from songsketch.engine.ml.training import TrainSettings, complete_voicing_styles, split_songs
+from songsketch.engine.ml.training import TrainSettings, complete_voicing_styles
 from tools import corpora
 
 REPRODUCE = [
-    "python tools/export_pieces.py pieces.npz --copies 1 --chorale-copies 1",
-    "python tools/train_portable.py pieces.npz run1 --units 192 --epochs 80 --patience 4 --minutes 80",
-    "python tools/import_weights.py run1/best.weights.h5 resources/default_model run1/history.json",
+    "git worktree add ../previous 2c45fe5  # the lead-sheet + chorale default model (runs 1-3)",
+    "python tools/export_pieces.py pieces.npz --copies 1 --chorale-copies 1 --pop-copies 1 "
+    "--infill-share 0.5",
+    "python tools/train_portable.py pieces.npz run4 --units 192 --layers 2 --lr 1e-3 --epochs 60 "
+    "--patience 3 --minutes 100 --init-model ../previous/resources/default_model",
+    "python tools/import_weights.py run4/best.weights.h5 resources/default_model run4/history.json",
+    "python tools/calibrate_repeats.py resources/default_model",
 ]
 
 
@@ -46,7 +50,7 @@ def main() -> None:
         seconds = history[-1]["seconds"]
     # the weights file holds the last run's last improvement (train_portable saves only
     # when validation loss drops by more than 1e-3), which may not be its lowest figure
-    best_loss, best = float("inf"), None
+    best_loss, best = float("inf"), {}
     for h in history:
         if h["run"] == len(runs) and h["val_loss"] < best_loss - 1e-3:
             best_loss, best = h["val_loss"], h
@@ -55,7 +59,14 @@ def main() -> None:
     model.load_weights(weights)
     settings = TrainSettings()
     corpus = corpora.load()
-    train_songs, val_songs = split_songs(corpus.songs, settings.val_fraction, settings.seed)
+    train_songs, val_songs = corpora.split(corpus.songs)
+    per_style = {
+        style: {
+            "train_songs": sum(1 for x in train_songs if x.style == style),
+            "validation_songs": sum(1 for x in val_songs if x.style == style),
+        }
+        for style in ("pop", "song", "chorale")
+    }
     card = {
         "name": "default",
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -67,11 +78,13 @@ def main() -> None:
             "train_songs": len(train_songs),
             "validation_songs": len(val_songs),
             "validation_song_names": [s.name for s in val_songs],
+            "per_style": per_style,
             "train_tokens_per_epoch": history[-1]["tokens"],
             "pieces": "verse+chorus pairs of sections (at most 16 bars each), key-normalised to "
-            "C major / A minor, tempo-jittered, one copy of each style per epoch",
+            "C major / A minor, tempo-jittered, one copy of each style per epoch, half of them also "
+            "as fill-in-the-middle (a span of 1-8 bars written after the rest)",
         },
-        "styles": ["song", "chorale"],
+        "styles": ["pop", "song", "chorale"],
         "complete_voicings": complete_voicing_styles(train_songs),
         "settings": {k: v for k, v in asdict(settings).items() if k != "config"}
         | {"epochs": 80, "patience": 4, "bucketed_lengths": True},
@@ -90,8 +103,8 @@ def main() -> None:
             "published_with": f"tensorflow {tf.__version__}, keras {keras.__version__}",
             "python": platform.python_version(),
         },
-        "device": "a 2-core CPU (Keras on TensorFlow); a later run starts from the previous run's "
-        "best weights",
+        "device": "a 2-core CPU (Keras on TensorFlow); runs 1-3 (lead sheets and chorales) are the "
+        "previous default model's, run 4 starts from its weights with the pop songs added",
     }
     index = OriginalityIndex.build(corpus.songs)
     save_model(out, model, card, {"index": index.to_bytes()})

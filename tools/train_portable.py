@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-BUCKETS = (128, 256, 384, 512, 768, 1024, 1536)
+BUCKETS = (256, 512, 768, 1024, 1536)  # few shapes: each is compiled once (JAX, XLA)
 
 
 def unpack(tokens, lengths):
@@ -49,6 +49,44 @@ def batches(seqs, batch_size, rng):
         yield x, y, w
 
 
+def warm_start(model, folder: str) -> None:
+    """Set ``model``'s weights from an older model folder (``store.load`` moves them onto
+    today's vocabulary): tokens the old model never saw get a small random embedding (a new
+    style: the song style's), no output weights, and the mean output bias."""
+    from songsketch.engine.ml.store import load, read_card
+    from songsketch.engine.tokens.vocab import VOCAB
+
+    old = set(read_card(folder)["vocabulary"])
+    weights = load(folder).weights
+    new = [i for i, t in enumerate(VOCAB.tokens) if t not in old]
+    rng = np.random.default_rng(1)
+    embedding = weights.embedding.copy()
+    bias = weights.dense_b.copy()
+    bias[new] = float(np.mean(np.delete(bias, new)))
+    for i in new:
+        token = VOCAB.tokens[i]
+        if token.startswith("STYLE_"):
+            embedding[i] = embedding[VOCAB.index["STYLE_song"]]
+        else:
+            embedding[i] = rng.normal(0, 0.05, embedding.shape[1])
+    values = [embedding]
+    for kernel, recurrent, b in weights.layers:
+        values += [kernel, recurrent, b]
+    values += [weights.dense_w, bias]
+    model.set_weights(values)
+    print(f"warm start from {folder}: {len(new)} new tokens ({', '.join(VOCAB.tokens[i] for i in new)})")
+
+
+def evaluate(model, seqs, batch_size) -> float:
+    """Mean token cross-entropy (nats) of ``seqs``."""
+    total, count = 0.0, 0.0
+    for x, y, w in batches(seqs, batch_size, None):
+        loss = model.test_on_batch(x, y, sample_weight=w)
+        total += float(np.asarray(loss).ravel()[0]) * float(w.sum())
+        count += float(w.sum())
+    return total / max(count, 1.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("data")
@@ -59,8 +97,15 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--minutes", type=float, default=7.0, help="stop after this long")
     parser.add_argument("--units", type=int, default=256)
+    parser.add_argument("--embed", type=int, default=128)
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--init", default=None, help="start from these weights (.weights.h5)")
+    parser.add_argument(
+        "--init-model",
+        default=None,
+        help="start from a model folder of the same size made for an older token encoding (its "
+        "tokens' weights carried over; a new style starts from the song style's embedding)",
+    )
     parser.add_argument("--max-batches", type=int, default=0, help="smoke test: batches per epoch")
     args = parser.parse_args()
     import random
@@ -71,12 +116,18 @@ def main() -> None:
 
     data = np.load(args.data)
     train = unpack(data["train_tokens"], data["train_lengths"])
-    val = unpack(data["val_tokens"], data["val_lengths"])
+    every_val = unpack(data["val_tokens"], data["val_lengths"])
+    val_styles = [str(s) for s in data["val_piece_styles"]] if "val_piece_styles" in data else []
+    val_styles += ["all"] * (len(every_val) - len(val_styles))
+    # the loss that picks the best epoch: held-out pieces left to right (fill-in ones apart)
+    val = [v for v, s in zip(every_val, val_styles) if not s.endswith("-infill")]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    model = build_model(ModelConfig(units=args.units, layers=args.layers))
+    model = build_model(ModelConfig(units=args.units, layers=args.layers, embed_dim=args.embed))
     if args.init:
         model.load_weights(args.init)
+    if args.init_model:
+        warm_start(model, args.init_model)
     compile_model(model, args.lr)
     rng = random.Random(1)
     best, bad, history = math.inf, 0, []
@@ -90,17 +141,17 @@ def main() -> None:
             losses.append(float(np.asarray(loss).ravel()[0]) * float(w.sum()))
             counts.append(float(w.sum()))
         train_loss = sum(losses) / sum(counts)
-        vl, vc = [], []
-        for x, y, w in batches(val, args.batch_size, None):
-            loss = model.test_on_batch(x, y, sample_weight=w)
-            vl.append(float(np.asarray(loss).ravel()[0]) * float(w.sum()))
-            vc.append(float(w.sum()))
-        val_loss = sum(vl) / sum(vc)
+        val_loss = evaluate(model, val, args.batch_size)
+        by_style = {
+            style: evaluate(model, [v for v, s in zip(every_val, val_styles) if s == style], args.batch_size)
+            for style in sorted(set(val_styles))
+        }
         history.append(
             {
                 "epoch": epoch,
                 "loss": train_loss,
                 "val_loss": val_loss,
+                "val_loss_by_style": by_style,
                 "tokens": int(sum(counts)),
                 "seconds": round(time.time() - t0, 1),
             }
@@ -119,6 +170,9 @@ def main() -> None:
                     "keras": keras.__version__,
                     "units": args.units,
                     "layers": args.layers,
+                    "embed": args.embed,
+                    "batch_size": args.batch_size,
+                    "lr": args.lr,
                 }
             )
         )

@@ -21,6 +21,7 @@ from ..data.corpus import (
     load_folder,
 )
 from ..data.library import Entry, Library
+from ..data.pop909 import is_pop909_folder, load_pop909
 from ..formats.midi import MidiError, idea_to_midi, read_ideas, write_midi
 from ..formats.musicxml import write_musicxml
 from ..formats.progression import ProgressionError, progression_idea
@@ -68,6 +69,8 @@ __all__ = [
     "Cancelled",
     "ProgressionError",
     "progression_idea",
+    "is_pop909_folder",
+    "load_pop909",
     "Chord",
     "Corpus",
     "CorpusError",

@@ -11,6 +11,7 @@ other style the model learnt (measured against the same held-out songs).
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +21,15 @@ import numpy as np
 from ..assess.evaluation import (
     chord_changes_per_bar,
     chord_tone_ratio,
+    common_loops,
     distributions,
     in_key_ratio,
+    loop_share,
+    melody_range,
+    offbeat_share,
     overlap,
     root_and_third_ratio,
+    sixteenth_share,
 )
 from ..assess.originality import OriginalityIndex
 from ..data.corpus import Song
@@ -49,6 +55,7 @@ class Evaluation:
     seconds: float
     notes: list[str] = field(default_factory=list)
     variants: dict[str, dict[str, float]] = field(default_factory=dict)  # column -> rows
+    style: str = "song"  # the style of the ideas and of the held-out songs
 
 
 def windows(idea: Idea, plan: Sequence[Section]) -> list[Idea]:
@@ -62,15 +69,20 @@ def windows(idea: Idea, plan: Sequence[Section]) -> list[Idea]:
 
 
 def metric_rows(
-    sample: Sequence[Idea], reference: Sequence[Idea], index: OriginalityIndex
+    sample: Sequence[Idea], reference: Sequence[Idea], index: OriginalityIndex, loops: Sequence[tuple] = ()
 ) -> dict[str, float]:
     """The evaluation table's rows for ``sample`` against ``reference`` pieces; copies are
-    measured against ``index`` (the training songs)."""
+    measured against ``index`` (the training songs), loops against ``loops`` (the training
+    songs' most common four-chord loops)."""
     d, r = distributions(sample), distributions(reference)
     copies = [index.check(i).melody_notes for i in sample]
     repeats = np.array([repetition(i) for i in sample])
     return {
         "chord changes per bar": float(np.mean([chord_changes_per_bar(i) for i in sample])),
+        "built on a common 4-chord loop": loop_share(sample, loops),
+        "melody onsets off the beat": float(np.mean([offbeat_share(i) for i in sample])),
+        "melody onsets on 16ths": float(np.mean([sixteenth_share(i) for i in sample])),
+        "melody range (median semitones)": float(np.median([melody_range(i) for i in sample])),
         "chords with root and third": float(np.mean([root_and_third_ratio(i) for i in sample])),
         "rhythm repetition (bars)": float(repeats[:, 0].mean()),
         "contour repetition (bars)": float(repeats[:, 1].mean()),
@@ -94,25 +106,35 @@ def evaluate_model(
     temperature: float = 0.9,
     baseline_epochs: int = 3,
     say: Callable[[str], None] | None = None,
+    style: str | None = None,
 ) -> Evaluation:
-    """Generate ``count`` ideas (no guard) with the model in ``folder`` and compare them, and
-    the baseline's, with the held-out songs (those of the song style). Variant columns: the
-    repetition control at 'less' and 'more', and each other style the model learnt.
-    Raises ModelError for a bad model folder."""
+    """Generate ``count`` ideas (no guard) in ``style`` with the model in ``folder`` and
+    compare them, and the baseline's, with the held-out songs of that style (those the card
+    names, or split by the usual rule). ``style`` None: the songs' own style where the model
+    learnt it, else the model's first. Variant columns: the repetition control at 'less' and
+    'more', and each other style the model learnt (against the same songs). Raises
+    ModelError for a bad model folder."""
     card = read_card(folder)
+    styles = card.get("styles") or ["song"]
+    if style is None:
+        theirs = Counter(s.style for s in songs).most_common(1)
+        style = theirs[0][0] if theirs and theirs[0][0] in styles else styles[0]
     held_names = set(card.get("data", {}).get("validation_song_names", []))
-    songs = [s for s in songs if s.style == "song"] or list(songs)
+    songs = [s for s in songs if s.style == style] or list(songs)
     held = [s for s in songs if s.name in held_names]
     train = [s for s in songs if s.name not in held_names]
     if not held:  # another folder than the model's: hold out by the usual rule
         train, held = split_songs(list(songs), TrainSettings().val_fraction, 1)
-    reference = [w for s in held for i in s.ideas for w in windows(i, GenerationSettings().plan())]
+    plan = GenerationSettings().plan()
+    reference = [w for s in held for i in s.ideas for w in windows(i, plan)]
+    loops = common_loops([w for s in train for i in s.ideas for w in windows(i, plan)])
     engine = Engine()
     engine.load(folder)
     t0 = time.perf_counter()
 
     def sample(**changes) -> list[Idea]:
         out: list[Idea] = []
+        changes.setdefault("style", style)
         settings = GenerationSettings(count=count, seed=seed, temperature=temperature, **changes)
         engine.generate(settings, on_idea=lambda i, idea, r: out.append(idea), guard=None)
         return out
@@ -120,24 +142,25 @@ def evaluate_model(
     ideas = sample()
     seconds = time.perf_counter() - t0
     variants = {"repetition less": sample(repetition="less"), "repetition more": sample(repetition="more")}
-    for style in card.get("styles", ["song"]):
-        if style != "song":
-            variants[f"{style} style"] = sample(style=style)
+    for other in styles:
+        if other != style:
+            variants[f"{other} style"] = sample(style=other)
     if say is not None:
         say(
-            f"{len(ideas)} ideas generated in {seconds:.1f} s; {len(reference)} held-out pieces "
+            f"{len(ideas)} {style} ideas generated in {seconds:.1f} s; {len(reference)} held-out pieces "
             f"({len(held)} songs); training baseline ({baseline_epochs} epochs)..."
         )
     base = baseline_ideas(train, min(count, 64), seed, baseline_epochs)
     index = engine.index or OriginalityIndex.build(train)
     train_index = OriginalityIndex.build(train)  # held-out songs are in the model's index
     return Evaluation(
-        held_out=metric_rows(reference, reference, train_index),
-        model=metric_rows(ideas, reference, index),
-        baseline=metric_rows(base, reference, index),
-        variants={name: metric_rows(v, reference, index) for name, v in variants.items()},
+        held_out=metric_rows(reference, reference, train_index, loops),
+        model=metric_rows(ideas, reference, index, loops),
+        baseline=metric_rows(base, reference, index, loops),
+        variants={name: metric_rows(v, reference, index, loops) for name, v in variants.items()},
         ideas=len(ideas),
         pieces=len(reference),
         songs=len(held),
         seconds=seconds,
+        style=style,
     )

@@ -144,6 +144,7 @@ class Engine:
             keys=model.keys,
             complete_voicings=model.complete_voicings,
             repeat_bias=model.repeat_bias,
+            styles=model.styles,
         )
         index = None
         data = read_extra(folder, "index")

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from ..music import chords as ch
-from ..music.idea import Idea, beat_ticks
+from ..music.idea import TICKS_PER_BEAT, Idea, beat_ticks
 from ..music.voicing import sounds_root_and_third
 
 
@@ -74,6 +74,73 @@ def root_and_third_ratio(idea: Idea) -> float:
     if not idea.chords:
         return 0.0
     return sum(sounds_root_and_third(c.root, c.quality, c.voicing) for c in idea.chords) / len(idea.chords)
+
+
+def offbeat_share(idea: Idea) -> float:
+    """Share of melody onsets off the beat (syncopation, anticipations, 8ths and 16ths)."""
+    beat = beat_ticks(idea.meter)
+    return float(np.mean([n.onset % beat != 0 for n in idea.melody])) if idea.melody else 0.0
+
+
+def sixteenth_share(idea: Idea) -> float:
+    """Share of melody onsets on an odd 16th (between the 8ths: 'e' and 'a' of the beat)."""
+    sixteenth = TICKS_PER_BEAT // 4
+    return (
+        float(np.mean([n.onset % (2 * sixteenth) == sixteenth for n in idea.melody])) if idea.melody else 0.0
+    )
+
+
+def melody_range(idea: Idea) -> int:
+    """Semitones from the melody's lowest to its highest note."""
+    return max(n.pitch for n in idea.melody) - min(n.pitch for n in idea.melody) if idea.melody else 0
+
+
+LOOP_BARS = 4
+
+
+def bar_chords(idea: Idea) -> list[tuple[int, str] | None]:
+    """Per bar, the chord sounding on its downbeat as a songwriter counts it: its root in
+    semitones above the key's tonic and 'm' for a minor third (a sus or power chord counts as
+    major), or None where none sounds."""
+    out = []
+    for b in range(idea.bars):
+        c = chord_at(idea, b * idea.bar_ticks)
+        if c is None or c.end <= b * idea.bar_ticks:
+            out.append(None)
+        else:
+            out.append(((c.root - idea.key.tonic) % 12, "m" if 3 in ch.QUALITIES[c.quality] else ""))
+    return out
+
+
+def chord_loops(idea: Idea) -> list[tuple]:
+    """The idea's four-bar phrases (from bar 1, 5, 9...) as loops of one chord a bar, those
+    with at least three different chords (I-V-vi-IV, vi-IV-I-V...)."""
+    bars = bar_chords(idea)
+    out = []
+    for start in range(0, len(bars) - LOOP_BARS + 1, LOOP_BARS):
+        loop = tuple(bars[start : start + LOOP_BARS])
+        if None not in loop and len(set(loop)) >= 3:
+            out.append(loop)
+    return out
+
+
+def common_loops(ideas: Sequence[Idea], n: int = 20) -> list[tuple]:
+    """The ``n`` four-chord loops the most ideas (songs) are built on."""
+    counts = Counter(loop for i in ideas for loop in set(chord_loops(i)))
+    return [loop for loop, _ in counts.most_common(n)]
+
+
+def loop_share(ideas: Sequence[Idea], loops: Sequence[tuple]) -> float:
+    """Share of ideas with a four-bar phrase on one of ``loops``."""
+    wanted = set(loops)
+    return float(np.mean([bool(wanted & set(chord_loops(i))) for i in ideas])) if ideas else 0.0
+
+
+def loop_name(loop: tuple, minor: bool = False) -> str:
+    """'I-V-vi-IV' (degrees above the tonic, lower case for a minor chord)."""
+    numerals = {0: "I", 1: "bII", 2: "II", 3: "bIII", 4: "III", 5: "IV", 6: "#IV", 7: "V", 8: "bVI", 9: "VI",
+                10: "bVII", 11: "VII"}  # fmt: skip
+    return "-".join(numerals[d].lower() if q == "m" else numerals[d] for d, q in loop)
 
 
 def distinct_lengths(idea: Idea) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 from bisect import bisect_right
+from dataclasses import dataclass
 from pathlib import Path
 
 import mido
@@ -69,15 +70,31 @@ def _load(source: bytes | str | os.PathLike) -> tuple[mido.MidiFile, str]:
     return mid, name
 
 
-def read_raw(source: bytes | str | os.PathLike) -> RawScore:
-    """A MIDI file's notes on the tick grid, with tempo, meters, key, markers, chord texts and
-    track names. Note-on with velocity 0 ends a note; running status is mido's. A note released
-    while the sustain pedal (CC 64) is down sounds on until the pedal comes up (or the key is
-    struck again), as a piano plays it. Drums (channel 10) are dropped. Times are read against
-    the file's beats as :mod:`timing` finds them (its own grid, a constant phase taken off, or
-    beats tracked through a performance). Raises MidiError."""
+@dataclass
+class FileEvents:
+    """What a MIDI file holds, in file ticks: notes ``(pitch, start, end, velocity, part,
+    channel)`` as a piano sounds them (sustain pedal honoured, drums dropped), and its meta
+    events."""
+
+    tpb: int
+    name: str
+    found: list[tuple[int, int, int, int, int, int]]
+    tempos: list[tuple[int, int]]
+    sigs: list[tuple[int, tuple[int, int]]]
+    key: Key | None
+    markers: list[tuple[int, str]]
+    texts: list[tuple[int, str]]
+    part_names: dict[int, str]
+    authored: bool
+    track_end: int
+
+
+def file_events(source: bytes | str | os.PathLike) -> FileEvents:
+    """The notes and meta events of a MIDI file in its own ticks. Note-on with velocity 0 ends
+    a note; running status is mido's. A note released while the sustain pedal (CC 64) is down
+    sounds on until the pedal comes up (or the key is struck again), as a piano plays it.
+    Drums (channel 10) are dropped. Raises MidiError."""
     mid, name = _load(source)
-    tpb = mid.ticks_per_beat
 
     # (pitch, start, end, velocity, part, channel) in file ticks
     found: list[tuple[int, int, int, int, int, int]] = []
@@ -148,6 +165,37 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
                 found.append((pitch, start, tick, vel, index, channel))
     if not found:
         raise MidiError("drums only" if drums_seen else "no notes")
+    return FileEvents(
+        mid.ticks_per_beat, name, found, tempos, sigs, key, markers, texts, part_names, authored, track_end
+    )
+
+
+def seconds_of(events: FileEvents, ticks: list[int]) -> list[float]:
+    """File ticks as seconds from the file's start, through its tempo changes."""
+    changes = sorted(events.tempos) or [(0, 500_000)]
+    if changes[0][0] > 0:
+        changes.insert(0, (0, 500_000))
+    starts, at = [], 0.0  # seconds at each tempo change
+    for i, (tick, _tempo) in enumerate(changes):
+        if i:
+            prev_tick, prev_tempo = changes[i - 1]
+            at += mido.tick2second(tick - prev_tick, events.tpb, prev_tempo)
+        starts.append(at)
+    change_ticks = [t for t, _ in changes]
+    out = []
+    for t in ticks:
+        i = bisect_right(change_ticks, t) - 1
+        out.append(starts[i] + mido.tick2second(t - change_ticks[i], events.tpb, changes[i][1]))
+    return out
+
+
+def read_raw(source: bytes | str | os.PathLike) -> RawScore:
+    """A MIDI file's notes on the tick grid, with tempo, meters, key, markers, chord texts and
+    track names (see :func:`file_events`). Times are read against the file's beats as
+    :mod:`timing` finds them (its own grid, a constant phase taken off, or beats tracked
+    through a performance). Raises MidiError."""
+    read = file_events(source)
+    tpb, found, tempos = read.tpb, read.found, read.tempos
     time_map = find_time_map(*_onset_strengths(found), tpb)
     starts = time_map.ticks([f[1] for f in found])
     ends = time_map.ticks([f[2] for f in found])
@@ -171,18 +219,18 @@ def read_raw(source: bytes | str | os.PathLike) -> RawScore:
 
     return RawScore(
         notes=notes,
-        time_signatures=grid(sigs) or [(0, (4, 4))],
+        time_signatures=grid(read.sigs) or [(0, (4, 4))],
         tempo=tempo,
-        key=key,
-        markers=grid(markers),
-        chord_texts=dict(grid(texts)),
-        part_names=part_names,
-        name=name,
-        end=time_map.ticks([track_end])[0],
-        meter_written=bool(sigs),
+        key=read.key,
+        markers=grid(read.markers),
+        chord_texts=dict(grid(read.texts)),
+        part_names=read.part_names,
+        name=read.name,
+        end=time_map.ticks([read.track_end])[0],
+        meter_written=bool(read.sigs),
         timing=time_map.how,
         phase_known=not beats,
-        authored=authored,
+        authored=read.authored,
     )
 
 

@@ -46,13 +46,14 @@ class GenerationSettings:
     keep_register: bool = True
     harmonic_rhythm: str | None = None  # chords change at most every 'beat', 'half' bar, 'bar'
     repetition: str | None = None  # 'less' or 'more' repeated bars than the model likes (None)
-    style: str = "song"  # what the ideas are like: 'song' or 'chorale' (a model that learnt it)
+    style: str | None = None  # what the ideas are like: 'pop', 'song' or 'chorale' (one the
+    # model learnt); None: the model's own (the first of its card's styles)
     primer_bars: int | None = None  # a primer's bars kept when continuing one (None: a section's)
 
     def __post_init__(self) -> None:
         if self.repetition not in REPETITION_BIAS:
             raise ValueError(f"repetition must be 'less', 'more' or None, not {self.repetition!r}")
-        if self.style not in STYLES:
+        if self.style is not None and self.style not in STYLES:
             raise ValueError(f"style must be one of {', '.join(STYLES)}, not {self.style!r}")
 
     def plan(self) -> tuple[Section, Section]:
@@ -86,6 +87,7 @@ class Generator:
         keys: str = "normalise",
         complete_voicings: Sequence[str] = (),
         repeat_bias: dict[str, float] | None = None,
+        styles: Sequence[str] = ("song",),
     ) -> None:
         """``keys``: how the model learnt keys ('normalise': it writes in C major / A minor and
         ideas are moved to the asked key; 'augment': it writes in any key directly).
@@ -93,7 +95,9 @@ class Generator:
         third (voiced from symbols): there a chord must too (see ``constraints.Voicing``).
         ``repeat_bias``: a logit bias per repeat kind ('motif', 'rhythm') that brings the rate
         at which the model marks repeated bars to the held-out songs' (measured when the model
-        was published: the model alone under-marks motifs); the repetition control adds to it."""
+        was published: the model alone under-marks motifs); the repetition control adds to it.
+        ``styles``: those the model learnt, its own first (asked for when settings name none)."""
+        self.styles = tuple(styles) or ("song",)
         self.complete_voicings = frozenset(complete_voicings)
         self.repeat_bias = np.zeros(len(VOCAB), np.float32)
         for kind, value in (repeat_bias or {}).items():
@@ -106,6 +110,10 @@ class Generator:
         self._mask_cache: dict = {}
 
     MASK_CACHE_LIMIT = 20000  # situations kept between calls (about 1.5 kB each)
+
+    def with_style(self, settings: GenerationSettings) -> GenerationSettings:
+        """The settings with their style named: the model's own where they name none."""
+        return settings if settings.style is not None else replace(settings, style=self.styles[0])
 
     def _masks(self) -> dict:
         """The grammar-mask memo shared by all rows and calls (masks depend only on the
@@ -134,6 +142,7 @@ class Generator:
         once when it passes and cannot be pushed out by the unfinished rows before it, and the
         batch stops as soon as its ``need`` ideas are settled. (Taking the first to *finish*
         would favour short, sparse ideas.)"""
+        settings = self.with_style(settings)
         rng = np.random.default_rng(settings.seed)
         ideas: list[Idea] = []
         self.redrawn = 0
@@ -233,6 +242,7 @@ class Generator:
         """New ideas that keep the idea's chords ('chords': a new melody) or its melody
         ('melody': new chords), with its key, tempo, meter and sections. Those ``accept``
         refuses are redrawn (``self.redrawn`` counts them)."""
+        settings = self.with_style(settings)
         rng = np.random.default_rng(settings.seed)
         home = self._home(idea)
         kept = KeptPart.of(home, keep)
@@ -269,6 +279,7 @@ class Generator:
         """Ideas whose verse starts with the primer's first bars (``settings.kept_bars``) and
         goes on from there, in the primer's key, tempo and meter. Those ``accept`` refuses
         are redrawn (``self.redrawn`` counts them)."""
+        settings = self.with_style(settings)
         bars = settings.kept_bars(primer)
         plan = settings.plan()
         original = primer

@@ -125,7 +125,7 @@ def load_keras_model(folder: str | os.PathLike):
     folder = Path(folder)
     load(folder)  # card, vocabulary, architecture, shapes
     try:
-        return keras.saving.load_model(weights_file(folder), compile=False, safe_mode=True)
+        return keras.saving.load_model(weights_file(folder, exact=True), compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for damaged or unsafe files
         raise ModelError(
             f"{folder.name}: cannot load model: {type(exc).__name__}: {str(exc)[:160]}"

@@ -50,6 +50,11 @@ class LoadedModel:
         return {k: float(v) for k, v in bias.items() if k in ("motif", "rhythm")}
 
     @property
+    def styles(self) -> tuple[str, ...]:
+        """The styles the model learnt, its own (the default) first."""
+        return tuple(self.card.get("styles") or ("song",))
+
+    @property
     def complete_voicings(self) -> tuple[str, ...]:
         """The styles whose training chords sounded root and third (see ``training``)."""
         return tuple(self.card.get("complete_voicings", ()))
@@ -84,16 +89,40 @@ def read_card(folder: str | os.PathLike) -> dict:
     return card
 
 
-def weights_file(folder: str | os.PathLike) -> Path:
-    """The checked ``.keras`` file of a model folder whose card fits this vocabulary.
-    Raises ModelError for a missing, damaged or incompatible model."""
+# the oldest encoding whose models still generate: its tokens are a subset of today's
+OLDEST_LOADABLE_ENCODING = 3
+
+
+def _older_vocabulary(card: dict, name: str) -> list[str] | None:
+    """The vocabulary of a model made for an older encoding that still loads (its tokens all
+    in today's), or None when the card's vocabulary is today's."""
+    vocabulary = card.get("vocabulary")
+    if vocabulary == list(VOCAB.tokens) and card.get("encoding", 1) == ENCODING_VERSION:
+        return None
+    if (
+        isinstance(vocabulary, list)
+        and OLDEST_LOADABLE_ENCODING <= card.get("encoding", 1) < ENCODING_VERSION
+        and set(vocabulary) <= set(VOCAB.tokens)
+    ):
+        return vocabulary
+    raise ModelError(
+        f"{name}: made for an older token encoding; retrain it (Retrain… in the app, or songsketch train)"
+    )
+
+
+def weights_file(folder: str | os.PathLike, exact: bool = False) -> Path:
+    """The checked ``.keras`` file of a model folder whose card fits this vocabulary (with
+    ``exact``, this very vocabulary: what Keras can fine-tune; else an older encoding whose
+    tokens are all still here, which ``load`` remaps). Raises ModelError for a missing,
+    damaged or incompatible model."""
     folder = Path(folder)
     pointer = read_pointer(folder)
     card = read_card(folder)
-    if card.get("vocabulary") != list(VOCAB.tokens) or card.get("encoding", 1) != ENCODING_VERSION:
+    older = _older_vocabulary(card, folder.name)
+    if older is not None and exact:
         raise ModelError(
-            f"{folder.name}: made for an older token encoding; retrain it "
-            "(Retrain… in the app, or songsketch train)"
+            f"{folder.name}: made for an older token encoding; it still generates, but to train "
+            "on from it, retrain it (Retrain… in the app, or songsketch train)"
         )
     path = folder / pointer["weights"]
     if not path.is_file():
@@ -114,6 +143,11 @@ def load(folder: str | os.PathLike) -> LoadedModel:
         weights = LSTMWeights.from_keras_file(path)
     except WeightsError as exc:
         raise ModelError(f"{folder.name}: cannot load model: {exc}") from None
+    older = _older_vocabulary(card, folder.name)
+    if older is not None:
+        if weights.vocab_size != len(older):
+            raise ModelError(f"{folder.name}: output size {weights.vocab_size} != vocabulary {len(older)}")
+        weights = weights.remapped(older, VOCAB.tokens)
     if weights.vocab_size != len(VOCAB):
         raise ModelError(f"{folder.name}: output size {weights.vocab_size} != vocabulary {len(VOCAB)}")
     return LoadedModel(card.get("name", folder.name), folder, weights, card)

@@ -28,19 +28,24 @@ import numpy as np
 from ..common.files import atomic_write
 from ..data.corpus import Song
 from ..music.idea import TEMPO_RANGE, Idea, Note, Section, home_key, move_to_key
-from ..tokens.encoding import encode
+from ..tokens.encoding import encode, encode_infill
 from .model import ModelConfig, build_model, compile_model, config_of, save_model
 
 PIECE_SECTION_BARS = 16  # long sections are cut into pieces of at most this many bars
+
+
+SCRATCH_RATE = 2e-3  # Adam's learning rate for a model trained from scratch
 
 
 @dataclass(frozen=True)
 class TrainSettings:
     epochs: int = 30
     batch_size: int = 32
-    learning_rate: float = 2e-3
+    learning_rate: float | None = None  # None: the engine's rate for the kind of training,
+    # SCRATCH_RATE from scratch, fine_tune_rate x that for a fine-tune (see ``peak_rate``);
+    # a number is used as given
     patience: int = 3  # epochs without a better validation loss before stopping
-    fine_tune_rate: float = 0.25  # a fine-tune's learning rate, as a share of learning_rate
+    fine_tune_rate: float = 0.25  # a fine-tune's default rate, as a share of SCRATCH_RATE
     warmup_steps: int = 60  # a fine-tune's rate rises linearly over its first steps
     min_delta: float = 1e-3
     val_fraction: float = 0.1
@@ -49,6 +54,7 @@ class TrainSettings:
     # writes there and ideas are moved to the asked key);
     # "augment": a random transposition per piece and epoch
     max_train_tokens: int | None = None  # cap per epoch (for quick runs and tests)
+    infill_share: float = 0.25  # training pieces also given as fill-in-the-middle, per epoch
     config: ModelConfig = field(default_factory=ModelConfig)
 
 
@@ -179,7 +185,7 @@ def split_songs(songs: Sequence[Song], val_fraction: float, seed: int) -> tuple[
     return [s for s in songs if s.path not in held], [s for s in songs if s.path in held]
 
 
-def _prepare(piece: Idea, keys: str, rng: random.Random | None) -> Idea:
+def prepare(piece: Idea, keys: str, rng: random.Random | None) -> Idea:
     """A piece as the model sees it: key-normalised or randomly transposed, tempo jittered
     (with ``rng``; validation pieces get no randomness)."""
     if keys == "normalise":
@@ -202,19 +208,36 @@ def _prepare(piece: Idea, keys: str, rng: random.Random | None) -> Idea:
     return piece
 
 
+INFILL_SPANS = (1, 2, 2, 3, 4, 4, 6, 8)  # bars left out for fill-in-the-middle, drawn evenly
+
+
+def infill_span(bars: int, rng: random.Random) -> tuple[int, int] | None:
+    """(first bar, bars) of a span to leave out of a piece of ``bars`` bars, never all of it."""
+    if bars < 2:
+        return None
+    n = min(rng.choice(INFILL_SPANS), bars - 1)
+    return rng.randrange(bars - n + 1), n
+
+
 def encode_pieces(
-    songs: Sequence[Song], rng: random.Random | None, keys: str = "normalise"
+    songs: Sequence[Song], rng: random.Random | None, keys: str = "normalise", infill_share: float = 0.0
 ) -> list[np.ndarray]:
-    """Token arrays of every piece of every song, prepared as for training."""
+    """Token arrays of every piece of every song, prepared as for training; with ``rng``, a
+    share ``infill_share`` of the pieces is given a second time as fill-in-the-middle (a
+    random span left out and written after the rest, ``encode_infill``)."""
     out = []
     for song in songs:
         for idea in song.ideas:
             for piece in pieces(idea):
-                piece = _prepare(piece, keys, rng)
+                piece = prepare(piece, keys, rng)
                 try:
                     out.append(np.asarray(encode(piece, song.style), dtype=np.int32))
                 except ValueError:
                     continue
+                if rng is not None and infill_share and rng.random() < infill_share:
+                    span = infill_span(piece.bars, rng)
+                    if span is not None:
+                        out.append(np.asarray(encode_infill(piece, song.style, *span), dtype=np.int32))
     return out
 
 
@@ -272,6 +295,14 @@ def _dataset(batches, strategy=None):
 # training
 
 
+def peak_rate(settings: TrainSettings, fine_tune: bool) -> float:
+    """The learning rate training runs at (after a fine-tune's warm-up): the one the settings
+    give, or the engine's for the kind of training (the one place that decides it)."""
+    if settings.learning_rate is not None:
+        return settings.learning_rate
+    return SCRATCH_RATE * (settings.fine_tune_rate if fine_tune else 1.0)
+
+
 def _staging(folder: Path) -> Path:
     return folder.parent / f".{folder.name}.training"
 
@@ -321,10 +352,10 @@ def train(
             from .model import load_keras_model
 
             model = load_keras_model(base_model)
-            compile_model(model, settings.learning_rate * settings.fine_tune_rate)
+            compile_model(model, peak_rate(settings, fine_tune=True))
         else:
             model = build_model(settings.config)
-            compile_model(model, settings.learning_rate)
+            compile_model(model, peak_rate(settings, fine_tune=False))
     config = config_of(model)
     history: list[dict] = state["history"] if state else []
     best_val = state["best_val"] if state else math.inf
@@ -336,7 +367,7 @@ def train(
         model.load_weights(staging / "best.weights.h5")
         best_weights = model.get_weights()
         model.set_weights(keep)
-    peak_rate = settings.learning_rate * (settings.fine_tune_rate if base_model is not None else 1.0)
+    rate = peak_rate(settings, fine_tune=base_model is not None)
     if base_model is not None and state is None:
         # where the base stands on this folder before any step: the bar the fine-tune must
         # clear (its weights stay the best until an epoch beats them)
@@ -363,7 +394,7 @@ def train(
             nonlocal steps_done
             if base_model is not None and steps_done <= settings.warmup_steps:
                 warm = min(1.0, (steps_done + 1) / max(1, settings.warmup_steps))
-                self.model.optimizer.learning_rate.assign(peak_rate * warm)
+                self.model.optimizer.learning_rate.assign(rate * warm)
             steps_done += 1
 
         def on_train_batch_end(self, batch, logs=None):
@@ -390,7 +421,7 @@ def train(
                 self.model.stop_training = True
 
     for epoch in range(first_epoch, settings.epochs + 1):
-        train_seqs = encode_pieces(train_songs, rng, settings.keys)
+        train_seqs = encode_pieces(train_songs, rng, settings.keys, settings.infill_share)
         batches = make_batches(train_seqs, settings.batch_size, rng, settings.max_train_tokens, replicas)
         tokens_per_epoch = int(sum((x > 0).sum() for x, _ in batches))
         with warnings.catch_warnings():
@@ -457,7 +488,8 @@ def train(
         ),
         "styles": _styles(songs, base_model),
         "complete_voicings": complete_voicing_styles(songs),
-        "settings": {k: v for k, v in asdict(settings).items() if k != "config"},
+        "settings": {k: v for k, v in asdict(settings).items() if k != "config"}
+        | {"learning_rate": peak_rate(settings, fine_tune=base_model is not None)},
         "architecture": asdict(config),
         "epochs_run": sum(1 for h in history if h["epoch"]),
         "base_validation_loss": base_val,
@@ -505,14 +537,17 @@ def complete_voicing_styles(songs: Sequence[Song]) -> list[str]:
 
 
 def _styles(songs: Sequence[Song], base_model) -> list[str]:
-    """The styles a model can be asked for: those of its songs, and of its base model's."""
-    from ..tokens.vocab import STYLES
+    """The styles a model can be asked for, its default first: those of its songs (the most
+    songs first), then its base model's."""
+    from collections import Counter
+
     from .store import read_card
 
-    learnt = {s.style for s in songs}
+    counts = Counter(s.style for s in songs)
+    learnt = sorted(counts, key=lambda style: (-counts[style], style))
     if base_model is not None:
-        learnt |= set(read_card(base_model).get("styles", ["song"]))
-    return [s for s in STYLES if s in learnt]
+        learnt += [s for s in read_card(base_model).get("styles", ["song"]) if s not in learnt]
+    return learnt
 
 
 def _fingerprint(train_songs, val_songs, settings: TrainSettings, base_model) -> str:

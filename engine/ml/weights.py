@@ -89,6 +89,20 @@ class LSTMWeights:
         weights.check()
         return weights
 
+    def remapped(self, tokens: list[str], vocabulary: tuple[str, ...]) -> "LSTMWeights":
+        """These weights, trained on ``tokens``, moved onto ``vocabulary`` (which holds every one
+        of them): rows and columns follow their tokens; a token the model never learnt gets a
+        zero embedding and is never predicted."""
+        where = {t: i for i, t in enumerate(vocabulary)}
+        rows = np.array([where[t] for t in tokens])
+        embedding = np.zeros((len(vocabulary), self.embedding.shape[1]), np.float32)
+        embedding[rows] = self.embedding
+        dense_w = np.zeros((self.dense_w.shape[0], len(vocabulary)), np.float32)
+        dense_w[:, rows] = self.dense_w
+        dense_b = np.full(len(vocabulary), -1e9, np.float32)
+        dense_b[rows] = self.dense_b
+        return LSTMWeights(embedding, self.layers, dense_w, dense_b)
+
     def check(self) -> None:
         """Raise WeightsError unless the shapes fit together."""
         vocab, width = self.embedding.shape

@@ -74,9 +74,20 @@ def encode(idea: Idea, style: str = "song") -> list[int]:
 
     A duration is written only where it differs from the implicit one (a chord holds until
     the next chord or the bar line, a note until the next note or the section's end)."""
+    header, bars = encode_bars(idea, style)
+    return header + [t for head, body in bars for t in head + body] + [VOCAB.EOS]
+
+
+def encode_bars(
+    idea: Idea, style: str = "song", velocity_at: Iterable[int] = ()
+) -> tuple[list[int], list[tuple[list[int], list[int]]]]:
+    """The header tokens, and per bar its head (``SEC BARS`` where a section starts there)
+    and its body (``BAR [REP] events``). VEL is written where the melody's velocity changes,
+    and at the first note on or after each bar of ``velocity_at`` (where a rearranged
+    sequence starts reading)."""
     idea.validate()
     v = VOCAB
-    out = [v.BOS, v.style(style), v.key(idea.key), v.meter(idea.meter), v.tempo(idea.tempo)]
+    header = [v.BOS, v.style(style), v.key(idea.key), v.meter(idea.meter), v.tempo(idea.tempo)]
     marked = repeats(idea)
     bar = idea.bar_ticks
     chords = sorted(idea.chords, key=lambda c: c.onset)
@@ -86,12 +97,16 @@ def encode(idea: Idea, style: str = "song") -> list[int]:
     notes_at = {n.onset: n for n in notes}
     onsets = sorted(set(chords_at) | set(notes_at))
     velocity = None
+    pending = set(velocity_at)
     i = 0
     bar_index = 0
+    bars: list[tuple[list[int], list[int]]] = []
     for section in idea.sections:
-        out += [v.sec(section.name), v.bars(section.bars)]
+        head = [v.sec(section.name), v.bars(section.bars)]
         for _ in range(section.bars):
-            out.append(v.BAR)
+            if bar_index in pending:
+                velocity = None
+            out = [v.BAR]
             if bar_index in marked:
                 out.append(v.rep(*marked[bar_index]))
             start, end = bar_index * bar, (bar_index + 1) * bar
@@ -113,9 +128,72 @@ def encode(idea: Idea, style: str = "song") -> list[int]:
                     if not note_implicit[t]:
                         out.append(v.dur(n.duration))
                 i += 1
+            bars.append((head, out))
+            head = []
             bar_index += 1
-    out.append(v.EOS)
-    return out
+    return header, bars
+
+
+def encode_infill(idea: Idea, style: str, first_bar: int, n_bars: int) -> list[int]:
+    """A fill-in-the-middle arrangement of an idea (Bavarian et al. 2022), for learning to
+    rewrite bars ``first_bar .. first_bar + n_bars - 1`` between what comes before and after::
+
+        header, bars before, HOLE per left-out bar (its section head kept), bars after, EOS,
+        FILL, the left-out bars' bodies, EOS
+
+    so a model reads both sides before writing the span. :func:`from_infill` puts the bars
+    back in order; the ordinary grammar then decodes the idea. Raises ValueError for a span
+    outside the idea or covering all of it."""
+    if n_bars < 1 or first_bar < 0 or first_bar + n_bars > idea.bars or n_bars >= idea.bars:
+        raise ValueError(f"bars {first_bar + 1}-{first_bar + n_bars} cannot be filled in {idea.bars} bars")
+    v = VOCAB
+    span = range(first_bar, first_bar + n_bars)
+    header, bars = encode_bars(idea, style, velocity_at=(first_bar, first_bar + n_bars))
+    out = list(header)
+    for b, (head, body) in enumerate(bars):
+        out += head + ([v.HOLE] if b in span else body)
+    out += [v.EOS, v.FILL]
+    for b in span:
+        out += bars[b][1]
+    return out + [v.EOS]
+
+
+def from_infill(tokens: Sequence[int]) -> list[int]:
+    """The left-to-right sequence of a fill-in-the-middle one (see :func:`encode_infill`):
+    each HOLE replaced by the next left-out bar. A sequence without FILL comes back as it is.
+    Raises ValueError when the holes and the filled bars do not match."""
+    v = VOCAB
+    tokens = [int(t) for t in tokens]
+    if v.FILL not in tokens:
+        return tokens
+    cut = tokens.index(v.FILL)
+    outside = tokens[:cut]
+    if outside and outside[-1] == v.EOS:
+        outside = outside[:-1]
+    fill = tokens[cut + 1 :]
+    if fill and fill[-1] == v.EOS:
+        fill = fill[:-1]
+    filled: list[list[int]] = []
+    for t in fill:
+        if t == v.BAR:
+            filled.append([])
+        if not filled:
+            raise ValueError("a filled bar must start with BAR")
+        filled[-1].append(t)
+    if len(filled) != outside.count(v.HOLE):
+        raise ValueError(f"{outside.count(v.HOLE)} bars left out, {len(filled)} filled")
+    ordered: list[int] = []
+    pending = iter(filled)
+    for t in outside:
+        ordered += next(pending) if t == v.HOLE else [t]
+    out, velocity = [], None  # a VEL that changes nothing in this order is dropped
+    for t in ordered:
+        if v.token_family[t] == "VEL":
+            if t == velocity:
+                continue
+            velocity = t
+        out.append(t)
+    return out + [v.EOS]
 
 
 def decode(tokens: Sequence[int], name: str = "") -> Idea:

@@ -28,12 +28,15 @@ from ..music.idea import (
 from ..music.motif import LOOKBACK
 
 # 1: every voice and duration spelled out; 2: implicit durations, voicing gaps;
-# 3: a style in the header and bars marked as repeating an earlier bar (REP)
-ENCODING_VERSION = 3
+# 3: a style in the header and bars marked as repeating an earlier bar (REP);
+# 4: the pop style, and fill-in-the-middle (HOLE, FILL; see ``encoding.encode_infill``);
+# 3's tokens are all still here: its models load (``ml.store``)
+ENCODING_VERSION = 4
 PAIR_GAP_MAX = 16  # an UP2 token stacks two gaps of 1..16 semitones each
 VOICING_SPAN = VOICING_RANGE[1] - VOICING_RANGE[0]  # the widest single gap (UP_55)
 SPECIALS = ("PAD", "BOS", "EOS", "BAR")
-STYLES = ("song", "chorale")  # what a model learnt from: popular song, four-part chorale
+STYLES = ("song", "chorale", "pop")  # what a model learnt from: lead sheet, chorale, today's pop
+INFILL_TOKENS = ("HOLE", "FILL")
 REPEAT_KINDS = ("motif", "rhythm")  # a bar repeats an earlier bar's rhythm + intervals, or rhythm
 
 
@@ -66,9 +69,11 @@ class Vocab:
         family("DUR", (f"DUR_{d}" for d in range(1, MAX_DURATION + 1)))
         family("STYLE", (f"STYLE_{s}" for s in STYLES))
         family("REP", (f"REP_{kind}_{k}" for kind in REPEAT_KINDS for k in range(1, LOOKBACK + 1)))
+        family("FIM", INFILL_TOKENS)  # fill-in-the-middle: a bar left out, then the left-out bars
         self.tokens = tuple(tokens)
         self.index = {t: i for i, t in enumerate(tokens)}
         self.PAD, self.BOS, self.EOS, self.BAR = 0, 1, 2, 3
+        self.HOLE, self.FILL = self.ranges["FIM"][0], self.ranges["FIM"][0] + 1
         # per-token family and offset, for decoding without searching the ranges
         family_of: list[str] = list(SPECIALS)
         offset_of: list[int] = [0] * len(SPECIALS)

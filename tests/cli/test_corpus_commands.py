@@ -64,3 +64,22 @@ def test_cli_convert_reads_a_musicxml_lead_sheet(tmp_path):
     assert len(idea.chords) >= 8 and len(idea.melody) >= 16
     written = result.stdout.split("chords: ")[1].split()
     assert written == idea.chord_symbols()
+
+
+@pytest.mark.slow
+def test_cli_fine_tune_runs_at_the_engines_fine_tune_rate(folder, tmp_path, tiny_model):
+    """The front end passes no rate: the engine decides it (a quarter of the scratch rate for a
+    fine-tune, applied once: it was once applied twice, 1/16)."""
+    import json
+
+    from songsketch.engine.ml.training import SCRATCH_RATE, TrainSettings
+
+    out = tmp_path / "tuned"
+    done = _cli(
+        "train", str(folder), "--base", str(tiny_model[0]), "--out", str(out), "--epochs", "1", home=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    pointer = json.loads((out / "current.json").read_text())
+    card = json.loads((out / pointer["card"]).read_text())
+    assert card["base"].startswith("fine-tuned from")
+    assert card["settings"]["learning_rate"] == SCRATCH_RATE * TrainSettings().fine_tune_rate == 5e-4

@@ -16,7 +16,7 @@ from songsketch.engine.music.idea import (
     idea_to_data,
 )
 from songsketch.engine.music.motif import repetition
-from songsketch.engine.tokens.encoding import decode, encode, token_names
+from songsketch.engine.tokens.encoding import decode, encode, encode_infill, from_infill, token_names
 from songsketch.engine.tokens.grammar import Grammar
 from songsketch.engine.tokens.vocab import VOCAB
 from tests.helpers import random_idea
@@ -145,7 +145,8 @@ def test_decoder_refuses_broken_sequences():
 
 def test_vocabulary_is_fixed_by_the_representation():
     assert VOCAB.tokens[:4] == ("PAD", "BOS", "EOS", "BAR")
-    assert len(VOCAB) == len(set(VOCAB.tokens)) == 1089
+    assert len(VOCAB) == len(set(VOCAB.tokens)) == 1092
+    assert VOCAB.tokens[-3:] == ("REP_rhythm_16", "HOLE", "FILL")
     assert VOCAB.tokens[VOCAB.key(Key(0, "major"))] == "KEY_C"
     assert VOCAB.tokens[VOCAB.chord(9, "m7")] == "CHORD_Am7"
 
@@ -201,3 +202,39 @@ def test_a_marker_may_only_point_back_into_the_idea():
     assert not grammar.allowed()[VOCAB.ranges["REP"][0] : VOCAB.ranges["REP"][1]].any()
     with pytest.raises(ValueError):
         grammar.feed(VOCAB.rep("motif", 1))
+
+
+def test_fill_in_the_middle_puts_the_span_last_and_round_trips():
+    rng = random.Random(3)
+    checked = 0
+    for _ in range(300):
+        idea = random_idea(rng)
+        if idea.bars < 2:
+            continue
+        n = rng.randint(1, idea.bars - 1)
+        first = rng.randrange(idea.bars - n + 1)
+        tokens = encode_infill(idea, "pop", first, n)
+        names = token_names(tokens)
+        assert names[:2] == ["BOS", "STYLE_pop"] and names.count("HOLE") == n
+        cut = names.index("FILL")
+        assert names[cut - 1] == "EOS" and names[-1] == "EOS"
+        assert names[cut + 1 :].count("BAR") == n  # the left-out bars, written last
+        assert names[cut + 1] == "BAR"
+        assert names[:cut].count("BAR") == idea.bars - n
+        assert decode(from_infill(tokens)) == idea
+        checked += 1
+    assert checked > 200
+    plain = encode(random_idea(random.Random(4)))
+    assert from_infill(plain) == plain  # no FILL: already left to right
+
+
+def test_fill_in_the_middle_refuses_spans_it_cannot_fill():
+    idea = random_idea(random.Random(5), max_bars=3)
+    for first, n in ((0, idea.bars), (-1, 1), (idea.bars, 1), (0, 0)):
+        with pytest.raises(ValueError):
+            encode_infill(idea, "song", first, n)
+    tokens = encode_infill(idea, "song", 0, 1) if idea.bars > 1 else None
+    if tokens is not None:
+        broken = tokens[:-1] + [VOCAB.BAR, VOCAB.EOS]  # one bar more filled than left out
+        with pytest.raises(ValueError, match="left out"):
+            from_infill(broken)
