@@ -23,7 +23,7 @@ from ..music import chords as ch
 from ..music.idea import TICKS_PER_BEAT, Idea, Key, idea_from_data, idea_to_data
 from ..music.voicing import Symbol, voice_symbols
 
-ANALYSIS_VERSION = "10"  # bump when reading/analysis changes: old cache entries are ignored
+ANALYSIS_VERSION = "11"  # bump when reading/analysis changes: old cache entries are ignored
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}
 SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".abc", ".krn"}
 MUSIC_SUFFIXES = MIDI_SUFFIXES | SCORE_SUFFIXES

@@ -149,6 +149,43 @@ def is_labelled(path: str | os.PathLike) -> bool:
     return (folder / "beat_midi.txt").is_file() and (folder / "chord_midi.txt").is_file()
 
 
+@dataclass(frozen=True)
+class Labels:
+    """A song's labels: beat times (s) and which start a 4-beat bar, chords, keys (s)."""
+
+    beats: tuple[float, ...]
+    downbeats: tuple[bool, ...]
+    chords: tuple[Label, ...]
+    keys: tuple[tuple[float, Key], ...]
+
+
+def read_labels(folder: str | os.PathLike) -> Labels:
+    """The label files of a song folder. Raises LabelError."""
+    folder = Path(folder)
+    rows = _read_table(folder / "beat_midi.txt")
+    chords = []
+    for row in _read_table(folder / "chord_midi.txt"):
+        try:
+            parsed = parse_harte(row[2])
+        except (ValueError, IndexError):
+            continue
+        if parsed is not None:
+            chords.append(Label(float(row[0]), float(row[1]), *parsed))
+    keys = []
+    if (folder / "key_audio.txt").is_file():
+        for row in _read_table(folder / "key_audio.txt"):
+            try:
+                keys.append((float(row[0]), _key_of(row[2])))
+            except (ValueError, IndexError):
+                continue
+    return Labels(
+        tuple(float(r[0]) for r in rows),
+        tuple(len(r) > 2 and float(r[2]) > 0 for r in rows),
+        tuple(chords),
+        tuple(keys),
+    )
+
+
 def _read_table(path: Path) -> list[list[str]]:
     try:
         return [line.split() for line in path.read_text().splitlines() if line.strip()]
@@ -222,9 +259,8 @@ def read_song(path: str | os.PathLike, meter_hint: tuple[int, int] | None = None
         events = file_events(path)
     except MidiError as exc:
         raise LabelError(str(exc)) from None
-    beats_table = _read_table(folder / "beat_midi.txt")
-    beat_times = [float(row[0]) for row in beats_table]
-    downbeat = [len(row) > 2 and float(row[2]) > 0 for row in beats_table]
+    labels = read_labels(folder)
+    beat_times, downbeat = list(labels.beats), list(labels.downbeats)
     if len(beat_times) < 8:
         raise LabelError("fewer than 8 labelled beats")
     tm = TimeMap(1, tuple(beat_times), quantise=True)
@@ -246,23 +282,9 @@ def read_song(path: str | os.PathLike, meter_hint: tuple[int, int] | None = None
         raise LabelError("the MELODY track is empty")
     beat_of = tm.beats  # seconds -> beats (floats)
 
-    labels: list[Label] = []
-    for row in _read_table(folder / "chord_midi.txt"):
-        try:
-            parsed = parse_harte(row[2])
-        except (ValueError, IndexError):
-            continue
-        if parsed is not None:
-            labels.append(Label(float(row[0]), float(row[1]), *parsed))
-    if not labels:
+    if not labels.chords:
         raise LabelError("no chord labels")
-    key_rows = _read_table(folder / "key_audio.txt") if (folder / "key_audio.txt").is_file() else []
-    keys: list[tuple[float, Key]] = []
-    for row in key_rows:
-        try:
-            keys.append((float(beat_of([float(row[0])])[0]), _key_of(row[2])))
-        except (ValueError, IndexError):
-            continue
+    keys = [(float(beat_of([t])[0]), k) for t, k in labels.keys]
     tempo_beats = np.diff(beat_times)
 
     # stretches of regular 4-beat bars (a short or long bar starts a new stretch)
@@ -289,7 +311,7 @@ def read_song(path: str | os.PathLike, meter_hint: tuple[int, int] | None = None
                 continue
             for a, b, span_key in _split_at_keys(keys, first_beat, lo_bar, hi_bar, key):
                 idea = _idea(
-                    path.stem, in_bars, labels, piano, beat_of, tempo_beats, first_beat, a, b, span_key
+                    path.stem, in_bars, labels.chords, piano, beat_of, tempo_beats, first_beat, a, b, span_key
                 )
                 if idea is not None:
                     ideas.append(idea)

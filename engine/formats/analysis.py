@@ -105,6 +105,9 @@ def _monophonic_ratio(notes: list[RawNote]) -> float:
     return ok / (len(ordered) - 1)
 
 
+MELODY_NOTE_SPACING = 16 * TICKS_PER_BEAT  # a melody above a register split: a note per 4 bars
+
+
 def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote], str]:
     """(melody, accompaniment, how): by named part, by a monophonic top part, by register,
     or by the top voice ('skyline')."""
@@ -133,12 +136,15 @@ def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote], str]:
             and mean[top] > sum(n.pitch for n in others) / len(others) + 3
         ):
             return parts[top], others, "top part"
-    # 3. one register split: the lowest split with a monophonic line above it
+    # 3. one register split: the lowest split with a monophonic line above it, a line that
+    # carries a tune (a note every 4 bars at least), not a few top notes of a pianist's fills
+    # scattered over a song
     pitches = sorted({n.pitch for n in notes})
+    span = max(n.end for n in notes) - min(n.onset for n in notes)
     for split in pitches[1:]:
         high = [n for n in notes if n.pitch >= split]
         low = [n for n in notes if n.pitch < split]
-        if len(high) < 4:
+        if len(high) < 4 or len(high) * MELODY_NOTE_SPACING < span:
             break
         if _is_monophonic(high) and len(low) >= 2:
             return high, low, "register split"

@@ -126,3 +126,38 @@ def test_a_messy_folder_is_used_file_for_file_with_reasons(tmp_path):
     assert any("meter" in line and "file says 1/4" in line for line in lines)
     assert any("played without a click" in line for line in lines)
     assert any("late put on the beat" in line for line in lines)
+
+
+def test_a_one_track_file_whose_pianist_tops_the_tune_now_and_then_keeps_its_tune():
+    """A one-track piano file (no names, one channel): a tune of quarters over left-hand chords,
+    and a handful of notes struck high above it. Those alone form a monophonic line above a
+    register split; they are not the tune (they were once heard as the melody: 4 notes, as in
+    POP909 songs merged into one track)."""
+    import mido
+
+    mid = mido.MidiFile(ticks_per_beat=480)
+    track = mido.MidiTrack()
+    mid.tracks.append(track)
+    events = []
+    tune = [67, 69, 71, 72, 74, 72, 71, 69] * 10  # 20 bars of quarters
+    for k, pitch in enumerate(tune):
+        events.append((k * 480, pitch, 460))
+    for bar in range(20):
+        for pitch in (48, 55, 64):  # the left hand (and a middle voice) under the tune
+            events.append((bar * 1920, pitch, 1900))
+        if bar in (5, 9, 13, 17):  # now and then a high note on top of the tune's
+            events.append((bar * 1920, 91, 200))
+    messages = []
+    for t, pitch, length in events:
+        messages += [(t, 1, pitch), (t + length, 0, pitch)]
+    now = 0
+    for t, on, pitch in sorted(messages, key=lambda m: (m[0], m[1])):
+        track.append(mido.Message("note_on", note=pitch, velocity=80 * on, time=t - now))
+        now = t
+    import io
+
+    data = io.BytesIO()
+    mid.save(file=data)
+    (idea,) = analyse(read_raw(data.getvalue())).ideas
+    heard = [n.pitch for n in idea.melody]
+    assert sum(p in (67, 69, 71, 72, 74) for p in heard) >= 0.9 * len(tune)

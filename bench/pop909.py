@@ -1,0 +1,307 @@
+"""How Songsketch hears real pop arrangements: POP909 songs read as a user's files, scored
+against the dataset's own labels (made by others: beats, chords, keys) beside music21's key
+analysis of the same file.
+
+    python -m bench.pop909 [--songs 40] [--seed 0] [--all] [--part tuning|held-out|both]
+
+The songs are split by song as the shipped model splits them (tools/corpora.py): the 62
+held-out songs are the *held-out part*, no tuning decision looks at them; the rest is the
+*tuning part*. Each file is read twice:
+
+- as it is (three tracks, ``MELODY`` named): the key of the first idea against the opening
+  key label (exact, same signature, and the confusions: relative, a fifth (IV/V), parallel);
+  the chord on every labelled beat (label 'N' skipped) against the label's root and root +
+  third, the label's time mapped onto the reading's timeline through the melody notes (each
+  heard note matched to the MELODY note it came from); the bar length and phase against the
+  labels' 4-beat flags;
+- as one track (the three merged, no names: a user's one-track piano file): the share of the
+  ``MELODY`` notes heard as the melody, and of the heard melody's notes that are not sung
+  (intruders).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mido
+import numpy as np
+
+from songsketch.engine.data.pop909 import LabelError, read_index, read_labels
+from songsketch.engine.formats.analysis import AnalysisError, analyse, monophonic_line, split_melody
+from songsketch.engine.formats.midi import MidiError, file_events, read_raw, seconds_of
+from songsketch.engine.music import chords as ch
+from songsketch.engine.music.idea import Idea, Key, bar_ticks
+
+ROOT = Path(__file__).resolve().parent.parent
+POP909 = ROOT.parent / "shared" / "corpora" / "pop909"
+
+
+@dataclass
+class SongScore:
+    name: str
+    error: str = ""
+    key: str = ""  # exact / relative / fifth / parallel / other
+    same_signature: bool = False
+    m21_key: str = ""
+    m21_signature: bool = False
+    beats: int = 0
+    root_ok: int = 0
+    third_ok: int = 0
+    bar_ok: bool = False
+    phase: float = 0.0  # share of labelled downbeats heard on a bar line
+    sung: int = 0  # MELODY notes (one-track merge)
+    sung_heard: int = 0  # of them, heard as melody
+    heard: int = 0  # notes heard as melody
+    intruders: int = 0  # of them, not sung
+    remarks: list[str] = field(default_factory=list)
+
+
+def key_relation(found: Key, truth: Key) -> str:
+    if found == truth:
+        return "exact"
+    if found.mode != truth.mode:
+        if found.tonic == truth.tonic:
+            return "parallel"
+        relative = (truth.tonic + 9) % 12 if truth.mode == "major" else (truth.tonic + 3) % 12
+        if found.tonic == relative:
+            return "relative"
+    elif (found.tonic - truth.tonic) % 12 in (5, 7):
+        return "fifth"
+    return "other"
+
+
+def same_signature(a: Key, b: Key) -> bool:
+    def major(k: Key) -> int:
+        return k.tonic if k.mode == "major" else (k.tonic + 3) % 12
+
+    return major(a) == major(b)
+
+
+def third_class(quality: str) -> int | None:
+    """3 (minor third), 4 (major third), or None (sus / power)."""
+    intervals = ch.QUALITIES[quality]
+    return 3 if 3 in intervals else 4 if 4 in intervals else None
+
+
+def melody_anchors(idea: Idea, sung: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """(ticks, seconds) of heard melody notes matched to the sung notes they came from: in
+    order, same pitch class, each match within the next few sung notes."""
+    ticks, secs = [], []
+    j = 0
+    for n in sorted(idea.melody, key=lambda n: n.onset):
+        for k in range(j, min(j + 4, len(sung))):
+            if sung[k][0] % 12 == n.pitch % 12:
+                if not secs or sung[k][1] > secs[-1]:
+                    ticks.append(n.onset)
+                    secs.append(sung[k][1])
+                j = k + 1
+                break
+    return np.array(ticks, float), np.array(secs, float)
+
+
+def music21_key(path: Path) -> Key | None:
+    try:
+        from music21 import converter
+
+        found = converter.parse(str(path)).analyze("key")
+        return Key(found.tonic.pitchClass, "minor" if found.mode == "minor" else "major")
+    except Exception:  # music21 raises many kinds on odd files
+        return None
+
+
+def merged_midi(path: Path) -> bytes:
+    """The file's three tracks as one unnamed piano track (a user's one-track file)."""
+    mid = mido.MidiFile(path)
+    merged = mido.merge_tracks(mid.tracks)
+    out = mido.MidiFile(ticks_per_beat=mid.ticks_per_beat)
+    track = mido.MidiTrack()
+    for msg in merged:
+        if msg.type in ("track_name", "instrument_name"):
+            msg = mido.MetaMessage("text", text="", time=msg.time)
+        elif hasattr(msg, "channel"):
+            msg = msg.copy(channel=0)
+        track.append(msg)
+    out.tracks.append(track)
+    buffer = io.BytesIO()
+    out.save(file=buffer)
+    return buffer.getvalue()
+
+
+def score_song(folder: Path, with_music21: bool = True) -> SongScore:
+    out = SongScore(folder.name)
+    path = folder / f"{folder.name}.mid"
+    try:
+        labels = read_labels(folder)
+        events = file_events(path)
+        raw = read_raw(path)
+        analysis = analyse(raw)
+    except (LabelError, MidiError, AnalysisError, ValueError) as exc:
+        out.error = str(exc)
+        return out
+    out.remarks = list(analysis.remarks)
+    idea = max(analysis.ideas, key=lambda i: i.bars)
+    melody_track = next(i for i, n in events.part_names.items() if n.strip().upper() == "MELODY")
+    starts = seconds_of(events, [f[1] for f in events.found])
+    sung = sorted((f[0], s) for f, s in zip(events.found, starts) if f[4] == melody_track)
+    sung = [(p, s) for p, s in sorted(sung, key=lambda x: x[1])]
+    if labels.keys:
+        truth = labels.keys[0][1]
+        out.key = key_relation(idea.key, truth)
+        out.same_signature = same_signature(idea.key, truth)
+        if with_music21:
+            theirs = music21_key(path)
+            if theirs is not None:
+                out.m21_key = key_relation(theirs, truth)
+                out.m21_signature = same_signature(theirs, truth)
+    ticks, secs = melody_anchors(idea, sung)
+    if len(ticks) >= 8:
+        lo, hi = secs[0], secs[-1]
+        beats = np.array(labels.beats)
+        for t in beats:
+            if not lo <= t <= hi:
+                continue
+            label = next((c for c in labels.chords if c.start <= t + 0.05 < c.end), None)
+            if label is None:
+                continue
+            tick = float(np.interp(t, secs, ticks))
+            found = next((c for c in idea.chords if c.onset <= tick + 1 < c.end), None)
+            out.beats += 1
+            if found is not None and found.root == label.root:
+                out.root_ok += 1
+                out.third_ok += third_class(found.quality) == third_class(label.quality)
+        bar = bar_ticks(idea.meter)
+        out.bar_ok = bar == 48
+        flagged = [t for t, d in zip(beats, labels.downbeats) if d and lo <= t <= hi]
+        if flagged:
+            on_line = [abs(((np.interp(t, secs, ticks) + 3) % bar) - 3) <= 3 for t in flagged]
+            out.phase = float(np.mean(on_line))
+    # the one-track merge: which notes are heard as the melody
+    try:
+        merged = read_raw(merged_midi(path))
+    except (MidiError, OSError) as exc:
+        out.error = f"merge: {exc}"
+        return out
+    sung_set = {(n.onset, n.pitch) for n in raw.notes if n.part == melody_track}
+    heard = {(n.onset, n.pitch) for n in monophonic_line(split_melody(merged)[0])}
+    out.sung, out.heard = len(sung_set), len(heard)
+    out.sung_heard = len(sung_set & heard)
+    out.intruders = len(heard - sung_set)
+    return out
+
+
+def split(root: Path) -> tuple[list[Path], list[Path]]:
+    """(tuning, held-out) song folders in 4/4: held out = the shipped model's held-out pop songs."""
+    index = read_index(root)
+    folders = sorted(
+        p for p in (root / "songs").iterdir() if p.is_dir() and index.get(p.name, (2, 2)) == (2, 2)
+    )
+    held = set(_held_out_names(root))
+    return [f for f in folders if f.name not in held], [f for f in folders if f.name in held]
+
+
+def _held_out_names(root: Path) -> list[str]:
+    """The held-out pop songs of the shipped model's card (its validation songs), or a
+    seeded tenth when the card names none."""
+    import json
+
+    model = ROOT / "resources" / "default_model"
+    try:
+        pointer = json.loads((model / "current.json").read_text())
+        card = json.loads((model / pointer["card"]).read_text())
+        names = [n for n in card["data"]["validation_song_names"] if n.isdigit()]
+        if names:
+            return names
+    except (OSError, KeyError, ValueError):
+        pass
+    from songsketch.engine.data.pop909 import load_pop909
+    from songsketch.engine.ml.training import TrainSettings, split_songs
+
+    corpus = load_pop909(root)
+    _train, held = split_songs(corpus.songs, TrainSettings().val_fraction, TrainSettings().seed)
+    return [s.name for s in held]
+
+
+def report(title: str, scores: list[SongScore], seconds: float) -> str:
+    ok = [s for s in scores if not s.error]
+    keyed = [s for s in ok if s.key]
+    lines = [f"{title}: {len(scores)} songs, {len(scores) - len(ok)} refused, {seconds:.1f} s"]
+    if keyed:
+        kinds = {
+            k: sum(s.key == k for s in keyed) / len(keyed) for k in ("exact", "relative", "fifth", "parallel")
+        }
+        m21 = [s for s in keyed if s.m21_key]
+        signature = np.mean([s.same_signature for s in keyed])
+        lines.append(
+            f"  key exact {kinds['exact']:.0%}, same signature {signature:.0%} (relative"
+            f" {kinds['relative']:.0%}, IV/V {kinds['fifth']:.0%}, parallel {kinds['parallel']:.0%})"
+            + (
+                f"; music21 analyze('key'): exact {np.mean([s.m21_key == 'exact' for s in m21]):.0%},"
+                f" same signature {np.mean([s.m21_signature for s in m21]):.0%}"
+                if m21
+                else ""
+            )
+        )
+    beats = sum(s.beats for s in ok)
+    if beats:
+        lines.append(
+            f"  chords on {beats} labelled beats: root {sum(s.root_ok for s in ok) / beats:.1%},"
+            f" root + third {sum(s.third_ok for s in ok) / beats:.1%}"
+        )
+    if ok:
+        lines.append(
+            f"  bars of 4 beats {np.mean([s.bar_ok for s in ok]):.0%}, labelled downbeats on a bar line"
+            f" {statistics.mean(s.phase for s in ok):.0%}"
+        )
+    sung = sum(s.sung for s in ok)
+    heard = sum(s.heard for s in ok)
+    if sung:
+        lines.append(
+            f"  one-track merge: sung notes heard as melody {sum(s.sung_heard for s in ok) / sung:.1%},"
+            f" heard melody notes not sung {sum(s.intruders for s in ok) / max(heard, 1):.1%}"
+        )
+    for s in scores:
+        if s.error:
+            lines.append(f"  refused {s.name}: {s.error}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.pop909")
+    parser.add_argument("--songs", type=int, default=40, help="songs per part (a seeded sample)")
+    parser.add_argument("--all", action="store_true", help="every song of each part")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--part", choices=("tuning", "held-out", "both"), default="both")
+    parser.add_argument("--no-music21", action="store_true", help="skip music21's key analysis (slow)")
+    parser.add_argument("--worst", type=int, default=0, help="list the N songs with the worst chord roots")
+    args = parser.parse_args(argv)
+    if not POP909.is_dir():
+        print(f"{POP909} not found: nothing to measure")
+        return 0
+    tuning, held = split(POP909)
+    parts = {"tuning": tuning, "held-out": held}
+    for name, folders in parts.items():
+        if args.part not in (name, "both"):
+            continue
+        if not args.all and len(folders) > args.songs:
+            folders = sorted(random.Random(args.seed).sample(folders, args.songs))
+        start = time.perf_counter()
+        scores = [score_song(f, not args.no_music21) for f in folders]
+        print(report(f"{name} part", scores, time.perf_counter() - start))
+        if args.worst:
+            ranked = sorted((s for s in scores if s.beats), key=lambda s: s.root_ok / s.beats)
+            for s in ranked[: args.worst]:
+                print(
+                    f"    {s.root_ok / s.beats:5.1%} root  song {s.name}  key {s.key}  {'; '.join(s.remarks)}"
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
