@@ -1,6 +1,7 @@
 """How well Songsketch hears a folder: keys, meters, chords and rhythm against labels.
 
     python -m bench.analysis [--songs N] [--per-song K] [--seed S] [--source openewld|music21]
+                             [--real [--all]]
 
 The files are the development set of :mod:`bench.devset`: lead sheets realised as piano
 MIDI in four textures, transposed, some with a wrong C key signature, a 1/4 meter, shifted or
@@ -199,6 +200,13 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--source", choices=("openewld", "music21"), default="openewld")
     parser.add_argument("--worst", type=int, default=0, help="list the N files with the worst chords")
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="then real pop arrangements against POP909's labels (bench.pop909: a seeded 40 songs of "
+        "the tuning and the held-out part; --all for every song)",
+    )
+    parser.add_argument("--all", action="store_true", help="with --real: every POP909 song")
     args = parser.parse_args(argv)
     sheets = devset.openewld_sheets() if args.source == "openewld" else []
     if not sheets:
@@ -223,6 +231,11 @@ def main(argv=None) -> int:
             )
     misses = targets(scores)
     print("targets: " + ("all met" if not misses else "missed: " + "; ".join(misses)))
+    if args.real:
+        from bench import pop909
+
+        print("\nreal pop arrangements (POP909, the dataset's labels):")
+        pop909.main(["--all"] if args.all else [])
     return 0
 
 

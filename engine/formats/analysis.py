@@ -372,13 +372,17 @@ def _viterbi(emissions: np.ndarray, change_cost: np.ndarray) -> list[int]:
 # key
 
 
-# Krumhansl-Kessler key profiles (probe-tone ratings), tonic first.
+# Key profiles, tonic first: Temperley's, from the Kostka-Payne harmony textbook's excerpts
+# (music21's TemperleyKostkaPayne). On 60 POP909 songs of the tuning part they read 88% of
+# keys exactly against 82% for Krumhansl-Kessler's probe-tone ratings (bench.pop909).
 KEY_PROFILES = {
-    "major": np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88]),
-    "minor": np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]),
+    "major": np.array([0.748, 0.060, 0.488, 0.082, 0.670, 0.460, 0.096, 0.715, 0.104, 0.366, 0.057, 0.400]),
+    "minor": np.array([0.712, 0.084, 0.474, 0.618, 0.049, 0.460, 0.105, 0.747, 0.404, 0.067, 0.133, 0.330]),
 }
 ALL_KEY_CHOICES = tuple(Key(tonic, mode) for mode in ("major", "minor") for tonic in range(12))
-CADENCE_WEIGHT = {"last": 0.4, "first": 0.15}  # the last chord (and the first) as the tonic
+# the last chord (and the first) as the tonic; pop songs often end away from it (a fade, a
+# turnaround), so the cadence counts less (0.4 read 82% of 60 tuning songs, 0.3 87%)
+CADENCE_WEIGHT = {"last": 0.3, "first": 0.15}
 SIGNATURE_TRUST = 0.12  # a written key within this of the best stands (mode by the music)
 
 
