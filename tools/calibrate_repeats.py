@@ -1,11 +1,14 @@
-"""Calibrate how often a published model's ideas repeat bars, against its held-out songs.
+"""Calibrate how often a published model's ideas repeat bars (and put notes on 16ths), against
+its held-out songs.
 
 Sampled alone, the model marks fewer bars as repeating an earlier one than its songs have
 (about half as many motifs). This measures, per repeat kind ('motif': rhythm and intervals,
 'rhythm': onsets only, as ``music.motif`` finds them), the share of bars that repeat in the
 held-out songs (cut to the ideas' 2 x 8 bars) and in generated ideas, and sets a logit bias
 per kind in the model card (``repeat_bias``) that brings the two together: b += ln(target /
-rate), three rounds. The app's Repetition control (less / more) adds to it.
+rate), three rounds. The app's Repetition control (less / more) adds to it. The same for the
+share of melody onsets on odd 16ths (card ``onset_bias``): sampled, a model writes fewer than
+its songs, though teacher-forced it predicts them in the right proportion.
 
     python tools/calibrate_repeats.py MODEL_FOLDER [--count 128]
 """
@@ -25,17 +28,22 @@ from songsketch.engine.api.evaluate import windows
 from songsketch.engine.common.files import atomic_write
 from songsketch.engine.generation.generator import GenerationSettings, Generator
 from songsketch.engine.ml.store import load, read_pointer
+from songsketch.engine.music.idea import TICKS_PER_BEAT
 from songsketch.engine.music.motif import repeats
 from tools import corpora
 
 KINDS = ("motif", "rhythm")
+CALIBRATED = (*KINDS, "sixteenth")
 
 
 def rates(ideas) -> dict[str, float]:
-    """Bars repeating an earlier bar, per kind, as a share of all bars."""
+    """Bars repeating an earlier bar, per kind, as a share of all bars; and melody onsets on
+    odd 16ths, as a share of all melody onsets ('sixteenth')."""
     found = Counter(kind for idea in ideas for kind, _back in repeats(idea).values())
     bars = sum(idea.bars for idea in ideas)
-    return {kind: found[kind] / bars for kind in KINDS}
+    onsets = [n.onset for idea in ideas for n in idea.melody]
+    sixteenth = sum(t % (TICKS_PER_BEAT // 2) == TICKS_PER_BEAT // 4 for t in onsets) / max(len(onsets), 1)
+    return {**{kind: found[kind] / bars for kind in KINDS}, "sixteenth": sixteenth}
 
 
 def main() -> None:
@@ -58,25 +66,29 @@ def main() -> None:
     ]
     target = rates(held)
     print(f"held-out {style} songs ({len(held)} pieces): {target}")
-    bias = {kind: 0.0 for kind in KINDS}
+    bias = {kind: 0.0 for kind in CALIBRATED}
     history = []
     for round_ in range(args.rounds + 1):
-        generator = Generator(model.weights, model.keys, model.complete_voicings, bias, model.styles)
+        repeat = {k: bias[k] for k in KINDS}
+        onset = {"sixteenth": bias["sixteenth"]}
+        generator = Generator(model.weights, model.keys, model.complete_voicings, repeat, model.styles, onset)
         ideas = generator.generate(GenerationSettings(count=args.count, seed=1000 + round_, style=style))
         got = rates(ideas)
         history.append({"bias": dict(bias), "rates": got})
         print(f"round {round_}: bias {bias} -> {got}")
         if round_ == args.rounds:
             break
-        for kind in KINDS:
+        for kind in CALIBRATED:
             if got[kind] > 0:
                 bias[kind] = round(min(2.0, max(-2.0, bias[kind] + math.log(target[kind] / got[kind]))), 3)
     best = min(
-        history, key=lambda h: sum(abs(math.log(h["rates"][k] / target[k])) for k in KINDS if h["rates"][k])
+        history,
+        key=lambda h: sum(abs(math.log(h["rates"][k] / target[k])) for k in CALIBRATED if h["rates"][k]),
     )
     card_path = folder / read_pointer(folder)["card"]
     card = json.loads(card_path.read_text())
-    card["repeat_bias"] = best["bias"]
+    card["repeat_bias"] = {k: best["bias"][k] for k in KINDS}
+    card["onset_bias"] = {"sixteenth": best["bias"]["sixteenth"]}
     card["repeat_calibration"] = {
         "held_out_rates": target,
         "held_out_pieces": len(held),
@@ -86,7 +98,7 @@ def main() -> None:
         "chosen": best,
     }
     atomic_write(card_path, json.dumps(card, indent=1).encode())
-    print(f"repeat_bias {best['bias']} written to {card_path.name}")
+    print(f"biases {best['bias']} written to {card_path.name}")
 
 
 if __name__ == "__main__":

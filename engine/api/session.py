@@ -145,6 +145,7 @@ class Engine:
             complete_voicings=model.complete_voicings,
             repeat_bias=model.repeat_bias,
             styles=model.styles,
+            onset_bias=model.onset_bias,
         )
         index = None
         data = read_extra(folder, "index")

@@ -13,6 +13,8 @@ import numpy as np
 from ..data.corpus import Song
 from ..music.idea import Idea, Key, Note, Section, home_key, move_to_key, quantize_velocity
 
+MAX_WINDOWS = 40_000  # training windows of the baseline at most
+
 
 def baseline_ideas(
     train_songs: Sequence[Song], count: int, seed: int, epochs: int, bars: int = 16
@@ -40,6 +42,9 @@ def baseline_ideas(
             xs.append(s[i : i + window])
             ys.append(s[i + window])
     x, y = np.array(xs, np.int32), np.array(ys, np.int32)
+    if len(x) > MAX_WINDOWS:  # hundreds of pop songs: a seeded sample keeps it minutes, not hours
+        keep = np.random.default_rng(seed).choice(len(x), MAX_WINDOWS, replace=False)
+        x, y = x[keep], y[keep]
     model = keras.Sequential(
         [
             keras.Input((window,), dtype="int32"),

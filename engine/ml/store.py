@@ -50,6 +50,12 @@ class LoadedModel:
         return {k: float(v) for k, v in bias.items() if k in ("motif", "rhythm")}
 
     @property
+    def onset_bias(self) -> dict[str, float]:
+        """Logit bias for onsets on odd 16ths, calibrated on held-out songs (or none)."""
+        bias = self.card.get("onset_bias") or {}
+        return {k: float(v) for k, v in bias.items() if k == "sixteenth"}
+
+    @property
     def styles(self) -> tuple[str, ...]:
         """The styles the model learnt, its own (the default) first."""
         return tuple(self.card.get("styles") or ("song",))
