@@ -24,6 +24,26 @@ def resolve_model(name: str | None) -> Path:
     return Home.from_environment().models / name
 
 
+def _bars_arg(text: str, primer, keep) -> tuple[int, int] | str:
+    """(first bar 0-based, bars) of '5-6' or '7' within the primer, or what is wrong."""
+    if primer is None:
+        return "needs --primer (the idea whose bars are rewritten)"
+    if keep:
+        return "--keep rewrites a whole part; --infill rewrites bars: choose one"
+    try:
+        first, _, last = text.partition("-")
+        first_bar, last_bar = int(first), int(last or first)
+    except ValueError:
+        return "give bars like 5-6 or 7"
+    if not 1 <= first_bar <= last_bar:
+        return "give bars like 5-6 or 7 (from the first to the last, counted from 1)"
+    if last_bar > primer.bars:
+        return f"the idea has {primer.bars} bars"
+    if first_bar == 1 and last_bar == primer.bars:
+        return "that is the whole idea: generate new ideas instead"
+    return first_bar - 1, last_bar - first_bar + 1
+
+
 def _key_arg(text: str):
     from songsketch.engine.api import Key
 
@@ -85,6 +105,7 @@ def _generate(args: argparse.Namespace) -> int:
         GenerateRequest,
         GenerationSettings,
         Guard,
+        InfillRequest,
         ModelError,
         ProgressionError,
         RegenerateRequest,
@@ -218,7 +239,15 @@ def _generate(args: argparse.Namespace) -> int:
     if args.keep and primer is None:
         print("error: --keep needs --primer (the idea whose chords or melody are kept)", file=sys.stderr)
         return 2
-    if over is not None:
+    span = None
+    if args.infill:
+        span = _bars_arg(args.infill, primer, args.keep)
+        if isinstance(span, str):
+            print(f"error: --infill {args.infill}: {span}", file=sys.stderr)
+            return 2
+    if span is not None:
+        request = InfillRequest(primer, span[0], span[1], settings, args.rewrite, guard)
+    elif over is not None:
         request = RegenerateRequest(over, "chords", settings, guard)
     elif args.keep:
         request = RegenerateRequest(primer, args.keep, settings, guard)
@@ -375,6 +404,17 @@ def add_commands(sub) -> None:
         default=None,
         metavar="N",
         help="keep the primer's first N bars (default: up to a section)",
+    )
+    p.add_argument(
+        "--infill",
+        metavar="BARS",
+        help="with --primer: rewrite these bars (e.g. 5-6, or 7) and keep every other bar as it is",
+    )
+    p.add_argument(
+        "--rewrite",
+        choices=("both", "melody", "chords"),
+        default="both",
+        help="with --infill: what of those bars is rewritten (default: both)",
     )
     p.add_argument(
         "--progression",

@@ -25,10 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from songsketch.engine.api.evaluate import windows
+from songsketch.engine.assess.evaluation import sixteenth_share
 from songsketch.engine.common.files import atomic_write
 from songsketch.engine.generation.generator import GenerationSettings, Generator
 from songsketch.engine.ml.store import load, read_pointer
-from songsketch.engine.music.idea import TICKS_PER_BEAT
 from songsketch.engine.music.motif import repeats
 from tools import corpora
 
@@ -37,12 +37,11 @@ CALIBRATED = (*KINDS, "sixteenth")
 
 
 def rates(ideas) -> dict[str, float]:
-    """Bars repeating an earlier bar, per kind, as a share of all bars; and melody onsets on
-    odd 16ths, as a share of all melody onsets ('sixteenth')."""
+    """Bars repeating an earlier bar, per kind, as a share of all bars; and the share of melody
+    onsets on odd 16ths, per idea, averaged ('sixteenth', as ``evaluate`` measures it)."""
     found = Counter(kind for idea in ideas for kind, _back in repeats(idea).values())
     bars = sum(idea.bars for idea in ideas)
-    onsets = [n.onset for idea in ideas for n in idea.melody]
-    sixteenth = sum(t % (TICKS_PER_BEAT // 2) == TICKS_PER_BEAT // 4 for t in onsets) / max(len(onsets), 1)
+    sixteenth = sum(sixteenth_share(idea) for idea in ideas) / max(len(ideas), 1)
     return {**{kind: found[kind] / bars for kind in KINDS}, "sixteenth": sixteenth}
 
 

@@ -50,7 +50,7 @@ from ..playback import player as playback
 from ..playback import recorder as recording
 from ..playback import sound
 from .evaluate import Evaluation, evaluate_model
-from .requests import GenerateRequest, GenerationRequest, RegenerateRequest, TrainJob
+from .requests import GenerateRequest, GenerationRequest, InfillRequest, RegenerateRequest, TrainJob
 from .session import Engine, GenerationSummary, idea_name
 
 __all__ = [
@@ -80,6 +80,7 @@ __all__ = [
     "FileReport",
     "GenerateRequest",
     "GenerationRequest",
+    "InfillRequest",
     "GenerationSettings",
     "GenerationSummary",
     "Guard",

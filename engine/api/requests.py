@@ -64,7 +64,31 @@ class RegenerateRequest:
         return engine.regenerate(self.idea, self.keep, self.settings, on_idea, cancel, guard=self.guard)
 
 
-GenerationRequest = GenerateRequest | RegenerateRequest
+@dataclass(frozen=True)
+class InfillRequest:
+    """New versions of ``idea`` with bars ``first_bar`` .. ``first_bar + bars - 1`` (0-based)
+    rewritten: their 'melody', 'chords' or 'both'; every other bar kept note for note."""
+
+    idea: Idea
+    first_bar: int
+    bars: int
+    settings: GenerationSettings
+    part: str = "both"
+    guard: Guard | None = Guard()
+
+    @property
+    def source(self) -> str:
+        return self.idea.name
+
+    def run(
+        self, engine: "Engine", on_idea: "OnIdea | None" = None, cancel: Callable[[], bool] | None = None
+    ) -> "GenerationSummary":
+        return engine.infill(
+            self.idea, self.first_bar, self.bars, self.settings, self.part, on_idea, cancel, guard=self.guard
+        )
+
+
+GenerationRequest = GenerateRequest | RegenerateRequest | InfillRequest
 
 
 @dataclass(frozen=True)

@@ -246,3 +246,31 @@ class Engine:
         generator.regenerate(idea, keep, settings, settings.count, emit, cancel, accept=accept)
         kind = "melodies over your chords" if keep == "chords" and not idea.name else "new versions"
         return GenerationSummary(counts["shown"], counts["redrawn"], kind=kind, asked=settings.count)
+
+    def infill(
+        self,
+        idea: Idea,
+        first_bar: int,
+        bars: int,
+        settings: GenerationSettings,
+        part: str = "both",
+        on_idea: OnIdea | None = None,
+        cancel: Callable[[], bool] | None = None,
+        guard: Guard | None = Guard(),
+    ) -> GenerationSummary:
+        """``settings.count`` versions of an idea with bars ``first_bar`` .. ``first_bar +
+        bars - 1`` (0-based) rewritten (``part``: 'melody', 'chords' or 'both') and every
+        other bar kept, checked by the guard like fresh ideas (what the kept bars already
+        share with a training song is allowed). Raises ValueError for a span it cannot fill."""
+        generator = self._require()
+        end = (first_bar + bars) * idea.bar_ticks
+        start = first_bar * idea.bar_ticks
+        outside = lambda x: not start <= x.onset < end
+        kept = replace(
+            idea, melody=tuple(filter(outside, idea.melody)), chords=tuple(filter(outside, idea.chords))
+        )
+        accept, emit, counts = self._checked(on_idea, guard, kept)
+        generator.infill(idea, first_bar, bars, settings, part, emit, cancel, accept=accept)
+        return GenerationSummary(
+            counts["shown"], counts["redrawn"], kind="new versions", asked=settings.count
+        )

@@ -19,7 +19,7 @@ import numpy as np
 from ..ml.weights import LSTMWeights
 from ..music.idea import TICKS_PER_BEAT, Idea, Key, Section, home_key, move_to_key
 from ..music.motif import LOOKBACK
-from ..tokens.encoding import encode
+from ..tokens.encoding import encode, encode_bars, encode_infill
 from ..tokens.vocab import STYLES, VOCAB
 from .blas import one_blas_thread
 from .constraints import ConstrainedGrammar, KeptPart, constraints_for
@@ -80,6 +80,20 @@ _SIXTEENTH_POSITIONS = np.array(
 # a repeated motif's first note is drawn with its source pitch's odds x e^3 = 20: held-out songs
 # repeat a motif at its own pitch 76% of the time, the model alone 16%
 EXACT_MOTIF_BIAS = 3.0
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where decoding starts when the model has read more than the grammars were fed (see
+    ``Generator._decode_rows``): its state, the next token it reads, the forced tokens it
+    does not read."""
+
+    state: list
+    token: int
+    silent: tuple[int, ...] = ()
+
+
+INFILL_PARTS = ("both", "melody", "chords")
 
 
 class Cancelled(Exception):
@@ -282,6 +296,109 @@ class Generator:
         # a new melody must be one: some notes in every section
         return self._draw(row, count, plan_settings, rng, shift, on_idea, cancel, accept, keep == "chords")
 
+    def infill(
+        self,
+        idea: Idea,
+        first_bar: int,
+        bars: int,
+        settings: GenerationSettings,
+        part: str = "both",
+        on_idea: IdeaCallback | None = None,
+        cancel: Callable[[], bool] | None = None,
+        accept: Callable[[Idea], bool] | None = None,
+    ) -> list[Idea]:
+        """New versions of an idea that keep every bar outside ``first_bar`` ..
+        ``first_bar + bars - 1`` (0-based) note for note and rewrite that span: its melody,
+        its chords or both (``part``), the other kept. The model reads the bars before and
+        after the span first (fill-in-the-middle, ``encode_infill``), so the span is written
+        to join both sides. Those ``accept`` refuses are redrawn. Raises ValueError for a
+        span that is empty, outside the idea or the whole of it."""
+        settings = self.with_style(settings)
+        if part not in INFILL_PARTS:
+            raise ValueError(f"part must be one of {', '.join(INFILL_PARTS)}, not {part!r}")
+        if bars < 1 or first_bar < 0 or first_bar + bars > idea.bars:
+            raise ValueError(
+                f"bars {first_bar + 1}-{first_bar + bars} are not inside the idea (bars 1-{idea.bars})"
+            )
+        if bars >= idea.bars:
+            raise ValueError("the span is the whole idea: generate new ideas instead")
+        style = settings.style
+        home = self._home(idea)
+        shift = _shift_between(home, idea)
+        end_bar = first_bar + bars
+        end = end_bar * home.bar_ticks
+        # the model reads: everything but the span, then FILL (then the span's first BAR)
+        fim = encode_infill(home, style, first_bar, bars)
+        state = self.lstm.zero_state(1)
+        for token in fim[: fim.index(VOCAB.FILL) + 1]:
+            _top, state = self.lstm.advance(np.array([token]), state)
+        # the grammars are fed the bars before the span, in sections that end with it
+        head = _opening(home, end_bar)
+        header, encoded = encode_bars(head, style)
+        opening = header + [t for h, b in encoded[:first_bar] for t in h + b] + encoded[first_bar][0]
+        opening.append(VOCAB.BAR)
+        kept = None if part == "both" else KeptPart.of(home, "chords" if part == "melody" else "melody")
+
+        def row() -> ConstrainedGrammar:
+            g = ConstrainedGrammar(
+                key=home.key,
+                meter=home.meter,
+                tempo=home.tempo,
+                plan=head.sections,
+                style=style,
+                cache=self._masks(),
+                constraints=constraints_for(
+                    keep_register=settings.keep_register,
+                    harmonic_rhythm=settings.harmonic_rhythm,
+                    kept=kept,
+                    complete_voicings=style in self.complete_voicings,
+                ),
+            )
+            for token in opening:
+                g.feed(token, check=False)
+            return g
+
+        start_tick = first_bar * home.bar_ticks
+
+        def assemble(written: Idea) -> Idea | None:
+            """The span as written, every other bar as it was (a note held into the span ends
+            where the span's first note starts)."""
+
+            def spliced(old, new):
+                return sorted(
+                    [x for x in old if not start_tick <= x.onset < end]
+                    + [x for x in new if start_tick <= x.onset < end],
+                    key=lambda x: x.onset,
+                )
+
+            notes = spliced(home.melody, written.melody)
+            notes = [
+                replace(a, duration=min(a.duration, b.onset - a.onset)) for a, b in zip(notes, notes[1:])
+            ] + notes[-1:]
+            chords = spliced(home.chords, written.chords)
+            out = replace(home, chords=tuple(chords), melody=tuple(notes), name=idea.name)
+            try:
+                out.validate()
+            except ValueError:
+                return None
+            return out
+
+        silent = tuple(range(*VOCAB.ranges["SEC"])) + tuple(range(*VOCAB.ranges["BARS"]))
+        rng = np.random.default_rng(settings.seed)
+        return self._draw(
+            row,
+            settings.count,
+            settings,
+            rng,
+            shift,
+            on_idea,
+            cancel,
+            accept,
+            True,
+            start=Start(state, VOCAB.BAR, silent),
+            assemble=assemble,
+        )
+
     def continue_primer(
         self,
         primer: Idea,
@@ -338,11 +455,15 @@ class Generator:
         cancel: Callable[[], bool] | None,
         accept: Callable[[Idea], bool] | None,
         need_melody: bool = False,
+        start: "Start | None" = None,
+        assemble: Callable[[Idea], Idea | None] | None = None,
     ) -> list[Idea]:
         """``count`` ideas decoded from rows ``row()`` makes, written in the model's home key
         and moved back by ``shift`` (the very shift that brought their source home); an idea
         without a melody in every section (``need_melody``) or that ``accept`` refuses is
-        redrawn, up to a limit. Each shown idea goes to ``on_idea``."""
+        redrawn, up to a limit. Each shown idea goes to ``on_idea``. ``start``: where the
+        model starts reading (see ``_decode_rows``); ``assemble``: what a decoded row becomes
+        (None: it is redrawn)."""
         out: list[Idea] = []
         self.redrawn = 0
         drawn, limit = 0, 4 * count + 16
@@ -351,8 +472,13 @@ class Generator:
                 need = count - len(out)
                 extra = self.extra_rows(need) if accept or need_melody else 0
                 grammars = [row() for _ in range(need + extra)]
-                for idea in self._decode(grammars, settings, rng, lambda i, x: None, cancel):
+                for idea in self._decode(grammars, settings, rng, lambda i, x: None, cancel, start):
                     drawn += 1
+                    if assemble is not None:
+                        idea = assemble(idea)
+                        if idea is None:
+                            self.redrawn += 1
+                            continue
                     if self.normalised:
                         idea = idea.transposed(shift)
                     if (need_melody and not has_melody(idea)) or (accept is not None and not accept(idea)):
@@ -370,6 +496,7 @@ class Generator:
         rng: np.random.Generator,
         on_done: RowCallback,
         cancel: Callable[[], bool] | None,
+        start: "Start | None" = None,
     ) -> list[Idea]:
         """Decode all rows together, one token per step. Rows that finish leave the batch;
         a step computes logits only for rows with a choice to make, and only for the tokens
@@ -379,7 +506,7 @@ class Generator:
         thread only waits for a core that the GUI, the synth or another program holds
         (16 ideas took 1.2 s instead of 0.33 s here with one core busy elsewhere)."""
         with one_blas_thread():
-            return self._decode_rows(grammars, settings, rng, on_done, cancel)
+            return self._decode_rows(grammars, settings, rng, on_done, cancel, start)
 
     def _decode_rows(
         self,
@@ -388,18 +515,28 @@ class Generator:
         rng: np.random.Generator,
         on_done: RowCallback,
         cancel: Callable[[], bool] | None,
+        start: "Start | None" = None,
     ) -> list[Idea]:
+        """(See ``_decode``.) ``start``: rows whose grammars were fed an opening the model did
+        not read as such (fill-in-the-middle): the model starts from ``start.state`` with
+        ``start.token`` to read, and the tokens in ``start.silent`` that the grammars are
+        forced to take are not read by the model (it never saw them where they now fall)."""
         lstm = self.lstm
         n = len(grammars)
         state = lstm.zero_state(n)
         top = state[-1][0]
+        silent = None
+        if start is not None:
+            state = [(np.repeat(h, n, axis=0), np.repeat(c, n, axis=0)) for h, c in start.state]
+            silent = np.zeros(len(VOCAB), dtype=bool)
+            silent[list(start.silent)] = True
         active = np.arange(n)
         results: list[Idea | None] = [None] * n
         temperature = max(1e-3, float(settings.temperature))
         bias = self.repeat_bias.copy()
         bias[_REP_TOKENS] += REPETITION_BIAS[settings.repetition]
         biased = bool(bias.any())
-        fed: np.ndarray | None = None
+        fed: np.ndarray | None = None if start is None else np.full(n, start.token, np.int64)
         step = 0
         while len(active):
             if cancel is not None and step % 16 == 0 and cancel():
@@ -407,7 +544,15 @@ class Generator:
             options = [grammars[i].choices() for i in active]
             choice = np.fromiter((o[1] for o in options), np.int64, len(options))
             if fed is not None:
-                top, state = lstm.advance(fed, state)
+                read_top, read_state = lstm.advance(fed, state)
+                if silent is not None and silent[fed].any():  # those rows keep what they had
+                    quiet = silent[fed]
+                    read_top = np.where(quiet[:, None], top, read_top)
+                    read_state = [
+                        (np.where(quiet[:, None], h0, h1), np.where(quiet[:, None], c0, c1))
+                        for (h0, c0), (h1, c1) in zip(state, read_state)
+                    ]
+                top, state = read_top, read_state
             free = np.flatnonzero(choice < 0)
             if len(free):
                 # whether (and what) a bar repeats is drawn from the model's whole distribution:
@@ -456,8 +601,30 @@ class Generator:
                 keep[finished] = False
                 active, fed = active[keep], fed[keep]
                 state = [(h[keep], c[keep]) for h, c in state]
+                top = top[keep]
             step += 1
         return [r for r in results if r is not None]
+
+
+def _opening(idea: Idea, end_bar: int) -> Idea:
+    """The idea's first ``end_bar`` bars as an idea of their own (its sections cut there)."""
+    plan, total = [], 0
+    for section in idea.sections:
+        if total >= end_bar:
+            break
+        plan.append(Section(section.name, min(section.bars, end_bar - total)))
+        total += section.bars
+    ends = [sum(x.bars for x in plan[: i + 1]) * idea.bar_ticks for i in range(len(plan))]
+    end = ends[-1]
+
+    def cut(note):
+        section_end = next(e for e in ends if e > note.onset)
+        return replace(note, duration=min(note.duration, section_end - note.onset))
+
+    chords = tuple(c for c in idea.chords if c.onset < end)
+    return replace(
+        idea, sections=tuple(plan), chords=chords, melody=tuple(cut(n) for n in idea.melody if n.onset < end)
+    )
 
 
 def _shift_between(a: Idea, b: Idea) -> int:

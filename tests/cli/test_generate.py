@@ -148,3 +148,30 @@ def test_cli_writes_a_wav_beside_each_midi(tiny_model, tmp_path):
     assert bad.returncode == 2 and "kazoo" in bad.stderr
     unused = _generate("--out", out, "--model", tiny_model[0], "--melody-instrument", "flute")
     assert unused.returncode == 2 and "--wav" in unused.stderr
+
+
+def test_cli_infill_rewrites_the_bars_asked_and_refuses_bad_spans(tiny_model, tmp_path):
+    model = ["--model", tiny_model[0]]
+    src = tmp_path / "src"
+    assert _generate(*model, "--count", 1, "--bars", 4, "--seed", 6, "--out", src).returncode == 0
+    (primer_path,) = src.glob("*.mid")
+    (primer,) = read_ideas(primer_path)
+    out = tmp_path / "filled"
+    proc = _generate(*model, "--primer", primer_path, "--infill", "3-4", "--rewrite", "melody", "--count", 2,
+                     "--seed", 1, "--out", out)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(out.glob("*.mid"))
+    assert len(files) == 2 and "2 new versions" in proc.stdout
+    bar = primer.bar_ticks
+    for path in files:
+        (idea,) = read_ideas(path)
+        assert idea.chords == primer.chords  # the melody of bars 3-4 rewritten, the chords kept
+        keep = lambda n: not 2 * bar <= n.onset < 4 * bar
+        assert [(n.onset, n.pitch) for n in idea.melody if keep(n)] == [
+            (n.onset, n.pitch) for n in primer.melody if keep(n)
+        ]
+    for span, says in (("1-8", "whole idea"), ("7-9", "has 8 bars"), ("x", "like 5-6"), ("4-3", "like 5-6")):
+        bad = _generate(*model, "--primer", primer_path, "--infill", span, "--out", tmp_path / "bad")
+        assert bad.returncode == 2 and says in bad.stderr, (span, bad.stderr)
+    alone = _generate(*model, "--infill", "2-3", "--out", tmp_path / "bad")
+    assert alone.returncode == 2 and "needs --primer" in alone.stderr

@@ -202,3 +202,64 @@ def test_a_chords_only_primer_is_continued_with_a_melody(tiny_model):
     ):
         for _section, start, end in new.section_spans():
             assert sum(start <= n.onset < end for n in new.melody) >= 2
+
+
+def _bars(idea, bar):
+    """Each bar's chords and notes, relative to the bar line."""
+    out = []
+    for b in range(idea.bars):
+        lo, hi = b * bar, (b + 1) * bar
+        out.append(
+            (
+                tuple(
+                    (c.onset - lo, c.root, c.quality, c.voicing) for c in idea.chords if lo <= c.onset < hi
+                ),
+                tuple((n.onset - lo, n.pitch) for n in idea.melody if lo <= n.onset < hi),
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("part", ["both", "melody", "chords"])
+def test_infill_rewrites_a_span_and_keeps_every_other_bar(tiny_model, part):
+    """Bars 3-4 of an 8-bar idea rewritten (fill-in-the-middle: the model reads the bars after
+    them first); every bar outside the span comes back note for note, in the idea's key."""
+    generator = Generator(load(tiny_model[0]).weights)
+    source = generator.generate(GenerationSettings(count=1, bars_per_section=4, seed=8, key=Key(9, "minor")))[
+        0
+    ]
+    ideas = generator.infill(source, 2, 2, GenerationSettings(count=6, seed=2), part=part)
+    assert len(ideas) == 6
+    bar = source.bar_ticks
+    before = _bars(source, bar)
+    changed = 0
+    for idea in ideas:
+        idea.validate()
+        assert (idea.key, idea.tempo, idea.meter, idea.sections) == (
+            source.key,
+            source.tempo,
+            source.meter,
+            source.sections,
+        )
+        after = _bars(idea, bar)
+        assert [after[b] for b in range(8) if b not in (2, 3)] == [
+            before[b] for b in range(8) if b not in (2, 3)
+        ]
+        for b in (2, 3):
+            chords_kept, notes_kept = after[b][0] == before[b][0], after[b][1] == before[b][1]
+            if part == "melody":
+                assert chords_kept
+            if part == "chords":
+                assert notes_kept
+        changed += after[2:4] != before[2:4]
+    assert changed >= 4  # rewritten, not copied back
+
+
+def test_infill_refuses_spans_it_cannot_fill(tiny_model):
+    generator = Generator(load(tiny_model[0]).weights)
+    source = generator.generate(GenerationSettings(count=1, bars_per_section=2, seed=8))[0]
+    for first, bars in ((0, 4), (3, 2), (-1, 1), (1, 0)):
+        with pytest.raises(ValueError):
+            generator.infill(source, first, bars, GenerationSettings(count=1))
+    with pytest.raises(ValueError, match="part"):
+        generator.infill(source, 1, 1, GenerationSettings(count=1), part="drums")
