@@ -94,6 +94,32 @@ class Start:
 
 
 INFILL_PARTS = ("both", "melody", "chords")
+INFILL_DRAFTS = 4  # drafts of a span drawn for each one shown (those that join best are shown)
+
+
+def join_cost(idea: Idea, start: int, end: int) -> float:
+    """How badly a span [start, end) (ticks) joins the idea around it: the leaps into it and out
+    of it (six semitones cost one) and its melody notes on a beat outside the chord sounding (all of
+    them cost a half)."""
+    notes = sorted(idea.melody, key=lambda n: n.onset)
+    inside = [n for n in notes if start <= n.onset < end]
+    if not inside:
+        return 1.0
+    before = [n for n in notes if n.onset < start][-1:]
+    after = [n for n in notes if n.onset >= end][:1]
+    leaps = (abs(inside[0].pitch - before[0].pitch) if before else 0) + (
+        abs(after[0].pitch - inside[-1].pitch) if after else 0
+    )
+    beat = TICKS_PER_BEAT
+    on_beat = [n for n in inside if n.onset % beat == 0]
+    off_chord = 0.0
+    if on_beat:
+        misses = 0
+        for n in on_beat:
+            chord = next((c for c in idea.chords if c.onset <= n.onset < c.end), None)
+            misses += chord is not None and n.pitch % 12 not in {p % 12 for p in chord.voicing}
+        off_chord = misses / len(on_beat)
+    return leaps / 6 + off_chord / 2
 
 
 class Cancelled(Exception):
@@ -385,19 +411,27 @@ class Generator:
 
         silent = tuple(range(*VOCAB.ranges["SEC"])) + tuple(range(*VOCAB.ranges["BARS"]))
         rng = np.random.default_rng(settings.seed)
-        return self._draw(
+        drafts = self._draw(
             row,
-            settings.count,
+            settings.count * INFILL_DRAFTS,
             settings,
             rng,
             shift,
-            on_idea,
+            None,
             cancel,
             accept,
             True,
             start=Start(state, VOCAB.BAR, silent),
             assemble=assemble,
         )
+        # the model reads the bars before the span far back (the bars after it come between):
+        # of its drafts, those that join both sides best are shown
+        order = sorted(range(len(drafts)), key=lambda i: (join_cost(drafts[i], start_tick, end), i))
+        shown = [drafts[i] for i in order[: settings.count]]
+        for i, filled in enumerate(shown):
+            if on_idea is not None:
+                on_idea(i, filled)
+        return shown
 
     def continue_primer(
         self,
