@@ -23,7 +23,6 @@ skipped with the reason.
 from __future__ import annotations
 
 import csv
-import math
 import os
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -141,12 +140,6 @@ def is_pop909_folder(folder: str | os.PathLike) -> bool:
     """True for a folder laid out as POP909 (``index.csv`` beside ``songs/NNN/NNN.mid``)."""
     folder = Path(folder)
     return (folder / "index.csv").is_file() and (folder / "songs").is_dir()
-
-
-def is_labelled(path: str | os.PathLike) -> bool:
-    """True for a MIDI file with POP909's beat and chord labels beside it."""
-    folder = Path(path).parent
-    return (folder / "beat_midi.txt").is_file() and (folder / "chord_midi.txt").is_file()
 
 
 @dataclass(frozen=True)
@@ -484,7 +477,3 @@ def load_pop909(root: str | os.PathLike, style: str = "pop", limit: int | None =
     corpus.seconds = time.perf_counter() - t0
     corpus.parsed = len(folders)
     return corpus
-
-
-def total_bars(songs: Sequence[Song]) -> int:
-    return sum(math.ceil(i.total_ticks / i.bar_ticks) for s in songs for i in s.ideas)

@@ -351,18 +351,8 @@ class Generator:
         style = settings.style
         home = self._home(idea)
         shift = _shift_between(home, idea)
-        end_bar = first_bar + bars
-        end = end_bar * home.bar_ticks
-        # the model reads: everything but the span, then FILL (then the span's first BAR)
-        fim = encode_infill(home, style, first_bar, bars)
-        state = self.lstm.zero_state(1)
-        for token in fim[: fim.index(VOCAB.FILL) + 1]:
-            _top, state = self.lstm.advance(np.array([token]), state)
-        # the grammars are fed the bars before the span, in sections that end with it
-        head = _opening(home, end_bar)
-        header, encoded = encode_bars(head, style)
-        opening = header + [t for h, b in encoded[:first_bar] for t in h + b] + encoded[first_bar][0]
-        opening.append(VOCAB.BAR)
+        end = (first_bar + bars) * home.bar_ticks
+        state, head, opening = self._infill_opening(home, style, first_bar, bars)
         kept = None if part == "both" else KeptPart.of(home, "chords" if part == "melody" else "melody")
 
         def row() -> ConstrainedGrammar:
@@ -387,27 +377,7 @@ class Generator:
         start_tick = first_bar * home.bar_ticks
 
         def assemble(written: Idea) -> Idea | None:
-            """The span as written, every other bar as it was (a note held into the span ends
-            where the span's first note starts)."""
-
-            def spliced(old, new):
-                return sorted(
-                    [x for x in old if not start_tick <= x.onset < end]
-                    + [x for x in new if start_tick <= x.onset < end],
-                    key=lambda x: x.onset,
-                )
-
-            notes = spliced(home.melody, written.melody)
-            notes = [
-                replace(a, duration=min(a.duration, b.onset - a.onset)) for a, b in zip(notes, notes[1:])
-            ] + notes[-1:]
-            chords = spliced(home.chords, written.chords)
-            out = replace(home, chords=tuple(chords), melody=tuple(notes), name=idea.name)
-            try:
-                out.validate()
-            except ValueError:
-                return None
-            return out
+            return _spliced(home, written, start_tick, end, idea.name)
 
         silent = tuple(range(*VOCAB.ranges["SEC"])) + tuple(range(*VOCAB.ranges["BARS"]))
         rng = np.random.default_rng(settings.seed)
@@ -432,6 +402,18 @@ class Generator:
             if on_idea is not None:
                 on_idea(i, filled)
         return shown
+
+    def _infill_opening(self, home: Idea, style: str, first_bar: int, bars: int):
+        """(the model's state after reading ``home`` with the span left out and FILL, the bars
+        up to the span's end as an idea, the tokens the grammars take before the span)."""
+        fim = encode_infill(home, style, first_bar, bars)
+        state = self.lstm.zero_state(1)
+        for token in fim[: fim.index(VOCAB.FILL) + 1]:
+            _top, state = self.lstm.advance(np.array([token]), state)
+        head = _opening(home, first_bar + bars)  # the sections end with the span
+        header, encoded = encode_bars(head, style)
+        opening = header + [t for h, b in encoded[:first_bar] for t in h + b] + encoded[first_bar][0]
+        return state, head, opening + [VOCAB.BAR]
 
     def continue_primer(
         self,
@@ -551,7 +533,8 @@ class Generator:
         cancel: Callable[[], bool] | None,
         start: "Start | None" = None,
     ) -> list[Idea]:
-        """(See ``_decode``.) ``start``: rows whose grammars were fed an opening the model did
+        """(See ``_decode``; the hot loop of generation, kept in one piece.) ``start``: rows
+        whose grammars were fed an opening the model did
         not read as such (fill-in-the-middle): the model starts from ``start.state`` with
         ``start.token`` to read, and the tokens in ``start.silent`` that the grammars are
         forced to take are not read by the model (it never saw them where they now fall)."""
@@ -638,6 +621,27 @@ class Generator:
                 top = top[keep]
             step += 1
         return [r for r in results if r is not None]
+
+
+def _spliced(home: Idea, written: Idea, start: int, end: int, name: str) -> Idea | None:
+    """``home`` with ticks [start, end) as ``written`` has them, every other bar as it was (a
+    note held into the span ends where the span's first note starts); None if that is not a
+    well-formed idea."""
+
+    def spliced(old, new):
+        kept = [x for x in old if not start <= x.onset < end]
+        return sorted(kept + [x for x in new if start <= x.onset < end], key=lambda x: x.onset)
+
+    notes = spliced(home.melody, written.melody)
+    notes = [
+        replace(a, duration=min(a.duration, b.onset - a.onset)) for a, b in zip(notes, notes[1:])
+    ] + notes[-1:]
+    out = replace(home, chords=tuple(spliced(home.chords, written.chords)), melody=tuple(notes), name=name)
+    try:
+        out.validate()
+    except ValueError:
+        return None
+    return out
 
 
 def _opening(idea: Idea, end_bar: int) -> Idea:
