@@ -365,6 +365,7 @@ class Generator:
                 cache=self._masks(),
                 constraints=constraints_for(
                     keep_register=settings.keep_register,
+                    shift=shift,  # the register the idea has in its own key
                     harmonic_rhythm=settings.harmonic_rhythm,
                     kept=kept,
                     complete_voicings=style in self.complete_voicings,
@@ -497,7 +498,9 @@ class Generator:
                             continue
                     if self.normalised:
                         idea = idea.transposed(shift)
-                    if (need_melody and not has_melody(idea)) or (accept is not None and not accept(idea)):
+                    if not idea.fits_ranges():  # moved back to its own key, out of the piano's range
+                        self.redrawn += 1
+                    elif (need_melody and not has_melody(idea)) or (accept is not None and not accept(idea)):
                         self.redrawn += 1
                     elif len(out) < count:
                         out.append(idea)
