@@ -593,11 +593,15 @@ def test_continue_keeps_the_first_bars_and_marks_where_each_came_from(qtbot, mak
         assert [n.pitch for n in entry.idea.melody if n.onset < end] == [
             n.pitch for n in source.idea.melody if n.onset < end
         ]
-    # new melodies for its chords come from it too
+    # new melodies for its chords come from it too (again one may be missing, said so)
     window.table.selectRow(3)
+    chosen, before = window.current_entry().name, window.ideas.rowCount()
     window.regenerate("chords")
-    qtbot.waitUntil(lambda: not window.generating and window.ideas.rowCount() == 6, timeout=60000)
-    assert all(e.report["source"] == window.ideas.entries[5].name for e in window.ideas.entries[:2])
+    qtbot.waitUntil(lambda: window.ideas.rowCount() > before, timeout=60000)
+    qtbot.waitUntil(lambda: not window.generating, timeout=60000)
+    new = window.ideas.rowCount() - before
+    assert new == 2 or (new == 1 and "could not be made" in window.statusBar().currentMessage())
+    assert all(e.report["source"] == chosen for e in window.ideas.entries[:new])
 
 
 def test_a_recorded_phrase_becomes_your_idea(qtbot, make_window):
