@@ -56,6 +56,15 @@ def main() -> None:
     for _ in range(20):
         app.processEvents()
     window.grab().save(str(DOCS / "main_window.png"))
+    # bars 5-6 of the selected idea rewritten (a drag across the bar numbers selects them)
+    window.roll.set_span(4, 2)
+    window.rewrite_span("both")
+    wait(app, lambda: not window.generating)
+    window.table.selectRow(0)
+    window.roll.set_span(4, 2)  # the band over the rewritten bars of the new version
+    for _ in range(20):
+        app.processEvents()
+    window.grab().save(str(DOCS / "rewrite_bars.png"))
     # melodies over typed chords, the melody on an electric piano
     melody = window.playback.sound.melody_instrument
     melody.setCurrentIndex(melody.findData(4))
@@ -85,7 +94,10 @@ def main() -> None:
     dialog.grab().save(str(DOCS / "retrain_dialog.png"))
     dialog.shutdown()
     window.close()
-    print("saved", DOCS / "main_window.png", DOCS / "over_chords.png", DOCS / "retrain_dialog.png")
+    print(
+        "saved",
+        *(DOCS / n for n in ("main_window.png", "rewrite_bars.png", "over_chords.png", "retrain_dialog.png")),
+    )
 
 
 if __name__ == "__main__":

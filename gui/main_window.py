@@ -36,6 +36,7 @@ from songsketch.engine.api import (
     MUSIC_SUFFIXES,
     GenerateRequest,
     GenerationRequest,
+    InfillRequest,
     Library,
     RegenerateRequest,
     atomic_write,
@@ -204,6 +205,17 @@ class MainWindow(QMainWindow):
         action(idea_menu, "Continue from its first bars", self.continue_current, "Ctrl+J")
         action(idea_menu, "New melody for these chords", lambda: self.regenerate("chords"), "Ctrl+M")
         action(idea_menu, "New chords for this melody", lambda: self.regenerate("melody"), "Ctrl+K")
+        idea_menu.addSeparator()
+        action(idea_menu, "Rewrite the selected bars", lambda: self.rewrite_span("both"), "Ctrl+R")
+        action(
+            idea_menu,
+            "Rewrite the selected bars' melody",
+            lambda: self.rewrite_span("melody"),
+            "Ctrl+Shift+R",
+        )
+        action(
+            idea_menu, "Rewrite the selected bars' chords", lambda: self.rewrite_span("chords"), "Ctrl+Alt+R"
+        )
 
     # ------------------------------------------------------------------ models
     def load_selected_model(self) -> None:
@@ -252,6 +264,28 @@ class MainWindow(QMainWindow):
             return
         settings = replace(self.panel.settings(), count=min(4, self.panel.count.value()))
         self._start_generation(RegenerateRequest(entry.idea, keep, settings, self.panel.guard_setting()))
+
+    def rewrite_span(self, part: str) -> None:
+        """Versions of the selected idea with the bars selected on the piano roll rewritten
+        (their melody, chords or both), every other bar kept; they stream in marked as coming
+        from it."""
+        entry = self.current_entry()
+        if entry is None or not self.model_ready or self.generating:
+            return
+        span = self.roll.span
+        if span is None:
+            self.statusBar().showMessage(
+                "Drag across the bar numbers on the piano roll to choose the bars to rewrite"
+            )
+            return
+        first, bars = span
+        if bars >= entry.idea.bars:
+            self.statusBar().showMessage("Those are all the idea's bars: Generate makes new ideas")
+            return
+        settings = replace(self.panel.settings(), count=min(4, self.panel.count.value()))
+        self._start_generation(
+            InfillRequest(entry.idea, first, bars, settings, part, self.panel.guard_setting())
+        )
 
     def continue_current(self) -> None:
         """Ideas that keep the selected idea's first bars (half its first section) and go on,

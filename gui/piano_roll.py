@@ -30,29 +30,39 @@ class _NoteItem(QGraphicsRectItem):
         self.setToolTip(f"{SHARP_NAMES[pitch % 12]}{pitch // 12 - 1}")
 
 
+SPAN_COLOUR = QColor(120, 60, 200)
+SPAN_FILL = QColor(120, 60, 200, 40)
+
+
 class _RollView(QGraphicsView):
     notePressed = Signal(int, str)
     dragStarted = Signal()
     headerClicked = Signal(float)  # scene x of a click above the notes
+    headerDragged = Signal(float, float)  # scene x where a drag across the bar numbers began, now
 
     def __init__(self, scene: QGraphicsScene) -> None:
         super().__init__(scene)
         self.setRenderHint(QPainter.Antialiasing, False)
         self.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         self._press: QPointF | None = None
+        self._header_x: float | None = None  # a press on the bar numbers: selecting bars
 
     def mousePressEvent(self, event) -> None:
         item = self.itemAt(event.position().toPoint())
         self._press = event.position()
+        self._header_x = None
         if isinstance(item, _NoteItem):
             self.notePressed.emit(item.pitch, item.part)
         else:
             at = self.mapToScene(event.position().toPoint())
             if at.y() < HEADER:
-                self.headerClicked.emit(at.x())
+                self._header_x = at.x()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
+        if self._header_x is not None and (event.buttons() & Qt.LeftButton):
+            self.headerDragged.emit(self._header_x, self.mapToScene(event.position().toPoint()).x())
+            return  # a drag across the bar numbers selects bars; it never drags the idea out
         if (
             self._press is not None
             and (event.buttons() & Qt.LeftButton)
@@ -64,7 +74,12 @@ class _RollView(QGraphicsView):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event) -> None:
+        if self._header_x is not None and self._press is not None:
+            moved = (event.position() - self._press).manhattanLength()
+            if moved <= 4:  # a click: play from that bar
+                self.headerClicked.emit(self._header_x)
         self._press = None
+        self._header_x = None
         super().mouseReleaseEvent(event)
 
 
@@ -105,11 +120,13 @@ class _Keyboard(QWidget):
 class PianoRoll(QWidget):
     """The piano roll of one idea. Signals: notePressed(int pitch, str part), dragStarted(),
     startChanged(int bar): a click on the bar numbers marks where playback starts (bar 1
-    clears the mark)."""
+    clears the mark); spanChanged(int first, int count): a drag across the bar numbers selects
+    bars to rewrite (0, 0: none)."""
 
     notePressed = Signal(int, str)
     dragStarted = Signal()
     startChanged = Signal(int)
+    spanChanged = Signal(int, int)  # bars selected for rewriting: first, count (0, 0: none)
 
     def __init__(self) -> None:
         super().__init__()
@@ -124,6 +141,7 @@ class PianoRoll(QWidget):
         self.view.notePressed.connect(self.notePressed)
         self.view.dragStarted.connect(self.dragStarted)
         self.view.headerClicked.connect(self._header_clicked)
+        self.view.headerDragged.connect(self._header_dragged)
         self.view.verticalScrollBar().valueChanged.connect(self.keyboard.update)
         self.idea: Idea | None = None
         self.zoom = 2.0  # pixels per tick
@@ -131,6 +149,8 @@ class PianoRoll(QWidget):
         self.playhead = None
         self.start_bar = 0  # where playback starts (0-based)
         self.start_mark = None
+        self.span: tuple[int, int] | None = None  # bars selected for rewriting (first, count)
+        self.span_band = None
         self.setMinimumHeight(220)
 
     def set_zoom(self, pixels_per_tick: float) -> None:
@@ -139,9 +159,12 @@ class PianoRoll(QWidget):
 
     def show_idea(self, idea: Idea | None) -> None:
         self.scene.clear()
-        self.playhead = self.start_mark = None
+        self.playhead = self.start_mark = self.span_band = None
         if idea != self.idea:
             self.start_bar = 0  # another idea plays from its start
+            if self.span is not None:  # and has no bars selected
+                self.span = None
+                self.spanChanged.emit(0, 0)
         self.idea = idea
         if idea is None:
             self.keyboard.update()
@@ -222,11 +245,41 @@ class PianoRoll(QWidget):
         )
         self.start_mark.setToolTip("Playback starts here (click bar 1 to start from the top)")
         self.set_start_bar(self.start_bar)
+        self.span_band = self.scene.addRect(QRectF(), QPen(SPAN_COLOUR), QBrush(SPAN_FILL))
+        self.span_band.setZValue(-1)  # under the notes
+        self.span_band.setToolTip("Bars to rewrite (Idea > Rewrite the selected bars)")
+        span, self.span = self.span, None
+        if span is not None:
+            self.set_span(*span)
+        else:
+            self.span_band.setVisible(False)
         self.scene.setSceneRect(QRectF(0, 0, width + 20, height))
         self.keyboard.update()
         # show the melody's register first
         if idea.melody:
             self.view.centerOn(0, y_of(max(n.pitch for n in idea.melody)) + 6 * ROW)
+
+    def _header_dragged(self, x0: float, x1: float) -> None:
+        if self.idea is not None:
+            bars = [
+                min(max(int(x / self.zoom) // self.idea.bar_ticks, 0), self.idea.bars - 1) for x in (x0, x1)
+            ]
+            self.set_span(min(bars), max(bars) - min(bars) + 1)
+
+    def set_span(self, first: int, count: int) -> None:
+        """Select bars first .. first + count - 1 (0-based) for rewriting (count 0: none),
+        shown as a band over them."""
+        span = (first, count) if self.idea is not None and count > 0 else None
+        if span == self.span:
+            return
+        self.span = span
+        if self.span_band is not None:
+            self.span_band.setVisible(span is not None)
+            if span is not None:
+                bar = self.idea.bar_ticks * self.zoom
+                height = self.scene.sceneRect().height()
+                self.span_band.setRect(QRectF(first * bar, 0, count * bar, height))
+        self.spanChanged.emit(*(span or (0, 0)))
 
     def _header_clicked(self, x: float) -> None:
         if self.idea is not None:

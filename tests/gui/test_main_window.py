@@ -748,3 +748,48 @@ def test_a_click_on_the_bar_numbers_plays_from_that_bar(qtbot, make_window):
     playback.playing_idea = None
     window.table.selectRow(1)
     assert roll.start_bar == 0 and playback.from_start(window.current_entry().idea)[1] == 0
+
+
+def test_a_drag_across_the_bar_numbers_selects_bars_to_rewrite(qtbot, make_window):
+    """Drag from bar 2's number to bar 3's: a band over bars 2-3 (no play-from mark, no drag of
+    the idea out); Idea > Rewrite the selected bars' melody streams versions that keep every bar
+    outside and the chords inside, marked as coming from the idea. Without a selection the
+    window says how to make one."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    window = make_window()
+    window.panel.count.setValue(2)
+    window.panel.bars.setValue(4)
+    generate_and_wait(qtbot, window)
+    window.table.selectRow(0)
+    source = window.current_entry()
+    idea, roll = source.idea, window.roll
+    window.rewrite_span("both")
+    assert "Drag across the bar numbers" in window.statusBar().currentMessage() and not window.generating
+    viewport = roll.view.viewport()
+    points = [roll.view.mapFromScene(int((b * idea.bar_ticks + 4) * roll.zoom), 20) for b in (1, 2)]
+    dragged = []
+    roll.view.dragStarted.connect(lambda: dragged.append(True))
+    spans = []
+    roll.spanChanged.connect(lambda first, count: spans.append((first, count)))
+    with qtbot.waitSignal(roll.spanChanged):
+        QTest.mousePress(viewport, Qt.MouseButton.LeftButton, pos=QPoint(points[0].x(), points[0].y()))
+        for step in range(1, 6):
+            x = points[0].x() + (points[1].x() - points[0].x()) * step // 5
+            QTest.mouseMove(viewport, QPoint(x, points[1].y()))
+        QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=QPoint(points[1].x(), points[1].y()))
+    assert spans[-1] == (1, 2) and roll.span == (1, 2) and roll.span_band.isVisible()
+    assert roll.start_bar == 0 and not dragged
+    before = window.ideas.rowCount()
+    window.rewrite_span("melody")
+    qtbot.waitUntil(lambda: window.ideas.rowCount() > before, timeout=60000)
+    qtbot.waitUntil(lambda: not window.generating, timeout=60000)
+    bar = idea.bar_ticks
+    inside = lambda t: bar <= t < 3 * bar
+    for entry in window.ideas.entries[: window.ideas.rowCount() - before]:
+        assert entry.report["source"] == source.name
+        assert entry.idea.chords == idea.chords  # the melody of bars 2-3 rewritten, chords kept
+        assert [(n.onset, n.pitch) for n in entry.idea.melody if not inside(n.onset)] == [
+            (n.onset, n.pitch) for n in idea.melody if not inside(n.onset)
+        ]
