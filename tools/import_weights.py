@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from songsketch.engine.assess.originality import OriginalityIndex
 from songsketch.engine.ml.model import ModelConfig, build_model, save_model
-from songsketch.engine.ml.training import TrainSettings, complete_voicing_styles
+from songsketch.engine.ml.training import TrainSettings, complete_voicing_styles, key_counts
 from tools import corpora
 
 REPRODUCE = [
@@ -89,6 +89,7 @@ def main() -> None:
         },
         "styles": ["pop", "song", "chorale"],
         "complete_voicings": complete_voicing_styles(train_songs),
+        "key_counts": key_counts(train_songs),
         "settings": {k: v for k, v in asdict(settings).items() if k != "config"}
         | {"epochs": 80, "patience": 4, "bucketed_lengths": True},
         "architecture": asdict(config),

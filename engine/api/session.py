@@ -146,6 +146,7 @@ class Engine:
             repeat_bias=model.repeat_bias,
             styles=model.styles,
             onset_bias=model.onset_bias,
+            key_counts=model.key_counts,
         )
         index = None
         data = read_extra(folder, "index")

@@ -137,6 +137,7 @@ class Generator:
         repeat_bias: dict[str, float] | None = None,
         styles: Sequence[str] = ("song",),
         onset_bias: dict[str, float] | None = None,
+        key_counts: dict | None = None,
     ) -> None:
         """``keys``: how the model learnt keys ('normalise': it writes in C major / A minor and
         ideas are moved to the asked key; 'augment': it writes in any key directly).
@@ -148,8 +149,12 @@ class Generator:
         ``styles``: those the model learnt, its own first (asked for when settings name none).
         ``onset_bias``: a logit bias for onsets on odd 16ths ('sixteenth'), calibrated like
         the repeat bias: sampled, a model writes fewer 16ths than its songs (in step with
-        the 8ths it has just written) though it predicts them right note for note."""
+        the 8ths it has just written) though it predicts them right note for note.
+        ``key_counts``: per style and mode, how often each tonic (C, C#, ...) opens a training
+        song: an idea in Auto key gets a tonic drawn as often as the style's songs use it
+        (none: every tonic alike)."""
         self.styles = tuple(styles) or ("song",)
+        self.key_counts = key_counts or {}
         self.complete_voicings = frozenset(complete_voicings)
         self.repeat_bias = np.zeros(len(VOCAB), np.float32)
         for kind, value in (repeat_bias or {}).items():
@@ -164,6 +169,13 @@ class Generator:
         self._mask_cache: dict = {}
 
     MASK_CACHE_LIMIT = 20000  # situations kept between calls (about 1.5 kB each)
+
+    def _tonic(self, rng: random.Random, settings: GenerationSettings, idea: Idea) -> int:
+        """A tonic for an idea in Auto key: as often as the style's songs in its mode use it."""
+        counts = self.key_counts.get(settings.style, {}).get(idea.key.mode)
+        if not counts or len(counts) != 12 or sum(counts) <= 0:
+            return rng.randrange(12)
+        return rng.choices(range(12), weights=counts)[0]
 
     def with_style(self, settings: GenerationSettings) -> GenerationSettings:
         """The settings with their style named: the model's own where they name none."""
@@ -208,7 +220,9 @@ class Generator:
         def judge(idea: Idea) -> Idea | None:
             """The idea as it will be shown, or None when it is to be redrawn."""
             if self.normalised:
-                tonic = settings.key.tonic if settings.key is not None else key_rng.randrange(12)
+                tonic = (
+                    settings.key.tonic if settings.key is not None else self._tonic(key_rng, settings, idea)
+                )
                 try:
                     idea = move_to_key(idea, Key(tonic, idea.key.mode))
                 except ValueError:

@@ -56,6 +56,12 @@ class LoadedModel:
         return {k: float(v) for k, v in bias.items() if k == "sixteenth"}
 
     @property
+    def key_counts(self) -> dict:
+        """Per style and mode, the training songs' tonics counted (C first), or none."""
+        counts = self.card.get("key_counts") or {}
+        return counts if isinstance(counts, dict) else {}
+
+    @property
     def styles(self) -> tuple[str, ...]:
         """The styles the model learnt, its own (the default) first."""
         return tuple(self.card.get("styles") or ("song",))

@@ -488,6 +488,7 @@ def train(
         ),
         "styles": _styles(songs, base_model),
         "complete_voicings": complete_voicing_styles(songs),
+        "key_counts": _key_counts(songs, base_model),
         "settings": {k: v for k, v in asdict(settings).items() if k != "config"}
         | {"learning_rate": peak_rate(settings, fine_tune=base_model is not None)},
         "architecture": asdict(config),
@@ -534,6 +535,25 @@ def complete_voicing_styles(songs: Sequence[Song]) -> list[str]:
         ):
             out.append(style)
     return out
+
+
+def key_counts(songs: Sequence[Song]) -> dict[str, dict[str, list[int]]]:
+    """Per style and mode, how many songs are in each tonic (C first): the key of each song's
+    first idea (a song that modulates counts where it starts)."""
+    out: dict[str, dict[str, list[int]]] = {}
+    for song in songs:
+        if song.ideas:
+            key = song.ideas[0].key
+            out.setdefault(song.style, {}).setdefault(key.mode, [0] * 12)[key.tonic] += 1
+    return out
+
+
+def _key_counts(songs: Sequence[Song], base_model) -> dict:
+    """The songs' tonics per style and mode, and the base model's for the styles they lack."""
+    from .store import read_card
+
+    base = (read_card(base_model).get("key_counts") or {}) if base_model is not None else {}
+    return {**base, **key_counts(songs)}
 
 
 def _styles(songs: Sequence[Song], base_model) -> list[str]:

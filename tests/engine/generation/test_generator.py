@@ -263,3 +263,18 @@ def test_infill_refuses_spans_it_cannot_fill(tiny_model):
             generator.infill(source, first, bars, GenerationSettings(count=1))
     with pytest.raises(ValueError, match="part"):
         generator.infill(source, 1, 1, GenerationSettings(count=1), part="drums")
+
+
+def test_auto_keys_follow_the_styles_songs(tiny_model):
+    """In Auto key an idea's tonic is drawn as often as the style's training songs use it (the
+    card's key_counts), each mode its own; without counts every tonic alike."""
+    weights = load(tiny_model[0]).weights
+    counts = {"chorale": {"major": [0] * 7 + [5] + [0] * 4, "minor": [0] * 9 + [3, 0, 0]}}  # G, Am
+    ideas = Generator(weights, key_counts=counts).generate(
+        GenerationSettings(count=16, bars_per_section=2, seed=4, style="chorale")
+    )
+    assert {(i.key.tonic, i.key.mode) for i in ideas} <= {(7, "major"), (9, "minor")}
+    plain = Generator(weights).generate(
+        GenerationSettings(count=16, bars_per_section=2, seed=4, style="chorale")
+    )
+    assert len({i.key.tonic for i in plain}) >= 5
