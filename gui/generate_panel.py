@@ -253,9 +253,9 @@ class GeneratePanel(QGroupBox):
             items.item(row).setEnabled(self.style.itemData(row) in styles)
         style = self.wanted_style if self.wanted_style in styles else styles[0]
         self.style.setCurrentIndex(max(0, self.style.findData(style)))
-        loss = card.get("validation_loss")
-        extra = f" · validation loss {loss:.2f}" if isinstance(loss, (int, float)) else ""
-        self.model_status.setText(f"Model “{self.model.currentText()}” ready{extra}")
+        names = {"pop": "pop", "song": "lead-sheet songs", "chorale": "chorales"}
+        learnt = ", ".join(names.get(x, x) for x in styles)
+        self.model_status.setText(f"Model “{self.model.currentText()}” ready · learnt {learnt}")
 
     def show_model_failed(self, message: str) -> None:
         self.model_status.setText(f"<span style='color:#b00'>Model not loaded: {message}</span>")

@@ -113,7 +113,8 @@ class GenerationSummary:
     def __str__(self) -> str:
         text = f"{self.shown} {self.kind}"
         if self.redrawn:
-            text += f", {self.redrawn} redrawn by the originality guard"
+            were = "was" if self.redrawn == 1 else "were"
+            text += f"; {self.redrawn} too close to a known song {were} replaced"
         if self.shown < self.asked:  # the draw limit was reached: say so, not a silent shortfall
             text += (
                 f"; {self.asked - self.shown} of the {self.asked} asked for could not be made "
