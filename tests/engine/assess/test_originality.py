@@ -123,7 +123,7 @@ def test_guard_redraws_so_no_shown_idea_copies_more_than_the_threshold(tiny_mode
     )
     assert len(shown) == 6 == summary.shown
     assert all(r.melody_notes <= 8 and r.chord_bars <= 4 for _, r in shown)
-    assert summary.redrawn >= 1 and "redrawn" in str(summary)
+    assert summary.redrawn >= 1 and "too close to a known song" in str(summary)
     # every first idea the guard must refuse (more than 8 notes or 4 bars of a "song") is gone;
     # a short idea that stays under both limits may rightly be drawn and shown again
     reports = [engine.index.check(i) for i in first]
