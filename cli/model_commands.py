@@ -253,7 +253,11 @@ def _generate(args: argparse.Namespace) -> int:
         request = RegenerateRequest(primer, args.keep, settings, guard)
     else:
         request = GenerateRequest(settings, guard, primer)
-    summary = engine.run(request, on_idea=show)
+    try:
+        summary = engine.run(request, on_idea=show)
+    except ValueError as exc:  # a request this model cannot carry out (the reason says why)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     gen_s = time.perf_counter() - t1
     plural = "s" if written != 1 else ""
     print(f"{written} idea{plural} in {gen_s:.2f} s (model loaded in {load_s:.1f} s); {summary}")

@@ -123,6 +123,9 @@ class GenerationSummary:
         return text
 
 
+INFILL_ENCODING = 4  # the first encoding whose models learnt fill-in-the-middle
+
+
 class Engine:
     """One loaded model and what generates with it. Methods block: call from a worker thread."""
 
@@ -265,6 +268,11 @@ class Engine:
         other bar kept, checked by the guard like fresh ideas (what the kept bars already
         share with a training song is allowed). Raises ValueError for a span it cannot fill."""
         generator = self._require()
+        if self.model is not None and int(self.model.card.get("encoding", 1)) < INFILL_ENCODING:
+            raise ValueError(
+                f"the model “{self.model.name}” was trained before rewriting bars existed: "
+                "choose the Default model, or retrain yours"
+            )
         end = (first_bar + bars) * idea.bar_ticks
         start = first_bar * idea.bar_ticks
         outside = lambda x: not start <= x.onset < end

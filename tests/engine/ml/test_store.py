@@ -62,6 +62,8 @@ def test_a_model_of_the_previous_encoding_still_generates(tmp_path, tiny_model):
         GenerationSettings(count=2, seed=3, style="chorale"), on_idea=lambda i, idea, r: ideas.append(idea)
     )
     assert len(ideas) == 2 and all(i.melody and i.chords for i in ideas)
+    with pytest.raises(ValueError, match="before rewriting bars"):  # it never learnt to fill in
+        engine.infill(ideas[0], 0, 1, GenerationSettings(count=1, style="chorale"))
     with pytest.raises(ModelError, match="older token encoding"):
         load_keras_model(folder)
     card.update(encoding=2)
