@@ -33,6 +33,7 @@ from pathlib import Path
 import mido
 import numpy as np
 
+from bench.analysis import key_relation  # (the synthetic bench's, one rule for both)
 from songsketch.engine.data.pop909 import LabelError, read_index, read_labels
 from songsketch.engine.formats.analysis import AnalysisError, analyse, monophonic_line, split_melody
 from songsketch.engine.formats.midi import MidiError, file_events, read_raw, seconds_of
@@ -61,20 +62,6 @@ class SongScore:
     heard: int = 0  # notes heard as melody
     intruders: int = 0  # of them, not sung
     remarks: list[str] = field(default_factory=list)
-
-
-def key_relation(found: Key, truth: Key) -> str:
-    if found == truth:
-        return "exact"
-    if found.mode != truth.mode:
-        if found.tonic == truth.tonic:
-            return "parallel"
-        relative = (truth.tonic + 9) % 12 if truth.mode == "major" else (truth.tonic + 3) % 12
-        if found.tonic == relative:
-            return "relative"
-    elif (found.tonic - truth.tonic) % 12 in (5, 7):
-        return "fifth"
-    return "other"
 
 
 def same_signature(a: Key, b: Key) -> bool:
