@@ -85,11 +85,12 @@ def main(argv=None) -> int:
     parser.add_argument("--ideas", type=int, default=16, help="ideas of 2 x 8 bars to play")
     args = parser.parse_args(argv)
 
-    from songsketch.engine.api import idea_to_midi, playback, sound
+    from songsketch.engine.api import idea_to_midi
     from songsketch.engine.api.session import Engine
     from songsketch.engine.common import paths
     from songsketch.engine.generation.generator import GenerationSettings
-    from songsketch.engine.playback import soundfont
+    from songsketch.engine.playback import player as playback
+    from songsketch.engine.playback import sound, soundfont
 
     engine = Engine()
     engine.load(paths.default_model_dir())

@@ -82,60 +82,67 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "model"
 
 
-def _soundfont(sound, path: str | None, programs):
+def _soundfont(path: str | None, programs):
     """The SoundFont for --wav with the instruments' samples read: the one asked for
     (SoundFontError when it cannot be used), or the bundled one, else None (the plain tone,
     saying why)."""
-    font = sound.open_font(path) if path else None
+    from songsketch.engine.api import SoundFontError, open_font
+
+    font = open_font(path) if path else None
     if font is not None:
         font.warm(programs)
         return font
     try:
-        font = sound.open_font()
+        font = open_font()
         font.warm(programs)
         return font
-    except sound.SoundFontError as exc:
+    except SoundFontError as exc:
         print(f"warning: cannot use the SoundFont {exc}; the audio is a plain tone", file=sys.stderr)
     return None
 
 
 def _generate(args: argparse.Namespace) -> int:
     from songsketch.engine.api import (
+        DEFAULT_ROOM,
+        GM_NAMES,
         Engine,
         GenerateRequest,
         GenerationSettings,
         Guard,
         InfillRequest,
+        Instruments,
         ModelError,
         ProgressionError,
         RegenerateRequest,
+        SoundFontError,
+        program_number,
         progression_idea,
         read_ideas,
-        sound,
         write_midi,
         write_musicxml,
+        write_wav,
     )
 
     instruments = None
     if args.wav:
         try:
-            instruments = sound.Instruments(
-                sound.program_number(args.chord_instrument or "piano"),
-                sound.program_number(args.melody_instrument or "piano"),
-                room=args.room or sound.DEFAULT_ROOM,
+            instruments = Instruments(
+                program_number(args.chord_instrument or "piano"),
+                program_number(args.melody_instrument or "piano"),
+                room=args.room or DEFAULT_ROOM,
             )
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         try:
-            font = _soundfont(sound, args.soundfont, (instruments.chords, instruments.melody))
-        except sound.SoundFontError as exc:  # the font asked for: an error, not a quiet stand-in
+            font = _soundfont(args.soundfont, (instruments.chords, instruments.melody))
+        except SoundFontError as exc:  # the font asked for: an error, not a quiet stand-in
             print(f"error: cannot use the SoundFont {args.soundfont}: {exc}", file=sys.stderr)
             return 1
         for part, program in (("chords", instruments.chords), ("melody", instruments.melody)):
             if font is not None and not font.has(program):
                 print(
-                    f"warning: {font.name} has no {sound.GM_NAMES[program]}: the {part} play its "
+                    f"warning: {font.name} has no {GM_NAMES[program]}: the {part} play its "
                     f"{font.preset(program).name}",
                     file=sys.stderr,
                 )
@@ -219,11 +226,11 @@ def _generate(args: argparse.Namespace) -> int:
         if instruments is not None:
             audio = target.with_suffix(".wav")
             try:
-                sound.write_wav(idea, audio, font, instruments)
+                write_wav(idea, audio, font, instruments)
                 also = " (+ .wav)"
             except OSError as exc:
                 print(f"error: cannot write {audio}: {exc.strerror or exc}", file=sys.stderr)
-            except sound.SoundFontError as exc:  # a sample that cannot be had after all
+            except SoundFontError as exc:  # a sample that cannot be had after all
                 print(f"error: cannot render {audio}: {exc}", file=sys.stderr)
         written += 1
         verse = " ".join(idea.chord_symbols("verse"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QElapsedTimer, QIODevice, QObject, Signal
 
-from songsketch.engine.api import sound
+from songsketch.engine.api import SAMPLE_RATE, to_pcm16
 
 try:  # QtMultimedia needs the system's libpulse; without it the synth stays silent and says so
     from PySide6.QtMultimedia import QAudio, QAudioFormat, QAudioSink, QMediaDevices
@@ -63,7 +63,7 @@ class AudioStream(QIODevice):
         if self.reverb is not None:
             chunk = self.reverb.process(chunk)
         self.position += frames
-        return sound.to_pcm16(chunk)
+        return to_pcm16(chunk)
 
     def writeData(self, _data) -> int:
         return -1
@@ -90,7 +90,7 @@ class SynthOutput(QObject):
             self.reason = "no audio output device found"
             return
         fmt = QAudioFormat()
-        fmt.setSampleRate(sound.SAMPLE_RATE)
+        fmt.setSampleRate(SAMPLE_RATE)
         fmt.setChannelCount(CHANNELS)
         fmt.setSampleFormat(QAudioFormat.Int16)
         self.format = fmt
@@ -105,7 +105,7 @@ class SynthOutput(QObject):
         self.stream = AudioStream(source, reverb, self)
         self.stream.open(QIODevice.ReadOnly)
         self.sink = QAudioSink(self.device, self.format, self)
-        self.sink.setBufferSize(int(AHEAD * sound.SAMPLE_RATE) * FRAME_BYTES)
+        self.sink.setBufferSize(int(AHEAD * SAMPLE_RATE) * FRAME_BYTES)
         self.sink.stateChanged.connect(self._state)
         self.sink.start(self.stream)
         self.clock.start()

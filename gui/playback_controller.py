@@ -24,7 +24,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from songsketch.engine.api import Idea, playback, recording, sound
+from songsketch.engine.api import (
+    CHORD_CHANNEL,
+    MELODY_CHANNEL,
+    SAMPLE_RATE,
+    Idea,
+    Player,
+    PortOutput,
+    Recorder,
+    SoundFontError,
+    duration_seconds,
+    fallback_note,
+    fallback_performance,
+    idea_events,
+    idea_performance,
+    list_input_ports,
+    list_output_ports,
+    midi_note_off,
+    midi_note_on,
+    midi_program_change,
+    note_performance,
+    seconds_per_tick,
+)
 from songsketch.gui.audio import SynthOutput
 from songsketch.gui.piano_roll import PianoRoll
 from songsketch.gui.sound_row import SoundRow
@@ -44,7 +65,7 @@ class PlaybackController(QWidget):
     def __init__(self, roll: PianoRoll, parent=None) -> None:
         super().__init__(parent)
         self.roll = roll
-        self.player: playback.Player | None = None
+        self.player: Player | None = None
         self.port_output = None
         self.playing_idea: Idea | None = None  # what is playing (from the marked bar on)
         self.start_tick = 0  # where that is in the idea shown
@@ -122,7 +143,7 @@ class PlaybackController(QWidget):
             return
         try:
             new = self._performance(self.playing_idea, stream.source.loop)
-        except sound.SoundFontError as exc:
+        except SoundFontError as exc:
             self.message.emit(f"Cannot play that instrument: {exc}")
             return
         new.last_pass = stream.source.last_pass  # the pass a Loop turned off ends with
@@ -135,7 +156,7 @@ class PlaybackController(QWidget):
         self.backend = backend
         chosen = self.input.currentText()
         self.input.clear()
-        names = recording.list_input_ports(backend)
+        names = list_input_ports(backend)
         for name in names:
             self.input.addItem(name)
         if not names:
@@ -148,7 +169,7 @@ class PlaybackController(QWidget):
     def _record_toggled(self, on: bool) -> None:
         if on:
             try:
-                self.recorder = recording.Recorder(self.input.currentText(), self.backend)
+                self.recorder = Recorder(self.input.currentText(), self.backend)
             except OSError as exc:
                 self.message.emit(str(exc))
                 self.record_button.setChecked(False)
@@ -171,7 +192,7 @@ class PlaybackController(QWidget):
         self.output.blockSignals(True)
         self.output.clear()
         self.output.addItem(SYNTH)
-        for name in playback.list_output_ports():
+        for name in list_output_ports():
             self.output.addItem(name)
         if chosen and self.output.findText(chosen) >= 0:
             self.output.setCurrentIndex(self.output.findText(chosen))
@@ -187,7 +208,7 @@ class PlaybackController(QWidget):
             self._output_changed_status()
             return
         try:
-            self.port_output = playback.PortOutput(name)
+            self.port_output = PortOutput(name)
             self.output_status.setText("")
         except OSError as exc:
             self.output_status.setText(str(exc))
@@ -207,8 +228,8 @@ class PlaybackController(QWidget):
     def _performance(self, idea: Idea, loop: bool):
         """What the built-in synth plays: the idea on the SoundFont, or the plain tone."""
         if self.sound.font is None:
-            return sound.fallback_performance(idea, loop)
-        return sound.idea_performance(self.sound.font, idea, self.sound.instruments(), loop)
+            return fallback_performance(idea, loop)
+        return idea_performance(self.sound.font, idea, self.sound.instruments(), loop)
 
     def _start_changed(self, _bar: int) -> None:
         """A new start bar while playing: play on from there, as a DAW's ruler does."""
@@ -237,14 +258,14 @@ class PlaybackController(QWidget):
         self.stop()
         idea, self.start_tick = self.from_start(idea)
         if self.port_output is not None:
-            self.player = playback.Player(
+            self.player = Player(
                 self.port_output,
                 on_position=self.positionChanged.emit,
                 on_finished=self.playbackFinished.emit,
             )
             self.player.play(
-                playback.idea_events(idea, self.sound.programs()),
-                playback.duration_seconds(idea),
+                idea_events(idea, self.sound.programs()),
+                duration_seconds(idea),
                 self.loop.isChecked(),
             )
         else:
@@ -252,7 +273,7 @@ class PlaybackController(QWidget):
                 self.message.emit("A plain tone until the SoundFont has loaded (a moment)")
             try:
                 performance = self._performance(idea, self.loop.isChecked())
-            except sound.SoundFontError as exc:  # a sample the font cannot give after all
+            except SoundFontError as exc:  # a sample the font cannot give after all
                 self.message.emit(f"Cannot play: {exc}")
                 return False
             if not self.synth.play(performance, self.sound.instruments().reverb()):
@@ -277,17 +298,17 @@ class PlaybackController(QWidget):
     def _position(self, seconds: float) -> None:
         if self.playing_idea is None:
             return
-        length = playback.duration_seconds(self.playing_idea)
+        length = duration_seconds(self.playing_idea)
         stream = self.synth.stream
         if stream is not None and self.port_output is None:  # the pass the audio is in
-            period = stream.source.period / sound.SAMPLE_RATE
+            period = stream.source.period / SAMPLE_RATE
             passes = seconds // period
             if stream.source.last_pass is not None:
                 passes = min(passes, stream.source.last_pass)
             seconds -= passes * period
         elif self.loop.isChecked() and length > 0:
             seconds %= length
-        self.roll.set_playhead(self.start_tick + seconds / playback.seconds_per_tick(self.playing_idea))
+        self.roll.set_playhead(self.start_tick + seconds / seconds_per_tick(self.playing_idea))
 
     def _finished(self) -> None:
         self.stop()
@@ -299,25 +320,25 @@ class PlaybackController(QWidget):
         program = chords if part == "chords" else melody
         if self.port_output is not None:
             port = self.port_output
-            channel = playback.CHORD_CHANNEL if part == "chords" else playback.MELODY_CHANNEL
-            port.send(playback.program_change(program, channel))
-            port.send(playback.note_on(pitch, channel=channel))
+            channel = CHORD_CHANNEL if part == "chords" else MELODY_CHANNEL
+            port.send(midi_program_change(program, channel))
+            port.send(midi_note_on(pitch, channel=channel))
             QTimer.singleShot(
-                350, lambda: self.port_output is port and port.send(playback.note_off(pitch, channel))
+                350, lambda: self.port_output is port and port.send(midi_note_off(pitch, channel))
             )
         elif self.synth.available and self.playing_idea is None:
             try:
                 self.synth.play(self.note_sound(pitch, part), self.sound.instruments().reverb())
-            except sound.SoundFontError as exc:
+            except SoundFontError as exc:
                 self.message.emit(f"Cannot play that note: {exc}")
 
     def note_sound(self, pitch: int, part: str = "melody"):
         """What a click on a note of ``part`` plays on the built-in synth."""
         if self.sound.font is None:
-            return sound.fallback_note(pitch)
+            return fallback_note(pitch)
         chords, melody = self.sound.programs()
         program = chords if part == "chords" else melody
-        return sound.note_performance(self.sound.font, pitch, program, self.sound.volume.value() / 100)
+        return note_performance(self.sound.font, pitch, program, self.sound.volume.value() / 100)
 
     def close_output(self) -> None:
         self.stop()

@@ -26,7 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from songsketch.engine.api import sound
+from songsketch.engine.api import (
+    DEFAULT_ROOM,
+    DEFAULT_VOLUME,
+    GM_NAMES,
+    ROOMS,
+    Instruments,
+    SoundFontError,
+    open_font,
+    prepare_rooms,
+)
 
 BUILT_IN = ""  # the SoundFont setting that means the bundled one
 
@@ -75,15 +84,15 @@ class SoundRow(QWidget):
             combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             combo.currentIndexChanged.connect(lambda _i: self._program_chosen())
         self.volume = QSlider(Qt.Orientation.Horizontal, minimum=0, maximum=100)
-        self.volume.setValue(round(sound.DEFAULT_VOLUME * 100))
+        self.volume.setValue(round(DEFAULT_VOLUME * 100))
         self.volume.setMaximumWidth(110)
         self.volume.setToolTip("Volume of the built-in synth")
         self.volume.valueChanged.connect(lambda _v: self._instruments_changed())
         self.room = QComboBox()
         self.room.setToolTip("The room the built-in synth plays in (reverb)")
-        for name in sound.ROOMS:
+        for name in ROOMS:
             self.room.addItem(name.capitalize(), name)
-        self.room.setCurrentIndex(self.room.findData(sound.DEFAULT_ROOM))
+        self.room.setCurrentIndex(self.room.findData(DEFAULT_ROOM))
         self.room.currentIndexChanged.connect(lambda _i: self.roomChanged.emit())
         self._fill_instruments()
 
@@ -104,9 +113,9 @@ class SoundRow(QWidget):
         try:
             chords, melody = settings.value("sound/chords", 0), settings.value("sound/melody", 0)
             self.wanted_programs = (int(chords), int(melody))
-            self.volume.setValue(int(settings.value("sound/volume", round(sound.DEFAULT_VOLUME * 100))))
-            room = self.room.findData(str(settings.value("sound/room", sound.DEFAULT_ROOM)))
-            self.room.setCurrentIndex(room if room >= 0 else self.room.findData(sound.DEFAULT_ROOM))
+            self.volume.setValue(int(settings.value("sound/volume", round(DEFAULT_VOLUME * 100))))
+            room = self.room.findData(str(settings.value("sound/room", DEFAULT_ROOM)))
+            self.room.setCurrentIndex(room if room >= 0 else self.room.findData(DEFAULT_ROOM))
         except (TypeError, ValueError):
             pass
         self.wanted_font = str(settings.value("sound/font", BUILT_IN) or BUILT_IN)
@@ -120,9 +129,9 @@ class SoundRow(QWidget):
         settings.setValue("sound/volume", self.volume.value())
         settings.setValue("sound/room", self.room.currentData())
 
-    def instruments(self) -> sound.Instruments:
+    def instruments(self) -> Instruments:
         chords, melody = self.programs()
-        return sound.Instruments(chords, melody, self.volume.value() / 100, self.room.currentData())
+        return Instruments(chords, melody, self.volume.value() / 100, self.room.currentData())
 
     def programs(self) -> tuple[int, int]:
         """The GM programs chosen for the chords and the melody."""
@@ -149,10 +158,10 @@ class SoundRow(QWidget):
         def work() -> None:
             font, error = None, ""
             try:
-                font = sound.open_font(path or None)
+                font = open_font(path or None)
                 font.warm(set(programs) | {0})  # decode now what the first Play will need
-                sound.prepare_rooms()
-            except sound.SoundFontError as exc:
+                prepare_rooms()
+            except SoundFontError as exc:
                 font, error = None, str(exc)
             except Exception as exc:  # a SoundFont the reader did not foresee: say so, keep going
                 font, error = None, f"{Path(path).name}: {type(exc).__name__}: {exc}"
@@ -239,9 +248,9 @@ class SoundRow(QWidget):
             combo.blockSignals(True)
             combo.clear()
             for p in programs:
-                own = font.preset(p).name if font is not None else sound.GM_NAMES[p]
-                combo.addItem(sound.GM_NAMES[p] if general_midi else own, p)
-                combo.setItemData(combo.count() - 1, f"{p}: {own} (GM: {sound.GM_NAMES[p]})", Qt.ToolTipRole)
+                own = font.preset(p).name if font is not None else GM_NAMES[p]
+                combo.addItem(GM_NAMES[p] if general_midi else own, p)
+                combo.setItemData(combo.count() - 1, f"{p}: {own} (GM: {GM_NAMES[p]})", Qt.ToolTipRole)
             index = combo.findData(program)
             combo.setCurrentIndex(index if index >= 0 else max(0, combo.findData(0)))
             combo.setEnabled(font is not None)
@@ -263,7 +272,7 @@ class SoundRow(QWidget):
                     error = ""
                     try:
                         font.warm(programs)
-                    except sound.SoundFontError as exc:
+                    except SoundFontError as exc:
                         error = str(exc)
                     try:
                         self._warmed.emit(font, error)

@@ -79,10 +79,10 @@ class EngineWorker(QObject):
     def export_audio(self, idea, path: str, font, instruments) -> None:
         """Render the idea with the built-in synth's SoundFont and instruments (the plain tone
         when ``font`` is None) and write a WAV, here, off the UI thread."""
-        from songsketch.engine.api import sound
+        from songsketch.engine.api import write_wav
 
         try:
-            sound.write_wav(idea, path, font, instruments)
+            write_wav(idea, path, font, instruments)
         except OSError as exc:
             self.exportFailed.emit(f"Could not save {path}: {exc.strerror or exc}")
             return
@@ -129,10 +129,10 @@ class EngineWorker(QObject):
     def add_recording(self, events) -> None:
         """A phrase played on a keyboard: heard like a played file (beat, grid, key, chords)
         and stored as the user's own idea."""
-        from songsketch.engine.api import recording
+        from songsketch.engine.api import recorded_idea
 
         try:
-            heard = recording.recorded_idea(events)
+            heard = recorded_idea(events)
         except Exception as exc:  # nothing usable was played
             self.opened.emit(f"Could not use the recording: {exc}")
             return

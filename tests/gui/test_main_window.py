@@ -123,7 +123,7 @@ def test_save_as_musicxml_writes_a_lead_sheet_off_the_ui_thread(qtbot, make_wind
     entry = window.current_entry()
     path = tmp_path / "sheet.musicxml"
     with qtbot.waitSignal(window.worker.exported, timeout=60000) as saved:
-        window.save_current_musicxml(str(path))
+        window.exports.save_musicxml(str(path))
     assert saved.args == [str(path)]
     # the window hears of it on its own thread, a moment after the worker says so
     qtbot.waitUntil(lambda: "Saved" in window.statusBar().currentMessage(), timeout=10000)
@@ -161,11 +161,11 @@ def test_transpose_moves_the_idea_and_keeps_it_in_range(qtbot, make_window):
 def test_a_failed_musicxml_save_is_reported_on_the_gui_thread(qtbot, make_window, monkeypatch):
     from PySide6.QtCore import QCoreApplication, QThread
 
-    import songsketch.gui.main_window as main_window
+    import songsketch.gui.exports as exports
 
     shown = []
     monkeypatch.setattr(
-        main_window.QMessageBox,
+        exports.QMessageBox,
         "warning",
         staticmethod(lambda parent, title, text: shown.append((QThread.currentThread(), text))),
     )
@@ -173,7 +173,7 @@ def test_a_failed_musicxml_save_is_reported_on_the_gui_thread(qtbot, make_window
     window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
     window.table.selectRow(0)
-    window.save_current_musicxml("/proc/sheet.musicxml")  # a folder nobody may write
+    window.exports.save_musicxml("/proc/sheet.musicxml")  # a folder nobody may write
     qtbot.waitUntil(lambda: bool(shown), timeout=60000)
     thread, text = shown[0]
     assert thread is QCoreApplication.instance().thread() and "Could not save /proc/sheet.musicxml" in text
@@ -186,7 +186,7 @@ def test_library_survives_a_restart(qtbot, make_window, tmp_path):
     window.panel.count.setValue(3)
     generate_and_wait(qtbot, window)
     window.table.selectRow(0)
-    window.toggle_favourite()
+    window.ideas_list.toggle_favourite()
     names = [e.name for e in window.ideas.entries]
     ideas = [e.idea for e in window.ideas.entries]
     window.close()
@@ -194,8 +194,8 @@ def test_library_survives_a_restart(qtbot, make_window, tmp_path):
     assert [e.name for e in again.ideas.entries] == names
     assert [e.idea for e in again.ideas.entries] == ideas
     assert again.ideas.entries[0].favourite
-    again.favourites_only.setChecked(True)
-    assert again.filter.rowCount() == 1
+    again.ideas_list.favourites_only.setChecked(True)
+    assert again.ideas_list.filter.rowCount() == 1
 
 
 def test_rename_delete_and_export_favourites(qtbot, make_window, tmp_path):
@@ -205,14 +205,14 @@ def test_rename_delete_and_export_favourites(qtbot, make_window, tmp_path):
     assert window.ideas.setData(window.ideas.index(0, 1), "My hook")
     assert window.ideas.entries[0].name == "My hook"
     window.table.selectRow(0)
-    window.toggle_favourite()
+    window.ideas_list.toggle_favourite()
     out = tmp_path / "export"
     out.mkdir()
-    assert window.export_favourites(str(out)) == 1
+    assert window.exports.export_favourites(str(out)) == 1
     assert read_ideas(out / "My_hook.mid")[0] == window.ideas.entries[0].idea
-    window.table.setCurrentIndex(window.filter.index(2, 1))
+    window.table.setCurrentIndex(window.ideas_list.filter.index(2, 1))
     assert len(window.table.selectionModel().selectedRows()) == 1
-    window.delete_selected()
+    window.ideas_list.delete_selected()
     assert window.ideas.rowCount() == 2 and window.library.count() == 2
 
 
@@ -256,7 +256,7 @@ def test_the_built_in_synth_streams_the_bundled_piano(qtbot, make_window):
     SoundFont's piano, rendered as it is read, and a loop runs on past the idea's end."""
     import numpy as np
 
-    from songsketch.engine.api import sound
+    from songsketch.engine.playback import sound
     from songsketch.gui.audio import AudioStream
 
     window = make_window()
@@ -300,7 +300,7 @@ def test_switch_instruments_and_sound_a_clicked_note_with_its_part(qtbot, make_w
     """The melody can be a flute: the performance's melody notes are program 73, the chords
     stay piano; a click on a melody note on the piano roll sounds the flute; the choice and
     the volume are remembered."""
-    from songsketch.engine.api import sound
+    from songsketch.engine.playback import sound
 
     home = tmp_path / "sound-home"
     window = make_window(home)
@@ -377,11 +377,10 @@ def test_a_soundfont_of_your_own_is_loaded_and_remembered_a_bad_one_refused(qtbo
 
 
 def test_without_any_soundfont_the_synth_falls_back_and_says_why(qtbot, make_window, tmp_path, monkeypatch):
-    from songsketch.engine.api import sound
-    from songsketch.engine.playback import sound as sound_module
+    from songsketch.engine.playback import sound
 
     bad = tmp_path / "gone.sf3"
-    monkeypatch.setattr(sound_module, "default_soundfont", lambda: bad)
+    monkeypatch.setattr(sound, "default_soundfont", lambda: bad)
     window = make_window()
     playback = window.playback
     assert playback.sound.wait_for_font()
@@ -398,7 +397,7 @@ def test_without_any_soundfont_the_synth_falls_back_and_says_why(qtbot, make_win
 def test_export_idea_as_audio_writes_a_wav_off_the_ui_thread(qtbot, make_window, tmp_path):
     import wave
 
-    from songsketch.engine.api import playback as timing
+    from songsketch.engine.api import duration_seconds
 
     window = make_window()
     assert window.playback.sound.wait_for_font()
@@ -408,12 +407,12 @@ def test_export_idea_as_audio_writes_a_wav_off_the_ui_thread(qtbot, make_window,
     idea = window.current_entry().idea
     path = tmp_path / "idea.wav"
     with qtbot.waitSignal(window.worker.exported, timeout=60000) as saved:
-        window.export_current_audio(str(path))
+        window.exports.save_audio(str(path))
     assert saved.args == [str(path)]
     with wave.open(str(path)) as w:
         assert (w.getframerate(), w.getnchannels()) == (44100, 2)
         seconds = w.getnframes() / 44100
-    assert timing.duration_seconds(idea) <= seconds < timing.duration_seconds(idea) + 3
+    assert duration_seconds(idea) <= seconds < duration_seconds(idea) + 3
     assert "Export idea as audio (WAV)…" in [a.text() for a in window.menuBar().actions()[0].menu().actions()]
 
 
@@ -698,7 +697,7 @@ def test_play_through_a_real_audio_device_starts_at_once_loops_and_ends(tmp_path
 def test_a_soundfont_arriving_while_playing_is_heard_at_once(qtbot, make_window, tmp_path):
     """Play pressed before the SoundFont has loaded plays a plain tone (and says so); when the
     font arrives (or the user loads another while playing) the stream takes it up where it is."""
-    from songsketch.engine.api import sound
+    from songsketch.engine.playback import sound
     from songsketch.gui.audio import AudioStream
     from tests.helpers import sine_soundfont
 
