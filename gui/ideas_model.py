@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QSortFilterProxyModel, Qt, QUrl
 
-from songsketch.engine.api import Entry, Library, atomic_write
+from songsketch.engine.api import Entry, Library, atomic_write, safe_filename
 
 OWN_MODEL = "yours"  # the library's mark on the user's own ideas (opened from a file)
 OWN_BADGE = "yours"  # what the Originality column says of them
@@ -17,13 +16,9 @@ COLUMNS = ("★", "Name", "Key", "Tempo", "Verse chords", "Originality")
 STAR, NAME, KEY, TEMPO, CHORDS, ORIGINAL = range(6)
 
 
-def safe_filename(name: str) -> str:
-    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "idea"
-
-
 def export_midi(library: Library, entry: Entry, folder: Path) -> Path:
     """Write an idea's .mid (named after it) into a folder; returns the path."""
-    path = folder / f"{safe_filename(entry.name)}.mid"
+    path = folder / f"{safe_filename(entry.name, 'idea', separator='_')}.mid"
     data = library.midi(entry.id)
     if not data:
         raise OSError(f"{entry.name} is no longer in the library or cannot be written as MIDI")

@@ -7,7 +7,6 @@ Signals of RetrainDialog: modelTrained(str folder), scanRequested(str), trainReq
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt, Signal
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from songsketch.engine.api import TrainJob, TrainProgress, TrainSettings
+from songsketch.engine.api import TrainJob, TrainProgress, TrainSettings, safe_filename
 from songsketch.gui.workers import TrainWorker, start_thread, stop_thread
 
 
@@ -189,7 +188,7 @@ class RetrainDialog(QDialog):
 
     def model_dir(self) -> Path:
         raw = self.name.text().strip() or Path(self.folder or "songs").name
-        return self.models_dir / (re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-.") or "my-songs")
+        return self.models_dir / safe_filename(raw, "my-songs")
 
     def start_training(self, settings: TrainSettings | None = None) -> None:
         if self.training or not self.folder:
