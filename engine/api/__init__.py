@@ -46,9 +46,38 @@ from ..music.idea import (
     bar_ticks,
     beat_ticks,
 )
-from ..playback import player as playback
-from ..playback import recorder as recording
-from ..playback import sound
+from ..playback.player import (
+    CHORD_CHANNEL,
+    MELODY_CHANNEL,
+    Player,
+    PortOutput,
+    duration_seconds,
+    idea_events,
+    list_output_ports,
+    seconds_per_tick,
+)
+from ..playback.player import note_off as midi_note_off
+from ..playback.player import note_on as midi_note_on
+from ..playback.player import program_change as midi_program_change
+from ..playback.recorder import Recorder, list_input_ports, recorded_idea
+from ..playback.sound import (
+    DEFAULT_ROOM,
+    DEFAULT_VOLUME,
+    GM_NAMES,
+    ROOMS,
+    SAMPLE_RATE,
+    Instruments,
+    SoundFontError,
+    fallback_note,
+    fallback_performance,
+    idea_performance,
+    note_performance,
+    open_font,
+    prepare_rooms,
+    program_number,
+    to_pcm16,
+    write_wav,
+)
 from .evaluate import Evaluation, evaluate_model
 from .requests import GenerateRequest, GenerationRequest, InfillRequest, RegenerateRequest, TrainJob
 from .session import Engine, GenerationSummary, idea_name
@@ -115,9 +144,39 @@ __all__ = [
     "load_builtin",
     "load_folder",
     "analyse_path",
-    "playback",
-    "recording",
-    "sound",
+    # playing to a MIDI port
+    "CHORD_CHANNEL",
+    "MELODY_CHANNEL",
+    "Player",
+    "PortOutput",
+    "duration_seconds",
+    "idea_events",
+    "list_output_ports",
+    "midi_note_off",
+    "midi_note_on",
+    "midi_program_change",
+    "seconds_per_tick",
+    # recording from a MIDI keyboard
+    "Recorder",
+    "list_input_ports",
+    "recorded_idea",
+    # the built-in synth
+    "DEFAULT_ROOM",
+    "DEFAULT_VOLUME",
+    "GM_NAMES",
+    "ROOMS",
+    "SAMPLE_RATE",
+    "Instruments",
+    "SoundFontError",
+    "fallback_note",
+    "fallback_performance",
+    "idea_performance",
+    "note_performance",
+    "open_font",
+    "prepare_rooms",
+    "program_number",
+    "to_pcm16",
+    "write_wav",
     "read_card",
     "read_ideas",
     "train",
