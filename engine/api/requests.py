@@ -1,23 +1,18 @@
-"""What the front ends ask of the engine, as small frozen dataclasses.
+"""What the front ends ask of the engine, as plain frozen dataclasses.
 
-A generation request runs itself on an :class:`~.session.Engine` (``run``), so a worker needs
-no knowledge of the kinds: it hands any request to ``Engine.run``.
+A request is data only: :meth:`~.session.Engine.run` matches on its kind and carries it out,
+so a worker needs no knowledge of the kinds and the requests know nothing of the engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..assess.originality import Guard
 from ..generation.generator import GenerationSettings
 from ..ml.training import TrainSettings
 from ..music.idea import Idea
-
-if TYPE_CHECKING:
-    from .session import Engine, GenerationSummary, OnIdea
 
 
 @dataclass(frozen=True)
@@ -33,11 +28,6 @@ class GenerateRequest:
     def source(self) -> str:
         """The name of the idea these come from ('' for fresh ones)."""
         return self.primer.name if self.primer is not None else ""
-
-    def run(
-        self, engine: "Engine", on_idea: "OnIdea | None" = None, cancel: Callable[[], bool] | None = None
-    ) -> "GenerationSummary":
-        return engine.generate(self.settings, on_idea, cancel, primer=self.primer, guard=self.guard)
 
 
 @dataclass(frozen=True)
@@ -58,11 +48,6 @@ class RegenerateRequest:
         """The name of the idea these come from ('' for typed chords)."""
         return self.idea.name
 
-    def run(
-        self, engine: "Engine", on_idea: "OnIdea | None" = None, cancel: Callable[[], bool] | None = None
-    ) -> "GenerationSummary":
-        return engine.regenerate(self.idea, self.keep, self.settings, on_idea, cancel, guard=self.guard)
-
 
 @dataclass(frozen=True)
 class InfillRequest:
@@ -78,14 +63,8 @@ class InfillRequest:
 
     @property
     def source(self) -> str:
+        """The name of the idea these come from."""
         return self.idea.name
-
-    def run(
-        self, engine: "Engine", on_idea: "OnIdea | None" = None, cancel: Callable[[], bool] | None = None
-    ) -> "GenerationSummary":
-        return engine.infill(
-            self.idea, self.first_bar, self.bars, self.settings, self.part, on_idea, cancel, guard=self.guard
-        )
 
 
 GenerationRequest = GenerateRequest | RegenerateRequest | InfillRequest

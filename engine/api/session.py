@@ -11,16 +11,13 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from ..assess.originality import Guard, OriginalityIndex
 from ..generation.generator import GenerationSettings, Generator, primer_excerpt
 from ..ml.store import LoadedModel, load, read_extra
 from ..music.idea import Idea
 from ..tokens.encoding import encode
-
-if TYPE_CHECKING:
-    from .requests import GenerationRequest
+from .requests import GenerateRequest, GenerationRequest, InfillRequest, RegenerateRequest
 
 _ADJECTIVES = (
     "amber",
@@ -173,12 +170,32 @@ class Engine:
 
     def run(
         self,
-        request: "GenerationRequest",
+        request: GenerationRequest,
         on_idea: OnIdea | None = None,
         cancel: Callable[[], bool] | None = None,
     ) -> GenerationSummary:
-        """Carry out a generation request (see ``requests``)."""
-        return request.run(self, on_idea, cancel)
+        """Carry out a generation request of any kind (see ``requests``)."""
+        match request:
+            case GenerateRequest():
+                return self.generate(
+                    request.settings, on_idea, cancel, primer=request.primer, guard=request.guard
+                )
+            case RegenerateRequest():
+                return self.regenerate(
+                    request.idea, request.keep, request.settings, on_idea, cancel, guard=request.guard
+                )
+            case InfillRequest():
+                return self.infill(
+                    request.idea,
+                    request.first_bar,
+                    request.bars,
+                    request.settings,
+                    request.part,
+                    on_idea,
+                    cancel,
+                    guard=request.guard,
+                )
+        raise TypeError(f"not a generation request: {request!r}")
 
     def generate(
         self,
