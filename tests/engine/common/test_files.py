@@ -1,8 +1,13 @@
-"""Names safe for a file on every system, made from free text."""
+"""Files written whole or not at all, and names safe for a file on every system."""
+
+import errno
+import io
+import os
 
 import pytest
 
-from songsketch.engine.common.files import MAX_NAME_BYTES, safe_filename
+from songsketch.engine.common import files
+from songsketch.engine.common.files import MAX_NAME_BYTES, atomic_write, safe_filename
 
 
 @pytest.mark.parametrize(
@@ -50,3 +55,40 @@ def test_long_names_are_cut_whole_characters_with_no_trailing_dot():
     cut = safe_filename("é" * 300, "model")
     assert cut == "é" * (MAX_NAME_BYTES // 2)
     assert safe_filename("a" * (MAX_NAME_BYTES - 1) + ".b", "model") == "a" * (MAX_NAME_BYTES - 1)
+
+
+@pytest.mark.parametrize("fails_at", ["write", "fsync", "replace"])
+def test_a_write_that_fails_midway_leaves_the_old_file_and_nothing_else(tmp_path, monkeypatch, fails_at):
+    """A full disk half-way through the bytes, at the flush to disk, or at the final rename:
+    the error reaches the caller, the old file is as it was and no temporary file is left."""
+    path = tmp_path / "idea.mid"
+    path.write_bytes(b"the old idea")
+    full = OSError(errno.ENOSPC, "No space left on device")
+
+    class HalfWritten(io.FileIO):
+        def write(self, data):
+            super().write(bytes(data[: len(data) // 2]))
+            raise full
+
+    def fail(*_args):
+        raise full
+
+    if fails_at == "write":
+        monkeypatch.setattr(files.os, "fdopen", lambda fd, _mode: HalfWritten(fd, "wb"))
+    else:
+        monkeypatch.setattr(files.os, fails_at, fail)
+    with pytest.raises(OSError, match="No space"):
+        atomic_write(path, b"the new idea" * 1000)
+    assert path.read_bytes() == b"the old idea"
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_a_new_file_is_written_whole_into_new_folders_as_an_ordinary_file(tmp_path):
+    path = tmp_path / "new" / "folder" / "idea.mid"
+    atomic_write(path, b"an idea")
+    assert path.read_bytes() == b"an idea"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not the temporary file's private 0600
+    atomic_write(path, b"another")
+    assert path.read_bytes() == b"another" and list(path.parent.iterdir()) == [path]
