@@ -1,7 +1,8 @@
 """The engine's one public face: everything the window and the command line use.
 
 Front ends import from here only (an import-linter contract holds them to it), so the layers
-beneath can be rearranged without touching them. Importing this module is cheap: TensorFlow
+beneath can be rearranged without touching them; it exports names, never modules, so nothing
+beneath is reached through it. Importing this module is cheap: TensorFlow
 is imported only when training starts, music21 only when a score is read or written.
 """
 
