@@ -23,6 +23,7 @@ from ..tokens.encoding import encode, encode_bars, encode_infill
 from ..tokens.vocab import STYLES, VOCAB
 from .blas import one_blas_thread
 from .constraints import ConstrainedGrammar, KeptPart, constraints_for
+from .infill import INFILL_DRAFTS, SILENT_TOKENS, best_joined, check_span, opening_bars, spliced
 from .lstm import NumpyLSTM
 from .rows import RowPicker
 from .sampling import CLOSING_TOKENS, draw_one, draw_rows
@@ -93,35 +94,6 @@ class Start:
     silent: tuple[int, ...] = ()
 
 
-INFILL_PARTS = ("both", "melody", "chords")
-INFILL_DRAFTS = 4  # drafts of a span drawn for each one shown (those that join best are shown)
-
-
-def join_cost(idea: Idea, start: int, end: int) -> float:
-    """How badly a span [start, end) (ticks) joins the idea around it: the leaps into it and out
-    of it (six semitones cost one) and its melody notes on a beat outside the chord sounding (all of
-    them cost a half)."""
-    notes = sorted(idea.melody, key=lambda n: n.onset)
-    inside = [n for n in notes if start <= n.onset < end]
-    if not inside:
-        return 1.0
-    before = [n for n in notes if n.onset < start][-1:]
-    after = [n for n in notes if n.onset >= end][:1]
-    leaps = (abs(inside[0].pitch - before[0].pitch) if before else 0) + (
-        abs(after[0].pitch - inside[-1].pitch) if after else 0
-    )
-    beat = TICKS_PER_BEAT
-    on_beat = [n for n in inside if n.onset % beat == 0]
-    off_chord = 0.0
-    if on_beat:
-        misses = 0
-        for n in on_beat:
-            chord = next((c for c in idea.chords if c.onset <= n.onset < c.end), None)
-            misses += chord is not None and n.pitch % 12 not in {p % 12 for p in chord.voicing}
-        off_chord = misses / len(on_beat)
-    return leaps / 6 + off_chord / 2
-
-
 class Cancelled(Exception):
     """Generation was stopped by its cancel flag."""
 
@@ -164,7 +136,6 @@ class Generator:
         self.repeat_bias[_SIXTEENTH_POSITIONS] += sixteenth  # one table of calibrated biases
         self.lstm = NumpyLSTM(weights)
         self.normalised = keys == "normalise"
-        self.redrawn = 0
         self._lock = threading.Lock()
         self._mask_cache: dict = {}
 
@@ -199,21 +170,9 @@ class Generator:
         """``settings.count`` ideas; ``on_idea(index, idea)`` fires as each one finishes.
 
         An idea with a section lacking melody or chords, or one ``accept`` refuses, is
-        redrawn (``self.redrawn`` counts them). Same settings and seed -> the same ideas.
-        Raises Cancelled if ``cancel()`` turns true.
-
-        A batch decodes a few rows more than it needs, so that a refused idea rarely costs a
-        second batch. Which rows are shown depends only on their order, never on how soon they
-        finish: the first ``need`` rows (by row number) that pass. A finished row is shown at
-        once when it passes and cannot be pushed out by the unfinished rows before it, and the
-        batch stops as soon as its ``need`` ideas are settled. (Taking the first to *finish*
-        would favour short, sparse ideas.)"""
+        redrawn. Same settings and seed -> the same ideas. Raises Cancelled if ``cancel()``
+        turns true. (How the rows of a batch are drawn and shown: see ``_draw``.)"""
         settings = self.with_style(settings)
-        rng = np.random.default_rng(settings.seed)
-        ideas: list[Idea] = []
-        self.redrawn = 0
-        drawn = 0
-        limit = 10 * settings.count + 64  # a model that cannot satisfy us stops somewhere
         key_rng = random.Random(settings.seed)
         thin: list[Idea] = []  # well formed, just thin: a last resort
 
@@ -235,26 +194,17 @@ class Generator:
                 return None
             return idea
 
-        with self._lock:
-            while len(ideas) < settings.count and drawn < limit:
-                need = settings.count - len(ideas)
-                n = min(batch_size, need + self.extra_rows(need))
-                picker = RowPicker(n, need)
-
-                def done(row: int, idea: Idea, picker: RowPicker = picker) -> bool:
-                    nonlocal drawn
-                    drawn += 1
-                    passed = judge(idea)
-                    if passed is None:
-                        self.redrawn += 1
-                    for shown in picker.finish(row, passed):
-                        ideas.append(shown)
-                        if on_idea is not None:
-                            on_idea(len(ideas) - 1, shown)
-                    return picker.settled
-
-                grammars = [self._grammar(settings, cache=self._masks()) for _ in range(n)]
-                self._decode(grammars, settings, rng, done, cancel)
+        ideas = self._draw(
+            lambda: self._grammar(settings, cache=self._masks()),
+            settings.count,
+            settings,
+            np.random.default_rng(settings.seed),
+            judge,
+            on_idea,
+            cancel,
+            limit=10 * settings.count + 64,
+            batch_size=batch_size,
+        )
         # a model that keeps writing thin ideas still gives the count asked for
         for idea in thin:
             if len(ideas) >= settings.count:
@@ -309,7 +259,7 @@ class Generator:
     ) -> list[Idea]:
         """New ideas that keep the idea's chords ('chords': a new melody) or its melody
         ('melody': new chords), with its key, tempo, meter and sections. Those ``accept``
-        refuses are redrawn (``self.redrawn`` counts them)."""
+        refuses are redrawn."""
         settings = self.with_style(settings)
         rng = np.random.default_rng(settings.seed)
         home = self._home(idea)
@@ -334,7 +284,9 @@ class Generator:
 
         shift = _shift_between(home, idea)
         # a new melody must be one: some notes in every section
-        return self._draw(row, count, plan_settings, rng, shift, on_idea, cancel, accept, keep == "chords")
+        return self._draw_derived(
+            row, count, plan_settings, rng, shift, on_idea, cancel, accept, keep == "chords"
+        )
 
     def infill(
         self,
@@ -354,14 +306,7 @@ class Generator:
         to join both sides. Those ``accept`` refuses are redrawn. Raises ValueError for a
         span that is empty, outside the idea or the whole of it."""
         settings = self.with_style(settings)
-        if part not in INFILL_PARTS:
-            raise ValueError(f"part must be one of {', '.join(INFILL_PARTS)}, not {part!r}")
-        if bars < 1 or first_bar < 0 or first_bar + bars > idea.bars:
-            raise ValueError(
-                f"bars {first_bar + 1}-{first_bar + bars} are not inside the idea (bars 1-{idea.bars})"
-            )
-        if bars >= idea.bars:
-            raise ValueError("the span is the whole idea: generate new ideas instead")
+        check_span(idea, first_bar, bars, part)
         style = settings.style
         home = self._home(idea)
         shift = _shift_between(home, idea)
@@ -392,11 +337,10 @@ class Generator:
         start_tick = first_bar * home.bar_ticks
 
         def assemble(written: Idea) -> Idea | None:
-            return _spliced(home, written, start_tick, end, idea.name)
+            return spliced(home, written, start_tick, end, idea.name)
 
-        silent = tuple(range(*VOCAB.ranges["SEC"])) + tuple(range(*VOCAB.ranges["BARS"]))
         rng = np.random.default_rng(settings.seed)
-        drafts = self._draw(
+        drafts = self._draw_derived(
             row,
             settings.count * INFILL_DRAFTS,
             settings,
@@ -406,13 +350,10 @@ class Generator:
             cancel,
             accept,
             True,
-            start=Start(state, VOCAB.BAR, silent),
+            start=Start(state, VOCAB.BAR, SILENT_TOKENS),
             assemble=assemble,
         )
-        # the model reads the bars before the span far back (the bars after it come between):
-        # of its drafts, those that join both sides best are shown
-        order = sorted(range(len(drafts)), key=lambda i: (join_cost(drafts[i], start_tick, end), i))
-        shown = [drafts[i] for i in order[: settings.count]]
+        shown = best_joined(drafts, start_tick, end, settings.count)
         for i, filled in enumerate(shown):
             if on_idea is not None:
                 on_idea(i, filled)
@@ -425,7 +366,7 @@ class Generator:
         state = self.lstm.zero_state(1)
         for token in fim[: fim.index(VOCAB.FILL) + 1]:
             _top, state = self.lstm.advance(np.array([token]), state)
-        head = _opening(home, first_bar + bars)  # the sections end with the span
+        head = opening_bars(home, first_bar + bars)  # the sections end with the span
         header, encoded = encode_bars(head, style)
         opening = header + [t for h, b in encoded[:first_bar] for t in h + b] + encoded[first_bar][0]
         return state, head, opening + [VOCAB.BAR]
@@ -440,7 +381,7 @@ class Generator:
     ) -> list[Idea]:
         """Ideas whose verse starts with the primer's first bars (``settings.kept_bars``) and
         goes on from there, in the primer's key, tempo and meter. Those ``accept`` refuses
-        are redrawn (``self.redrawn`` counts them)."""
+        are redrawn."""
         settings = self.with_style(settings)
         bars = settings.kept_bars(primer)
         plan = settings.plan()
@@ -473,9 +414,74 @@ class Generator:
 
         shift = _shift_between(primer, original)
         # a continuation has a melody, even of a chords-only primer
-        return self._draw(row, settings.count, settings, rng, shift, on_idea, cancel, accept, True)
+        return self._draw_derived(row, settings.count, settings, rng, shift, on_idea, cancel, accept, True)
 
     def _draw(
+        self,
+        row: Callable[[], ConstrainedGrammar],
+        count: int,
+        settings: GenerationSettings,
+        rng: np.random.Generator,
+        judge: Callable[[Idea], Idea | None],
+        on_idea: IdeaCallback | None,
+        cancel: Callable[[], bool] | None,
+        *,
+        limit: int,
+        extra: bool = True,
+        batch_size: int | None = None,
+        whole_batches: bool = False,
+        start: Start | None = None,
+    ) -> list[Idea]:
+        """``count`` ideas decoded from rows ``row()`` makes, batch after batch until there are
+        enough or ``limit`` rows have been drawn (a model that cannot satisfy ``judge`` stops
+        somewhere). ``judge(idea)``: the idea as it is shown, or None when it is redrawn. Each
+        shown idea goes to ``on_idea``.
+
+        A batch decodes a few rows more than it needs (``extra``), so that a refused idea
+        rarely costs a second batch, at most ``batch_size`` rows. Which rows are shown depends
+        only on their order, never on how soon they finish: the first ``need`` rows (by row
+        number) that pass (taking the first to *finish* would favour short, sparse ideas). A
+        finished row is shown at once when it passes and cannot be pushed out by the
+        unfinished rows before it, and the batch stops as soon as its ``need`` ideas are
+        settled. With ``whole_batches``, every row decodes to its end and the rows are judged
+        and shown in row order once their batch is done (as regenerated, continued and
+        filled-in ideas always were: the same seed gives them the same ideas, in the same
+        order). ``start``: where the model starts reading (see ``_decode_rows``)."""
+        ideas: list[Idea] = []
+        drawn = 0
+
+        def show(picker: RowPicker, index: int, idea: Idea) -> None:
+            for shown in picker.finish(index, judge(idea)):
+                ideas.append(shown)
+                if on_idea is not None:
+                    on_idea(len(ideas) - 1, shown)
+
+        with self._lock:
+            while len(ideas) < count and drawn < limit:
+                need = count - len(ideas)
+                n = need + (self.extra_rows(need) if extra else 0)
+                if batch_size is not None:
+                    n = min(batch_size, n)
+                picker = RowPicker(n, need)
+                held: list[Idea | None] = [None] * n  # a whole batch's rows, by row number
+
+                def done(index: int, idea: Idea, picker: RowPicker = picker, held: list = held) -> bool:
+                    nonlocal drawn
+                    drawn += 1
+                    if whole_batches:
+                        held[index] = idea
+                        return False
+                    show(picker, index, idea)
+                    return picker.settled
+
+                grammars = [row() for _ in range(n)]
+                self._decode(grammars, settings, rng, done, cancel, start)
+                for index, idea in enumerate(held):
+                    if idea is not None:
+                        show(picker, index, idea)
+        return ideas
+
+    def _draw_derived(
         self,
         row: Callable[[], ConstrainedGrammar],
         count: int,
@@ -486,41 +492,44 @@ class Generator:
         cancel: Callable[[], bool] | None,
         accept: Callable[[Idea], bool] | None,
         need_melody: bool = False,
-        start: "Start | None" = None,
+        start: Start | None = None,
         assemble: Callable[[Idea], Idea | None] | None = None,
     ) -> list[Idea]:
-        """``count`` ideas decoded from rows ``row()`` makes, written in the model's home key
-        and moved back by ``shift`` (the very shift that brought their source home); an idea
-        without a melody in every section (``need_melody``) or that ``accept`` refuses is
-        redrawn, up to a limit. Each shown idea goes to ``on_idea``. ``start``: where the
-        model starts reading (see ``_decode_rows``); ``assemble``: what a decoded row becomes
-        (None: it is redrawn)."""
-        out: list[Idea] = []
-        self.redrawn = 0
-        drawn, limit = 0, 4 * count + 16
-        with self._lock:
-            while len(out) < count and drawn < limit:
-                need = count - len(out)
-                extra = self.extra_rows(need) if accept or need_melody else 0
-                grammars = [row() for _ in range(need + extra)]
-                for idea in self._decode(grammars, settings, rng, lambda i, x: None, cancel, start):
-                    drawn += 1
-                    if assemble is not None:
-                        idea = assemble(idea)
-                        if idea is None:
-                            self.redrawn += 1
-                            continue
-                    if self.normalised:
-                        idea = idea.transposed(shift)
-                    if not idea.fits_ranges():  # moved back to its own key, out of the piano's range
-                        self.redrawn += 1
-                    elif (need_melody and not has_melody(idea)) or (accept is not None and not accept(idea)):
-                        self.redrawn += 1
-                    elif len(out) < count:
-                        out.append(idea)
-                        if on_idea is not None:
-                            on_idea(len(out) - 1, idea)
-        return out
+        """``count`` ideas made from another (regenerated, continued, filled in), decoded
+        from rows ``row()`` makes in whole batches (see ``_draw``): a decoded row becomes
+        ``assemble(row)`` (None: redrawn), written in the model's home key and moved back by
+        ``shift`` (the very shift that brought their source home); it is redrawn when out of
+        the piano's range there, without a melody in every section (``need_melody``) or
+        refused by ``accept``."""
+
+        def judge(idea: Idea) -> Idea | None:
+            if assemble is not None:
+                idea = assemble(idea)
+                if idea is None:
+                    return None
+            if self.normalised:
+                idea = idea.transposed(shift)
+            if not idea.fits_ranges():
+                return None
+            if need_melody and not has_melody(idea):
+                return None
+            if accept is not None and not accept(idea):
+                return None
+            return idea
+
+        return self._draw(
+            row,
+            count,
+            settings,
+            rng,
+            judge,
+            on_idea,
+            cancel,
+            limit=4 * count + 16,
+            extra=accept is not None or need_melody,
+            whole_batches=True,
+            start=start,
+        )
 
     def _decode(
         self,
@@ -541,6 +550,7 @@ class Generator:
         with one_blas_thread():
             return self._decode_rows(grammars, settings, rng, on_done, cancel, start)
 
+    # The per-token hot loop, kept whole: a dozen arrays change together at every step.
     def _decode_rows(
         self,
         grammars: list[ConstrainedGrammar],
@@ -638,48 +648,6 @@ class Generator:
                 top = top[keep]
             step += 1
         return [r for r in results if r is not None]
-
-
-def _spliced(home: Idea, written: Idea, start: int, end: int, name: str) -> Idea | None:
-    """``home`` with ticks [start, end) as ``written`` has them, every other bar as it was (a
-    note held into the span ends where the span's first note starts); None if that is not a
-    well-formed idea."""
-
-    def spliced(old, new):
-        kept = [x for x in old if not start <= x.onset < end]
-        return sorted(kept + [x for x in new if start <= x.onset < end], key=lambda x: x.onset)
-
-    notes = spliced(home.melody, written.melody)
-    notes = [
-        replace(a, duration=min(a.duration, b.onset - a.onset)) for a, b in zip(notes, notes[1:])
-    ] + notes[-1:]
-    out = replace(home, chords=tuple(spliced(home.chords, written.chords)), melody=tuple(notes), name=name)
-    try:
-        out.validate()
-    except ValueError:
-        return None
-    return out
-
-
-def _opening(idea: Idea, end_bar: int) -> Idea:
-    """The idea's first ``end_bar`` bars as an idea of their own (its sections cut there)."""
-    plan, total = [], 0
-    for section in idea.sections:
-        if total >= end_bar:
-            break
-        plan.append(Section(section.name, min(section.bars, end_bar - total)))
-        total += section.bars
-    ends = [sum(x.bars for x in plan[: i + 1]) * idea.bar_ticks for i in range(len(plan))]
-    end = ends[-1]
-
-    def cut(note):
-        section_end = next(e for e in ends if e > note.onset)
-        return replace(note, duration=min(note.duration, section_end - note.onset))
-
-    chords = tuple(c for c in idea.chords if c.onset < end)
-    return replace(
-        idea, sections=tuple(plan), chords=chords, melody=tuple(cut(n) for n in idea.melody if n.onset < end)
-    )
 
 
 def _shift_between(a: Idea, b: Idea) -> int:
