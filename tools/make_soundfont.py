@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from songsketch.engine.playback import soundfont as sf
+from songsketch.engine.playback import sf2
 
 # General MIDI programs kept: pianos, keys, guitars, bass, strings, voices, winds, leads, pads
 PROGRAMS = (0, 1, 4, 5, 7, 11, 16, 24, 26, 27, 32, 33, 48, 50, 53, 56, 65, 71, 73, 80, 81, 88, 89, 94)
@@ -52,9 +52,9 @@ def _read(path: Path):
     if raw[:4] != b"RIFF" or raw[8:12] != b"sfbk":
         sys.exit(f"{path}: not a SoundFont")
     lists = {}
-    for cid, off, size in sf._chunks(raw, 12, len(raw)):
+    for cid, off, size in sf2.chunks(raw, 12, len(raw)):
         if cid == b"LIST":
-            inner = sf._chunks(raw, off + 4, off + size)
+            inner = sf2.chunks(raw, off + 4, off + size)
             lists[raw[off : off + 4]] = {c: raw[o : o + s] for c, o, s in inner}
     return lists
 
@@ -68,10 +68,10 @@ def main(argv: list[str] | None = None) -> int:
 
     lists = _read(args.source)
     pdta, sdta = lists[b"pdta"], lists[b"sdta"]
-    phdr = sf._table(pdta, b"phdr", sf._PHDR)
-    pbag, pgen = sf._table(pdta, b"pbag", sf._BAG), sf._table(pdta, b"pgen", sf._GEN)
-    inst, ibag = sf._table(pdta, b"inst", sf._INST), sf._table(pdta, b"ibag", sf._BAG)
-    igen, shdr = sf._table(pdta, b"igen", sf._GEN), sf._table(pdta, b"shdr", sf._SHDR)
+    phdr = sf2.table(pdta, b"phdr", sf2.PHDR)
+    pbag, pgen = sf2.table(pdta, b"pbag", sf2.BAG), sf2.table(pdta, b"pgen", sf2.GEN)
+    inst, ibag = sf2.table(pdta, b"inst", sf2.INST), sf2.table(pdta, b"ibag", sf2.BAG)
+    igen, shdr = sf2.table(pdta, b"igen", sf2.GEN), sf2.table(pdta, b"shdr", sf2.SHDR)
     data = np.frombuffer(sdta[b"smpl"], "<i2")
 
     pmod, imod = pdta[b"pmod"], pdta[b"imod"]
@@ -100,10 +100,10 @@ def main(argv: list[str] | None = None) -> int:
 
     inst_map: dict[int, int] = {}
     sample_map: dict[int, int] = {}
-    presets = [(phdr[p], zones_of(phdr, p, pbag, pgen, pmod, sf.INSTRUMENT, inst_map)) for p in chosen]
+    presets = [(phdr[p], zones_of(phdr, p, pbag, pgen, pmod, sf2.INSTRUMENT, inst_map)) for p in chosen]
     instruments = [None] * len(inst_map)
     for old, new in list(inst_map.items()):
-        zones = zones_of(inst, old, ibag, igen, imod, sf.SAMPLE_ID, sample_map)
+        zones = zones_of(inst, old, ibag, igen, imod, sf2.SAMPLE_ID, sample_map)
         instruments[new] = (inst[old]["name"], zones)
 
     def remap(zones, op_of, mapping):
@@ -148,16 +148,16 @@ def main(argv: list[str] | None = None) -> int:
                 bags.append(struct.pack("<HH", len(gens), len(mods)))
                 mods.extend(zone_mods[i : i + 10] for i in range(0, len(zone_mods), 10))
                 # keyRange first, velRange second, sampleID/instrument last (the spec's order)
-                order = sorted(zone, key=lambda g: (g[0] != sf.KEY_RANGE, g[0] != sf.VEL_RANGE,
-                                                    g[0] in (sf.INSTRUMENT, sf.SAMPLE_ID)))  # fmt: skip
+                order = sorted(zone, key=lambda g: (g[0] != sf2.KEY_RANGE, g[0] != sf2.VEL_RANGE,
+                                                    g[0] in (sf2.INSTRUMENT, sf2.SAMPLE_ID)))  # fmt: skip
                 for op, a in order:
-                    ranged = op in sf._RANGES
+                    ranged = op in sf2.RANGES
                     gens.append(struct.pack("<HH" if ranged else "<Hh", op, a & 0xFFFF if ranged else a))
         return hdr, bags, gens, mods
 
     ph, pb, pg, pm = tables(
         [r for r, _ in presets],
-        [remap(z, sf.INSTRUMENT, inst_map) for _, z in presets],
+        [remap(z, sf2.INSTRUMENT, inst_map) for _, z in presets],
         lambda r, bag: struct.pack("<20sHHHIII", bytes(r["name"]), int(r["program"]), 0, bag, 0, 0, 0),
     )
     ph.append(struct.pack("<20sHHHIII", b"EOP", 0, 0, len(pb), 0, 0, 0))
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     pg.append(struct.pack("<Hh", 0, 0))
     ih, ib, ig, im = tables(
         [n for n, _ in instruments],
-        [remap(z, sf.SAMPLE_ID, sample_map) for _, z in instruments],
+        [remap(z, sf2.SAMPLE_ID, sample_map) for _, z in instruments],
         lambda name, bag: struct.pack("<20sH", bytes(name), bag),
     )
     ih.append(struct.pack("<20sH", b"EOI", len(ib)))

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..formats.midi import CHORD_VELOCITY
 from ..music.idea import TICKS_PER_BEAT, Idea
-from . import soundfont
+from .performance import SAMPLE_RATE  # one rate for every sound the app makes
 
 CHORD_CHANNEL, MELODY_CHANNEL = 0, 1
 
@@ -204,8 +204,6 @@ class Player:
 
 # ---------------------------------------------------------------------------
 # the additive synth: the built-in output's fallback when no SoundFont can be loaded
-
-SAMPLE_RATE = soundfont.SAMPLE_RATE  # one rate for every sound the app makes
 
 
 def _tone(pitch: int, velocity: int, seconds: float, rate: int, release: float = 0.12) -> np.ndarray:

@@ -20,18 +20,10 @@ from ..common.files import atomic_write
 from ..common.paths import default_soundfont
 from ..formats.midi import CHORD_VELOCITY
 from ..music.idea import Idea
+from .performance import SAMPLE_RATE, NoteEvent, Passes, Performance
 from .player import duration_seconds, render, render_note, seconds_per_tick
 from .reverb import DEFAULT_ROOM, ROOMS, Reverb, with_room
-from .soundfont import (
-    SAMPLE_RATE,
-    SUFFIXES,
-    NoteEvent,
-    Passes,
-    Performance,
-    SoundFont,
-    SoundFontError,
-    load_cached,
-)
+from .soundfont import SUFFIXES, SoundFont, SoundFontError, load_cached
 
 __all__ = [
     "DEFAULT_ROOM", "ROOMS", "SAMPLE_RATE", "SUFFIXES",

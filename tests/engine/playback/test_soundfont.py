@@ -9,7 +9,8 @@ import pytest
 
 from songsketch.engine.music.idea import Chord, Idea, Key, Note, Section
 from songsketch.engine.playback import player, sound
-from songsketch.engine.playback.soundfont import NoteEvent, Performance, SoundFont, SoundFontError
+from songsketch.engine.playback.performance import NoteEvent, Performance
+from songsketch.engine.playback.soundfont import SoundFont, SoundFontError
 from tests.helpers import sine_soundfont
 
 RATE = sound.SAMPLE_RATE
@@ -295,13 +296,13 @@ def test_a_damaged_sample_in_an_sf3_is_named_when_it_is_played(tmp_path, font):
 def test_the_bundled_font_follows_the_spec_where_other_players_insist(font):
     """INFO strings zero-terminated and of even size (FluidSynth refuses the font otherwise:
     a user may load it in MuseScore or a DAW); every sample an Ogg Vorbis stream."""
-    from songsketch.engine.playback.soundfont import _chunks
+    from songsketch.engine.playback.sf2 import chunks
 
     raw = font.path.read_bytes()
     info_at = raw.index(b"LIST", 12)
     size = int.from_bytes(raw[info_at + 4 : info_at + 8], "little")
     assert raw[info_at + 8 : info_at + 12] == b"INFO"
-    strings = [(cid, raw[o : o + n]) for cid, o, n in _chunks(raw, info_at + 12, info_at + 8 + size)]
+    strings = [(cid, raw[o : o + n]) for cid, o, n in chunks(raw, info_at + 12, info_at + 8 + size)]
     assert {cid for cid, _ in strings} >= {b"ifil", b"INAM", b"ICOP"}
     for cid, body in strings:
         if cid != b"ifil":
