@@ -1,11 +1,10 @@
 """Musical metrics of ideas, and comparison of generated sets with held-out songs.
 
-Per idea: in-key ratio, chord-tone ratio on strong beats, distinct note lengths, verse and
-chorus differing, collapse (one note or one chord dominating), chord changes per bar, the
-share of chords sounding their root and third, and repetition (bars bringing back an
-earlier bar's rhythm or contour, see ``music.motif``). Per set: distributions
-(pitch class, pitch range, note length, inter-onset interval) compared by their overlap
-area, as in Yang & Lerch (2018), "On the evaluation of generative models in music".
+Per idea: in-key ratio, chord-tone ratio on strong beats, chord changes per bar, the share of
+chords sounding their root and third, onsets off the beat and on 16ths, the melody's range,
+and its four-bar chord loops. Per set: the share of ideas on the songs' commonest loops, and
+distributions (pitch class, pitch range, note length, inter-onset interval) compared by their
+overlap area, as in Yang & Lerch (2018), "On the evaluation of generative models in music".
 """
 
 from __future__ import annotations
@@ -134,45 +133,6 @@ def loop_share(ideas: Sequence[Idea], loops: Sequence[tuple]) -> float:
     """Share of ideas with a four-bar phrase on one of ``loops``."""
     wanted = set(loops)
     return float(np.mean([bool(wanted & set(chord_loops(i))) for i in ideas])) if ideas else 0.0
-
-
-def loop_name(loop: tuple, minor: bool = False) -> str:
-    """'I-V-vi-IV' (degrees above the tonic, lower case for a minor chord)."""
-    numerals = {0: "I", 1: "bII", 2: "II", 3: "bIII", 4: "III", 5: "IV", 6: "#IV", 7: "V", 8: "bVI", 9: "VI",
-                10: "bVII", 11: "VII"}  # fmt: skip
-    return "-".join(numerals[d].lower() if q == "m" else numerals[d] for d, q in loop)
-
-
-def distinct_lengths(idea: Idea) -> int:
-    return len({n.duration for n in idea.melody})
-
-
-def sections_differ(idea: Idea) -> bool:
-    spans = idea.section_spans()
-    if len(spans) < 2:
-        return False
-    parts = []
-    for _s, start, end in spans[:2]:
-        parts.append(
-            (
-                tuple((n.pitch, n.onset - start, n.duration) for n in idea.melody if start <= n.onset < end),
-                tuple((c.root, c.quality, c.onset - start) for c in idea.chords if start <= c.onset < end),
-            )
-        )
-    return parts[0] != parts[1]
-
-
-def collapsed(idea: Idea) -> bool:
-    """One repeated note (>= 60% of the melody) or one chord (>= 80% of the chords)."""
-    if len(idea.melody) >= 4:
-        top = Counter(n.pitch for n in idea.melody).most_common(1)[0][1]
-        if top / len(idea.melody) >= 0.6:
-            return True
-    if len(idea.chords) >= 4:
-        top = Counter((c.root, c.quality) for c in idea.chords).most_common(1)[0][1]
-        if top / len(idea.chords) >= 0.8:
-            return True
-    return False
 
 
 def _hist(values: Iterable[float], bins) -> np.ndarray:

@@ -54,11 +54,6 @@ class Recorder:
             with self._lock:
                 self._events.append((self.clock(), message))
 
-    @property
-    def notes_heard(self) -> int:
-        with self._lock:
-            return sum(1 for _t, m in self._events if m.type == "note_on" and m.velocity > 0)
-
     def stop(self) -> list[tuple[float, mido.Message]]:
         """The notes played, as (seconds, message); the port is closed on a thread of its own
         (closing a JACK client can take a while: the caller, maybe the window, never waits)."""
