@@ -17,58 +17,24 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..ml.weights import LSTMWeights
-from ..music.idea import TICKS_PER_BEAT, Idea, Key, Section, home_key, move_to_key
+from ..music.idea import TICKS_PER_BEAT, Idea, Key, home_key, move_to_key
 from ..music.motif import LOOKBACK
 from ..tokens.encoding import encode, encode_bars, encode_infill
-from ..tokens.vocab import STYLES, VOCAB
+from ..tokens.vocab import VOCAB
 from .blas import one_blas_thread
 from .constraints import ConstrainedGrammar, KeptPart, constraints_for
 from .infill import INFILL_DRAFTS, SILENT_TOKENS, best_joined, check_span, opening_bars, spliced
 from .lstm import NumpyLSTM
+from .primer import end_of_bar_index, primer_excerpt
 from .rows import RowPicker
 from .sampling import CLOSING_TOKENS, draw_one, draw_rows
+from .settings import REPETITION_BIAS, GenerationSettings
+from .shape import has_melody, well_shaped
 
 IdeaCallback = Callable[[int, Idea], None]
 RowCallback = Callable[[int, Idea], "bool | None"]  # (row, idea) -> True: stop decoding
 
 
-@dataclass(frozen=True)
-class GenerationSettings:
-    """Controls for a batch of ideas. None means 'auto' (the model chooses)."""
-
-    count: int = 8
-    key: Key | None = None
-    tempo: int | None = None
-    meter: tuple[int, int] | None = (4, 4)
-    bars_per_section: int = 8
-    temperature: float = 0.9  # the default model's ideas match its held-out songs best here
-    top_p: float = 0.95
-    seed: int | None = None
-    keep_register: bool = True
-    harmonic_rhythm: str | None = None  # chords change at most every 'beat', 'half' bar, 'bar'
-    repetition: str | None = None  # 'less' or 'more' repeated bars than the model likes (None)
-    style: str | None = None  # what the ideas are like: 'pop', 'song' or 'chorale' (one the
-    # model learnt); None: the model's own (the first of its card's styles)
-    primer_bars: int | None = None  # a primer's bars kept when continuing one (None: a section's)
-
-    def __post_init__(self) -> None:
-        if self.repetition not in REPETITION_BIAS:
-            raise ValueError(f"repetition must be 'less', 'more' or None, not {self.repetition!r}")
-        if self.style is not None and self.style not in STYLES:
-            raise ValueError(f"style must be one of {', '.join(STYLES)}, not {self.style!r}")
-
-    def plan(self) -> tuple[Section, Section]:
-        return (Section("verse", self.bars_per_section), Section("chorus", self.bars_per_section))
-
-    def kept_bars(self, primer: Idea) -> int:
-        """How many of a primer's opening bars a continuation keeps: ``primer_bars`` (or a
-        section's worth), at most the primer's length and one section."""
-        return max(1, min(primer.bars, self.primer_bars or self.bars_per_section, self.bars_per_section))
-
-
-# how 'less' and 'more' repetition move the model's wish to mark a bar as repeating an earlier
-# one (a logit bias on every REP token: x e^-1.5 = 0.22 and x e^1.5 = 4.5 the odds)
-REPETITION_BIAS = {None: 0.0, "less": -1.5, "more": 1.5}
 _REP_TOKENS = np.arange(*VOCAB.ranges["REP"])
 # POS tokens of the odd 16ths of each beat ('e' and 'a': ticks 3 and 9 of a quarter)
 _SIXTEENTH_POSITIONS = np.array(
@@ -392,7 +358,7 @@ class Generator:
         # keep everything up to the end of the primer's last bar, and the token that closes
         # it (BAR, or SEC where a section ends): without it, the model could add voices to the
         # primer's last chord, or notes to its last bar
-        prefix = tokens[: _end_of_bar_index(tokens, bars) + 1]
+        prefix = tokens[: end_of_bar_index(tokens, bars) + 1]
         rng = np.random.default_rng(settings.seed)
 
         def row() -> ConstrainedGrammar:
@@ -657,45 +623,3 @@ def _shift_between(a: Idea, b: Idea) -> int:
     if a.chords and b.chords:
         return b.chords[0].voicing[0] - a.chords[0].voicing[0]
     return 0
-
-
-MIN_NOTE_LENGTHS = 3  # a melody of one or two note lengths has no rhythm to speak of
-
-
-def has_melody(idea: Idea) -> bool:
-    """Every section has a melody of 2+ notes."""
-    return all(
-        sum(1 for n in idea.melody if start <= n.onset < end) >= 2
-        for _section, start, end in idea.section_spans()
-    )
-
-
-def well_shaped(idea: Idea) -> bool:
-    """Every section has some melody (2+ notes) and at least one chord, and the melody
-    uses at least MIN_NOTE_LENGTHS distinct note lengths."""
-    if len({n.duration for n in idea.melody}) < MIN_NOTE_LENGTHS or not has_melody(idea):
-        return False
-    return all(any(start <= c.onset < end for c in idea.chords) for _s, start, end in idea.section_spans())
-
-
-def _end_of_bar_index(tokens: list[int], bars: int) -> int:
-    """Index just past the last event of bar number ``bars`` (1-based) in an encoding."""
-    seen = 0
-    for i, t in enumerate(tokens):
-        if t == VOCAB.BAR:
-            seen += 1
-            if seen == bars + 1:
-                return i
-        elif VOCAB.family_of(t)[0] in ("SEC", "EOS") and seen >= bars:
-            return i
-    return len(tokens) - 1
-
-
-def primer_excerpt(primer: Idea, bars: int, plan: Sequence[Section]) -> Idea:
-    """The first ``bars`` bars of a primer laid into the generation plan's sections."""
-    end = bars * primer.bar_ticks
-    chords = tuple(c for c in primer.chords if c.onset < end)
-    notes = tuple(replace(n, duration=min(n.duration, end - n.onset)) for n in primer.melody if n.onset < end)
-    idea = Idea(primer.key, primer.tempo, primer.meter, tuple(plan), chords, notes)
-    idea.validate()
-    return idea
