@@ -110,7 +110,7 @@ def label_key(chords: list[tuple[int, int, int, str]]) -> tuple[Key, bool]:
 def sheet_from_score(score, name: str) -> LeadSheet | None:
     """A lead sheet from a music21 score with chord symbols (first meter only); None if it
     has no chords or no melody."""
-    from songsketch.engine.data.corpus import music21_to_raw
+    from songsketch.engine.formats.scores import music21_to_raw
 
     raw = music21_to_raw(score, name, melody_first=True)
     if not raw.chord_texts:

@@ -16,20 +16,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..common.files import atomic_write
-from ..formats.analysis import Analysis, AnalysisError, RawNote, RawScore, analyse
+from ..formats.analysis import Analysis, AnalysisError, analyse
 from ..formats.midi import read_raw
-from ..formats.musicxml import AUTHOR
-from ..music import chords as ch
-from ..music.idea import TICKS_PER_BEAT, Idea, Key, idea_from_data, idea_to_data
-from ..music.voicing import Symbol, voice_symbols
+from ..formats.scores import read_score
+from ..music.idea import Idea, idea_from_data, idea_to_data
 
 ANALYSIS_VERSION = "11"  # bump when reading/analysis changes: old cache entries are ignored
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}
 SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".abc", ".krn"}
 MUSIC_SUFFIXES = MIDI_SUFFIXES | SCORE_SUFFIXES
-MAX_SCORE_BYTES = 20 * 1024 * 1024
-DEFAULT_SCORE_TEMPO = 90
-_VOICE_NAMES = ("soprano", "alto", "tenor", "bass")
 
 Progress = Callable[[int, int, str], None]  # (done, total, current file)
 
@@ -82,142 +77,6 @@ class CorpusError(ValueError):
     """A corpus with nothing usable (message says why)."""
 
 
-# ---------------------------------------------------------------------------
-# music21 scores -> RawScore
-
-
-def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
-    """Notes (ties merged), meters, rehearsal marks, tempo and chord symbols of a music21
-    score. Chord symbols of a lead sheet become block chords in the low register."""
-    from music21 import harmony
-    from music21 import tempo as m21tempo
-
-    parts = list(score.parts) if hasattr(score, "parts") and len(score.parts) else [score]
-    voices = {
-        v: i
-        for i, p in enumerate(parts)
-        for v in _VOICE_NAMES
-        if (p.partName or "").strip().lower().startswith(v)
-    }
-    if "soprano" in voices and len(voices) >= 3:
-        # a choral setting, maybe with instruments doubling the voices: the sung voices only,
-        # soprano first (= the melody)
-        parts = [parts[voices[v]] for v in _VOICE_NAMES if v in voices]
-    shift = 0.0
-    measures = parts[0].getElementsByClass("Measure")
-    if len(measures) and measures[0].paddingLeft:
-        shift = float(measures[0].paddingLeft)  # a pickup: move the bar lines onto the grid
-
-    def tick(offset) -> int:
-        return int(round((float(offset) + shift) * TICKS_PER_BEAT))
-
-    notes: list[RawNote] = []
-    sigs: list[tuple[int, tuple[int, int]]] = []
-    markers: list[tuple[int, str]] = []
-    symbols: list[tuple[int, tuple[int, str], int | None]] = []  # onset, chord, slash bass
-    names: dict[int, str] = {}
-    bpm = None
-    end = 0
-    for index, part in enumerate(parts):
-        names[index] = part.partName or ""
-        flat = part.stripTies().flatten()
-        for el in flat.notesAndRests:
-            onset, dur = tick(el.offset), int(round(float(el.quarterLength) * TICKS_PER_BEAT))
-            end = max(end, onset + dur)
-            if isinstance(el, harmony.ChordSymbol):
-                try:
-                    pcs = {p.pitchClass for p in el.pitches}
-                    root = el.root().pitchClass
-                    bass = el.bass().pitchClass if el.bass() is not None else root
-                except (AttributeError, ValueError):
-                    continue
-                if pcs:
-                    weights = {pc: 1.0 for pc in pcs}
-                    weights[root] = 2.0
-                    heard = ch.recognise(weights, root)
-                    if heard is not None:
-                        symbols.append((onset, heard, bass if bass != heard[0] else None))
-                continue
-            if el.isRest or dur <= 0:
-                continue
-            velocity = el.volume.velocity if el.volume.velocity else 80
-            for p in el.pitches:
-                notes.append(RawNote(p.midi, onset, dur, int(velocity), index, 0))
-        if index == 0:
-            for ts in flat.getElementsByClass("TimeSignature"):
-                sigs.append((tick(ts.offset), (ts.numerator, ts.denominator)))
-            for mark in flat.getElementsByClass("RehearsalMark"):
-                markers.append((tick(mark.offset), str(mark.content)))
-        for mm in flat.getElementsByClass(m21tempo.MetronomeMark):
-            if bpm is None and mm.number:
-                bpm = float(mm.getQuarterBPM() or mm.number)
-    texts: dict[int, str] = {}
-    if symbols:
-        # chord symbols alone (a lead sheet) are voiced as a pianist would, each chord lasting
-        # until the next symbol; where the chords are also written out (a piano part under a
-        # lead sheet, as Songsketch exports it), the symbols only name them
-        written = any(n.part > 0 for n in notes)
-        accomp_part = len(parts)
-        symbols.sort(key=lambda s: s[0])
-        spans = []
-        for i, (onset, (root, quality), bass) in enumerate(symbols):
-            stop = symbols[i + 1][0] if i + 1 < len(symbols) else max(end, onset + TICKS_PER_BEAT)
-            if stop > onset:
-                spans.append((onset, stop, Symbol(root, quality, bass)))
-                texts[onset] = ch.symbol(root, quality)
-        if not written:
-            tune = [n for n in notes if n.part == 0]
-            ceilings = [
-                min((n.pitch for n in tune if n.onset < stop and n.onset + n.duration > onset), default=None)
-                for onset, stop, _s in spans
-            ]
-            voicings = voice_symbols([s for *_t, s in spans], ceilings)
-            for (onset, stop, _s), voicing in zip(spans, voicings):
-                for p in voicing:
-                    notes.append(RawNote(p, onset, stop - onset, 72, accomp_part, 0))
-            names[accomp_part] = "Chords"
-    melody_parts = {0} if (melody_first or symbols) and notes else None
-    written_key = None
-    signatures = list(parts[0].flatten().getElementsByClass("KeySignature"))
-    if signatures:
-        sig = signatures[0]
-        mode = getattr(sig, "mode", "major")
-        as_key = sig.asKey("minor" if mode == "minor" else "major")
-        written_key = Key(as_key.tonic.pitchClass, "minor" if mode == "minor" else "major")
-    authored = False
-    if score.metadata is not None:
-        try:
-            authored = any(str(s) == AUTHOR for s in score.metadata["software"])
-        except (AttributeError, KeyError, TypeError):
-            authored = False
-    return RawScore(
-        notes=notes,
-        time_signatures=sigs or [(0, (4, 4))],
-        tempo=bpm or DEFAULT_SCORE_TEMPO,
-        markers=markers,
-        chord_texts=texts,
-        part_names=names,
-        melody_parts=melody_parts,
-        name=name,
-        key=written_key,
-        authored=authored,
-    )
-
-
-def _parse_score_file(path: Path, melody_first: bool) -> Analysis:
-    from music21 import converter
-
-    if path.stat().st_size > MAX_SCORE_BYTES:
-        raise AnalysisError("file too large")
-    try:
-        score = converter.parse(str(path))
-    except Exception as exc:  # music21 raises many exception types for bad files
-        raise AnalysisError(f"unreadable score: {type(exc).__name__}: {str(exc)[:80]}") from None
-    if hasattr(score, "scores") and not hasattr(score, "parts"):  # an Opus of several tunes
-        score = score.scores[0]
-    return analyse(music21_to_raw(score, path.stem, melody_first))
-
-
 def analyse_path(path: str | os.PathLike, melody_first: bool = False) -> Analysis:
     """What was heard in one music file (MIDI through mido, scores through music21): its
     ideas and what had to be assumed. Raises ValueError (MidiError, AnalysisError) with a
@@ -228,7 +87,7 @@ def analyse_path(path: str | os.PathLike, melody_first: bool = False) -> Analysi
         return analyse(read_raw(path))
     if suffix in SCORE_SUFFIXES:
         try:
-            return _parse_score_file(path, melody_first)
+            return analyse(read_score(path, melody_first))
         except OSError as exc:
             raise AnalysisError(f"cannot read: {exc.strerror or exc}") from None
     raise AnalysisError(f"not a music file ({suffix or 'no extension'})")

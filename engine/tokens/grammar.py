@@ -302,6 +302,7 @@ class Grammar:
             return self.melody[-1].pitch
         return None
 
+    # Kept whole: the per-token hot loop of decoding and sampling, one flat dispatch a call.
     def feed(self, token: int, check: bool = True) -> None:
         """Advance by one token; ValueError if the grammar forbids it here.
 

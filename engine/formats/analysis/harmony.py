@@ -1,0 +1,202 @@
+"""The chords of an accompaniment: block chords as written, or any texture heard beat by beat."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...music import chords as ch
+from ...music.idea import MAX_DURATION, VOICING_RANGE, Chord, bar_ticks, beat_ticks
+from .raw import RawNote
+
+
+def _fit_voicing(pitches, root: int, quality: str) -> tuple[int, ...]:
+    lo, hi = VOICING_RANGE
+    fitted = set()
+    for p in pitches:
+        while p < lo:
+            p += 12
+        while p > hi:
+            p -= 12
+        fitted.add(p)
+    voicing = sorted(fitted)
+    if len(voicing) > 6:
+        voicing = voicing[:1] + voicing[-5:]
+    if len(voicing) < 2:
+        return ch.default_voicing(root, quality)
+    return tuple(voicing)
+
+
+def is_block_chords(accomp: list[RawNote]) -> bool:
+    groups: dict[int, list[RawNote]] = {}
+    for n in accomp:
+        groups.setdefault(n.onset, []).append(n)
+    onsets = sorted(groups)
+    for a, b in zip(onsets, onsets[1:] + [None]):
+        durations = {n.duration for n in groups[a]}
+        if len(durations) != 1 or len(groups[a]) < 2:
+            return False
+        if b is not None and a + durations.pop() > b:
+            return False
+    return bool(onsets)
+
+
+def block_chords(accomp: list[RawNote], bar: int, chord_texts: dict[int, str]) -> list[Chord]:
+    """Chords of an accompaniment made of block chords: one chord per onset, split at bar lines."""
+    groups: dict[int, list[RawNote]] = {}
+    for n in accomp:
+        groups.setdefault(n.onset, []).append(n)
+    out = []
+    for onset in sorted(groups):
+        group = groups[onset]
+        pitches = sorted({n.pitch for n in group})
+        symbol = None
+        if onset in chord_texts:
+            try:
+                symbol = ch.parse_symbol(chord_texts[onset])
+            except ValueError:
+                symbol = None
+        if symbol is None:  # a chord-symbol text at the onset is the author's word
+            symbol = ch.recognise_pitches(pitches)
+        assert symbol is not None
+        voicing = _fit_voicing(pitches, *symbol)
+        start, end = onset, onset + group[0].duration
+        while start < end:
+            piece_end = min(end, (start // bar + 1) * bar, start + MAX_DURATION)
+            out.append(Chord(symbol[0], symbol[1], start, piece_end - start, voicing))
+            start = piece_end
+    return out
+
+
+# Harmonic rhythm: what a change of chord costs, by where in the bar it falls. A chord holds
+# until the harmony really changes; changes on the bar line are the cheapest, then half bars.
+CHANGE_COST = {"bar": 0.13, "half": 0.35, "beat": 0.72}
+MELODY_WEIGHT = 0.2  # the melody counts, but less than the accompaniment (passing tones)
+BASS_WEIGHT = 1.0  # the lowest note of a beat is heard as the harmony's foundation
+SHORT_OFFBEAT = 0.5  # weight of short accompaniment notes off the beat (passing, neighbours)
+
+
+def beat_weights(
+    accomp: list[RawNote], melody: list[RawNote], beat: int, n_beats: int
+) -> tuple[np.ndarray, list[int | None], list[list[int]]]:
+    """Per beat: pitch-class weights (time sounding, in beats), the bass pitch and the
+    accompaniment pitches sounding at the beat's start (for the voicing)."""
+    weights = np.zeros((n_beats, 12))
+    lowest: list[tuple[float, int] | None] = [None] * n_beats
+    at_start: list[list[int]] = [[] for _ in range(n_beats)]
+    starting: dict[int, set[int]] = {}
+    for n in accomp:
+        starting.setdefault(n.onset, set()).add(n.pitch)
+    for n in accomp:
+        first, last = max(0, n.onset // beat), min(n_beats - 1, (n.end - 1) // beat)
+        # a passing or neighbour tone: short, off the beat, and resolved by step
+        passing = (
+            n.onset % beat != 0
+            and n.duration <= beat // 2
+            and any(n.pitch + step in starting.get(n.end, ()) for step in (-2, -1, 1, 2))
+        )
+        factor = SHORT_OFFBEAT if passing else 1.0
+        for k in range(first, last + 1):
+            start = k * beat
+            overlap = min(n.end, start + beat) - max(n.onset, start)
+            if overlap <= 0:
+                continue
+            weights[k, n.pitch % 12] += factor * overlap / beat
+            if n.onset <= start < n.end:
+                at_start[k].append(n.pitch)
+            # the bass of the beat: the lowest note sounding in its first half
+            if n.onset < start + beat / 2 and not passing:
+                if lowest[k] is None or n.pitch < lowest[k][1]:
+                    lowest[k] = (overlap, n.pitch)
+    for n in melody:
+        first, last = max(0, n.onset // beat), min(n_beats - 1, (n.end - 1) // beat)
+        factor = MELODY_WEIGHT if n.onset % beat == 0 or n.duration >= beat else MELODY_WEIGHT / 2
+        for k in range(first, last + 1):
+            start = k * beat
+            overlap = min(n.end, start + beat) - max(n.onset, start)
+            if overlap > 0:
+                weights[k, n.pitch % 12] += factor * overlap / beat
+    bass: list[int | None] = []
+    for k, low in enumerate(lowest):
+        bass.append(None if low is None else low[1])
+        if low is not None:
+            weights[k, low[1] % 12] += BASS_WEIGHT
+    return weights, bass, at_start
+
+
+def beat_chords(
+    accomp: list[RawNote], melody: list[RawNote], meter: tuple[int, int], total: int
+) -> list[Chord]:
+    """The chords a lead sheet would show over an accompaniment of any texture.
+
+    Each beat scores every chord by the notes sounding in it (accompaniment by time sounding,
+    its short off-beat notes and the melody counting less, the bass more); the chord sequence
+    is then the best path through the beats (Viterbi), where a change of chord costs more off
+    the bar line, so a chord holds until the harmony really changes. Beats where nothing
+    sounds in the accompaniment carry no chord."""
+    beat, bar = beat_ticks(meter), bar_ticks(meter)
+    n_beats = max(1, math.ceil(total / beat))
+    weights, bass, at_start = beat_weights(accomp, melody, beat, n_beats)
+    sounding = np.zeros(n_beats, dtype=bool)
+    for n in accomp:
+        sounding[max(0, n.onset // beat) : min(n_beats, (n.end - 1) // beat + 1)] = True
+    emissions = np.array(
+        [
+            ch.chord_scores(weights[k], bass[k] if sounding[k] else None)
+            if sounding[k]
+            else np.zeros(len(ch.CANDIDATES))
+            for k in range(n_beats)
+        ]
+    )
+    per_bar = bar // beat
+    cost = []
+    for k in range(n_beats):
+        position = (k * beat) % bar
+        if position == 0:
+            cost.append(CHANGE_COST["bar"])
+        elif per_bar % 2 == 0 and position * 2 == bar:
+            cost.append(CHANGE_COST["half"])
+        else:
+            cost.append(CHANGE_COST["beat"])
+    path = viterbi(emissions, np.array(cost))
+    out: list[Chord] = []
+    for k in range(n_beats):
+        if not sounding[k]:
+            continue
+        root, quality = ch.CANDIDATES[path[k]]
+        start, end = k * beat, min((k + 1) * beat, total)
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.end == start
+            and (last.root, last.quality) == (root, quality)
+            and start % bar != 0
+            and last.duration + (end - start) <= MAX_DURATION
+        ):
+            out[-1] = Chord(root, quality, last.onset, last.duration + end - start, last.voicing)
+        else:
+            pitches = at_start[k] or _sounding_pitches(accomp, start, end)
+            out.append(Chord(root, quality, start, end - start, _fit_voicing(pitches, root, quality)))
+    return out
+
+
+def _sounding_pitches(notes: list[RawNote], start: int, end: int) -> list[int]:
+    return sorted({n.pitch for n in notes if n.onset < end and n.end > start})
+
+
+def viterbi(emissions: np.ndarray, change_cost: np.ndarray) -> list[int]:
+    """Best state per step: sum of emissions minus ``change_cost[k]`` for each change at k."""
+    n, states = emissions.shape
+    score = emissions[0].copy()
+    back = np.zeros((n, states), dtype=np.int32)
+    for k in range(1, n):
+        best = int(np.argmax(score))
+        moved = score[best] - change_cost[k]
+        stay = score >= moved
+        back[k] = np.where(stay, np.arange(states), best)
+        score = np.where(stay, score, moved) + emissions[k]
+    path = [int(np.argmax(score))]
+    for k in range(n - 1, 0, -1):
+        path.append(int(back[k, path[-1]]))
+    return path[::-1]

@@ -1,0 +1,95 @@
+"""Which notes are the melody and which the accompaniment, and one melody note at a time."""
+
+from __future__ import annotations
+
+import re
+
+from ...music.idea import TICKS_PER_BEAT
+from .raw import RawNote, RawScore
+
+_MELODY_NAME = re.compile(
+    r"melod|lead|vocal|voice|voix|stimme|soprano|sopran|tune|singer|song|"
+    r"right ?hand|\brh\b|flute|violin ?i\b|violin 1",
+    re.I,
+)
+
+
+def _is_monophonic(notes: list[RawNote], tolerance: int = 1) -> bool:
+    ordered = sorted(notes, key=lambda n: n.onset)
+    return all(a.end - tolerance <= b.onset for a, b in zip(ordered, ordered[1:]))
+
+
+def _monophonic_ratio(notes: list[RawNote]) -> float:
+    ordered = sorted(notes, key=lambda n: (n.onset, -n.pitch))
+    if len(ordered) < 2:
+        return 1.0
+    ok = sum(1 for a, b in zip(ordered, ordered[1:]) if a.end - 1 <= b.onset and a.onset != b.onset)
+    return ok / (len(ordered) - 1)
+
+
+MELODY_NOTE_SPACING = 16 * TICKS_PER_BEAT  # a melody above a register split: a note per 4 bars
+
+
+def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote]]:
+    """(melody, accompaniment): by named part, by a monophonic top part, by register, or by
+    the top voice ('skyline')."""
+    notes = score.notes
+    parts: dict[int, list[RawNote]] = {}
+    for n in notes:
+        parts.setdefault(n.part * 16 + n.channel, []).append(n)
+    # 1. a part the file names as melody
+    if score.melody_parts is not None:
+        melody = [n for n in notes if n.part in score.melody_parts]
+        if melody and len(melody) < len(notes):
+            return melody, [n for n in notes if n.part not in score.melody_parts]
+    named = {p for p, name in score.part_names.items() if _MELODY_NAME.search(name or "")}
+    if named:
+        melody = [n for n in notes if n.part in named]
+        rest = [n for n in notes if n.part not in named]
+        if melody and rest:
+            return melody, rest
+    # 2. several parts: the highest mostly-monophonic one, if it sits above the rest
+    if len(parts) >= 2:
+        mean = {k: sum(n.pitch for n in v) / len(v) for k, v in parts.items()}
+        top = max(parts, key=lambda k: mean[k])
+        others = [n for k, v in parts.items() if k != top for n in v]
+        if (
+            _monophonic_ratio(parts[top]) >= 0.9
+            and mean[top] > sum(n.pitch for n in others) / len(others) + 3
+        ):
+            return parts[top], others
+    # 3. one register split: the lowest split with a monophonic line above it, a line that
+    # carries a tune (a note every 4 bars at least), not a few top notes of a pianist's fills
+    # scattered over a song
+    pitches = sorted({n.pitch for n in notes})
+    span = max(n.end for n in notes) - min(n.onset for n in notes)
+    for split in pitches[1:]:
+        high = [n for n in notes if n.pitch >= split]
+        low = [n for n in notes if n.pitch < split]
+        if len(high) < 4 or len(high) * MELODY_NOTE_SPACING < span:
+            break
+        if _is_monophonic(high) and len(low) >= 2:
+            return high, low
+    # 4. skyline: the highest note at each onset
+    by_onset: dict[int, RawNote] = {}
+    for n in notes:
+        if n.onset not in by_onset or n.pitch > by_onset[n.onset].pitch:
+            by_onset[n.onset] = n
+    melody = list(by_onset.values())
+    chosen = set(map(id, melody))
+    return melody, [n for n in notes if id(n) not in chosen]
+
+
+def monophonic_line(notes: list[RawNote]) -> list[RawNote]:
+    """One note at a time: the highest at each onset, each cut at the next onset."""
+    by_onset: dict[int, RawNote] = {}
+    for n in notes:
+        if n.onset not in by_onset or n.pitch > by_onset[n.onset].pitch:
+            by_onset[n.onset] = n
+    ordered = [by_onset[t] for t in sorted(by_onset)]
+    out = []
+    for a, b in zip(ordered, ordered[1:] + [None]):
+        dur = a.duration if b is None else min(a.duration, b.onset - a.onset)
+        if dur > 0:
+            out.append(RawNote(a.pitch, a.onset, dur, a.velocity, a.part, a.channel))
+    return out
