@@ -5,31 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .sources import load_corpus, resolve_model
+
 
 def evaluate(args: argparse.Namespace) -> int:
-    from songsketch.engine.api import (
-        CorpusError,
-        Home,
-        ModelError,
-        evaluate_model,
-        is_pop909_folder,
-        load_builtin,
-        load_folder,
-        load_pop909,
-    )
+    from songsketch.engine.api import Home, ModelError, evaluate_model
 
-    from .model_commands import resolve_model
-
-    cache = Home.from_environment().cache
-    try:
-        if args.songs == "builtin":
-            corpus = load_builtin(cache)
-        elif is_pop909_folder(args.songs):  # read through the dataset's own labels
-            corpus = load_pop909(args.songs)
-        else:
-            corpus = load_folder(args.songs, cache)
-    except CorpusError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    songs = None if args.songs == "builtin" else args.songs
+    corpus = load_corpus(songs, Home.from_environment().cache, pop909=True)
+    if corpus is None:
         return 2
     if len(corpus.songs) < 2:
         print("error: need at least 2 usable songs", file=sys.stderr)
@@ -66,7 +50,7 @@ def evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_command(sub) -> None:
+def add_evaluate_command(sub) -> None:
     p = sub.add_parser("evaluate", help="compare generated ideas with held-out songs and a baseline")
     p.add_argument("--model", "-m", default="default")
     p.add_argument("--count", type=int, default=200)

@@ -13,16 +13,12 @@ from pathlib import Path
 
 
 def _corpus_stats(args: argparse.Namespace) -> int:
-    from songsketch.engine.api import CorpusError, Home, load_builtin, load_folder
+    from songsketch.engine.api import Home
 
-    cache = None if args.no_cache else Home.from_environment().cache
-    try:
-        if args.folder:
-            corpus = load_folder(args.folder, cache)
-        else:
-            corpus = load_builtin(cache)
-    except CorpusError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    from .sources import load_corpus
+
+    corpus = load_corpus(args.folder or None, None if args.no_cache else Home.from_environment().cache)
+    if corpus is None:
         return 2
     keys, meters, chords = Counter(), Counter(), Counter()
     bars = notes = 0
@@ -114,10 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output", help="OUT.mid, or OUT.musicxml for a MusicXML lead sheet")
     p.set_defaults(func=_convert)
 
-    from . import evaluate, model_commands
+    from .evaluate import add_evaluate_command
+    from .generate_options import add_generate_command
+    from .train import add_train_command
 
-    model_commands.add_commands(sub)
-    evaluate.add_command(sub)
+    add_generate_command(sub)
+    add_train_command(sub)
+    add_evaluate_command(sub)
     return parser
 
 

@@ -175,3 +175,31 @@ def test_cli_infill_rewrites_the_bars_asked_and_refuses_bad_spans(tiny_model, tm
         assert bad.returncode == 2 and says in bad.stderr, (span, bad.stderr)
     alone = _generate(*model, "--infill", "2-3", "--out", tmp_path / "bad")
     assert alone.returncode == 2 and "needs --primer" in alone.stderr
+
+
+def test_cli_refuses_a_wrong_argument_before_it_loads_the_model(tmp_path):
+    """Every argument is checked before the model is loaded (which takes seconds): with a model
+    that does not exist, what is said is the argument's error, not the missing model; once the
+    arguments are right, the missing model is what is said."""
+    from tests.helpers import song_bytes
+
+    mine = tmp_path / "mine.mid"
+    mine.write_bytes(song_bytes())  # 8 bars
+    missing = ["--model", tmp_path / "no-such-model", "--out", tmp_path / "out"]
+    refusals = [
+        (["--primer", mine, "--infill", "99-100"], 2, "the idea has 8 bars"),
+        (["--infill", "2-3"], 2, "needs --primer"),
+        (["--keep", "chords"], 2, "--keep needs --primer"),
+        (["--primer", mine, "--progression", "C G"], 2, "choose one"),
+        (["--progression", "C G | Xm F"], 2, "'Xm'"),
+        (["--primer", tmp_path / "absent.mid"], 1, "absent.mid"),
+        (["--melody-instrument", "flute"], 2, "are for --wav"),
+        (["--wav", "--chord-instrument", "kazoo"], 2, "kazoo"),
+    ]
+    for extra, code, says in refusals:
+        proc = _generate(*missing, *extra, timeout=60)
+        assert proc.returncode == code and says in proc.stderr, (extra, proc.stderr)
+        assert "model folder not found" not in proc.stderr, extra
+    assert not (tmp_path / "out").exists()
+    right = _generate(*missing, "--primer", mine, "--infill", "3-4", timeout=60)
+    assert right.returncode == 1 and "model folder not found" in right.stderr, right.stderr

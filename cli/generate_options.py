@@ -1,0 +1,169 @@
+"""The arguments of ``songsketch generate``: what each means, and the checks argparse can make
+alone (a key, a tempo, a meter). The checks that need a file or each other are in generate.py."""
+
+from __future__ import annotations
+
+import argparse
+
+from .generate import generate
+
+
+def _key_arg(text: str):
+    from songsketch.engine.api import Key
+
+    if text.lower() == "auto":
+        return None
+    try:
+        return Key.parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a key: {text!r} (try C, Am, F#m, 'Bb major')") from None
+
+
+def _tempo_arg(text: str):
+    from songsketch.engine.api import TEMPO_RANGE
+
+    if text.lower() == "auto":
+        return None
+    value = int(text)
+    if not TEMPO_RANGE[0] <= value <= TEMPO_RANGE[1]:
+        raise argparse.ArgumentTypeError(f"tempo must be {TEMPO_RANGE[0]}-{TEMPO_RANGE[1]} bpm")
+    return value
+
+
+def _meter_arg(text: str):
+    from songsketch.engine.api import METERS
+
+    try:
+        num, den = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a meter: {text!r}") from None
+    if (num, den) not in METERS:
+        raise argparse.ArgumentTypeError(f"meter must be one of {', '.join(f'{a}/{b}' for a, b in METERS)}")
+    return (num, den)
+
+
+def add_generate_command(sub) -> None:
+    """``songsketch generate``: its arguments in the order ``--help`` lists them."""
+    p = sub.add_parser("generate", help="write ideas as .mid files (and lead sheets, audio)")
+    _add_idea_arguments(p)
+    _add_source_arguments(p)
+    _add_file_arguments(p)
+    p.add_argument(
+        "--guard",
+        type=int,
+        default=7,
+        metavar="N",
+        help="redraw ideas copying more than N melody notes from a training song (0 = off; 8+ is a copy)",
+    )
+    p.set_defaults(func=generate)
+
+
+def _add_idea_arguments(p: argparse.ArgumentParser) -> None:
+    """How many ideas, where they go, the model, and what the ideas are like."""
+    p.add_argument("--count", "-n", type=int, default=8)
+    p.add_argument("--out", "-o", default="ideas", help="folder for the ideas' files")
+    p.add_argument("--model", "-m", default="default", help="'default', a trained model's name, or a folder")
+    p.add_argument("--key", type=_key_arg, default=None, help="C, Am, F#m, ... or auto")
+    p.add_argument("--tempo", type=_tempo_arg, default=None, help="bpm or auto")
+    p.add_argument("--meter", type=_meter_arg, default=(4, 4))
+    p.add_argument(
+        "--bars", type=int, default=8, choices=range(1, 33), metavar="1-32", help="bars per section"
+    )
+    # the names of engine.generation.HARMONIC_RHYTHMS (not imported: --help stays instant)
+    p.add_argument(
+        "--chords",
+        choices=("auto", "beat", "half", "bar"),
+        default="auto",
+        help="how often chords may change: as the model likes (auto), every beat, "
+        "every half bar or every bar",
+    )
+    p.add_argument(
+        "--repetition",
+        choices=("less", "auto", "more"),
+        default="auto",
+        help="how often a bar brings back an earlier bar's rhythm or motif: less than the model "
+        "likes, as it likes (auto), or more",
+    )
+    p.add_argument(
+        "--style",
+        choices=("pop", "song", "chorale"),
+        default=None,
+        help="today's pop, a lead-sheet song of 1880-1930, or a four-part chorale (the default "
+        "model learnt all three; default: the model's own, pop for the default model)",
+    )
+    p.add_argument("--temperature", "-t", type=float, default=0.9, help="sampling temperature (0.9)")
+    p.add_argument("--top-p", type=float, default=0.95)
+    p.add_argument("--seed", type=int, default=None)
+
+
+def _add_source_arguments(p: argparse.ArgumentParser) -> None:
+    """What the ideas start from: a primer file (continued, kept in part, or infilled) or typed chords."""
+    p.add_argument("--primer", help="a MIDI file whose opening bars the ideas continue")
+    p.add_argument(
+        "--keep",
+        choices=("chords", "melody"),
+        default=None,
+        help="with --primer: keep the whole file's chords (new melodies) or melody (new chords) "
+        "instead of continuing its first bars",
+    )
+    p.add_argument(
+        "--primer-bars",
+        type=int,
+        default=None,
+        metavar="N",
+        help="keep the primer's first N bars (default: up to a section)",
+    )
+    p.add_argument(
+        "--infill",
+        metavar="BARS",
+        help="with --primer: rewrite these bars (e.g. 5-6, or 7) and keep every other bar as it is",
+    )
+    p.add_argument(
+        "--rewrite",
+        choices=("both", "melody", "chords"),
+        default="both",
+        help="with --infill: what of those bars is rewritten (default: both)",
+    )
+    p.add_argument(
+        "--progression",
+        metavar="CHORDS",
+        help='melodies over these chords, e.g. "C G Am F | F G C C" (bars split by |, the '
+        "progression repeating over the verse and chorus; the key is heard from the chords)",
+    )
+
+
+def _add_file_arguments(p: argparse.ArgumentParser) -> None:
+    """The files written beside each .mid: a lead sheet, audio and what plays it."""
+    p.add_argument(
+        "--musicxml",
+        action="store_true",
+        help="also write each idea as a MusicXML lead sheet (NAME.musicxml)",
+    )
+    p.add_argument(
+        "--wav",
+        action="store_true",
+        help="also write each idea as audio (NAME.wav, 44.1 kHz stereo) played on the built-in synth",
+    )
+    p.add_argument(
+        "--soundfont",
+        metavar="FILE",
+        help="with --wav: play on this .sf2/.sf3 instead of the bundled General MIDI piano set",
+    )
+    p.add_argument(
+        "--chord-instrument",
+        default=None,
+        metavar="NAME",
+        help="with --wav: General MIDI instrument of the chords, a name or 0-127 (piano)",
+    )
+    p.add_argument(
+        "--melody-instrument",
+        default=None,
+        metavar="NAME",
+        help="with --wav: instrument of the melody (piano; e.g. 'electric piano', 'flute', 'strings')",
+    )
+    p.add_argument(
+        "--room",
+        choices=("dry", "studio", "hall"),
+        default=None,
+        help="with --wav: the room around the instruments (studio: a little reverb, as the app plays)",
+    )

@@ -1,0 +1,124 @@
+"""``songsketch train``: train or fine-tune a model on a folder of songs, the progress drawn
+on one line per epoch. TensorFlow is imported only when training starts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .sources import load_corpus, resolve_model
+
+
+def add_train_command(sub) -> None:
+    p = sub.add_parser("train", help="train or fine-tune a model on a folder of songs")
+    p.add_argument("folder", help="a folder of MIDI/MusicXML files, or 'builtin'")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--from-default",
+        dest="scratch",
+        action="store_false",
+        help="fine-tune the default model (the default)",
+    )
+    mode.add_argument("--scratch", dest="scratch", action="store_true", help="train a new model")
+    p.add_argument("--base", default="default", help="model to fine-tune")
+    p.add_argument("--out", help="model name (default: the folder's name) or a folder path")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--patience", type=int, default=3)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--embed", type=int, default=128)
+    p.add_argument("--units", type=int, default=192)
+    p.add_argument("--layers", type=int, default=2)
+    p.set_defaults(func=train_command, scratch=False)
+
+
+def train_command(args: argparse.Namespace) -> int:
+    """Read the songs, train, say where the model was saved; the exit status."""
+    from songsketch.engine.api import Home, ModelError, TrainingCancelled, TrainingError, train
+
+    corpus = load_corpus(None if args.folder == "builtin" else args.folder, Home.from_environment().cache)
+    if corpus is None:
+        return 2
+    for report in corpus.reports:
+        if not report.used:
+            print(f"skipped  {report.path}: {report.reason}")
+    print(f"used {corpus.used}, skipped {corpus.skipped} ({corpus.seconds:.1f} s)")
+    if len(corpus.songs) < 2:
+        print("error: need at least 2 usable songs to train", file=sys.stderr)
+        return 1
+    base = None if args.scratch else resolve_model(args.base)
+    name, out_dir = _model_name_and_folder(args)
+    settings = _settings(args)
+    print(f"training {'from scratch' if args.scratch else 'from ' + base.name} -> {out_dir}")
+    try:
+        result = train(
+            corpus.songs,
+            out_dir,
+            settings,
+            base_model=base,
+            name=name,
+            progress=_show_progress,
+            data_note={"source": args.folder, "files_used": corpus.used, "files_skipped": corpus.skipped},
+            reproduce="songsketch train " + " ".join(sys.argv[2:]),
+        )
+    except TrainingCancelled as exc:
+        print(f"\n{exc}")
+        return 130
+    except (TrainingError, ModelError) as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(
+            f"\nerror: cannot save the model: {exc.strerror or exc}; the previous model is unchanged",
+            file=sys.stderr,
+        )
+        return 1
+    card = result.card
+    print(
+        f"saved {result.folder}: {card['epochs_run']} epochs, best epoch {card['best_epoch']}, "
+        f"validation loss {card['validation_loss']:.4f}, {card['seconds']:.0f} s"
+    )
+    return 0
+
+
+def _model_name_and_folder(args: argparse.Namespace) -> tuple[str, Path]:
+    """The model's name (a safe filename of --out, or of the songs' folder) and its folder:
+    --out itself when it is a path, else the name in the user's models folder."""
+    from songsketch.engine.api import Home, safe_filename
+
+    text = args.out or ("builtin" if args.folder == "builtin" else Path(args.folder).resolve().name)
+    name = safe_filename(text, "model")
+    if "/" in text or text.startswith("."):
+        return name, Path(text)
+    return name, Home.from_environment().models / name
+
+
+def _settings(args: argparse.Namespace):
+    from songsketch.engine.api import ModelConfig, TrainSettings
+
+    return TrainSettings(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,  # None: the engine's rate for a fine-tune or a scratch run
+        patience=args.patience,
+        seed=args.seed,
+        config=ModelConfig(embed_dim=args.embed, units=args.units, layers=args.layers),
+    )
+
+
+def _show_progress(p) -> None:
+    """A bar redrawn in place through an epoch, then the epoch's losses on a line of its own."""
+    width = 30
+    if p.val_loss is None:
+        done = int(width * p.batch / max(1, p.batches))
+        eta = f" eta {p.eta_seconds:5.0f}s" if p.eta_seconds is not None else ""
+        line = f"\repoch {p.epoch:>2}/{p.epochs} [{'#' * done}{'.' * (width - done)}] loss {p.loss:.3f}{eta}"
+        print(line, end="", flush=True)
+    else:
+        print(
+            f"\repoch {p.epoch:>2}/{p.epochs} loss {p.loss:.4f}  val_loss {p.val_loss:.4f}  {p.message}"
+            + " " * 20,
+            flush=True,
+        )
