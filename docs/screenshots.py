@@ -51,7 +51,7 @@ def main() -> None:
     window.generate()
     wait(app, lambda: not window.generating)
     window.table.selectRow(1)
-    window.toggle_favourite()
+    window.ideas_list.toggle_favourite()
     window.table.selectRow(0)
     for _ in range(20):
         app.processEvents()

@@ -48,16 +48,34 @@ class GeneratePanel(QGroupBox):
     def __init__(self, default_model: Path, models_dir: Path, parent=None) -> None:
         super().__init__("Generate", parent)
         self.default_model, self.models_dir = default_model, models_dir
+        self._build_shape_controls()
+        self._build_style_choice()
+        self._build_character_controls()
+        self._build_progression()
+        self._build_model_choice()
         form = QFormLayout(self)
+        for label, widget in (
+            ("Ideas", self.count),
+            ("Over chords", self.progression),
+            ("", self.progression_error),
+            ("Style", self.style),
+            ("Key", self.key),
+            ("Tempo", self.tempo),
+            ("Meter", self.meter),
+            ("Bars per section", self.bars),
+            ("Chord changes", self.harmony),
+            ("Repetition", self.repetition),
+            ("Wildness", self.wildness),
+            ("Seed", self.seed),
+            ("Reject copies over", self.guard),
+            ("Model", self.model),
+        ):
+            form.addRow(label, widget)
+        self._add_buttons_and_status(form)
+
+    def _build_shape_controls(self) -> None:
+        """How many ideas, and their key, tempo, meter and length."""
         self.count = QSpinBox(minimum=1, maximum=64, value=8)
-        self.style = QComboBox()
-        for label, style in (("Pop", "pop"), ("Song", "song"), ("Chorale", "chorale")):
-            self.style.addItem(label, style)
-        self.style.setToolTip(
-            "What the ideas are like: today's pop, a lead-sheet song of 1880-1930, or a four-part chorale"
-        )
-        self.wanted_style: str | None = None  # the user's choice (None: the model's own)
-        self.style.activated.connect(lambda _i: setattr(self, "wanted_style", self.style.currentData()))
         self.key = QComboBox()
         self.key.addItem("Auto", None)
         for key in ALL_KEYS:
@@ -69,6 +87,20 @@ class GeneratePanel(QGroupBox):
         for m in METERS[:6] + METERS[9:10]:
             self.meter.addItem(f"{m[0]}/{m[1]}", m)
         self.bars = QSpinBox(minimum=1, maximum=16, value=8)
+
+    def _build_style_choice(self) -> None:
+        """Pop, song or chorale; remembers what the user chose over what a model offers."""
+        self.style = QComboBox()
+        for label, style in (("Pop", "pop"), ("Song", "song"), ("Chorale", "chorale")):
+            self.style.addItem(label, style)
+        self.style.setToolTip(
+            "What the ideas are like: today's pop, a lead-sheet song of 1880-1930, or a four-part chorale"
+        )
+        self.wanted_style: str | None = None  # the user's choice (None: the model's own)
+        self.style.activated.connect(lambda _i: setattr(self, "wanted_style", self.style.currentData()))
+
+    def _build_character_controls(self) -> None:
+        """How the ideas go: chord changes, repetition, wildness, seed and the copy guard."""
         self.harmony = QComboBox()
         for label, rhythm in (
             ("As the model likes", None),
@@ -102,6 +134,9 @@ class GeneratePanel(QGroupBox):
             "Redraw ideas that copy more than this many melody notes (or more than "
             f"{Guard().max_chord_bars} bars of chords) from a training song"
         )
+
+    def _build_progression(self) -> None:
+        """The chords to write melodies over, typed; a reading error is shown under them."""
         self.progression = QLineEdit()
         self.progression.setPlaceholderText("C G Am F | F G C C")
         self.progression.setClearButtonEnabled(True)
@@ -115,28 +150,16 @@ class GeneratePanel(QGroupBox):
         self.progression_error.setStyleSheet("color: #b00")
         self.progression_error.hide()
         self.progression.textChanged.connect(lambda _t: self.progression_error.hide())
+
+    def _build_model_choice(self) -> None:
         self.model = QComboBox()
         self.refresh_models()
         self.model.currentIndexChanged.connect(
             lambda _i: self.modelChosen.emit(self.model.currentData() or "")
         )
-        for label, widget in (
-            ("Ideas", self.count),
-            ("Over chords", self.progression),
-            ("", self.progression_error),
-            ("Style", self.style),
-            ("Key", self.key),
-            ("Tempo", self.tempo),
-            ("Meter", self.meter),
-            ("Bars per section", self.bars),
-            ("Chord changes", self.harmony),
-            ("Repetition", self.repetition),
-            ("Wildness", self.wildness),
-            ("Seed", self.seed),
-            ("Reject copies over", self.guard),
-            ("Model", self.model),
-        ):
-            form.addRow(label, widget)
+
+    def _add_buttons_and_status(self, form: QFormLayout) -> None:
+        """Generate and Stop, the model's status and the retrain button, under the controls."""
         self.generate_button = QPushButton("Generate")
         self.generate_button.setDefault(True)
         self.generate_button.setEnabled(False)

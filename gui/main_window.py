@@ -3,10 +3,11 @@ transport, menus, and the engine's worker thread.
 
 The engine runs on a worker thread (``EngineWorker``); ideas stream in through signals. The
 window only wires the parts together: ``GeneratePanel`` (controls to a request),
-``PlaybackController`` (transport and outputs), the list and the roll.
+``IdeasList`` (the library and its edits), ``PlaybackController`` (transport and outputs),
+the roll, ``Exports`` (saving ideas out) and ``FileDialogs``.
 
 Signals of MainWindow: requestLoad(str folder), requestGenerate(object request), requestOpen(list paths),
-requestExport(object idea, str path), all delivered to the worker's thread.
+requestRecording(object events), all delivered to the worker's thread.
 """
 
 from __future__ import annotations
@@ -15,22 +16,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDrag, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QCheckBox,
-    QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from songsketch.engine.api import (
     MUSIC_SUFFIXES,
@@ -39,11 +27,12 @@ from songsketch.engine.api import (
     InfillRequest,
     Library,
     RegenerateRequest,
-    atomic_write,
 )
 from songsketch.gui import persist
+from songsketch.gui.exports import Exports
+from songsketch.gui.file_dialogs import FileDialogs
 from songsketch.gui.generate_panel import GeneratePanel
-from songsketch.gui.ideas_model import NAME, STAR, FavouritesFilter, IdeaTableModel, export_midi
+from songsketch.gui.ideas_list import IdeasList
 from songsketch.gui.piano_roll import PianoRoll
 from songsketch.gui.playback_controller import PlaybackController
 from songsketch.gui.workers import EngineWorker, start_thread, stop_thread
@@ -54,8 +43,6 @@ class MainWindow(QMainWindow):
 
     requestLoad = Signal(str)
     requestGenerate = Signal(object)
-    requestExport = Signal(object, str)
-    requestExportAudio = Signal(object, str, object, object)
     requestOpen = Signal(object)
     requestRecording = Signal(object)
 
@@ -82,13 +69,9 @@ class MainWindow(QMainWindow):
         self.engine_thread = start_thread(self.worker, "songsketch-engine")
         self.requestLoad.connect(self.worker.load)
         self.requestGenerate.connect(self.worker.generate)
-        self.requestExport.connect(self.worker.export_musicxml)
-        self.requestExportAudio.connect(self.worker.export_audio)
         self.requestOpen.connect(self.worker.open_files)
         self.requestRecording.connect(self.worker.add_recording)
         # bound methods, not lambdas: Qt then runs them on this (the GUI) thread
-        self.worker.exported.connect(self._exported)
-        self.worker.exportFailed.connect(self._export_failed)
         self.worker.modelLoaded.connect(self._model_loaded)
         self.worker.modelFailed.connect(self._model_failed)
         self.worker.ideaReady.connect(self._idea_ready)
@@ -99,6 +82,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)  # the user's own files, dropped from a file manager or a DAW
 
         self._build_ui()
+        self._connect_exports()
         self._build_menus()
         self._restore_settings()
         if library.recovered:
@@ -113,39 +97,9 @@ class MainWindow(QMainWindow):
         self.panel.modelChosen.connect(lambda _folder: self.load_selected_model())
         self.panel.retrainClicked.connect(self.open_retrain)
 
-        # idea list
-        self.ideas = IdeaTableModel(self.library)
-        self.filter = FavouritesFilter()
-        self.filter.setSourceModel(self.ideas)
-        self.table = QTableView()
-        self.table.setModel(self.filter)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.table.setDragEnabled(True)
-        self.table.setDragDropMode(QAbstractItemView.DragOnly)
-        self.table.setEditTriggers(QAbstractItemView.EditKeyPressed | QAbstractItemView.SelectedClicked)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(22)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.Interactive)  # no per-row measuring of a long list
-        header.setStretchLastSection(True)
-        for column, width in enumerate((28, 150, 52, 52, 260)):
-            self.table.setColumnWidth(column, width)
-        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
-        self.table.clicked.connect(self._clicked)
-        self.favourites_only = QCheckBox("Favourites only")
-        self.favourites_only.toggled.connect(self.filter.set_only_favourites)
-        self.list_status = QLabel()
-        list_box = QWidget()
-        list_layout = QVBoxLayout(list_box)
-        list_layout.setContentsMargins(0, 0, 0, 0)
-        top = QHBoxLayout()
-        top.addWidget(QLabel("<b>Ideas</b>"))
-        top.addStretch(1)
-        top.addWidget(self.favourites_only)
-        list_layout.addLayout(top)
-        list_layout.addWidget(self.table, 1)
-        list_layout.addWidget(self.list_status)
+        self.ideas_list = IdeasList(self.library)
+        self.ideas_list.currentChanged.connect(self._current_changed)
+        self.ideas, self.table = self.ideas_list.ideas, self.ideas_list.table  # read by most flows
 
         # roll + transport
         self.roll = PianoRoll()
@@ -162,7 +116,7 @@ class MainWindow(QMainWindow):
         roll_layout.addWidget(self.roll, 1)
 
         self.right = QSplitter(Qt.Orientation.Vertical)
-        self.right.addWidget(list_box)
+        self.right.addWidget(self.ideas_list)
         self.right.addWidget(roll_box)
         self.right.setSizes([260, 360])
         self.split = QSplitter(Qt.Orientation.Horizontal)
@@ -171,7 +125,15 @@ class MainWindow(QMainWindow):
         self.split.setStretchFactor(1, 1)
         self.setCentralWidget(self.split)
         self.resize(1180, 760)
-        self._update_list_status()
+
+    def _connect_exports(self) -> None:
+        self.dialogs = FileDialogs(self, self.settings)
+        self.exports = Exports(self, self.ideas_list, self.library, self.playback.sound, self.dialogs)
+        self.exports.message.connect(self.statusBar().showMessage)
+        self.exports.requestMusicXml.connect(self.worker.export_musicxml)
+        self.exports.requestAudio.connect(self.worker.export_audio)
+        self.worker.exported.connect(self.exports.saved)  # (queued to the GUI thread)
+        self.worker.exportFailed.connect(self.exports.failed)
 
     def _build_menus(self) -> None:
         def action(menu, text, slot, shortcut=None) -> QAction:
@@ -185,10 +147,10 @@ class MainWindow(QMainWindow):
 
         file_menu = self.menuBar().addMenu("&File")
         action(file_menu, "Open your idea (MIDI, MusicXML)…", self.open_dialog, "Ctrl+O")
-        action(file_menu, "Save idea as MIDI…", self.save_current, "Ctrl+S")
-        action(file_menu, "Save idea as MusicXML lead sheet…", self.save_current_musicxml, "Ctrl+Shift+S")
-        action(file_menu, "Export idea as audio (WAV)…", self.export_current_audio, "Ctrl+Shift+E")
-        action(file_menu, "Export favourites to folder…", self.export_favourites, "Ctrl+E")
+        action(file_menu, "Save idea as MIDI…", self.exports.save_midi, "Ctrl+S")
+        action(file_menu, "Save idea as MusicXML lead sheet…", self.exports.save_musicxml, "Ctrl+Shift+S")
+        action(file_menu, "Export idea as audio (WAV)…", self.exports.save_audio, "Ctrl+Shift+E")
+        action(file_menu, "Export favourites to folder…", self.exports.export_favourites, "Ctrl+E")
         action(file_menu, "Retrain on a folder…", self.open_retrain, "Ctrl+T")
         file_menu.addSeparator()
         action(file_menu, "Quit", self.close, "Ctrl+Q")
@@ -196,11 +158,11 @@ class MainWindow(QMainWindow):
         self.generate_action = action(idea_menu, "Generate", self.generate, "Ctrl+Return")
         action(idea_menu, "Stop generating", self.stop_generation, "Esc")
         action(idea_menu, "Play / stop", self.toggle_play, "Space")
-        action(idea_menu, "Favourite", self.toggle_favourite, "Ctrl+D")
-        action(idea_menu, "Rename", self.rename_current, "F2")
+        action(idea_menu, "Favourite", self.ideas_list.toggle_favourite, "Ctrl+D")
+        action(idea_menu, "Rename", self.ideas_list.rename_current, "F2")
         action(idea_menu, "Transpose up a semitone", lambda: self.transpose_current(1), "Alt+Up")
         action(idea_menu, "Transpose down a semitone", lambda: self.transpose_current(-1), "Alt+Down")
-        action(idea_menu, "Delete", self.delete_selected, "Del")
+        action(idea_menu, "Delete", self.ideas_list.delete_selected, "Del")
         idea_menu.addSeparator()
         action(idea_menu, "Continue from its first bars", self.continue_current, "Ctrl+J")
         action(idea_menu, "New melody for these chords", lambda: self.regenerate("chords"), "Ctrl+M")
@@ -302,23 +264,17 @@ class MainWindow(QMainWindow):
             self.worker.cancel_event.set()
 
     def _idea_ready(self, entry) -> None:
-        self.ideas.add(entry)
+        self.ideas_list.add(entry)
         self.streamed += 1
         if self.generating:  # (an opened file or a recording is announced when it is all in)
             plural = "s" if self.streamed != 1 else ""
             self.statusBar().showMessage(f"Generating… {self.streamed} idea{plural}")
         if self.streamed == 1:
             self.table.selectRow(0)
-        self._update_list_status()
 
     # ------------------------------------------------------------------ the user's files
     def open_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self,
-            "Open your idea",
-            str(Path.home()),
-            "Music files (" + " ".join(f"*{s}" for s in sorted(MUSIC_SUFFIXES)) + ")",
-        )
+        paths = self.dialogs.open_music()
         if paths:
             self.open_files(paths)
 
@@ -375,111 +331,31 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Generation failed: {message}")
         self._update_buttons()
 
-    def _update_buttons(self) -> None:
-        self.panel.set_state(self.model_ready, self.generating)
-
-    def _update_list_status(self) -> None:
-        favourites = sum(e.favourite for e in self.ideas.entries)
-        self.list_status.setText(
-            f"{len(self.ideas.entries)} ideas · {favourites} favourites · "
-            "drag an idea into your DAW or a folder to drop a .mid"
-        )
-
-    # ------------------------------------------------------------------ list
-    def current_entry(self):
-        index = self.table.currentIndex()
-        if not index.isValid():
-            return None
-        return self.filter.mapToSource(index).data(Qt.UserRole)
-
-    def _exported(self, path: str) -> None:
-        self.statusBar().showMessage(f"Saved {path}", 8000)
-
-    def _export_failed(self, message: str) -> None:
-        self.statusBar().showMessage(message, 15000)
-        QMessageBox.warning(self, "Save failed", message)
-
     def _store_failed(self, message: str) -> None:
         self.statusBar().showMessage(message)
 
-    def save_current_musicxml(self, path: str | None = None) -> None:
-        """Save the current idea as a MusicXML lead sheet (written on the engine's thread)."""
-        entry = self.current_entry()
-        if entry is None:
-            return
-        if not path:
-            start = str(
-                Path(self.settings.value("last_save_dir", str(Path.home()))) / f"{entry.name}.musicxml"
-            )
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Save idea as MusicXML", start, "MusicXML files (*.musicxml *.xml)"
-            )
-            if not path:
-                return
-        self.settings.setValue("last_save_dir", str(Path(path).parent))
-        self.statusBar().showMessage(f"Writing {path}…")
-        self.requestExport.emit(entry.idea, str(path))
+    def _update_buttons(self) -> None:
+        self.panel.set_state(self.model_ready, self.generating)
 
-    def export_current_audio(self, path: str | None = None) -> None:
-        """Write the current idea as a WAV with the built-in synth's SoundFont and instruments
-        (rendered on the engine's thread)."""
-        entry = self.current_entry()
-        if entry is None:
-            return
-        if not path:
-            start = str(Path(self.settings.value("last_save_dir", str(Path.home()))) / f"{entry.name}.wav")
-            path, _ = QFileDialog.getSaveFileName(self, "Export idea as audio", start, "WAV audio (*.wav)")
-            if not path:
-                return
-            if not path.lower().endswith(".wav"):
-                path += ".wav"
-        self.settings.setValue("last_save_dir", str(Path(path).parent))
-        self.statusBar().showMessage(f"Rendering {Path(path).name}…")
-        sound = self.playback.sound
-        self.requestExportAudio.emit(entry.idea, str(path), sound.font, sound.instruments())
+    # ------------------------------------------------------------------ list
+    def current_entry(self):
+        return self.ideas_list.current_entry()
 
-    def _current_changed(self, current: QModelIndex, _previous) -> None:
+    def _current_changed(self, entry) -> None:
         self.playback.stop()
-        entry = self.filter.mapToSource(current).data(Qt.UserRole) if current.isValid() else None
         self.roll.show_idea(entry.idea if entry else None)
 
-    def _clicked(self, index: QModelIndex) -> None:
-        if index.column() == STAR:
-            self.ideas.toggle_favourite(self.filter.mapToSource(index).row())
-            self._update_list_status()
-
-    def toggle_favourite(self) -> None:
-        index = self.table.currentIndex()
-        if index.isValid():
-            self.ideas.toggle_favourite(self.filter.mapToSource(index).row())
-            self._update_list_status()
-
     def transpose_current(self, semitones: int) -> None:
-        index = self.table.currentIndex()
-        if not index.isValid():
+        if self.current_entry() is None:
             return
         self.playback.stop()
         try:
-            entry = self.ideas.transpose(self.filter.mapToSource(index).row(), semitones)
+            entry = self.ideas_list.transpose_current(semitones)
         except ValueError as exc:
             self.statusBar().showMessage(f"Not transposed: {exc}", 8000)
             return
         self.roll.show_idea(entry.idea)
         self.statusBar().showMessage(f"{entry.name} is now in {entry.idea.key.long_name}", 8000)
-
-    def rename_current(self) -> None:
-        index = self.table.currentIndex()
-        if index.isValid():
-            self.table.edit(index.siblingAtColumn(NAME))
-
-    def delete_selected(self) -> None:
-        chosen = self.table.selectionModel().selectedRows() or (
-            [self.table.currentIndex()] if self.table.currentIndex().isValid() else []
-        )
-        rows = sorted({self.filter.mapToSource(i).row() for i in chosen}, reverse=True)
-        for row in rows:
-            self.ideas.remove(row)
-        self._update_list_status()
 
     def drag_current(self) -> None:
         entry = self.current_entry()
@@ -488,43 +364,6 @@ class MainWindow(QMainWindow):
         drag = QDrag(self.roll)
         drag.setMimeData(self.ideas.mime_for([entry]))
         drag.exec(Qt.CopyAction)
-
-    def save_current(self) -> None:
-        entry = self.current_entry()
-        if entry is None:
-            return
-        start = str(Path(self.settings.value("last_save_dir", str(Path.home()))) / f"{entry.name}.mid")
-        path, _ = QFileDialog.getSaveFileName(self, "Save idea as MIDI", start, "MIDI files (*.mid)")
-        if not path:
-            return
-        try:
-            data = self.library.midi(entry.id)
-            if not data:
-                raise OSError(f"{entry.name} cannot be written as MIDI")
-            atomic_write(path, data)
-        except OSError as exc:
-            QMessageBox.warning(self, "Save failed", f"Could not save {path}: {exc.strerror or exc}")
-            return
-        self.settings.setValue("last_save_dir", str(Path(path).parent))
-        self.statusBar().showMessage(f"Saved {path}", 8000)
-
-    def export_favourites(self, folder: str | None = None) -> int:
-        favourites = [e for e in self.ideas.entries if e.favourite]
-        if not favourites:
-            self.statusBar().showMessage("No favourites to export: star some ideas first", 8000)
-            return 0
-        if not folder:
-            folder = QFileDialog.getExistingDirectory(self, "Export favourites to")
-        if not folder:
-            return 0
-        try:
-            for entry in favourites:
-                export_midi(self.library, entry, Path(folder))
-        except OSError as exc:
-            QMessageBox.warning(self, "Export failed", f"Could not write to {folder}: {exc.strerror or exc}")
-            return 0
-        self.statusBar().showMessage(f"Exported {len(favourites)} favourites to {folder}", 8000)
-        return len(favourites)
 
     # ------------------------------------------------------------------ playback
     def toggle_play(self) -> None:

@@ -158,6 +158,8 @@ class PianoRoll(QWidget):
         self.show_idea(self.idea)
 
     def show_idea(self, idea: Idea | None) -> None:
+        """Draw an idea (None: an empty roll); another idea than the one shown plays from its
+        top and has no bars selected."""
         self.scene.clear()
         self.playhead = self.start_mark = self.span_band = None
         if idea != self.idea:
@@ -173,20 +175,36 @@ class PianoRoll(QWidget):
         low = min(pitches, default=48) - 2
         high = max(pitches, default=84) + 2
         self.pitch_range = (low, high)
-        z = self.zoom
-        width = idea.total_ticks * z
+        width = idea.total_ticks * self.zoom
         height = HEADER + (high - low + 1) * ROW
+        self._draw_key_rows(width)
+        self._draw_grid(idea, height)
+        self._draw_sections(idea)
+        self._draw_chord_symbols(idea)
+        self._draw_notes(idea)
+        self._add_marks(height)
+        self.scene.setSceneRect(QRectF(0, 0, width + 20, height))
+        self.keyboard.update()
+        # show the melody's register first
+        if idea.melody:
+            self.view.centerOn(0, self._row_top(max(n.pitch for n in idea.melody)) + 6 * ROW)
 
-        def y_of(pitch: int) -> float:
-            return HEADER + (high - pitch) * ROW
+    def _row_top(self, pitch: int) -> float:
+        """The scene y of the top of a pitch's row."""
+        return HEADER + (self.pitch_range[1] - pitch) * ROW
 
-        # rows: black keys shaded
+    def _draw_key_rows(self, width: float) -> None:
+        """The rows of the black keys, shaded."""
+        low, high = self.pitch_range
         for pitch in range(low, high + 1):
             if pitch % 12 in BLACK_KEYS:
                 self.scene.addRect(
-                    QRectF(0, y_of(pitch), width, ROW), QPen(Qt.NoPen), QBrush(QColor("#ececec"))
+                    QRectF(0, self._row_top(pitch), width, ROW), QPen(Qt.NoPen), QBrush(QColor("#ececec"))
                 )
-        # grid: beats light, bars dark
+
+    def _draw_grid(self, idea: Idea, height: float) -> None:
+        """Beat lines light, bar lines dark and numbered above the notes."""
+        z = self.zoom
         beat, bar = beat_ticks(idea.meter), idea.bar_ticks
         for t in range(0, idea.total_ticks + 1, beat):
             strong = t % bar == 0
@@ -197,14 +215,20 @@ class PianoRoll(QWidget):
                 label.setDefaultTextColor(QColor("#909090"))
                 label.setFont(QFont("Sans", 6))
                 label.setPos(t * z + 1, HEADER - 16)
-        # sections band
+
+    def _draw_sections(self, idea: Idea) -> None:
+        """A band along the top naming each section."""
+        z = self.zoom
         for section, start, end in idea.section_spans():
             colour = QColor("#dfe9f5") if section.name == "verse" else QColor("#fbe3cf")
             self.scene.addRect(QRectF(start * z, 0, (end - start) * z, 14), QPen(Qt.NoPen), QBrush(colour))
             text = self.scene.addText(section.name.title())
             text.setFont(QFont("Sans", 7, QFont.Bold))
             text.setPos(start * z + 2, -4)
-        # chord symbols
+
+    def _draw_chord_symbols(self, idea: Idea) -> None:
+        """The chords' symbols, spelt in the idea's key, where each starts."""
+        z = self.zoom
         names = idea.key.spelling
         free_from = -1.0
         for c in idea.chords:  # a symbol that would overlap the previous one is left out
@@ -216,11 +240,15 @@ class PianoRoll(QWidget):
             text.setToolTip(c.display(names))
             text.setPos(c.onset * z, 12)
             free_from = c.onset * z + text.boundingRect().width() - 6
+
+    def _draw_notes(self, idea: Idea) -> None:
+        """The chords' voicings, then the melody over them: notes a click sounds."""
+        z = self.zoom
         for c in idea.chords:
             for p in c.voicing:
                 self.scene.addItem(
                     _NoteItem(
-                        QRectF(c.onset * z, y_of(p) + 1, max(2.0, c.duration * z - 1), ROW - 2),
+                        QRectF(c.onset * z, self._row_top(p) + 1, max(2.0, c.duration * z - 1), ROW - 2),
                         p,
                         CHORD_COLOUR,
                         "chords",
@@ -229,12 +257,16 @@ class PianoRoll(QWidget):
         for n in idea.melody:
             self.scene.addItem(
                 _NoteItem(
-                    QRectF(n.onset * z, y_of(n.pitch) + 0.5, max(2.0, n.duration * z - 1), ROW - 1),
+                    QRectF(n.onset * z, self._row_top(n.pitch) + 0.5, max(2.0, n.duration * z - 1), ROW - 1),
                     n.pitch,
                     MELODY_COLOUR,
                     "melody",
                 )
             )
+
+    def _add_marks(self, height: float) -> None:
+        """The playhead (hidden), the play-from mark and the band of bars to rewrite, each
+        kept where it was."""
         self.playhead = self.scene.addLine(0, 0, 0, height, QPen(QColor("#d02020"), 2))
         self.playhead.setVisible(False)
         self.start_mark = self.scene.addPolygon(
@@ -253,11 +285,6 @@ class PianoRoll(QWidget):
             self.set_span(*span)
         else:
             self.span_band.setVisible(False)
-        self.scene.setSceneRect(QRectF(0, 0, width + 20, height))
-        self.keyboard.update()
-        # show the melody's register first
-        if idea.melody:
-            self.view.centerOn(0, y_of(max(n.pitch for n in idea.melody)) + 6 * ROW)
 
     def _header_dragged(self, x0: float, x1: float) -> None:
         if self.idea is not None:

@@ -123,7 +123,7 @@ def test_save_as_musicxml_writes_a_lead_sheet_off_the_ui_thread(qtbot, make_wind
     entry = window.current_entry()
     path = tmp_path / "sheet.musicxml"
     with qtbot.waitSignal(window.worker.exported, timeout=60000) as saved:
-        window.save_current_musicxml(str(path))
+        window.exports.save_musicxml(str(path))
     assert saved.args == [str(path)]
     # the window hears of it on its own thread, a moment after the worker says so
     qtbot.waitUntil(lambda: "Saved" in window.statusBar().currentMessage(), timeout=10000)
@@ -161,11 +161,11 @@ def test_transpose_moves_the_idea_and_keeps_it_in_range(qtbot, make_window):
 def test_a_failed_musicxml_save_is_reported_on_the_gui_thread(qtbot, make_window, monkeypatch):
     from PySide6.QtCore import QCoreApplication, QThread
 
-    import songsketch.gui.main_window as main_window
+    import songsketch.gui.exports as exports
 
     shown = []
     monkeypatch.setattr(
-        main_window.QMessageBox,
+        exports.QMessageBox,
         "warning",
         staticmethod(lambda parent, title, text: shown.append((QThread.currentThread(), text))),
     )
@@ -173,7 +173,7 @@ def test_a_failed_musicxml_save_is_reported_on_the_gui_thread(qtbot, make_window
     window.panel.count.setValue(1)
     generate_and_wait(qtbot, window)
     window.table.selectRow(0)
-    window.save_current_musicxml("/proc/sheet.musicxml")  # a folder nobody may write
+    window.exports.save_musicxml("/proc/sheet.musicxml")  # a folder nobody may write
     qtbot.waitUntil(lambda: bool(shown), timeout=60000)
     thread, text = shown[0]
     assert thread is QCoreApplication.instance().thread() and "Could not save /proc/sheet.musicxml" in text
@@ -186,7 +186,7 @@ def test_library_survives_a_restart(qtbot, make_window, tmp_path):
     window.panel.count.setValue(3)
     generate_and_wait(qtbot, window)
     window.table.selectRow(0)
-    window.toggle_favourite()
+    window.ideas_list.toggle_favourite()
     names = [e.name for e in window.ideas.entries]
     ideas = [e.idea for e in window.ideas.entries]
     window.close()
@@ -194,8 +194,8 @@ def test_library_survives_a_restart(qtbot, make_window, tmp_path):
     assert [e.name for e in again.ideas.entries] == names
     assert [e.idea for e in again.ideas.entries] == ideas
     assert again.ideas.entries[0].favourite
-    again.favourites_only.setChecked(True)
-    assert again.filter.rowCount() == 1
+    again.ideas_list.favourites_only.setChecked(True)
+    assert again.ideas_list.filter.rowCount() == 1
 
 
 def test_rename_delete_and_export_favourites(qtbot, make_window, tmp_path):
@@ -205,14 +205,14 @@ def test_rename_delete_and_export_favourites(qtbot, make_window, tmp_path):
     assert window.ideas.setData(window.ideas.index(0, 1), "My hook")
     assert window.ideas.entries[0].name == "My hook"
     window.table.selectRow(0)
-    window.toggle_favourite()
+    window.ideas_list.toggle_favourite()
     out = tmp_path / "export"
     out.mkdir()
-    assert window.export_favourites(str(out)) == 1
+    assert window.exports.export_favourites(str(out)) == 1
     assert read_ideas(out / "My_hook.mid")[0] == window.ideas.entries[0].idea
-    window.table.setCurrentIndex(window.filter.index(2, 1))
+    window.table.setCurrentIndex(window.ideas_list.filter.index(2, 1))
     assert len(window.table.selectionModel().selectedRows()) == 1
-    window.delete_selected()
+    window.ideas_list.delete_selected()
     assert window.ideas.rowCount() == 2 and window.library.count() == 2
 
 
@@ -407,7 +407,7 @@ def test_export_idea_as_audio_writes_a_wav_off_the_ui_thread(qtbot, make_window,
     idea = window.current_entry().idea
     path = tmp_path / "idea.wav"
     with qtbot.waitSignal(window.worker.exported, timeout=60000) as saved:
-        window.export_current_audio(str(path))
+        window.exports.save_audio(str(path))
     assert saved.args == [str(path)]
     with wave.open(str(path)) as w:
         assert (w.getframerate(), w.getnchannels()) == (44100, 2)
