@@ -68,8 +68,9 @@ def _baseline_train_tokens_per_s(model, batches: int = 3, batch_size: int = 64) 
 def _our_train_tokens_per_s(songs, batches: int = 4) -> float:
     import random
 
+    from songsketch.engine.ml.dataset import make_batches
     from songsketch.engine.ml.model import ModelConfig, build_model, compile_model
-    from songsketch.engine.ml.training import encode_pieces, make_batches
+    from songsketch.engine.ml.pieces import encode_pieces
 
     model = build_model(ModelConfig())
     compile_model(model)
@@ -157,7 +158,7 @@ def main(argv=None) -> int:
                 base_model=args.model or paths.default_model_dir(),
             )
             finetune_s = time.perf_counter() - t
-            ft_epochs = result.card["epochs_run"]
+            ft_epochs = result.card.epochs_run
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = [

@@ -72,7 +72,7 @@ def main(argv=None) -> int:
         print(f"{POP909} not found: nothing to measure")
         return 0
     model = Path(args.model) if args.model else default_model_dir()
-    held = set(read_card(model).get("data", {}).get("validation_song_names", []))
+    held = set(read_card(model).validation_song_names)
     songs = [s for s in load_pop909(POP909).songs if s.name in held]
     if args.songs:
         songs = songs[: args.songs]

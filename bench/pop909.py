@@ -196,19 +196,19 @@ def split(root: Path) -> tuple[list[Path], list[Path]]:
 def _held_out_names(root: Path) -> list[str]:
     """The held-out pop songs of the shipped model's card (its validation songs), or a
     seeded tenth when the card names none."""
-    import json
+    from songsketch.engine.ml.store import ModelError, read_card
 
-    model = ROOT / "resources" / "default_model"
     try:
-        pointer = json.loads((model / "current.json").read_text())
-        card = json.loads((model / pointer["card"]).read_text())
-        names = [n for n in card["data"]["validation_song_names"] if n.isdigit()]
+        names = [
+            n for n in read_card(ROOT / "resources" / "default_model").validation_song_names if n.isdigit()
+        ]
         if names:
             return names
-    except (OSError, KeyError, ValueError):
+    except ModelError:
         pass
     from songsketch.engine.data.pop909 import load_pop909
-    from songsketch.engine.ml.training import TrainSettings, split_songs
+    from songsketch.engine.ml.settings import TrainSettings
+    from songsketch.engine.ml.split import split_songs
 
     corpus = load_pop909(root)
     _train, held = split_songs(corpus.songs, TrainSettings().val_fraction, TrainSettings().seed)

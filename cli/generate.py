@@ -202,7 +202,7 @@ def _load_model(args: argparse.Namespace):
     except ModelError as exc:
         raise Refused(1, str(exc)) from None
     load_s = time.perf_counter() - t0
-    styles = engine.model.card.get("styles") or ["song"]
+    styles = engine.model.card.styles
     if args.style is not None and args.style not in styles:
         raise Refused(2, f"this model learnt the {' and '.join(styles)} style, not {args.style}")
     return engine, load_s

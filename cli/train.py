@@ -77,8 +77,8 @@ def train_command(args: argparse.Namespace) -> int:
         return 1
     card = result.card
     print(
-        f"saved {result.folder}: {card['epochs_run']} epochs, best epoch {card['best_epoch']}, "
-        f"validation loss {card['validation_loss']:.4f}, {card['seconds']:.0f} s"
+        f"saved {result.folder}: {card.epochs_run} epochs, best epoch {card.best_epoch}, "
+        f"validation loss {card.validation_loss:.4f}, {card.seconds:.0f} s"
     )
     return 0
 

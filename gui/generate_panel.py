@@ -29,6 +29,7 @@ from songsketch.engine.api import (
     GenerationRequest,
     GenerationSettings,
     Guard,
+    ModelCard,
     ProgressionError,
     RegenerateRequest,
     list_models,
@@ -268,8 +269,8 @@ class GeneratePanel(QGroupBox):
     def show_model_loading(self) -> None:
         self.model_status.setText(f"Loading model “{self.model.currentText()}”…")
 
-    def show_model_ready(self, card: dict) -> None:
-        styles = card.get("styles") or ["song"]
+    def show_model_ready(self, card: ModelCard) -> None:
+        styles = card.styles
         self.style.setEnabled(len(styles) > 1)  # a model that learnt one style writes that one
         items = self.style.model()
         for row in range(self.style.count()):  # styles the model never learnt cannot be chosen

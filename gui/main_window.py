@@ -26,6 +26,7 @@ from songsketch.engine.api import (
     GenerationRequest,
     InfillRequest,
     Library,
+    ModelCard,
     RegenerateRequest,
 )
 from songsketch.gui import persist
@@ -189,7 +190,7 @@ class MainWindow(QMainWindow):
         self.panel.show_model_loading()
         self.requestLoad.emit(folder)
 
-    def _model_loaded(self, _name: str, card: dict) -> None:
+    def _model_loaded(self, _name: str, card: ModelCard) -> None:
         self.model_ready = True
         self.panel.show_model_ready(card)
         self._update_buttons()

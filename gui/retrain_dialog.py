@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from songsketch.engine.api import TrainJob, TrainProgress, TrainSettings, safe_filename
+from songsketch.engine.api import ModelCard, TrainJob, TrainProgress, TrainSettings, safe_filename
 from songsketch.gui.workers import TrainWorker, start_thread, stop_thread
 
 
@@ -232,12 +232,12 @@ class RetrainDialog(QDialog):
         self.cancel_button.setEnabled(False)
         self.train_button.setEnabled(True)
 
-    def _finished(self, folder: str, card: dict) -> None:
+    def _finished(self, folder: str, card: ModelCard) -> None:
         self._done()
         self.progress.setValue(100)
         self.status.setText(
-            f"Saved “{Path(folder).name}”: validation loss {card.get('validation_loss', 0):.3f} "
-            f"after {card.get('epochs_run')} epochs. It is now selected."
+            f"Saved “{Path(folder).name}”: validation loss {card.validation_loss:.3f} "
+            f"after {card.epochs_run} epochs. It is now selected."
         )
         self.modelTrained.emit(folder)
 

@@ -17,7 +17,7 @@ class EngineWorker(QObject):
     """Owns the Engine on its own thread: loads models and generates.
 
     Signals:
-      modelLoaded(str name, dict card)   a model is ready
+      modelLoaded(str name, object card) a model is ready (card: its ModelCard)
       modelFailed(str message)           loading failed (the previous model stays)
       ideaReady(object entry)            one idea finished and stored in the library (streamed)
       storeFailed(str message)           an idea could not be stored (disk full...)
@@ -27,7 +27,7 @@ class EngineWorker(QObject):
       opened(str message)                what opening the user's files gave (ideas, refusals)
     """
 
-    modelLoaded = Signal(str, dict)
+    modelLoaded = Signal(str, object)
     modelFailed = Signal(str)
     ideaReady = Signal(object)
     storeFailed = Signal(str)
@@ -58,7 +58,7 @@ class EngineWorker(QObject):
             self.modelFailed.emit(f"cannot load the model: {type(exc).__name__}: {exc}")
             return
         self.model_name = model.name
-        self.modelLoaded.emit(model.name, dict(model.card))
+        self.modelLoaded.emit(model.name, model.card)
 
     @Slot(object, str)
     def export_musicxml(self, idea, path: str) -> None:
@@ -180,14 +180,14 @@ class TrainWorker(QObject):
     Signals:
       scanned(object corpus)          the folder's files, used or skipped with reasons
       progress(object TrainProgress)
-      finished(str folder, dict card) the new model is saved
+      finished(str folder, object card) the new model is saved (card: its ModelCard)
       failed(str message)
       cancelled(str message)
     """
 
     scanned = Signal(object)
     progress = Signal(object)
-    finished = Signal(str, dict)
+    finished = Signal(str, object)
     failed = Signal(str)
     cancelled = Signal(str)
 
@@ -248,7 +248,7 @@ class TrainWorker(QObject):
             traceback.print_exc()
             self.failed.emit(f"Training failed: {type(exc).__name__}: {exc}")
             return
-        self.finished.emit(str(result.folder), dict(result.card))
+        self.finished.emit(str(result.folder), result.card)
 
 
 def start_thread(worker: QObject, name: str) -> QThread:

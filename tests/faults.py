@@ -158,7 +158,7 @@ def run_model_kills(kills: int) -> tuple[int, int]:
                     time.sleep(0.001)
             try:
                 card = load(folder).card
-                print(f"  kill {k + 1}: {outcome}; model loads (created {card.get('created')})")
+                print(f"  kill {k + 1}: {outcome}; model loads (created {card.created})")
             except ModelError as exc:
                 lost += 1
                 print(f"  kill {k + 1}: {outcome}; MODEL LOST: {exc}")

@@ -20,6 +20,6 @@ def test_every_package_folder_is_installed_under_songsketch():
 def test_the_default_model_is_found_inside_the_package():
     folder = default_model_dir()
     assert (folder / "current.json").is_file()
-    assert read_card(folder)["name"]
+    assert read_card(folder).name
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert data["project"]["scripts"]["songsketch"] == "songsketch.cli.launch:main"

@@ -16,10 +16,10 @@ its songs, though teacher-forced it predicts them in the right proportion.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,14 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from songsketch.engine.api.evaluate import windows
 from songsketch.engine.assess.evaluation import sixteenth_share
 from songsketch.engine.assess.originality import Guard, OriginalityIndex
-from songsketch.engine.common.files import atomic_write
 from songsketch.engine.generation.generator import GenerationSettings, Generator
-from songsketch.engine.ml.store import load, read_extra, read_pointer
+from songsketch.engine.ml.card import REPEAT_KINDS
+from songsketch.engine.ml.store import load, read_extra, read_pointer, write_card
 from songsketch.engine.music.motif import repeats
 from tools import corpora
 
-KINDS = ("motif", "rhythm")
-CALIBRATED = (*KINDS, "sixteenth")
+CALIBRATED = (*REPEAT_KINDS, "sixteenth")
 
 
 def rates(ideas) -> dict[str, float]:
@@ -43,7 +42,7 @@ def rates(ideas) -> dict[str, float]:
     found = Counter(kind for idea in ideas for kind, _back in repeats(idea).values())
     bars = sum(idea.bars for idea in ideas)
     sixteenth = sum(sixteenth_share(idea) for idea in ideas) / max(len(ideas), 1)
-    return {**{kind: found[kind] / bars for kind in KINDS}, "sixteenth": sixteenth}
+    return {**{kind: found[kind] / bars for kind in REPEAT_KINDS}, "sixteenth": sixteenth}
 
 
 def main() -> None:
@@ -54,8 +53,9 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(args.model)
     model = load(folder)
-    held_names = set(model.card["data"]["validation_song_names"])
-    style = (model.card.get("styles") or ["song"])[0]  # the model's default style is calibrated
+    card = model.card
+    held_names = set(card.validation_song_names)
+    style = card.styles[0]  # the model's default style is calibrated
     plan = GenerationSettings().plan()
     held = [
         w
@@ -77,9 +77,9 @@ def main() -> None:
     bias = {kind: 0.0 for kind in CALIBRATED}
     history = []
     for round_ in range(args.rounds + 1):
-        repeat = {k: bias[k] for k in KINDS}
+        repeat = {k: bias[k] for k in REPEAT_KINDS}
         onset = {"sixteenth": bias["sixteenth"]}
-        generator = Generator(model.weights, model.keys, model.complete_voicings, repeat, model.styles, onset)
+        generator = Generator(model.weights, card.keys, card.complete_voicings, repeat, card.styles, onset)
         ideas = generator.generate(
             GenerationSettings(count=args.count, seed=1000 + round_, style=style), accept=shown
         )
@@ -96,10 +96,7 @@ def main() -> None:
         key=lambda h: sum(abs(math.log(h["rates"][k] / target[k])) for k in CALIBRATED if h["rates"][k]),
     )
     card_path = folder / read_pointer(folder)["card"]
-    card = json.loads(card_path.read_text())
-    card["repeat_bias"] = {k: best["bias"][k] for k in KINDS}
-    card["onset_bias"] = {"sixteenth": best["bias"]["sixteenth"]}
-    card["repeat_calibration"] = {
+    calibration = {
         "held_out_rates": target,
         "held_out_pieces": len(held),
         "style": style,
@@ -108,7 +105,13 @@ def main() -> None:
         "rounds": history,
         "chosen": best,
     }
-    atomic_write(card_path, json.dumps(card, indent=1).encode())
+    card = replace(
+        card,
+        repeat_bias={k: best["bias"][k] for k in REPEAT_KINDS},
+        onset_bias={"sixteenth": best["bias"]["sixteenth"]},
+        repeat_calibration=calibration,
+    )
+    write_card(card_path, card)
     print(f"biases {best['bias']} written to {card_path.name}")
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from songsketch.engine.common import paths
 from songsketch.engine.data.corpus import Corpus, Song, load_builtin, load_folder
 from songsketch.engine.data.pop909 import load_pop909
-from songsketch.engine.ml.training import TrainSettings, split_songs
+from songsketch.engine.ml.settings import TrainSettings
+from songsketch.engine.ml.split import split_songs
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENEWLD = ROOT.parent / "shared" / "corpora" / "openewld" / "songs"

@@ -16,8 +16,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from songsketch.engine.ml import training
-from songsketch.engine.ml.training import TrainSettings, encode_pieces
+from songsketch.engine.ml.pieces import encode_pieces, infill_span, pieces, prepare
+from songsketch.engine.ml.settings import TrainSettings
 from songsketch.engine.tokens.encoding import encode_infill
 from tools import corpora
 
@@ -54,16 +54,16 @@ def main() -> None:
     spans = random.Random(2)
     for style, _copies in copies_of:
         of_style = [s for s in val_songs if s.style == style]
-        pieces = encode_pieces(of_style, None, settings.keys)
-        val += pieces
-        val_piece_styles += [style] * len(pieces)
+        encoded = encode_pieces(of_style, None, settings.keys)
+        val += encoded
+        val_piece_styles += [style] * len(encoded)
         for song in of_style:
             for idea in song.ideas:
-                for piece in training.pieces(idea):
-                    span = training.infill_span(piece.bars, spans)
+                for piece in pieces(idea):
+                    span = infill_span(piece.bars, spans)
                     if span is None:
                         continue
-                    piece = training.prepare(piece, settings.keys, None)
+                    piece = prepare(piece, settings.keys, None)
                     val.append(np.asarray(encode_infill(piece, style, *span), dtype=np.int32))
                     val_piece_styles.append(f"{style}-infill")
     t_tokens, t_len = pack(train)

@@ -18,9 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from songsketch.engine.assess.originality import OriginalityIndex
-from songsketch.engine.ml.model import ModelConfig, build_model, save_model
-from songsketch.engine.ml.training import TrainSettings, complete_voicing_styles, key_counts
+from songsketch.engine.ml.card import ModelCard, complete_voicing_styles, key_counts
+from songsketch.engine.ml.model import ModelConfig, build_model
+from songsketch.engine.ml.publish import publish
+from songsketch.engine.ml.settings import TrainSettings
 from tools import corpora
 
 REPRODUCE = [
@@ -70,11 +71,11 @@ def main() -> None:
         }
         for style in ("pop", "song", "chorale")
     }
-    card = {
-        "name": "default",
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "base": "scratch",
-        "data": {
+    card = ModelCard(
+        name="default",
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        base="scratch",
+        data={
             "source": corpora.SOURCE,
             "files_used": corpus.used,
             "files_skipped": corpus.skipped,
@@ -87,32 +88,31 @@ def main() -> None:
             "C major / A minor, tempo-jittered, one copy of each style per epoch, half of them also "
             "as fill-in-the-middle (a span of 1-8 bars written after the rest)",
         },
-        "styles": ["pop", "song", "chorale"],
-        "complete_voicings": complete_voicing_styles(train_songs),
-        "key_counts": key_counts(train_songs),
-        "settings": {k: v for k, v in asdict(settings).items() if k != "config"}
+        styles=("pop", "song", "chorale"),
+        complete_voicings=complete_voicing_styles(train_songs),
+        key_counts=key_counts(train_songs),
+        settings={k: v for k, v in asdict(settings).items() if k != "config"}
         | {"epochs": 80, "patience": 4, "bucketed_lengths": True},
-        "architecture": asdict(config),
-        "epochs_run": len(history),
-        "best_epoch": best["epoch"],
-        "train_loss": best["loss"],
-        "validation_loss": best["val_loss"],
-        "history": history,
-        "seconds": history[-1].get("seconds"),
-        "reproduce": " && ".join(REPRODUCE),
-        "software": {
+        architecture=asdict(config),
+        epochs_run=len(history),
+        best_epoch=best["epoch"],
+        train_loss=best["loss"],
+        validation_loss=best["val_loss"],
+        history=tuple(history),
+        seconds=history[-1].get("seconds"),
+        reproduce=" && ".join(REPRODUCE),
+        software={
             "trained_with": [
                 f"run {n + 1}: keras {r.get('keras')} on {r.get('backend')}" for n, r in enumerate(runs)
             ],
             "published_with": f"tensorflow {tf.__version__}, keras {keras.__version__}",
             "python": platform.python_version(),
         },
-        "device": "a 2-core CPU (Keras on TensorFlow); runs 1-3 (lead sheets and chorales) are the "
+        device="a 2-core CPU (Keras on TensorFlow); runs 1-3 (lead sheets and chorales) are the "
         "previous default model's, run 4 starts from its weights with the pop songs added (the new "
         "tokens' weights fresh), run 5 lowers the rate from run 4's best",
-    }
-    index = OriginalityIndex.build(corpus.songs)
-    save_model(out, model, card, {"index": index.to_bytes()})
+    )
+    publish(out, model, card, corpus.songs)
     print(f"saved {out}: best epoch {best['epoch']}, validation loss {best['val_loss']:.4f}")
 
 

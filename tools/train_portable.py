@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from pathlib import Path
@@ -18,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from songsketch.engine.ml.dataset import make_batches
 
 BUCKETS = (256, 512, 768, 1024, 1536)  # few shapes: each is compiled once (JAX, XLA)
 
@@ -31,22 +32,10 @@ def unpack(tokens, lengths):
 
 
 def batches(seqs, batch_size, rng):
-    order = sorted(range(len(seqs)), key=lambda i: (len(seqs[i]), rng.random() if rng else 0))
-    groups = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    if rng is not None:
-        rng.shuffle(groups)
-    for group in groups:
-        need = max(len(seqs[i]) for i in group) - 1
-        length = next(b for b in BUCKETS if b >= need)
-        x = np.zeros((batch_size, length), np.int32)
-        y = np.zeros((batch_size, length), np.int32)
-        w = np.zeros((batch_size, length), np.float32)
-        for row, i in enumerate(group):
-            s = seqs[i][: length + 1]
-            x[row, : len(s) - 1] = s[:-1]
-            y[row, : len(s) - 1] = s[1:]
-            w[row, : len(s) - 1] = 1.0
-        yield x, y, w
+    """The engine's batches (``make_batches``) in a few fixed shapes (every batch full, its
+    length one of BUCKETS), each with its weights: 1 on tokens, 0 on padding."""
+    for x, y in make_batches(seqs, batch_size, rng, lengths=BUCKETS, full_rows=True):
+        yield x, y, (x > 0).astype(np.float32)
 
 
 def warm_start(model, folder: str) -> None:
@@ -56,7 +45,7 @@ def warm_start(model, folder: str) -> None:
     from songsketch.engine.ml.store import load, read_card
     from songsketch.engine.tokens.vocab import VOCAB
 
-    old = set(read_card(folder)["vocabulary"])
+    old = set(read_card(folder).vocabulary)
     weights = load(folder).weights
     new = [i for i, t in enumerate(VOCAB.tokens) if t not in old]
     rng = np.random.default_rng(1)
@@ -87,7 +76,7 @@ def evaluate(model, seqs, batch_size) -> float:
     return total / max(count, 1.0)
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("data")
     parser.add_argument("out")
@@ -107,76 +96,93 @@ def main() -> None:
         "tokens' weights carried over; a new style starts from the song style's embedding)",
     )
     parser.add_argument("--max-batches", type=int, default=0, help="smoke test: batches per epoch")
-    args = parser.parse_args()
-    import random
+    return parser.parse_args()
 
-    import keras
 
-    from songsketch.engine.ml.model import ModelConfig, build_model, compile_model
-
-    data = np.load(args.data)
+def load_pieces(path: str):
+    """(training pieces, held-out pieces by style {style: pieces}) of an exported .npz; the
+    held-out pieces of a file without styles are all 'all'."""
+    data = np.load(path)
     train = unpack(data["train_tokens"], data["train_lengths"])
     every_val = unpack(data["val_tokens"], data["val_lengths"])
     val_styles = [str(s) for s in data["val_piece_styles"]] if "val_piece_styles" in data else []
     val_styles += ["all"] * (len(every_val) - len(val_styles))
-    # the loss that picks the best epoch: held-out pieces left to right (fill-in ones apart)
-    val = [v for v, s in zip(every_val, val_styles) if not s.endswith("-infill")]
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    by_style = {
+        style: [v for v, s in zip(every_val, val_styles) if s == style] for style in sorted(set(val_styles))
+    }
+    return train, every_val, val_styles, by_style
+
+
+def start_model(args: argparse.Namespace):
+    """The model to train, compiled: new, or from ``--init`` weights or an ``--init-model``."""
+    from songsketch.engine.ml.model import ModelConfig, build_model, compile_model
+
     model = build_model(ModelConfig(units=args.units, layers=args.layers, embed_dim=args.embed))
     if args.init:
         model.load_weights(args.init)
     if args.init_model:
         warm_start(model, args.init_model)
     compile_model(model, args.lr)
+    return model
+
+
+def train_epoch(model, train, args: argparse.Namespace, rng) -> tuple[float, int]:
+    """(mean token loss, tokens) of one epoch over the training pieces."""
+    losses, counts = [], []
+    for b, (x, y, w) in enumerate(batches(train, args.batch_size, rng)):
+        if args.max_batches and b >= args.max_batches:
+            break
+        loss = model.train_on_batch(x, y, sample_weight=w)
+        losses.append(float(np.asarray(loss).ravel()[0]) * float(w.sum()))
+        counts.append(float(w.sum()))
+    return sum(losses) / sum(counts), int(sum(counts))
+
+
+def main() -> None:
+    args = parse_args()
+    import random
+
+    import keras
+
+    from songsketch.engine.ml.schedule import EarlyStopping
+
+    train, every_val, val_styles, val_by_style = load_pieces(args.data)
+    # the loss that picks the best epoch: held-out pieces left to right (fill-in ones apart)
+    val = [v for v, s in zip(every_val, val_styles) if not s.endswith("-infill")]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model = start_model(args)
     rng = random.Random(1)
-    best, bad, history = math.inf, 0, []
+    stopping, history = EarlyStopping(args.patience, min_delta=1e-3), []
+    run = {
+        "backend": keras.backend.backend(),
+        "keras": keras.__version__,
+        "units": args.units,
+        "layers": args.layers,
+        "embed": args.embed,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+    }
     t0 = time.time()
     for epoch in range(1, args.epochs + 1):
-        losses, counts = [], []
-        for b, (x, y, w) in enumerate(batches(train, args.batch_size, rng)):
-            if args.max_batches and b >= args.max_batches:
-                break
-            loss = model.train_on_batch(x, y, sample_weight=w)
-            losses.append(float(np.asarray(loss).ravel()[0]) * float(w.sum()))
-            counts.append(float(w.sum()))
-        train_loss = sum(losses) / sum(counts)
+        train_loss, tokens = train_epoch(model, train, args, rng)
         val_loss = evaluate(model, val, args.batch_size)
-        by_style = {
-            style: evaluate(model, [v for v, s in zip(every_val, val_styles) if s == style], args.batch_size)
-            for style in sorted(set(val_styles))
-        }
+        by_style = {style: evaluate(model, pieces, args.batch_size) for style, pieces in val_by_style.items()}
         history.append(
             {
                 "epoch": epoch,
                 "loss": train_loss,
                 "val_loss": val_loss,
                 "val_loss_by_style": by_style,
-                "tokens": int(sum(counts)),
+                "tokens": tokens,
                 "seconds": round(time.time() - t0, 1),
             }
         )
         print(json.dumps(history[-1]), flush=True)
-        if val_loss < best - 1e-3:
-            best, bad = val_loss, 0
+        if stopping.update(val_loss):
             model.save_weights(out / "best.weights.h5")
-        else:
-            bad += 1
-        (out / "history.json").write_text(
-            json.dumps(
-                {
-                    "history": history,
-                    "backend": keras.backend.backend(),
-                    "keras": keras.__version__,
-                    "units": args.units,
-                    "layers": args.layers,
-                    "embed": args.embed,
-                    "batch_size": args.batch_size,
-                    "lr": args.lr,
-                }
-            )
-        )
-        if bad >= args.patience or time.time() - t0 > args.minutes * 60:
+        (out / "history.json").write_text(json.dumps({"history": history, **run}))
+        if stopping.done or time.time() - t0 > args.minutes * 60:
             break
 
 

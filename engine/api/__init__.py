@@ -28,6 +28,7 @@ from ..formats.musicxml import write_musicxml
 from ..formats.progression import ProgressionError, progression_idea
 from ..generation.constraints import HARMONIC_RHYTHMS
 from ..generation.generator import Cancelled, GenerationSettings
+from ..ml.card import ModelCard
 from ..ml.model import ModelConfig
 from ..ml.store import LoadedModel, ModelError, list_models, read_card
 from ..ml.training import TrainingCancelled, TrainingError, TrainProgress, TrainResult, TrainSettings, train
@@ -144,6 +145,7 @@ __all__ = [
     "Entry",
     # models: loading, training, evaluating
     "LoadedModel",
+    "ModelCard",
     "ModelError",
     "ModelConfig",
     "list_models",

@@ -35,8 +35,10 @@ from ..assess.originality import OriginalityIndex
 from ..data.corpus import Song
 from ..generation.generator import GenerationSettings
 from ..ml.baseline import baseline_ideas
+from ..ml.pieces import excerpt
+from ..ml.settings import TrainSettings
+from ..ml.split import split_songs
 from ..ml.store import read_card
-from ..ml.training import TrainSettings, excerpt, split_songs
 from ..music.idea import Idea, Section
 from ..music.motif import repetition
 from .session import Engine
@@ -115,11 +117,11 @@ def evaluate_model(
     'more', and each other style the model learnt (against the same songs). Raises
     ModelError for a bad model folder."""
     card = read_card(folder)
-    styles = card.get("styles") or ["song"]
+    styles = card.styles
     if style is None:
         theirs = Counter(s.style for s in songs).most_common(1)
         style = theirs[0][0] if theirs and theirs[0][0] in styles else styles[0]
-    held_names = set(card.get("data", {}).get("validation_song_names", []))
+    held_names = set(card.validation_song_names)
     songs = [s for s in songs if s.style == style] or list(songs)
     held = [s for s in songs if s.name in held_names]
     train = [s for s in songs if s.name not in held_names]

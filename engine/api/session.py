@@ -142,12 +142,12 @@ class Engine:
         model = load(folder)
         generator = Generator(
             model.weights,
-            keys=model.keys,
-            complete_voicings=model.complete_voicings,
-            repeat_bias=model.repeat_bias,
-            styles=model.styles,
-            onset_bias=model.onset_bias,
-            key_counts=model.key_counts,
+            keys=model.card.keys,
+            complete_voicings=model.card.complete_voicings,
+            repeat_bias=model.card.repeat_bias,
+            styles=model.card.styles,
+            onset_bias=model.card.onset_bias,
+            key_counts=model.card.key_counts,
         )
         index = None
         data = read_extra(folder, "index")
@@ -285,7 +285,7 @@ class Engine:
         other bar kept, checked by the guard like fresh ideas (what the kept bars already
         share with a training song is allowed). Raises ValueError for a span it cannot fill."""
         generator = self._require()
-        if self.model is not None and int(self.model.card.get("encoding", 1)) < INFILL_ENCODING:
+        if self.model is not None and self.model.card.encoding < INFILL_ENCODING:
             raise ValueError(
                 f"the model “{self.model.name}” was trained before rewriting bars existed: "
                 "choose the Default model, or retrain yours"

@@ -1,20 +1,18 @@
-"""The Keras LSTM language model over idea tokens: build, compile, save atomically, load.
+"""The Keras LSTM language model over idea tokens: build, compile, load for fine-tuning.
 
-Saving writes a model folder (see ``store``) atomically. TensorFlow/Keras are imported inside
-functions: importing this module is cheap. Generation never needs this module (``store.load``
-reads the weights without TensorFlow); training and the tests against Keras do.
+Saving a model folder atomically is ``publish``'s job, reading one ``store``'s. TensorFlow and
+Keras are imported inside functions: importing this module is cheap. Generation never needs
+this module (``store.load`` reads the weights without TensorFlow); training and the tests
+against Keras do.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..common.files import atomic_write
-from ..tokens.vocab import ENCODING_VERSION, VOCAB
+from ..tokens.vocab import VOCAB
 from .store import ModelError, load, weights_file
 
 
@@ -62,58 +60,6 @@ def config_of(model) -> ModelConfig:
         layers=len(lstms),
         dropout=float(lstms[0].dropout),
     )
-
-
-def save_model(folder: str | os.PathLike, model, card: dict, extra: dict[str, bytes] | None = None) -> None:
-    """Save atomically: new files beside the old, then ``current.json`` replaced in one step,
-    then the old files removed. ``extra`` = {kind: bytes} files saved alongside (e.g. the
-    originality index), named ``<kind>-<stamp>.<ext>`` and listed in the pointer.
-
-    Raises OSError (disk full...) leaving the previous model selected and whole."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-    weights_name, card_name = f"model-{stamp}.keras", f"card-{stamp}.json"
-    tmp_weights = folder / f".tmp-{weights_name}"
-    written: list[Path] = []
-    if getattr(model, "optimizer", None) is not None:
-        fresh = build_model(config_of(model))  # weights only: no optimizer state to ship
-        fresh.set_weights(model.get_weights())
-        model = fresh
-    try:
-        model.save(tmp_weights)
-        with open(tmp_weights, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp_weights, folder / weights_name)
-        written.append(folder / weights_name)
-        card = dict(
-            card, vocabulary=list(VOCAB.tokens), encoding=ENCODING_VERSION, config=asdict(config_of(model))
-        )
-        atomic_write(folder / card_name, json.dumps(card, indent=1).encode())
-        written.append(folder / card_name)
-        pointer = {"weights": weights_name, "card": card_name}
-        for kind, data in (extra or {}).items():
-            name = f"{kind}-{stamp}.json"
-            atomic_write(folder / name, data)
-            written.append(folder / name)
-            pointer[kind] = name
-        atomic_write(folder / "current.json", json.dumps(pointer).encode())
-    except BaseException:
-        for path in written + [tmp_weights]:
-            try:
-                path.unlink()
-            except OSError:
-                pass
-        raise
-    keep = set(pointer.values()) | {"current.json"}
-    for old in folder.iterdir():
-        if old.name not in keep and old.name.split("-")[0] in ("model", "card", "index", ".tmp"):
-            if old.name.startswith(".tmp") and old.stat().st_mtime > time.time() - 3600:
-                continue  # another save may be writing it
-            try:
-                old.unlink()
-            except OSError:
-                pass
 
 
 def load_keras_model(folder: str | os.PathLike):

@@ -8,7 +8,7 @@ A model lives in a folder::
                           and the vocabulary it was trained on
     index-<stamp>.json    the originality index of its training songs
 
-so that a crash while saving (``model.save_model``) leaves the previous model complete and
+so that a crash while saving (``publish.save_model``) leaves the previous model complete and
 selected. Loading for generation (``load``) reads the card and the weights directly: it
 never imports TensorFlow and runs no code from the file.
 """
@@ -21,7 +21,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..common.files import atomic_write
 from ..tokens.vocab import ENCODING_VERSION, VOCAB
+from .card import ModelCard
 from .weights import LSTMWeights, WeightsError
 
 
@@ -36,40 +38,7 @@ class LoadedModel:
     name: str
     path: Path
     weights: LSTMWeights
-    card: dict
-
-    @property
-    def keys(self) -> str:
-        """How the model learnt keys: 'normalise' (it writes in C major / A minor) or 'augment'."""
-        return self.card.get("settings", {}).get("keys", "augment")
-
-    @property
-    def repeat_bias(self) -> dict[str, float]:
-        """Logit bias per repeat kind, calibrated on held-out songs when published (or none)."""
-        bias = self.card.get("repeat_bias") or {}
-        return {k: float(v) for k, v in bias.items() if k in ("motif", "rhythm")}
-
-    @property
-    def onset_bias(self) -> dict[str, float]:
-        """Logit bias for onsets on odd 16ths, calibrated on held-out songs (or none)."""
-        bias = self.card.get("onset_bias") or {}
-        return {k: float(v) for k, v in bias.items() if k == "sixteenth"}
-
-    @property
-    def key_counts(self) -> dict:
-        """Per style and mode, the training songs' tonics counted (C first), or none."""
-        counts = self.card.get("key_counts") or {}
-        return counts if isinstance(counts, dict) else {}
-
-    @property
-    def styles(self) -> tuple[str, ...]:
-        """The styles the model learnt, its own (the default) first."""
-        return tuple(self.card.get("styles") or ("song",))
-
-    @property
-    def complete_voicings(self) -> tuple[str, ...]:
-        """The styles whose training chords sounded root and third (see ``training``)."""
-        return tuple(self.card.get("complete_voicings", ()))
+    card: ModelCard
 
 
 def read_pointer(folder: Path) -> dict:
@@ -88,8 +57,9 @@ def read_pointer(folder: Path) -> dict:
         raise ModelError(f"damaged model pointer in {folder}: {exc}") from None
 
 
-def read_card(folder: str | os.PathLike) -> dict:
-    """The model card of a model folder. Raises ModelError."""
+def read_card(folder: str | os.PathLike) -> ModelCard:
+    """The model card of a model folder (the one place a card file is read). Raises
+    ModelError."""
     folder = Path(folder)
     pointer = read_pointer(folder)
     try:
@@ -98,22 +68,27 @@ def read_card(folder: str | os.PathLike) -> dict:
         raise ModelError(f"damaged model card in {folder}: {exc}") from None
     if not isinstance(card, dict):
         raise ModelError(f"damaged model card in {folder}")
-    return card
+    return ModelCard.from_json(card)
+
+
+def write_card(path: Path, card: ModelCard) -> None:
+    """Write a card file atomically (the one place a card file is written)."""
+    atomic_write(path, json.dumps(card.to_json(), indent=1).encode())
 
 
 # the oldest encoding whose models still generate: its tokens are a subset of today's
 OLDEST_LOADABLE_ENCODING = 3
 
 
-def _older_vocabulary(card: dict, name: str) -> list[str] | None:
+def _older_vocabulary(card: ModelCard, name: str) -> list[str] | None:
     """The vocabulary of a model made for an older encoding that still loads (its tokens all
     in today's), or None when the card's vocabulary is today's."""
-    vocabulary = card.get("vocabulary")
-    if vocabulary == list(VOCAB.tokens) and card.get("encoding", 1) == ENCODING_VERSION:
+    vocabulary = list(card.vocabulary)
+    if vocabulary == list(VOCAB.tokens) and card.encoding == ENCODING_VERSION:
         return None
     if (
-        isinstance(vocabulary, list)
-        and OLDEST_LOADABLE_ENCODING <= card.get("encoding", 1) < ENCODING_VERSION
+        vocabulary
+        and OLDEST_LOADABLE_ENCODING <= card.encoding < ENCODING_VERSION
         and set(vocabulary) <= set(VOCAB.tokens)
     ):
         return vocabulary
@@ -162,7 +137,7 @@ def load(folder: str | os.PathLike) -> LoadedModel:
         weights = weights.remapped(older, VOCAB.tokens)
     if weights.vocab_size != len(VOCAB):
         raise ModelError(f"{folder.name}: output size {weights.vocab_size} != vocabulary {len(VOCAB)}")
-    return LoadedModel(card.get("name", folder.name), folder, weights, card)
+    return LoadedModel(card.name or folder.name, folder, weights, card)
 
 
 def read_extra(folder: str | os.PathLike, kind: str) -> bytes | None:
@@ -187,5 +162,5 @@ def list_models(models_dir: str | os.PathLike) -> list[tuple[str, Path]]:
                 card = read_card(folder)
             except ModelError:
                 continue
-            found.append((card.get("created", ""), folder.name, folder))
+            found.append((card.created, folder.name, folder))
     return [(name, folder) for _, name, folder in sorted(found, reverse=True)]

@@ -40,18 +40,6 @@ class LSTMWeights:
         return int(self.dense_b.shape[0])
 
     @classmethod
-    def from_keras(cls, model) -> "LSTMWeights":
-        """The weights of a built Keras model (its layers named embed, lstm0.., logits)."""
-        embed = model.get_layer("embed").get_weights()[0]
-        layers = []
-        for layer in model.layers:
-            if layer.name.startswith("lstm"):
-                k, r, b = layer.get_weights()
-                layers.append((k.astype(np.float32), r.astype(np.float32), b.astype(np.float32)))
-        w, b = model.get_layer("logits").get_weights()
-        return cls(embed.astype(np.float32), layers, w.astype(np.float32), b.astype(np.float32))
-
-    @classmethod
     def from_keras_file(cls, path: str | Path) -> "LSTMWeights":
         """The weights in a ``.keras`` file, read with h5py. Raises WeightsError."""
         import h5py

@@ -72,7 +72,8 @@ def test_cli_fine_tune_runs_at_the_engines_fine_tune_rate(folder, tmp_path, tiny
     fine-tune, applied once: it was once applied twice, 1/16)."""
     import json
 
-    from songsketch.engine.ml.training import SCRATCH_RATE, TrainSettings
+    from songsketch.engine.ml.schedule import SCRATCH_RATE
+    from songsketch.engine.ml.training import TrainSettings
 
     out = tmp_path / "tuned"
     done = _cli(

@@ -30,12 +30,14 @@ def test_damaged_library_is_moved_aside():
 SAVE_UNDER_LIMIT = r"""
 import resource, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)       # writes past the limit fail with EFBIG
-from songsketch.engine.ml.model import build_model, ModelConfig, save_model
+from songsketch.engine.ml.card import ModelCard
+from songsketch.engine.ml.model import build_model, ModelConfig
+from songsketch.engine.ml.publish import save_model
 
 model = build_model(ModelConfig())
 resource.setrlimit(resource.RLIMIT_FSIZE, (1_000_000, 1_000_000))   # like a full disk at 1 MB
 try:
-    save_model(sys.argv[1], model, {"name": "too-big"})
+    save_model(sys.argv[1], model, ModelCard(name="too-big"))
 except OSError as exc:
     print("refused:", exc.strerror or exc)
     sys.exit(0)
@@ -64,7 +66,7 @@ def test_full_disk_while_saving_leaves_the_old_model(tmp_path):
     )
     assert proc.returncode == 0 and "refused" in proc.stdout, proc.stdout + proc.stderr[-500:]
     assert sorted(p.name for p in folder.iterdir()) == before  # nothing half-written left
-    assert load(folder).card["name"] == "default"
+    assert load(folder).card.name == "default"
 
 
 def test_a_model_file_carrying_code_is_refused(tmp_path):

@@ -474,7 +474,7 @@ def test_retrain_dialog_trains_and_selects_the_new_model(qtbot, tmp_path, tiny_m
     out = Path(blocker.args[0])
     assert out.name == "My-Songs"
     card = read_card(out)
-    assert card["base"] == "fine-tuned from tiny" and len(card["history"]) >= 1
+    assert card.base == "fine-tuned from tiny" and len(card.history) >= 1
     assert dialog.curve.epochs and dialog.progress.value() == 100
     dialog.shutdown()
 
@@ -488,7 +488,7 @@ def test_retrain_cancel_keeps_the_previous_model(qtbot, tmp_path, tiny_model, ch
     qtbot.waitUntil(lambda: not dialog.training, timeout=120000)
     assert not (models / "songs" / "current.json").exists()
     assert "cancelled" in dialog.status.text()
-    assert read_card(tiny_model[0])["name"] == "tiny"
+    assert read_card(tiny_model[0]).name == "tiny"
     dialog.shutdown()
 
 

@@ -5,10 +5,8 @@ import numpy as np
 
 from songsketch.engine.generation.lstm import NumpyLSTM
 from songsketch.engine.ml.model import load_keras_model
+from songsketch.engine.ml.pieces import encode_pieces
 from songsketch.engine.ml.store import load
-from songsketch.engine.ml.training import (
-    encode_pieces,
-)
 
 
 def test_numpy_step_matches_keras(tiny_model, chorale_songs):

@@ -27,7 +27,9 @@ def test_a_model_of_the_previous_encoding_still_generates(tmp_path, tiny_model):
     never predicts the tokens it did not learn, and cannot be fine-tuned without a retrain."""
     import numpy as np
 
-    from songsketch.engine.ml.model import ModelConfig, build_model, load_keras_model, save_model
+    from songsketch.engine.ml.card import ModelCard
+    from songsketch.engine.ml.model import ModelConfig, build_model, load_keras_model
+    from songsketch.engine.ml.publish import save_model
     from songsketch.engine.tokens.vocab import VOCAB
 
     new = {VOCAB.index[t] for t in ("STYLE_pop", "HOLE", "FILL")}
@@ -42,7 +44,7 @@ def test_a_model_of_the_previous_encoding_still_generates(tmp_path, tiny_model):
     values += [w.dense_w[:, keep], w.dense_b[keep]]
     model.set_weights(values)
     folder = tmp_path / "older"
-    save_model(folder, model, {"name": "older", "styles": ["chorale"]})
+    save_model(folder, model, ModelCard(name="older", styles=("chorale",)))
     pointer = json.loads((folder / "current.json").read_text())
     card = json.loads((folder / pointer["card"]).read_text())
     card.update(encoding=3, vocabulary=[VOCAB.tokens[i] for i in keep])

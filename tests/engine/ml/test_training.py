@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from songsketch.engine.ml.model import load_keras_model
+from songsketch.engine.ml.pieces import pieces
+from songsketch.engine.ml.split import split_songs
 from songsketch.engine.ml.store import load
 from songsketch.engine.ml.training import (
     TrainingCancelled,
     TrainingError,
     TrainSettings,
-    pieces,
-    split_songs,
     train,
 )
 from tests.helpers import ROOT
@@ -74,7 +74,7 @@ def test_fine_tuning_starts_from_the_base_weights(tiny_model, chorale_songs, tmp
     tuned = load_keras_model(result.folder)
     for a, b in zip(base.get_weights(), tuned.get_weights()):
         np.testing.assert_array_equal(a, b)
-    assert result.card["base"] == "fine-tuned from tiny"
+    assert result.card.base == "fine-tuned from tiny"
 
 
 def test_fine_tuning_measures_the_base_first_and_never_ends_worse(tiny_model, chorale_songs, tmp_path):
@@ -94,7 +94,7 @@ def test_fine_tuning_measures_the_base_first_and_never_ends_worse(tiny_model, ch
     assert first.epoch == 0 and first.val_loss is not None and first.message == "base model on this folder"
     assert result.history[0] == {"epoch": 0, "loss": None, "val_loss": first.val_loss, "tokens": 0}
     assert all(h["val_loss"] > first.val_loss for h in result.history[1:])  # the rate ruined it
-    assert result.card["base_validation_loss"] == first.val_loss and result.card["best_epoch"] == 0
+    assert result.card.base_validation_loss == first.val_loss and result.card.best_epoch == 0
     tuned = load_keras_model(result.folder)
     for a, b in zip(base.get_weights(), tuned.get_weights()):
         np.testing.assert_array_equal(a, b)
@@ -117,7 +117,7 @@ def test_cancel_keeps_the_previous_model(tiny_model, chorale_songs, tmp_path):
             chorale_songs, folder, TrainSettings(epochs=5, val_fraction=0.2), base_model=folder, cancel=cancel
         )
     assert (folder / "current.json").read_text() == before
-    assert load(folder).card["name"] == "tiny"
+    assert load(folder).card.name == "tiny"
 
 
 DISTRIBUTED = r"""
