@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..ml.card import DEFAULT_STYLES, NEW_MODEL_KEYS
 from ..ml.weights import LSTMWeights
 from ..music.idea import TICKS_PER_BEAT, Idea, Key, home_key, move_to_key
 from ..music.motif import LOOKBACK
@@ -70,10 +71,10 @@ class Generator:
     def __init__(
         self,
         weights: LSTMWeights,
-        keys: str = "normalise",
+        keys: str = NEW_MODEL_KEYS,
         complete_voicings: Sequence[str] = (),
         repeat_bias: dict[str, float] | None = None,
-        styles: Sequence[str] = ("song",),
+        styles: Sequence[str] = DEFAULT_STYLES,
         onset_bias: dict[str, float] | None = None,
         key_counts: dict | None = None,
     ) -> None:
@@ -91,7 +92,7 @@ class Generator:
         ``key_counts``: per style and mode, how often each tonic (C, C#, ...) opens a training
         song: an idea in Auto key gets a tonic drawn as often as the style's songs use it
         (none: every tonic alike)."""
-        self.styles = tuple(styles) or ("song",)
+        self.styles = tuple(styles) or DEFAULT_STYLES
         self.key_counts = key_counts or {}
         self.complete_voicings = frozenset(complete_voicings)
         self.repeat_bias = np.zeros(len(VOCAB), np.float32)

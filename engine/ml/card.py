@@ -27,8 +27,11 @@ if TYPE_CHECKING:
 # A card without styles is older than styles (encodings 1-3 before the style control): its
 # model was trained on songs, the only style there was.
 DEFAULT_STYLES = ("song",)
-# Settings without ``keys`` are older than key normalisation (commit dcace7f): those models
-# were trained on randomly transposed pieces.
+# How a model learns keys: "normalise", every piece in C major / A minor (the model writes
+# there and ideas are moved to the asked key), the way of every new model; "augment", a
+# random transposition per piece and epoch, the way of the models trained before key
+# normalisation (commit dcace7f), whose settings name no ``keys``.
+NEW_MODEL_KEYS = "normalise"
 KEYS_BEFORE_RECORDED = "augment"
 REPEAT_KINDS = ("motif", "rhythm")  # the repeat markers a calibrated bias applies to
 ONSET_KINDS = ("sixteenth",)  # the onset positions a calibrated bias applies to

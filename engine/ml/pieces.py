@@ -14,15 +14,12 @@ import numpy as np
 from ..formats.analysis import cut_at_section_ends
 from ..music.idea import TEMPO_RANGE, Idea, Section, home_key, move_to_key
 from ..tokens.encoding import encode, encode_infill
+from .card import NEW_MODEL_KEYS
 
 if TYPE_CHECKING:
     from ..data.corpus import Song
 
 PIECE_SECTION_BARS = 16  # long sections are cut into pieces of at most this many bars
-# how a new model learns keys: "normalise", every piece in C major / A minor (the model writes
-# there and ideas are moved to the asked key); "augment", a random transposition per piece
-# and epoch (a fine-tune keeps its base model's way, ``ModelCard.keys``)
-NEW_MODEL_KEYS = "normalise"
 
 
 def excerpt(idea: Idea, first_bar: int, sections: Sequence[Section]) -> Idea:

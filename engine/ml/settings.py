@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .card import NEW_MODEL_KEYS
 from .model import ModelConfig
-from .pieces import NEW_MODEL_KEYS
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class TrainSettings:
     min_delta: float = 1e-3
     val_fraction: float = 0.1
     seed: int = 1
-    keys: str = NEW_MODEL_KEYS  # "normalise" or "augment" (see ``pieces``)
+    keys: str = NEW_MODEL_KEYS  # "normalise" or "augment" (see ``card``; a fine-tune keeps its base's)
     max_train_tokens: int | None = None  # cap per epoch (for quick runs and tests)
     infill_share: float = 0.25  # training pieces also given as fill-in-the-middle, per epoch
     config: ModelConfig = field(default_factory=ModelConfig)
