@@ -13,7 +13,7 @@ import json
 import platform
 import sys
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -73,7 +73,7 @@ def main() -> None:
     }
     card = ModelCard(
         name="default",
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
         base="scratch",
         data={
             "source": corpora.SOURCE,

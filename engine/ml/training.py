@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -156,7 +156,7 @@ def _card(
     settings = data.settings
     return ModelCard(
         name=name,
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
         base="scratch" if base_model is None else f"fine-tuned from {Path(base_model).name}",
         data={
             "train_songs": len(data.train_songs),
