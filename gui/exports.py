@@ -24,7 +24,8 @@ from songsketch.gui.sound_row import SoundRow
 
 
 class Exports(QObject):
-    """The File menu's saves and exports of the list's current idea and its favourites."""
+    """The File menu's saves and exports of the list's current idea and its favourites; its
+    messages box over ``window``, its parent (see ``FileDialogs`` on why it is not kept)."""
 
     message = Signal(str, int)
     requestMusicXml = Signal(object, str)
@@ -34,7 +35,7 @@ class Exports(QObject):
         self, window: QWidget, ideas_list: IdeasList, library: Library, sound: SoundRow, dialogs: FileDialogs
     ) -> None:
         super().__init__(window)
-        self.window, self.ideas_list, self.library = window, ideas_list, library
+        self.ideas_list, self.library = ideas_list, library
         self.sound, self.dialogs = sound, dialogs
 
     def save_midi(self) -> None:
@@ -51,7 +52,7 @@ class Exports(QObject):
                 raise OSError(f"{entry.name} cannot be written as MIDI")
             atomic_write(path, data)
         except OSError as exc:
-            QMessageBox.warning(self.window, "Save failed", f"Could not save {path}: {exc.strerror or exc}")
+            QMessageBox.warning(self.parent(), "Save failed", f"Could not save {path}: {exc.strerror or exc}")
             return
         self.dialogs.remember(path)
         self.message.emit(f"Saved {path}", 8000)
@@ -103,7 +104,7 @@ class Exports(QObject):
                 export_midi(self.library, entry, Path(folder))
         except OSError as exc:
             reason = exc.strerror or exc
-            QMessageBox.warning(self.window, "Export failed", f"Could not write to {folder}: {reason}")
+            QMessageBox.warning(self.parent(), "Export failed", f"Could not write to {folder}: {reason}")
             return 0
         self.message.emit(f"Exported {len(favourites)} favourites to {folder}", 8000)
         return len(favourites)
@@ -114,4 +115,4 @@ class Exports(QObject):
 
     def failed(self, message: str) -> None:
         self.message.emit(message, 15000)
-        QMessageBox.warning(self.window, "Save failed", message)
+        QMessageBox.warning(self.parent(), "Save failed", message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from songsketch.engine.api import MUSIC_SUFFIXES
@@ -13,17 +13,22 @@ from songsketch.engine.api import MUSIC_SUFFIXES
 LAST_SAVE_DIR = "last_save_dir"  # the setting that remembers where the user saves
 
 
-class FileDialogs:
-    """Modal file dialogs over a parent window; ``settings`` keeps the last save folder."""
+class FileDialogs(QObject):
+    """Modal file dialogs over the parent window; ``settings`` keeps the last save folder.
+
+    The window is reached as the QObject parent, not kept in an attribute: a reference cycle
+    through the window would leave it to Python's collector, which may run on any thread and
+    must not delete a widget off the GUI thread."""
 
     def __init__(self, parent: QWidget, settings: QSettings) -> None:
-        self.parent, self.settings = parent, settings
+        super().__init__(parent)
+        self.settings = settings
 
     def save_path(self, title: str, file_name: str, file_filter: str) -> str:
         """Ask where to save ``file_name``, starting in the last save folder (home at first);
         "" when the user cancels."""
         start = Path(self.settings.value(LAST_SAVE_DIR, str(Path.home()))) / file_name
-        path, _ = QFileDialog.getSaveFileName(self.parent, title, str(start), file_filter)
+        path, _ = QFileDialog.getSaveFileName(self.parent(), title, str(start), file_filter)
         return path
 
     def remember(self, path: str) -> None:
@@ -34,10 +39,10 @@ class FileDialogs:
         """Ask for the user's own music files (every suffix the app reads); [] when cancelled."""
         suffixes = " ".join(f"*{s}" for s in sorted(MUSIC_SUFFIXES))
         paths, _ = QFileDialog.getOpenFileNames(
-            self.parent, "Open your idea", str(Path.home()), f"Music files ({suffixes})"
+            self.parent(), "Open your idea", str(Path.home()), f"Music files ({suffixes})"
         )
         return paths
 
     def folder(self, title: str) -> str:
         """Ask for a folder; "" when cancelled."""
-        return QFileDialog.getExistingDirectory(self.parent, title)
+        return QFileDialog.getExistingDirectory(self.parent(), title)
