@@ -3,6 +3,8 @@ and the guard redraws ideas over its threshold."""
 
 import random
 
+import pytest
+
 from songsketch.engine.api.session import Engine
 from songsketch.engine.assess.originality import Guard, OriginalityIndex
 from songsketch.engine.data.corpus import Song
@@ -132,6 +134,7 @@ def test_guard_redraws_so_no_shown_idea_copies_more_than_the_threshold(tiny_mode
     assert not {i.name for i, _ in shown} & refused
 
 
+@pytest.mark.slow  # trains its own model to overfit (~40 s)
 def test_an_overfit_model_copies_and_the_detector_names_the_song(tmp_path):
     """A small model trained on one song until it memorises it plays the song back at a
     near-zero temperature, and the detector names that song with the whole run."""
