@@ -210,3 +210,29 @@ def test_a_pop_loop_that_ends_on_its_v_is_heard_in_its_key():
     sensitive = [(4, 3), (0, 4), (7, 4), (2, 4)]  # Em C G D
     (idea,) = analyse(read_raw(_pop_song_bytes(sensitive, tune))).ideas
     assert idea.key == Key(7, "major")
+
+
+def _tune_in(scale):
+    def tune(root, third):  # chord tones of the bar, then a step of the scale between them
+        tones = sorted({(root + i) % 12 for i in (0, third, 7)})
+        return [next(p for p in scale if p % 12 == tones[k % len(tones)]) for k in (0, 1, 2, 1)]
+
+    return tune
+
+
+def test_a_minor_pop_loop_is_minor_not_its_relative_major():
+    """A minor, i-i-VI-VII (Am Am F G) four times round, the tune on A natural minor: every
+    note is also C major's, and the loop ends on VII; the time it dwells on its i chord says
+    minor (the profiles learnt from pop weigh chord roots by mode)."""
+    loop = [(9, 3), (9, 3), (5, 4), (7, 4)]
+    (idea,) = analyse(read_raw(_pop_song_bytes(loop, _tune_in((67, 69, 71, 72, 74, 76, 77, 79, 81))))).ideas
+    assert idea.key == Key(9, "minor")
+
+
+def test_a_song_that_opens_on_iv_and_ends_on_vi_is_in_its_key():
+    """F major, IV-V-I-vi (Bb C F Dm) four times round: it opens on IV and ends on vi, as a
+    loop does, and the textbook profiles with the cadence heard D minor (a last chord no longer
+    than the others now counts little: bench.pop909's songs often end away from the tonic)."""
+    loop = [(10, 4), (0, 4), (5, 4), (2, 3)]
+    (idea,) = analyse(read_raw(_pop_song_bytes(loop, _tune_in((65, 67, 69, 70, 72, 74, 76, 77))))).ideas
+    assert idea.key == Key(5, "major")
