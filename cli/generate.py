@@ -43,7 +43,10 @@ def generate(args: argparse.Namespace) -> int:
         return 2
     gen_s = time.perf_counter() - t1
     plural = "s" if files.written != 1 else ""
-    print(f"{files.written} idea{plural} in {gen_s:.2f} s (model loaded in {load_s:.1f} s); {summary}")
+    # the summary's count when it names more than ideas ("melodies over your chords")
+    said = summary.remarks() if summary.kind == "ideas" else [str(summary)]
+    also = "".join(f"; {r}" for r in said)
+    print(f"{files.written} idea{plural} in {gen_s:.2f} s (model loaded in {load_s:.1f} s){also}")
     return 0 if files.written == args.count else 1
 
 

@@ -36,10 +36,23 @@ from songsketch.engine.api import (
     progression_idea,
 )
 
+_USUAL, _STRICT = Guard(), Guard(max_notes=Guard().max_notes, max_chord_bars=4)
+# how far an idea may follow a song the model learnt from, in words: the guard replaces ideas
+# that go further (strict also refuses a known song's chords for more than half a section;
+# fewer melody notes than usual leave almost no idea standing)
+ORIGINALITY = (("Strict", _STRICT), ("Usual", _USUAL), ("Off", None))
+ORIGINALITY_TIP = (
+    "Ideas too close to a song the model learnt from are replaced before you see them.\n"
+    f"Usual: the same melody for {_USUAL.max_notes + 1} notes or more, or the same chords for more "
+    f"than {_USUAL.max_chord_bars} bars.\n"
+    f"Strict: also the same chords for more than {_STRICT.max_chord_bars} bars.\n"
+    "Off: every idea is kept, even one that follows a known song."
+)
+
 
 class GeneratePanel(QGroupBox):
     """Count, chords to write over, style, key, tempo, meter, bars, chord changes, repetition,
-    wildness, seed, guard and model."""
+    wildness, seed, originality and model."""
 
     generateClicked = Signal()
     stopClicked = Signal()
@@ -68,7 +81,7 @@ class GeneratePanel(QGroupBox):
             ("Repetition", self.repetition),
             ("Wildness", self.wildness),
             ("Seed", self.seed),
-            ("Reject copies over", self.guard),
+            ("Originality", self.originality),
             ("Model", self.model),
         ):
             form.addRow(label, widget)
@@ -101,7 +114,7 @@ class GeneratePanel(QGroupBox):
         self.style.activated.connect(lambda _i: setattr(self, "wanted_style", self.style.currentData()))
 
     def _build_character_controls(self) -> None:
-        """How the ideas go: chord changes, repetition, wildness, seed and the copy guard."""
+        """How the ideas go: chord changes, repetition, wildness, seed and originality."""
         self.harmony = QComboBox()
         for label, rhythm in (
             ("As the model likes", None),
@@ -128,13 +141,11 @@ class GeneratePanel(QGroupBox):
         self.wildness.setToolTip("Temperature: low = safe and plain, high = wild")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
         self.seed.setSpecialValueText("Random")
-        self.guard = QSpinBox(minimum=0, maximum=64, value=Guard().max_notes)
-        self.guard.setSpecialValueText("Off")
-        self.guard.setSuffix(" notes")
-        self.guard.setToolTip(
-            "Redraw ideas that copy more than this many melody notes (or more than "
-            f"{Guard().max_chord_bars} bars of chords) from a training song"
-        )
+        self.originality = QComboBox()
+        for label, guard in ORIGINALITY:
+            self.originality.addItem(label, guard)
+        self.originality.setCurrentIndex(1)  # usual: the guard's own limits
+        self.originality.setToolTip(ORIGINALITY_TIP)
 
     def _build_progression(self) -> None:
         """The chords to write melodies over, typed; a reading error is shown under them."""
@@ -195,7 +206,7 @@ class GeneratePanel(QGroupBox):
             ("chord_changes", self.harmony),
             ("repetition", self.repetition),
             ("wildness", self.wildness),
-            ("guard", self.guard),
+            ("originality", self.originality),
         ]
 
     def settings(self) -> GenerationSettings:
@@ -214,8 +225,8 @@ class GeneratePanel(QGroupBox):
         )
 
     def guard_setting(self) -> Guard | None:
-        notes = self.guard.value()
-        return Guard(notes) if notes else None
+        """The originality guard the chosen strictness means (None: off)."""
+        return self.originality.currentData()
 
     def request(self) -> GenerationRequest | None:
         """A request for new ideas with these settings and this guard: melodies over the typed

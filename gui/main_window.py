@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDrag, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from songsketch.engine.api import (
     MUSIC_SUFFIXES,
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.worker.generationFinished.connect(self._generation_finished)
         self.worker.generationFailed.connect(self._generation_failed)
         self.worker.opened.connect(self._opened)
+        self.worker.openRefused.connect(self._open_refused)
         self.setAcceptDrops(True)  # the user's own files, dropped from a file manager or a DAW
 
         self._build_ui()
@@ -295,6 +297,22 @@ class MainWindow(QMainWindow):
 
     def _opened(self, message: str) -> None:
         self.statusBar().showMessage(message, 20000)
+
+    def _open_refused(self, refusals: list[tuple[str, str]]) -> None:
+        """Say in a dialog which files could not be opened and why: a line in the status bar
+        goes by unseen. Window-modal and not blocking (``open``); kept as ``open_problem``."""
+        first = refusals[0][0]
+        title = f"Could not open “{first}”" if len(refusals) == 1 else f"Could not open {len(refusals)} files"
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Could not open", title, QMessageBox.StandardButton.Ok, self
+        )
+        box.setInformativeText(
+            "<br>".join(f"<b>{escape(name)}</b>: {escape(reason)}" for name, reason in refusals)
+            + "<br><br>Songsketch opens MIDI, MusicXML, ABC and Humdrum (kern) files of songs."
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.open_problem = box
 
     @staticmethod
     def _music_files(event) -> list[str]:

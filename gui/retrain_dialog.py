@@ -32,7 +32,9 @@ from songsketch.gui.workers import TrainWorker, start_thread, stop_thread
 
 
 class LossCurve(QWidget):
-    """Train and validation loss per epoch (train also per batch, lighter)."""
+    """How surprised the model is by the songs it learns from and by the songs set aside to
+    check it (the train and validation loss), per pass through the songs (the songs it learns
+    from also per batch, lighter). Lower is better."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,7 +64,11 @@ class LossCurve(QWidget):
         painter.setPen(QColor("#999999"))
         painter.drawRect(left, top, right - left, bottom - top)
         if not values:
-            painter.drawText(self.rect(), Qt.AlignCenter, "loss curve appears while training")
+            painter.drawText(
+                self.rect(),
+                Qt.AlignCenter,
+                "How surprised the model is by your songs shows here while it trains (lower is better)",
+            )
             painter.end()
             return
         lo, hi = min(values), max(values)
@@ -74,18 +80,19 @@ class LossCurve(QWidget):
 
         painter.drawText(2, top + 10, f"{hi:.2f}")
         painter.drawText(2, bottom, f"{lo:.2f}")
-        painter.drawText(left, self.height() - 6, "epochs →")
+        painter.drawText(left, self.height() - 6, "passes through your songs →")
         if self.batch_loss:
             painter.setPen(QPen(QColor("#b8cbe6"), 1))
             painter.drawPolyline(QPolygonF([point(x, y) for x, y in self.batch_loss]))
-        for colour, column, label, dy in (("#2a62b0", 1, "train", 0), ("#d2691e", 2, "validation", 14)):
+        lines = (("#2a62b0", 1, "learning from", 0), ("#d2691e", 2, "set aside", 14))
+        for colour, column, label, dy in lines:
             pts = [point(e[0], e[column]) for e in self.epochs]
             painter.setPen(QPen(QColor(colour), 2))
             if len(pts) > 1:
                 painter.drawPolyline(QPolygonF(pts))
             for pt in pts:
                 painter.drawEllipse(pt, 2.5, 2.5)
-            painter.drawText(right - 80, top + 14 + dy, label)
+            painter.drawText(right - 90, top + 14 + dy, label)
         painter.end()
 
 
@@ -216,15 +223,19 @@ class RetrainDialog(QDialog):
         done = ((p.epoch - 1) + p.batch / max(1, p.batches)) / max(1, p.epochs)
         self.progress.setValue(int(100 * max(0.0, done)))
         if p.epoch == 0:  # the base model measured on the folder before the first step
-            self.status.setText(f"Before fine-tuning: the base model scores {p.val_loss:.3f} on your songs")
+            self.status.setText(
+                f"Before training: the default model's surprise at your songs is {p.val_loss:.2f} "
+                "(lower is better: it knows them better)"
+            )
         elif p.val_loss is None:
             eta = f", about {p.eta_seconds / 60:.0f} min left at most" if p.eta_seconds else ""
-            self.status.setText(
-                f"Epoch {p.epoch}/{p.epochs}, batch {p.batch}/{p.batches}, loss {p.loss:.3f}{eta}"
-            )
+            done = f"{p.batch}/{p.batches}"
+            self.status.setText(f"Pass {p.epoch} of {p.epochs} through your songs ({done}){eta}")
         else:
+            how = f"{p.message} passes" if p.message.startswith("no better") else p.message
             self.status.setText(
-                f"Epoch {p.epoch}: loss {p.loss:.3f}, validation {p.val_loss:.3f} ({p.message})"
+                f"Pass {p.epoch} done: its surprise at the songs set aside to check it is "
+                f"{p.val_loss:.2f} ({how}; lower is better)"
             )
 
     def _done(self) -> None:
@@ -236,8 +247,9 @@ class RetrainDialog(QDialog):
         self._done()
         self.progress.setValue(100)
         self.status.setText(
-            f"Saved “{Path(folder).name}”: validation loss {card.validation_loss:.3f} "
-            f"after {card.epochs_run} epochs. It is now selected."
+            f"Saved “{Path(folder).name}” after {card.epochs_run} passes through your songs "
+            f"(its surprise at the songs set aside: {card.validation_loss:.2f}, lower is better). "
+            "It is now selected."
         )
         self.modelTrained.emit(folder)
 

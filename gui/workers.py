@@ -25,6 +25,7 @@ class EngineWorker(QObject):
       generationFailed(str message)
       exported(str path) / exportFailed(str message)   a MusicXML lead sheet or a WAV was written, or not
       opened(str message)                what opening the user's files gave (ideas, refusals)
+      openRefused(object refusals)       the files that could not be used: [(file name, reason)]
     """
 
     modelLoaded = Signal(str, object)
@@ -36,6 +37,7 @@ class EngineWorker(QObject):
     exported = Signal(str)
     exportFailed = Signal(str)
     opened = Signal(str)
+    openRefused = Signal(object)
 
     def __init__(self, library, engine: Engine | None = None) -> None:
         super().__init__()
@@ -117,12 +119,13 @@ class EngineWorker(QObject):
             try:
                 heard = analyse_path(path)
             except Exception as exc:  # ValueError with the reason, OSError, a score music21 refuses
-                refused.append(f"{path.name}: {exc}")
+                refused.append((path.name, str(exc)))
                 continue
             added += self._store_own(heard, path.stem, f"from {path.name}")
         message = f"Opened {added} idea{'s' if added != 1 else ''} of yours"
         if refused:
-            message += f"; could not use {len(refused)}: " + " · ".join(refused)
+            message += f"; could not use {len(refused)}: " + " · ".join(f"{n}: {r}" for n, r in refused)
+            self.openRefused.emit(refused)
         self.opened.emit(message)
 
     @Slot(object)

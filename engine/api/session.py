@@ -98,26 +98,40 @@ def idea_name(idea: Idea) -> str:
 OnIdea = Callable[[int, Idea, object], None]  # (index, idea, originality report or None)
 
 
+_SINGULAR = {  # a summary's kinds of ideas, as one is named
+    "ideas": "idea",
+    "melodies over your chords": "melody over your chords",
+    "new versions": "new version",
+}
+
+
 @dataclass
 class GenerationSummary:
-    """How a generation request went: ideas shown, and redrawn by the originality guard."""
+    """How a generation request went: ideas shown, and redrawn by the originality guard.
+    ``kind`` names what was made, in the plural; one is named in the singular ("1 melody")."""
 
     shown: int
     redrawn: int = 0
-    kind: str = "shown"
+    kind: str = "ideas"
     asked: int = 0  # how many were asked for (0: not said)
 
     def __str__(self) -> str:
-        text = f"{self.shown} {self.kind}"
+        made = f"{self.shown} {self.kind if self.shown != 1 else _SINGULAR.get(self.kind, self.kind)}"
+        return "; ".join([made, *self.remarks()])
+
+    def remarks(self) -> list[str]:
+        """What else a songwriter should know: ideas replaced as too close to a known song,
+        and ideas asked for that could not be made."""
+        remarks = []
         if self.redrawn:
             were = "was" if self.redrawn == 1 else "were"
-            text += f"; {self.redrawn} too close to a known song {were} replaced"
+            remarks.append(f"{self.redrawn} too close to a known song {were} replaced")
         if self.shown < self.asked:  # the draw limit was reached: say so, not a silent shortfall
-            text += (
-                f"; {self.asked - self.shown} of the {self.asked} asked for could not be made "
+            remarks.append(
+                f"{self.asked - self.shown} of the {self.asked} asked for could not be made "
                 "(the model's drafts kept leaving a section without melody or chords, or copying)"
             )
-        return text
+        return remarks
 
 
 INFILL_ENCODING = 4  # the first encoding whose models learnt fill-in-the-middle

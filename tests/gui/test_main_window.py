@@ -94,7 +94,9 @@ def test_settings_persist(qtbot, make_window, tmp_path):
                 else widget.minimum() + 3
             )
             chosen[key] = widget.value()
-    assert {"count", "key", "tempo", "meter", "bars", "chord_changes", "wildness", "guard"} <= set(chosen)
+    assert {"count", "key", "tempo", "meter", "bars", "chord_changes", "wildness", "originality"} <= set(
+        chosen
+    )
     window.close()
     again = make_window(home)
     for key, widget in again.persisted():
@@ -110,6 +112,7 @@ def test_open_and_drop_your_own_files(qtbot, make_window, tmp_path):
     list are not taken back in."""
     from PySide6.QtCore import QMimeData, QPoint, QUrl
     from PySide6.QtGui import QDropEvent
+    from PySide6.QtWidgets import QMessageBox
 
     from tests.helpers import song_bytes
 
@@ -122,6 +125,11 @@ def test_open_and_drop_your_own_files(qtbot, make_window, tmp_path):
     qtbot.waitUntil(lambda: "Opened" in window.statusBar().currentMessage(), timeout=60000)
     assert "Opened 1 idea of yours" in window.statusBar().currentMessage()
     assert "broken export.mid" in window.statusBar().currentMessage()
+    # and in a dialog, which a status line alone is not (window-modal, not blocking)
+    box = window.findChild(QMessageBox)
+    assert box is not None and box.isVisible() and box.text() == "Could not open “broken export.mid”"
+    assert "the file ends early" in box.informativeText()
+    box.accept()
     entry = window.ideas.entries[0]
     assert entry.name == "riff" and entry.model == "yours" and entry.report["badge"] == "yours"
     assert entry.idea.melody and entry.idea.chords
