@@ -152,13 +152,14 @@ def _primer(path: str):
 
 
 def _progression(text: str, primer, settings):
-    """The idea of the typed chords of --progression (the ideas are melodies over them)."""
-    from songsketch.engine.api import ProgressionError, progression_idea
+    """The idea of the typed chords of --progression (the ideas are melodies over them), in
+    the chords' key: a --key they contradict is set aside with a warning."""
+    from songsketch.engine.api import ProgressionError, typed_progression
 
     if primer is not None:
         raise Refused(2, "--primer and --progression: choose one")
     try:
-        return progression_idea(
+        typed = typed_progression(
             text,
             settings.meter or (4, 4),
             settings.bars_per_section,
@@ -167,6 +168,13 @@ def _progression(text: str, primer, settings):
         )
     except ProgressionError as exc:
         raise Refused(2, f"{exc}\n  {text}\n  {' ' * exc.column}^") from None
+    if typed.remark:
+        print(
+            f"warning: --key {settings.key.name} set aside: {typed.remark}; "
+            f"the melodies are in {typed.idea.key.long_name}",
+            file=sys.stderr,
+        )
+    return typed.idea
 
 
 def _infill_span(text: str, primer, keep) -> tuple[int, int]:
@@ -231,7 +239,7 @@ class IdeaFiles:
 
     def write(self, index: int, idea, report) -> None:
         """The engine's on_idea: ``report`` the idea's originality (None when unguarded)."""
-        from songsketch.engine.api import write_midi
+        from songsketch.engine.api import chord_chart, write_midi
 
         target = self.folder / f"{idea.name}.mid"
         try:
@@ -245,7 +253,7 @@ class IdeaFiles:
         if self.instruments is not None and self._write_audio(idea, target.with_suffix(".wav")):
             also = " (+ .wav)"
         self.written += 1
-        verse = " ".join(idea.chord_symbols("verse"))
+        verse = chord_chart(idea, "verse")  # bars: Am | F | C | G
         echo = f"  [{report.badge()}]" if report is not None else ""
         print(
             f"{target}{also}  {idea.key.name:<4} {idea.tempo:>3} bpm  {idea.meter[0]}/{idea.meter[1]}  "

@@ -127,8 +127,10 @@ def _add_source_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--progression",
         metavar="CHORDS",
-        help='melodies over these chords, e.g. "C G Am F | F G C C" (bars split by |, the '
-        "progression repeating over the verse and chorus; the key is heard from the chords)",
+        help='melodies over these chords: "Am F C G" is one chord a bar, "C G | Am F" two a bar '
+        "(bars split by |); chart symbols such as Cadd9, Dm9, G7sus4, E7#9, C6/9, C/E are read "
+        "as the nearest chord the model knows. The progression repeats over the verse and "
+        "chorus; the key is heard from the chords (a --key they contradict is set aside)",
     )
 
 

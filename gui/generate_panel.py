@@ -33,7 +33,7 @@ from songsketch.engine.api import (
     ProgressionError,
     RegenerateRequest,
     list_models,
-    progression_idea,
+    typed_progression,
 )
 
 _USUAL, _STRICT = Guard(), Guard(max_notes=Guard().max_notes, max_chord_bars=4)
@@ -85,6 +85,8 @@ class GeneratePanel(QGroupBox):
             ("Model", self.model),
         ):
             form.addRow(label, widget)
+        # the key of the typed chords, under them across the panel's width
+        form.insertRow(form.getWidgetPosition(self.progression_error)[0] + 1, self.chords_key)
         self._add_buttons_and_status(form)
 
     def _build_shape_controls(self) -> None:
@@ -153,15 +155,51 @@ class GeneratePanel(QGroupBox):
         self.progression.setPlaceholderText("C G Am F | F G C C")
         self.progression.setClearButtonEnabled(True)
         self.progression.setToolTip(
-            "Type a chord progression and Generate writes melodies over exactly those chords: bars "
-            "split by |, one or more chords a bar (C, Am, G7, Fmaj7, Bm7b5, Dsus4, C/E ...), repeating "
-            "over the verse and chorus. Empty: the model writes the chords too."
+            "Type a chord progression and Generate writes melodies over exactly those chords, "
+            "repeating over the verse and chorus. Am F C G: one chord a bar; C G | Am F: bars split "
+            "by |, several chords a bar. Chart symbols (C, Am, G7, Fmaj7, Dm9, Cadd9, G7sus4, E7#9, "
+            "C6/9, Bm7b5, C/E ...) play as the nearest chord the model knows. The key follows the "
+            "chords. Empty: the model writes the chords too."
         )
         self.progression_error = QLabel()
         self.progression_error.setWordWrap(True)
         self.progression_error.setStyleSheet("color: #b00")
         self.progression_error.hide()
         self.progression.textChanged.connect(lambda _t: self.progression_error.hide())
+        self.chords_key = QLabel()  # the key the typed chords are in, and why the Key box gave way
+        self.chords_key.setWordWrap(True)
+        self.chords_key.setStyleSheet("color: palette(placeholder-text)")
+        self.chords_key.hide()
+        self.progression.textChanged.connect(lambda _t: self._show_chords_key())
+        self.key.currentIndexChanged.connect(lambda _i: self._show_chords_key())
+
+    def _show_chords_key(self, settings: GenerationSettings | None = None):
+        """Read the typed chords with the Key box's key; say under the field which key the
+        melodies will be in (and why, when the chords contradict the Key box). The reading
+        (a TypedProgression), or None when there are no chords or they cannot be read."""
+        settings = settings or self.settings()
+        text = self.progression.text().strip()
+        meter, tempo = settings.meter or (4, 4), settings.tempo or 100
+        try:
+            typed = typed_progression(text, meter, settings.bars_per_section, tempo, settings.key)
+        except ProgressionError:  # (an empty field too) the error shows on Generate
+            self.chords_key.hide()
+            return None
+        key = typed.idea.key.long_name
+        self.chords_key.setToolTip("")
+        if typed.remark:  # short, to fit the panel at 1024 x 600; the whole story in the tooltip
+            note = f"Key: {key}, the chords' key ({typed.clash})."
+            self.chords_key.setToolTip(
+                f"The Key box asked for {settings.key.long_name}, but {typed.remark}: the melodies "
+                f"are written in {key}."
+            )
+        elif settings.key is None:
+            note = f"Key: {key}, heard from the chords."
+        else:
+            note = f"Key: {key}, which the chords fit."
+        self.chords_key.setText(note)
+        self.chords_key.show()
+        return typed
 
     def _build_model_choice(self) -> None:
         self.model = QComboBox()
@@ -237,7 +275,7 @@ class GeneratePanel(QGroupBox):
         if not text:
             return GenerateRequest(settings, self.guard_setting())
         try:
-            idea = progression_idea(
+            typed = typed_progression(
                 text, settings.meter or (4, 4), settings.bars_per_section, settings.tempo or 100, settings.key
             )
         except ProgressionError as exc:
@@ -250,7 +288,14 @@ class GeneratePanel(QGroupBox):
             )
             self.progression.setFocus()
             return None
-        return RegenerateRequest(idea, "chords", settings, self.guard_setting())
+        if typed.remark:  # the Key box shows the key the melodies are written in, and why
+            self._show_chords_key(settings)
+            note, why = self.chords_key.text(), self.chords_key.toolTip()
+            keys = [self.key.itemData(i) for i in range(self.key.count())]
+            self.key.setCurrentIndex(keys.index(typed.idea.key) if typed.idea.key in keys else 0)
+            self.chords_key.setText(note)  # (the Key box's change rewrote them)
+            self.chords_key.setToolTip(why)
+        return RegenerateRequest(typed.idea, "chords", settings, self.guard_setting())
 
     def set_state(self, model_ready: bool, generating: bool) -> None:
         self.generate_button.setEnabled(model_ready and not generating)

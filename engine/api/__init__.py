@@ -25,7 +25,13 @@ from ..data.library import Entry, Library
 from ..data.pop909 import is_pop909_folder, load_pop909
 from ..formats.midi import MidiError, idea_to_midi, read_ideas, write_midi
 from ..formats.musicxml import write_musicxml
-from ..formats.progression import ProgressionError, progression_idea
+from ..formats.progression import (
+    ProgressionError,
+    TypedProgression,
+    chord_chart,
+    progression_idea,
+    typed_progression,
+)
 from ..generation.constraints import HARMONIC_RHYTHMS
 from ..generation.generator import Cancelled, GenerationSettings
 from ..ml.card import ModelCard
@@ -123,6 +129,9 @@ __all__ = [
     "MidiError",
     "write_musicxml",
     "progression_idea",
+    "typed_progression",
+    "chord_chart",
+    "TypedProgression",
     "ProgressionError",
     "atomic_write",
     "safe_filename",

@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..formats.midi import idea_to_midi
+from ..formats.progression import chord_chart
 from ..music.idea import Idea, idea_from_data, idea_to_data
 
 SCHEMA = """
@@ -45,8 +46,9 @@ class Entry:
 
     @cached_property
     def verse_chords(self) -> str:
-        """The verse's first chords, as the list shows them (worked out once)."""
-        return " ".join(self.idea.chord_symbols("verse")[:8])
+        """The verse's first bars of chords as a chart (``Am | F | C | G``), as the list shows
+        them (worked out once)."""
+        return chord_chart(self.idea, "verse", 4)
 
 
 class Library:

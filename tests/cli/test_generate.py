@@ -77,6 +77,31 @@ def test_cli_writes_melodies_over_a_typed_progression(tiny_model, tmp_path):
     assert not (tmp_path / "no").exists() or not list((tmp_path / "no").glob("*.mid"))
 
 
+def test_cli_reads_chords_as_songwriters_type_them(tiny_model, tmp_path):
+    """No bar lines: a chord a bar; chart symbols fold to the model's chords, slash basses kept;
+    a --key the chords contradict is set aside, said on stderr."""
+    out = tmp_path / "loop"
+    proc = _generate(
+        "--model", tiny_model[0], "--progression", "Am7/G Fadd9 C6/9 G7sus4", "--key", "G",
+        "--count", 2, "--bars", 4, "--seed", 5, "--out", out,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "--key G set aside" in proc.stderr and "not in G major" in proc.stderr
+    assert "the melodies are in C major" in proc.stderr
+    for path in sorted(out.glob("*.mid")):
+        (idea,) = read_ideas(path)
+        assert idea.key == Key(0, "major")  # the chords' key, not the G asked for
+        chords = sorted(idea.chords, key=lambda c: c.onset)
+        assert [(c.root, c.quality, c.onset, c.duration) for c in chords[:4]] == [
+            (9, "m7", 0, 48), (5, "", 48, 48), (0, "6", 96, 48), (7, "sus4", 144, 48)
+        ]  # fmt: skip
+        assert chords[0].voicing[0] % 12 == 7  # Am7/G: G in the bass
+        assert not any(n.pitch % 12 == 6 for n in idea.melody)  # no F# over the F
+        assert f"{path}  C " in proc.stdout and "verse: Am7/G | F | C6 | Gsus4" in proc.stdout
+    bad = _generate("--model", tiny_model[0], "--progression", "Am F Cxyz G", "--out", tmp_path / "no")
+    assert bad.returncode == 2 and "bar 3" in bad.stderr and "'Cxyz'" in bad.stderr
+
+
 def test_cli_goes_on_from_your_file(tiny_model, tmp_path):
     """--primer continues a file's first bars (--primer-bars), or with --keep writes new
     melodies for its chords or new chords for its melody."""

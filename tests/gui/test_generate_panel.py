@@ -23,3 +23,34 @@ def test_generate_writes_melodies_over_typed_chords(qtbot, make_window):
     assert not window.generating and window.ideas.rowCount() == 4
     assert "bar 2" in window.panel.progression_error.text() and window.panel.progression_error.isVisible()
     assert window.panel.progression.selectedText() == "Fsharp"
+
+
+def test_typed_chords_a_bar_each_and_the_key_they_are_in(qtbot, make_window):
+    """Am F C G (no bar lines) is a chord a bar and the list shows it as bars; a Key box that
+    contradicts the chords gives way to their key, with a note under the field saying why."""
+    from songsketch.engine.api import Key
+    from songsketch.gui.ideas_model import COLUMNS
+
+    window = make_window()
+    panel = window.panel
+    panel.count.setValue(2)
+    panel.bars.setValue(4)
+    panel.key.setCurrentIndex([panel.key.itemData(i) for i in range(panel.key.count())].index(Key(7)))
+    panel.progression.setText("C G Am F")
+    assert panel.chords_key.isVisible() and "the chords' key" in panel.chords_key.text()
+    assert "F is not in G major" in panel.chords_key.text() and "G major" in panel.chords_key.toolTip()
+    panel.generate_button.click()
+    qtbot.waitUntil(lambda: not window.generating and window.ideas.rowCount() == 2, timeout=60000)
+    assert panel.key.currentData() == Key(0)  # the Key box shows the key the melodies are in
+    assert "Key: C major" in panel.chords_key.text() and "asked for G major" in panel.chords_key.toolTip()
+    column = COLUMNS.index("Verse chords")
+    for row, entry in enumerate(window.ideas.entries):
+        assert entry.idea.key == Key(0)
+        assert [c.onset for c in entry.idea.chords[:4]] == [0, 48, 96, 144]  # a chord a bar
+        assert window.ideas.index(row, column).data() == "C | G | Am | F"
+    panel.progression.setText("Am F | C G")  # two chords a bar: it reads differently
+    assert panel.chords_key.text() == "Key: C major, which the chords fit."
+    panel.generate_button.click()
+    qtbot.waitUntil(lambda: not window.generating and window.ideas.rowCount() == 4, timeout=60000)
+    shown = {window.ideas.index(row, column).data() for row in range(4)}
+    assert shown == {"C | G | Am | F", "Am F | C G | Am F | C G"}
