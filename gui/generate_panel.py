@@ -70,7 +70,8 @@ class GeneratePanel(QGroupBox):
         form = QFormLayout(self)
         for label, widget in (
             ("Ideas", self.count),
-            ("Over chords", self.progression),
+            (None, QLabel("Over chords")),  # the typed chords take the panel's whole width
+            (None, self.progression),
             ("", self.progression_error),
             ("Style", self.style),
             ("Key", self.key),
@@ -84,7 +85,10 @@ class GeneratePanel(QGroupBox):
             ("Originality", self.originality),
             ("Model", self.model),
         ):
-            form.addRow(label, widget)
+            if label is None:
+                form.addRow(widget)
+            else:
+                form.addRow(label, widget)
         # the key of the typed chords, under them across the panel's width
         form.insertRow(form.getWidgetPosition(self.progression_error)[0] + 1, self.chords_key)
         self._add_buttons_and_status(form)
@@ -154,6 +158,7 @@ class GeneratePanel(QGroupBox):
         self.progression = QLineEdit()
         self.progression.setPlaceholderText("C G Am F | F G C C")
         self.progression.setClearButtonEnabled(True)
+        self.progression.setMinimumWidth(250)  # eight bars of chords in sight
         self.progression.setToolTip(
             "Type a chord progression and Generate writes melodies over exactly those chords, "
             "repeating over the verse and chorus. Am F C G: one chord a bar; C G | Am F: bars split "

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -21,7 +23,18 @@ from PySide6.QtWidgets import (
 from songsketch.engine.api import Entry, Library
 from songsketch.gui.ideas_model import NAME, STAR, FavouritesFilter, IdeaTableModel
 
-COLUMN_WIDTHS = (28, 150, 52, 52, 260)  # pixels; the last column stretches
+COLUMN_WIDTHS = (28, 190, 52, 52, 240)  # pixels; the last column stretches
+
+
+class MiddleElided(QStyledItemDelegate):
+    """A column whose long texts lose their middle, not their end: a new version's name
+    (``slow-engine-e4  ← amber-sparrow-04``) keeps both the idea's and its source's names;
+    the full text is the cell's tooltip."""
+
+    def paint(self, painter, option, index) -> None:
+        option = QStyleOptionViewItem(option)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+        super().paint(painter, option, index)
 
 
 class IdeasList(QWidget):
@@ -64,6 +77,8 @@ class IdeasList(QWidget):
         header.setStretchLastSection(True)
         for column, width in enumerate(COLUMN_WIDTHS):
             table.setColumnWidth(column, width)
+        self.name_delegate = MiddleElided(table)
+        table.setItemDelegateForColumn(NAME, self.name_delegate)
         table.selectionModel().currentRowChanged.connect(self._current_changed)
         table.clicked.connect(self._clicked)
         return table
@@ -85,8 +100,12 @@ class IdeasList(QWidget):
 
     # -- changing
     def add(self, entry: Entry) -> None:
+        """Put a new idea at the top; the idea selected (the one on the piano roll) stays in
+        sight as new rows push it down."""
         self.ideas.add(entry)
         self.update_status()
+        if self.table.currentIndex().isValid():
+            self.table.scrollTo(self.table.currentIndex())
 
     def toggle_favourite(self) -> None:
         row = self._current_row()

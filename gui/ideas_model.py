@@ -85,8 +85,11 @@ class IdeaTableModel(QAbstractTableModel):
             return _own_icon()
         if role == Qt.ItemDataRole.ToolTipRole and col == ORIGINAL and e.report:
             return e.report.get("detail", "")
-        if role == Qt.ItemDataRole.ToolTipRole and col == NAME and e.report and e.report.get("source"):
-            return f"from {e.report['source']}"
+        if role == Qt.ItemDataRole.ToolTipRole and col == NAME:  # the whole name, however narrow
+            source = e.report.get("source") if e.report else None
+            return f"{e.name}, a new version of {source}" if source else e.name
+        if role == Qt.ItemDataRole.ToolTipRole and col == CHORDS:
+            return e.verse_chords
         if role == Qt.ItemDataRole.UserRole:
             return e
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (STAR, TEMPO):

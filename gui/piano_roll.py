@@ -54,9 +54,8 @@ class _RollView(QGraphicsView):
         if isinstance(item, _NoteItem):
             self.notePressed.emit(item.pitch, item.part)
         else:
-            at = self.mapToScene(event.position().toPoint())
-            if at.y() < HEADER:
-                self._header_x = at.x()
+            if event.position().y() < HEADER:  # the header stays at the top of the view
+                self._header_x = self.mapToScene(event.position().toPoint()).x()
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:
@@ -114,6 +113,7 @@ class _Keyboard(QWidget):
             if pitch % 12 == 0:
                 painter.setPen(QColor("#202020"))
                 painter.drawText(30, y + ROW - 1, f"C{pitch // 12 - 1}")
+        painter.fillRect(0, 0, self.width(), HEADER, self.palette().window())  # beside the roll's header
         painter.end()
 
 
@@ -143,6 +143,9 @@ class PianoRoll(QWidget):
         self.view.headerClicked.connect(self._header_clicked)
         self.view.headerDragged.connect(self._header_dragged)
         self.view.verticalScrollBar().valueChanged.connect(self.keyboard.update)
+        self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._place_header())
+        self.header = None  # the sections, chord symbols and bar numbers: kept at the top
+        self._header_items: list = []
         self.idea: Idea | None = None
         self.zoom = 2.0  # pixels per tick
         self.pitch_range = (36, 84)
@@ -161,7 +164,8 @@ class PianoRoll(QWidget):
         """Draw an idea (None: an empty roll); another idea than the one shown plays from its
         top and has no bars selected."""
         self.scene.clear()
-        self.playhead = self.start_mark = self.span_band = None
+        self.playhead = self.start_mark = self.span_band = self.header = None
+        self._header_items = []
         if idea != self.idea:
             self.start_bar = 0  # another idea plays from its start
             if self.span is not None:  # and has no bars selected
@@ -183,11 +187,51 @@ class PianoRoll(QWidget):
         self._draw_chord_symbols(idea)
         self._draw_notes(idea)
         self._add_marks(height)
+        self._pin_header(width)
         self.scene.setSceneRect(QRectF(0, 0, width + 20, height))
         self.keyboard.update()
-        # show the melody's register first
-        if idea.melody:
-            self.view.centerOn(0, self._row_top(max(n.pitch for n in idea.melody)) + 6 * ROW)
+        self.view.horizontalScrollBar().setValue(0)
+        self.scroll_to_notes()
+
+    def scroll_to_notes(self) -> None:
+        """Scroll the roll up or down to the idea's notes: all of them (with the chord symbols
+        above when they fit too); when the lowest and highest cannot both be seen, the middle
+        between the melody and the chords, so both parts show (bass notes sit far below the
+        melody, off-screen in a short window)."""
+        idea = self.idea
+        if idea is None:
+            return
+        melody = [n.pitch for n in idea.melody]
+        chords = [p for c in idea.chords for p in c.voicing]
+        if not melody and not chords:
+            return
+        seen = self.view.viewport().height()  # the header over its top HEADER pixels
+        top, bottom = self._row_top(max(melody + chords)) - ROW, self._row_top(min(melody + chords)) + 2 * ROW
+        if bottom <= seen:  # the roll from its top
+            y = 0.0
+        elif bottom - top <= seen - HEADER:  # all the notes, in the middle under the header
+            y = (top + bottom - seen - HEADER) / 2
+        else:
+            centres = [sum(part) / len(part) for part in (melody, chords) if part]
+            y = self._row_top(sum(centres) / len(centres)) + ROW / 2 - (seen + HEADER) / 2
+        self.view.verticalScrollBar().setValue(round(y))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.scroll_to_notes()  # a taller or shorter roll shows the notes again
+
+    def _pin_header(self, width: float) -> None:
+        """Group the sections, chord symbols, bar numbers and play-from mark over a plain band,
+        above the notes: the group follows the view down, so they stay in sight however far
+        the roll is scrolled to the notes."""
+        band = self.scene.addRect(QRectF(-10, 0, width + 40, HEADER), QPen(Qt.NoPen), self.palette().base())
+        self.header = self.scene.createItemGroup([band, *self._header_items])
+        self.header.setZValue(2)  # over the notes and the span band
+        self._place_header()
+
+    def _place_header(self) -> None:
+        if self.header is not None:
+            self.header.setY(self.view.mapToScene(0, 0).y())
 
     def _row_top(self, pitch: int) -> float:
         """The scene y of the top of a pitch's row."""
@@ -209,22 +253,28 @@ class PianoRoll(QWidget):
         for t in range(0, idea.total_ticks + 1, beat):
             strong = t % bar == 0
             pen = QPen(QColor("#808080" if strong else "#d6d6d6"), 1)
-            self.scene.addLine(t * z, HEADER - (14 if strong else 0), t * z, height, pen)
+            self.scene.addLine(t * z, HEADER, t * z, height, pen)
+            if strong:  # the bar line's top, beside its number, in the header
+                self._header_items.append(self.scene.addLine(t * z, HEADER - 14, t * z, HEADER, pen))
             if strong and t < idea.total_ticks:
                 label = self.scene.addText(str(t // bar + 1))
                 label.setDefaultTextColor(QColor("#909090"))
                 label.setFont(QFont("Sans", 6))
                 label.setPos(t * z + 1, HEADER - 16)
+                self._header_items.append(label)
 
     def _draw_sections(self, idea: Idea) -> None:
         """A band along the top naming each section."""
         z = self.zoom
         for section, start, end in idea.section_spans():
             colour = QColor("#dfe9f5") if section.name == "verse" else QColor("#fbe3cf")
-            self.scene.addRect(QRectF(start * z, 0, (end - start) * z, 14), QPen(Qt.NoPen), QBrush(colour))
+            band = self.scene.addRect(
+                QRectF(start * z, 0, (end - start) * z, 14), QPen(Qt.NoPen), QBrush(colour)
+            )
             text = self.scene.addText(section.name.title())
             text.setFont(QFont("Sans", 7, QFont.Bold))
             text.setPos(start * z + 2, -4)
+            self._header_items += [band, text]
 
     def _draw_chord_symbols(self, idea: Idea) -> None:
         """The chords' symbols, spelt in the idea's key, where each starts."""
@@ -239,6 +289,7 @@ class PianoRoll(QWidget):
             text.setDefaultTextColor(CHORD_COLOUR.darker(130))
             text.setToolTip(c.display(names))
             text.setPos(c.onset * z, 12)
+            self._header_items.append(text)
             free_from = c.onset * z + text.boundingRect().width() - 6
 
     def _draw_notes(self, idea: Idea) -> None:
@@ -276,6 +327,7 @@ class PianoRoll(QWidget):
             QBrush(START_COLOUR),
         )
         self.start_mark.setToolTip("Playback starts here (click bar 1 to start from the top)")
+        self._header_items.append(self.start_mark)
         self.set_start_bar(self.start_bar)
         self.span_band = self.scene.addRect(QRectF(), QPen(SPAN_COLOUR), QBrush(SPAN_FILL))
         self.span_band.setZValue(-1)  # under the notes

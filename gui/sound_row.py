@@ -22,6 +22,9 @@ from PySide6.QtWidgets import (
     QMenu,
     QSizePolicy,
     QSlider,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QToolButton,
     QWidget,
 )
@@ -38,6 +41,33 @@ from songsketch.engine.api import (
 )
 
 BUILT_IN = ""  # the SoundFont setting that means the bundled one
+
+
+class ElidedCombo(QComboBox):
+    """A combo box that, when narrow, shows its choice with the middle left out ("Acoust…Piano")
+    rather than cut off ("Acoustic Granc"); the whole name is in its tooltip."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what  # what the choice is, for the tooltip
+        self.setToolTip(what)
+
+    def paintEvent(self, _event) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        # the tooltip follows what is shown (choices are also set with signals blocked)
+        tip = f"{option.currentText}: {self.what}" if option.currentText else self.what
+        if tip != self.toolTip():
+            self.setToolTip(tip)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        option.currentText = self.fontMetrics().elidedText(
+            option.currentText, Qt.TextElideMode.ElideMiddle, field.width()
+        )
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 class SoundRow(QWidget):
@@ -74,10 +104,8 @@ class SoundRow(QWidget):
             "Use the built-in SoundFont", lambda: self.load_font(BUILT_IN)
         )
         self.font_button.setMenu(font_menu)
-        self.chord_instrument = QComboBox()
-        self.chord_instrument.setToolTip("The chord part's instrument (General MIDI program)")
-        self.melody_instrument = QComboBox()
-        self.melody_instrument.setToolTip("The melody's instrument (General MIDI program)")
+        self.chord_instrument = ElidedCombo("the chord part's instrument (General MIDI program)")
+        self.melody_instrument = ElidedCombo("the melody's instrument (General MIDI program)")
         for combo in (self.chord_instrument, self.melody_instrument):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(8)  # narrow windows still fit; wider ones show it all
