@@ -71,6 +71,7 @@ class IdeasList(QWidget):
         table.setDragDropMode(QAbstractItemView.DragOnly)
         table.setEditTriggers(QAbstractItemView.EditKeyPressed | QAbstractItemView.SelectedClicked)
         table.verticalHeader().setVisible(False)
+        table.setWordWrap(False)  # one line a row: long texts elide, not wrap out of the row
         table.verticalHeader().setDefaultSectionSize(22)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)  # no per-row measuring of a long list

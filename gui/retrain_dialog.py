@@ -143,6 +143,8 @@ class RetrainDialog(QDialog):
         self.progress.setRange(0, 100)
         self.status = QLabel("Choose a folder of MIDI / MusicXML songs.")
         self.status.setWordWrap(True)
+        # room for three lines up front: the layout does not grow a row when its text wraps later
+        self.status.setMinimumHeight(3 * self.status.fontMetrics().lineSpacing() + 4)
         self.curve = LossCurve()
 
         layout = QVBoxLayout(self)

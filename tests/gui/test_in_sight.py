@@ -80,6 +80,7 @@ def test_long_names_lose_their_middle_and_say_all_in_a_tooltip(qtbot, make_windo
         f"{derived.name}, a new version of {first.name}"
     )
     assert isinstance(window.table.itemDelegateForColumn(NAME), MiddleElided)
+    assert not window.table.wordWrap()  # (a wrapped cell is cut at its end whatever the elide mode)
     chords = window.ideas.index(0, CHORDS)
     assert window.ideas.data(chords, Qt.ItemDataRole.ToolTipRole) == derived.verse_chords
     # instruments: the whole name in the tooltip, the middle left out when narrow

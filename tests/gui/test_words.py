@@ -66,5 +66,6 @@ def test_training_is_told_in_passes_through_the_songs(qtbot, tmp_path, tiny_mode
     assert "Pass 1 done" in told[2] and "2.20" in told[2] and "best so far" in told[2]
     assert "no better for 1 passes" in told[3]
     said = " ".join(told + _words(dialog)).lower()
+    assert dialog.status.minimumHeight() >= 3 * dialog.status.fontMetrics().lineSpacing()  # not cut off
     assert not [word for word in JARGON if word in said]
     dialog.close()
