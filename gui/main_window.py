@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self._connect_exports()
         self._build_menus()
         self._restore_settings()
+        self._save_as_changed()
         if library.recovered:
             QTimer.singleShot(0, lambda: self.statusBar().showMessage(library.recovered, 15000))
         self.load_selected_model()
@@ -432,6 +433,23 @@ class MainWindow(QMainWindow):
         self.playback.sound.save_sound(self.settings)
         self.settings.setValue("model", self.panel.model.currentData())
         self.settings.sync()
+
+    def _save_as_changed(self) -> None:
+        """Save the settings a moment after any of them changes (once for a burst of changes),
+        not only at exit: a crash or a killed process keeps the model and sound chosen."""
+        self.save_timer = QTimer(self, singleShot=True, interval=300)
+        self.save_timer.timeout.connect(self.save_settings)
+        persist.watch(self.persisted(), self.save_timer.start)
+        sound = self.playback.sound
+        for changed in (
+            self.panel.modelChosen,
+            sound.chord_instrument.currentIndexChanged,
+            sound.melody_instrument.currentIndexChanged,
+            sound.volume.valueChanged,
+            sound.room.currentIndexChanged,
+            sound.fontChanged,
+        ):
+            changed.connect(lambda *_args: self.save_timer.start())
 
     def closeEvent(self, event) -> None:
         self.save_settings()

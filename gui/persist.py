@@ -1,13 +1,13 @@
 """Remembering widgets across restarts: one table of (setting key, widget) pairs.
 
-Saving and restoring walk the same table, so a control added to it is both saved and
-restored (and one left out is neither). Spin boxes keep their value, combo boxes the text of
-their choice, splitters and windows their geometry.
+Saving, restoring and watching walk the same table, so a control added to it is saved,
+restored and saved again when it changes (and one left out is none of these). Spin boxes keep
+their value, combo boxes the text of their choice, splitters and windows their geometry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QDoubleSpinBox, QSpinBox, QSplitter, QWidget
@@ -48,3 +48,16 @@ def restore(settings: QSettings, table: Persisted) -> None:
                 widget.restoreGeometry(value)
         except (TypeError, ValueError):
             continue
+
+
+def watch(table: Persisted, changed: Callable[[], None]) -> None:
+    """Call ``changed`` whenever a control of the table changes, so that what the user chose
+    is saved as it is chosen (a crash or a killed process keeps it), not only at exit. A
+    window's geometry is not watched: it is saved with the rest and at exit."""
+    for _key, widget in table:
+        if isinstance(widget, QComboBox):
+            widget.currentIndexChanged.connect(lambda _index: changed())
+        elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+            widget.valueChanged.connect(lambda _value: changed())
+        elif isinstance(widget, QSplitter):
+            widget.splitterMoved.connect(lambda _pos, _index: changed())

@@ -71,6 +71,8 @@ class PlaybackController(QWidget):
         self.start_tick = 0  # where that is in the idea shown
         self.synth = SynthOutput(self)
         self.synth.finished.connect(self._finished)
+        self.synth.lost.connect(self._synth_lost)
+        self.synth.outputsChanged.connect(self._output_changed_status)
         self.timer = QTimer(self)
         self.timer.setInterval(30)
         self.timer.timeout.connect(lambda: self._position(self.synth.elapsed()))
@@ -278,6 +280,7 @@ class PlaybackController(QWidget):
                 return False
             if not self.synth.play(performance, self.sound.instruments().reverb()):
                 self.message.emit(f"Cannot play: {self.synth.reason}")
+                self._output_changed_status()
                 return False
             self.timer.start()
         self.playing_idea = idea
@@ -313,6 +316,13 @@ class PlaybackController(QWidget):
     def _finished(self) -> None:
         self.stop()
 
+    def _synth_lost(self, why: str) -> None:
+        """The built-in synth's output went away under it (unplugged, the sound server
+        stopped): the transport stops and the window says why."""
+        self.stop()
+        self.message.emit(why)
+        self._output_changed_status()
+
     def audition_note(self, pitch: int, part: str = "melody") -> None:
         """Sound one note (a click on the piano roll) on the chosen output, with the
         instrument of its part."""
@@ -328,7 +338,8 @@ class PlaybackController(QWidget):
             )
         elif self.synth.available and self.playing_idea is None:
             try:
-                self.synth.play(self.note_sound(pitch, part), self.sound.instruments().reverb())
+                if not self.synth.play(self.note_sound(pitch, part), self.sound.instruments().reverb()):
+                    self._output_changed_status()
             except SoundFontError as exc:
                 self.message.emit(f"Cannot play that note: {exc}")
 

@@ -223,11 +223,27 @@ def sine_soundfont(
     return path
 
 
+def stop_test_pulse(wait: float = 5) -> None:
+    """Stop the PulseAudio server ``run_with_pulse`` started (from the script it runs: the
+    sound server going away under the app) and wait until it no longer answers."""
+    import os
+    import subprocess
+    import time
+
+    subprocess.run(["pulseaudio", "--kill"], capture_output=True, timeout=30)
+    socket = Path(os.environ["PULSE_RUNTIME_PATH"]) / "native"
+    end = time.monotonic() + wait
+    while socket.exists() and time.monotonic() < end:
+        time.sleep(0.02)
+
+
 def run_with_pulse(script: str, tmp: Path, timeout: float = 60) -> dict:
     """Run ``script`` in a fresh Python (Qt offscreen) with a private PulseAudio server whose
     only output is a null sink, a real audio device for Qt Multimedia that plays into nothing;
     return the JSON object the script prints last. Skips where PulseAudio is not installed
-    (Debian: ``pulseaudio``) or the script says ``{"skip": reason}``."""
+    (Debian: ``pulseaudio``) or the script says ``{"skip": reason}``; fails (with the end of
+    its stderr) when the script's process does not exit 0, an abort inside libpulse included.
+    The script may stop the server under itself with ``stop_test_pulse``."""
     import json
     import os
     import shutil

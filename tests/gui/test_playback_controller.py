@@ -145,3 +145,177 @@ def test_a_soundfont_arriving_while_playing_is_heard_at_once(qtbot, make_window,
     assert isinstance(stream.source, sound.Performance) and stream.source.font is playback.sound.font
     assert stream.position == 20000 and stream.source.loop  # where it was, still looping
     playback.synth.stream = None
+
+
+SERVER_GONE_SCRIPT = r"""
+import configparser, json, shutil, time
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from songsketch.engine.api import Library, default_model_dir
+from songsketch.gui.main_window import MainWindow
+from tests.helpers import stop_test_pulse
+
+def run_until(condition, seconds):
+    end = time.perf_counter() + seconds
+    while not condition() and time.perf_counter() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.005)
+
+home = Path(HOME)
+shutil.copytree(default_model_dir(), home / "models" / "mine")  # a second model to choose
+settings = QSettings(str(home / "settings.ini"), QSettings.IniFormat)
+window = MainWindow(Library(home / "library.sqlite"), default_model_dir(), home / "models",
+                    home / "cache", settings)
+window.show()
+run_until(lambda: window.model_ready, 60)
+playback = window.playback
+if not playback.synth.available:
+    print(json.dumps({"skip": "Qt sees no audio device: " + playback.synth.reason}))
+    window.close()
+    raise SystemExit
+window.panel.model.setCurrentIndex(window.panel.model.findData(str(home / "models" / "mine")))
+window.panel.tempo.setValue(97)
+run_until(lambda: window.model_ready, 60)
+window.panel.count.setValue(1)
+window.generate()
+run_until(lambda: not window.generating and window.ideas.entries, 60)
+playback.play_button.click()
+stream = playback.synth.stream
+run_until(lambda: stream is not None and stream.position > 0, 5)
+pulled = stream is not None and stream.position > 0
+run_until(lambda: False, 0.4)  # a moment for the settings to be written
+saved = configparser.ConfigParser(interpolation=None)  # the file itself (QSettings shares a cache)
+saved.read(home / "settings.ini")
+playback.play_button.click()  # Stop
+stop_test_pulse()
+run_until(lambda: False, 1.5)  # the app runs on without a sound server (Qt notices)
+playback.play_button.click()  # Play: where the report's process aborted
+run_until(lambda: False, 0.5)
+again = {"playing": playback.playing, "status": playback.output_status.text(),
+         "bar": window.statusBar().currentMessage()}
+window.close()
+run_until(lambda: False, 0.2)
+print(json.dumps({"pulled": pulled, "model": saved.get("General", "model", fallback=None),
+                  "tempo": saved.get("General", "tempo", fallback=None),
+                  "mine": str(home / "models" / "mine"), **again}))
+"""
+
+
+def test_the_sound_server_stopping_under_a_playing_window_is_said_not_a_crash(tmp_path):
+    """The report: the window had played, PulseAudio stopped, and Play then aborted the
+    process inside libpulse (the model chosen was lost with it). Now Play says why in the
+    window, the process ends normally, and the model and tempo chosen were in the settings
+    file while the window was still open."""
+    script = SERVER_GONE_SCRIPT.replace("HOME", repr(str(tmp_path / "home")), 1)
+    result = run_with_pulse(script, tmp_path, timeout=120)  # fails on an abort (exit -6)
+    assert result["pulled"]
+    assert result["model"] == result["mine"] and int(result["tempo"]) == 97
+    assert not result["playing"]
+    assert "sound server (PulseAudio) has stopped" in result["status"]
+    assert result["bar"].startswith("Cannot play: the sound server")
+
+
+LOST_WHILE_PLAYING_SCRIPT = r"""
+import json, time
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from songsketch.engine.music.idea import Chord, Idea, Key, Note, Section
+from songsketch.gui.piano_roll import PianoRoll
+from songsketch.gui.playback_controller import PlaybackController
+from tests.helpers import stop_test_pulse
+
+roll = PianoRoll()
+controls = PlaybackController(roll)
+if not controls.synth.available:
+    print(json.dumps({"skip": "Qt sees no audio device: " + controls.synth.reason}))
+    raise SystemExit
+said = []
+controls.message.connect(said.append)
+idea = Idea(Key(0), 120, (4, 4), (Section("verse", 1),), (Chord(0, "", 0, 48, (48, 52, 55)),),
+            (Note(72, 0, 24, 95),))
+controls.loop.setChecked(True)
+assert controls.play(idea)
+end = time.perf_counter() + 5
+while controls.synth.stream.position == 0 and time.perf_counter() < end:
+    QCoreApplication.processEvents()
+stop_test_pulse()
+t0 = time.perf_counter()
+while controls.playing and time.perf_counter() < t0 + 5:
+    QCoreApplication.processEvents()
+    time.sleep(0.005)
+print(json.dumps({"stopped_after": time.perf_counter() - t0, "playing": controls.playing,
+                  "button": controls.play_button.text(), "said": said,
+                  "status": controls.output_status.text(), "replay": controls.play(idea)}))
+"""
+
+
+def test_a_sound_server_stopping_while_a_loop_plays_stops_the_transport(tmp_path):
+    """The server gone while a loop plays: within about a second the transport stops (the
+    sink is dropped, never started again) and the window says why."""
+    result = run_with_pulse(LOST_WHILE_PLAYING_SCRIPT, tmp_path)
+    assert not result["playing"] and result["button"] == "Play"
+    assert result["stopped_after"] < 2.5
+    assert result["said"] and "sound server (PulseAudio) has stopped" in result["said"][-1]
+    assert "restart Songsketch" in result["status"] and result["replay"] is False
+
+
+DEVICE_GONE_SCRIPT = r"""
+import json, shutil, subprocess, time
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from songsketch.engine.music.idea import Chord, Idea, Key, Note, Section
+from songsketch.gui.piano_roll import PianoRoll
+from songsketch.gui.playback_controller import PlaybackController
+
+def run_until(condition, seconds):
+    end = time.perf_counter() + seconds
+    while not condition() and time.perf_counter() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.005)
+
+def pactl(*args):
+    return subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=10).stdout
+
+controls = PlaybackController(PianoRoll())
+if not controls.synth.available or shutil.which("pactl") is None:
+    print(json.dumps({"skip": "no audio device or no pactl: " + controls.synth.reason}))
+    raise SystemExit
+said = []
+controls.message.connect(said.append)
+idea = Idea(Key(0), 120, (4, 4), (Section("verse", 1),), (Chord(0, "", 0, 48, (48, 52, 55)),),
+            (Note(72, 0, 24, 95),))
+controls.loop.setChecked(True)
+assert controls.play(idea)
+first = controls.synth.device.description()
+run_until(lambda: controls.synth.stream.position > 0, 5)
+pactl("load-module", "module-null-sink", "sink_name=other", "sink_properties=device.description=Other")
+run_until(lambda: False, 1)  # another output plugged in: playing on
+plugged = {"playing": controls.playing, "said": list(said)}
+module = next(line.split()[0] for line in pactl("list", "short", "modules").splitlines()
+              if "songsketch_test" in line)
+pactl("unload-module", module)  # the output playing is unplugged
+run_until(lambda: not controls.playing, 5)
+unplugged = {"playing": controls.playing, "said": list(said)}
+replay = controls.play(idea)
+stream = controls.synth.stream
+run_until(lambda: stream is not None and stream.position > 0, 5)
+print(json.dumps({"first": first, "plugged": plugged, "unplugged": unplugged, "replay": replay,
+                  "now": controls.synth.device.description(), "pulled": stream.position}))
+controls.stop()
+"""
+
+
+def test_an_output_unplugged_while_playing_stops_and_play_opens_the_new_default(tmp_path):
+    """The machine's outputs change: one plugged in leaves playback alone; the one playing
+    unplugged drops the sink (the window says where the sound goes now) and the next Play
+    opens the default output of that moment, which pulls the stream."""
+    result = run_with_pulse(DEVICE_GONE_SCRIPT, tmp_path)
+    assert result["first"] != "Other"
+    assert result["plugged"] == {"playing": True, "said": []}
+    assert not result["unplugged"]["playing"]
+    assert result["unplugged"]["said"] == ["Playback stopped: the audio output is now Other"]
+    assert result["replay"] and result["now"] == "Other" and result["pulled"] > 0
