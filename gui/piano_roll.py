@@ -143,7 +143,7 @@ class PianoRoll(QWidget):
         self.view.headerClicked.connect(self._header_clicked)
         self.view.headerDragged.connect(self._header_dragged)
         self.view.verticalScrollBar().valueChanged.connect(self.keyboard.update)
-        self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._place_header())
+        self.view.verticalScrollBar().valueChanged.connect(self._place_header)  # (bound: let go with us)
         self.header = None  # the sections, chord symbols and bar numbers: kept at the top
         self._header_items: list = []
         self.idea: Idea | None = None
@@ -163,8 +163,9 @@ class PianoRoll(QWidget):
     def show_idea(self, idea: Idea | None) -> None:
         """Draw an idea (None: an empty roll); another idea than the one shown plays from its
         top and has no bars selected."""
+        self.header = None  # (before its items go)
         self.scene.clear()
-        self.playhead = self.start_mark = self.span_band = self.header = None
+        self.playhead = self.start_mark = self.span_band = None
         self._header_items = []
         if idea != self.idea:
             self.start_bar = 0  # another idea plays from its start
@@ -229,8 +230,10 @@ class PianoRoll(QWidget):
         self.header.setZValue(2)  # over the notes and the span band
         self._place_header()
 
-    def _place_header(self) -> None:
-        if self.header is not None:
+    def _place_header(self, _value: int = 0) -> None:
+        """Keep the header at the top of the view. Not while the scene is going (a scene being
+        deleted has deleted its items before it lets the view go, whose scroll bars then move)."""
+        if self.header is not None and self.view.scene() is self.scene:
             self.header.setY(self.view.mapToScene(0, 0).y())
 
     def _row_top(self, pitch: int) -> float:
