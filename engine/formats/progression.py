@@ -181,6 +181,8 @@ def key_for_chords(chords: Sequence[Chord], asked: Key | None) -> tuple[Key, str
     heard, _remark = detect_key([], accomp, list(chords))
     if asked is None or asked == heard:
         return heard, ""
+    if _opens_or_closes_on(chords, asked):  # C Bb F C in C: a borrowed bVII, still home in C
+        return asked, ""
     foreign = _foreign(chords, asked)
     if sum(foreign.values()) <= sum(_foreign(chords, heard).values()) + KEY_TOLERANCE:
         return asked, ""
@@ -189,6 +191,17 @@ def key_for_chords(chords: Sequence[Chord], asked: Key | None) -> tuple[Key, str
 
 
 KEY_TOLERANCE = 0.05  # share of chord-tone time outside the asked key's scale it may have more
+
+
+def _opens_or_closes_on(chords: Sequence[Chord], key: Key) -> bool:
+    """Whether the progression starts or ends on ``key``'s tonic chord (its third, or none):
+    the chord a songwriter hears as home, whatever chords are borrowed on the way."""
+    third = 3 if key.mode == "minor" else 4
+    for chord in (chords[0], chords[-1]) if chords else ():
+        intervals = ch.QUALITIES.get(chord.quality, ())
+        if chord.root == key.tonic and (third in intervals or not {3, 4} & set(intervals)):
+            return True
+    return False
 
 
 def _foreign(chords: Sequence[Chord], key: Key) -> dict[int, float]:

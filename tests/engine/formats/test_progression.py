@@ -143,3 +143,7 @@ def test_the_key_follows_the_chords_and_a_contradicting_key_is_set_aside():
     assert minor.idea.key == Key(9, "minor") and minor.remark == ""  # E7's G# is minor's raised 7th
     heard = typed_progression("D A Bm G", bars_per_section=4)
     assert heard.idea.key == Key(2, "major") and heard.remark == ""
+    # a borrowed chord does not move a key the progression starts and ends on: C Bb F C is
+    # heard in F from its notes alone, yet a songwriter asking for C means the C at home
+    borrowed = typed_progression("C Bb F C", bars_per_section=4, key=Key(0, "major"))
+    assert borrowed.idea.key == Key(0, "major") and borrowed.remark == ""
