@@ -12,6 +12,8 @@ from fractions import Fraction
 from ..music import chords as ch
 from ..music.idea import TICKS_PER_BEAT, Idea
 
+MELODY_CHANNEL, CHORD_CHANNEL = 1, 0  # as in our MIDI files (formats.midi, playback.player)
+
 AUTHOR = "Songsketch"  # the <software> entry of sheets Songsketch writes
 
 # our chord qualities as MusicXML <kind> values
@@ -41,7 +43,19 @@ def _ql(ticks: int) -> Fraction:
 def idea_to_score(idea: Idea):
     """A music21 Score of the idea (two parts: Melody with the chord symbols, Chords)."""
     from music21 import chord as m21chord
-    from music21 import clef, expressions, harmony, key, metadata, meter, note, pitch, stream, tempo
+    from music21 import (
+        clef,
+        expressions,
+        harmony,
+        instrument,
+        key,
+        metadata,
+        meter,
+        note,
+        pitch,
+        stream,
+        tempo,
+    )
 
     idea.validate()
     names = idea.key.spelling  # Cb in Gb major, not B
@@ -51,14 +65,20 @@ def idea_to_score(idea: Idea):
         p.octave += (midi - p.midi) // 12  # Cb4 sounds as B3: the octave follows the letter
         return p
 
-    def part(name: str) -> stream.Part:
+    def part(name: str, number: int, channel: int) -> stream.Part:
         p = stream.Part()
         p.partName = name
+        # an instrument per part (MuseScore warns 'no instrument found for part' without one),
+        # on the channel of our MIDI files, with a fixed id (a random one by default)
+        played = instrument.Piano()
+        played.partName, played.partAbbreviation = name, f"{name[:3]}."
+        played.instrumentId, played.midiChannel = f"P{number}-I1", channel
+        p.insert(0, played)
         p.insert(0, key.Key(ch.pc_name(idea.key.tonic, names).replace("b", "-"), idea.key.mode))
         p.insert(0, meter.TimeSignature(f"{idea.meter[0]}/{idea.meter[1]}"))
         return p
 
-    melody, chords = part("Melody"), part("Chords")
+    melody, chords = part("Melody", 1, MELODY_CHANNEL), part("Chords", 2, CHORD_CHANNEL)
     melody.insert(0, tempo.MetronomeMark(number=idea.tempo))
     for section, start, _end in idea.section_spans():
         melody.insert(_ql(start), expressions.RehearsalMark(section.name.title()))

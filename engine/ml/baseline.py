@@ -21,6 +21,9 @@ def baseline_ideas(
 ) -> list[Idea]:
     """``count`` melodies of ``bars`` bars (equal 8th notes) from a pitch-only LSTM trained for
     ``epochs`` on the songs' key-normalised melodies; sampled with one ``predict`` per note."""
+    from .quiet import import_tensorflow
+
+    import_tensorflow()  # TensorFlow's start-up lines off the terminal
     import keras
 
     seqs = []

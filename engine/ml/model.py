@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..tokens.vocab import VOCAB
+from .quiet import import_tensorflow
 from .store import ModelError, load, weights_file
 
 
@@ -27,6 +28,7 @@ class ModelConfig:
 
 def build_model(config: ModelConfig):
     """Embedding -> LSTM x layers (many-to-many) -> logits over the vocabulary."""
+    import_tensorflow()  # quietly, the first time
     import keras
 
     inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
@@ -40,6 +42,7 @@ def build_model(config: ModelConfig):
 
 
 def compile_model(model, learning_rate: float = 2e-3) -> None:
+    import_tensorflow()  # quietly, the first time
     import keras
 
     model.compile(
@@ -66,6 +69,7 @@ def load_keras_model(folder: str | os.PathLike):
     """A model folder as a Keras model (for fine-tuning and tests), loaded with safe_mode
     after the same checks as ``store.load`` (which also refuses foreign layers). Raises
     ModelError."""
+    import_tensorflow()  # quietly, the first time
     import keras
 
     folder = Path(folder)

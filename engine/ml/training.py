@@ -27,6 +27,7 @@ from .dataset import RunData, count_tokens
 from .fitting import CANCELLED, evaluate, fit_epoch
 from .model import build_model, compile_model, config_of, load_keras_model
 from .publish import publish
+from .quiet import StartupQuiet, import_tensorflow
 from .reports import ProgressCallback, TrainingCancelled, TrainingError, TrainProgress, TrainResult
 from .schedule import BatchClock, EarlyStopping, Warmup, peak_rate
 from .settings import TrainSettings
@@ -55,8 +56,43 @@ def train(
 
     ``base_model``: a model folder to fine-tune (its architecture and weights are the start);
     None trains from scratch with ``settings.config``. Raises TrainingCancelled (the folder
-    keeps its previous model), TrainingError (nothing to train on) or OSError (disk)."""
-    import tensorflow as tf
+    keeps its previous model), TrainingError (nothing to train on) or OSError (disk).
+    TensorFlow's harmless start-up lines stay off the terminal until the first progress
+    report (``quiet.StartupQuiet``)."""
+    quiet = StartupQuiet().start()
+    try:
+        return _train(
+            songs,
+            out_dir,
+            settings,
+            base_model,
+            name,
+            quiet.until_first(progress),
+            cancel,
+            strategy,
+            resume,
+            data_note,
+            reproduce,
+        )
+    finally:
+        quiet.stop()
+
+
+def _train(
+    songs: Sequence[Song],
+    out_dir: str | os.PathLike,
+    settings: TrainSettings,
+    base_model: str | os.PathLike | None,
+    name: str | None,
+    progress: ProgressCallback | None,
+    cancel: Callable[[], bool] | None,
+    strategy,
+    resume: bool,
+    data_note: dict | None,
+    reproduce: str,
+) -> TrainResult:
+    """``train``'s run, TensorFlow imported here."""
+    tf = import_tensorflow()
 
     out_dir, started = Path(out_dir), time.perf_counter()
     strategy = strategy or tf.distribute.get_strategy()

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..formats.midi import CHORD_VELOCITY
 from ..music.idea import TICKS_PER_BEAT, Idea
+from .alsa_quiet import alsa_quiet
 from .performance import SAMPLE_RATE  # one rate for every sound the app makes
 
 CHORD_CHANNEL, MELODY_CHANNEL = 0, 1
@@ -95,7 +96,8 @@ def port_names(kind: str, backend: str | None = None) -> list[str]:
     means 'no ports', not an error)."""
     try:
         api = mido.Backend(backend) if backend else mido
-        return list(getattr(api, f"get_{kind}_names")())
+        with alsa_quiet():  # no sequencer device: libasound would print 'open /dev/snd/seq failed'
+            return list(getattr(api, f"get_{kind}_names")())
     except Exception:  # rtmidi raises SystemError/RuntimeError without a sequencer
         return []
 

@@ -162,3 +162,22 @@ def test_names_follow_the_key_cb_in_g_flat_major():
     melody = _read(idea_to_musicxml(idea)).parts[0].flatten()
     assert [n.pitch.nameWithOctave for n in melody.notes if n.isNote] == ["C-5", "B-4"]
     _check(idea)
+
+
+def test_each_part_names_its_instrument():
+    """Notation programs want an instrument per part (MuseScore: 'no instrument found for
+    part'): a piano on the channel of our MIDI files, with a fixed id, so the same idea
+    writes the same bytes."""
+    import xml.etree.ElementTree as ET
+
+    idea = random_idea(random.Random(3))
+    data = idea_to_musicxml(idea)
+    parts = ET.fromstring(data).find("part-list").findall("score-part")
+    assert [p.findtext("part-name") for p in parts] == ["Melody", "Chords"]
+    for part, number, channel in zip(parts, (1, 2), ("2", "1"), strict=True):
+        assert part.find("score-instrument").get("id") == f"P{number}-I1"
+        assert part.findtext("score-instrument/instrument-name") == "Piano"
+        assert part.find("midi-instrument").get("id") == f"P{number}-I1"
+        assert part.findtext("midi-instrument/midi-channel") == channel
+        assert part.findtext("midi-instrument/midi-program") == "1"
+    assert [p.getInstrument().instrumentName for p in _read(data).parts] == ["Piano", "Piano"]
