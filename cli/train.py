@@ -36,7 +36,7 @@ def add_train_command(sub) -> None:
 
 def train_command(args: argparse.Namespace) -> int:
     """Read the songs, train, say where the model was saved; the exit status."""
-    from songsketch.engine.api import Home, ModelError, TrainingCancelled, TrainingError, train
+    from songsketch.engine.api import Home, ModelError, TrainingCancelled, TrainingError, music_amount, train
 
     corpus = load_corpus(None if args.folder == "builtin" else args.folder, Home.from_environment().cache)
     if corpus is None:
@@ -48,6 +48,10 @@ def train_command(args: argparse.Namespace) -> int:
     if len(corpus.songs) < 2:
         print("error: need at least 2 usable songs to train", file=sys.stderr)
         return 1
+    amount = music_amount(corpus.songs)
+    print(f"the folder holds {amount.describe()}")
+    if amount.expectation():
+        print(amount.expectation())
     base = None if args.scratch else resolve_model(args.base)
     name, out_dir = _model_name_and_folder(args)
     settings = _settings(args)
@@ -80,7 +84,21 @@ def train_command(args: argparse.Namespace) -> int:
         f"saved {result.folder}: {card.epochs_run} epochs, best epoch {card.best_epoch}, "
         f"validation loss {card.validation_loss:.4f}, {card.seconds:.0f} s"
     )
+    _say_outcome(card, name if result.folder == Home.from_environment().models / name else str(result.folder))
     return 0
+
+
+def _say_outcome(card, model: str) -> None:
+    """Whether the new model fits the folder's held-out songs better than its base, and what
+    to do with it: a model no better than its base is kept, but not the one to use."""
+    from songsketch.engine.api import beats_base, outcome_words
+
+    if outcome_words(card):
+        print(outcome_words(card))
+    if beats_base(card):
+        print(f"use it: songsketch generate --model {model}")
+    else:
+        print(f"kept but not worth selecting; to try it anyway: songsketch generate --model {model}")
 
 
 def _model_name_and_folder(args: argparse.Namespace) -> tuple[str, Path]:

@@ -402,6 +402,7 @@ class MainWindow(QMainWindow):
 
         dialog = RetrainDialog(self.models_dir, self.default_model, self.cache_dir, self)
         dialog.modelTrained.connect(self._model_trained)
+        dialog.modelKept.connect(lambda _folder: self.panel.refresh_models())  # listed, not chosen
         dialog.show()
         self.retrain_dialog = dialog
 

@@ -1,7 +1,8 @@
 """Retrain dialog: pick a folder, see which files are used or skipped and why, fine-tune or
 train from scratch, watch progress and a live loss curve, cancel (the old model stays).
 
-Signals of RetrainDialog: modelTrained(str folder), scanRequested(str), trainRequested(object).
+Signals of RetrainDialog: modelTrained(str folder), modelKept(str folder), scanRequested(str),
+trainRequested(object).
 """
 
 from __future__ import annotations
@@ -27,7 +28,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from songsketch.engine.api import ModelCard, TrainJob, TrainProgress, TrainSettings, safe_filename
+from songsketch.engine.api import (
+    ModelCard,
+    TrainJob,
+    TrainProgress,
+    TrainSettings,
+    beats_base,
+    music_amount,
+    outcome_words,
+    safe_filename,
+)
 from songsketch.gui.workers import TrainWorker, start_thread, stop_thread
 
 
@@ -97,9 +107,11 @@ class LossCurve(QWidget):
 
 
 class RetrainDialog(QDialog):
-    """Signals: modelTrained(str folder)."""
+    """Signals: modelTrained(str folder) for a model worth selecting, modelKept(str folder)
+    for one saved but no better than its base on the songs set aside."""
 
-    modelTrained = Signal(str)
+    modelTrained = Signal(str)  # a model worth selecting
+    modelKept = Signal(str)  # a model saved but no better than its base: listed, not selected
     scanRequested = Signal(str)
     trainRequested = Signal(object)
 
@@ -128,6 +140,7 @@ class RetrainDialog(QDialog):
         self.files.horizontalHeader().setSectionResizeMode(2, QHeaderView.Stretch)
         self.files.verticalHeader().setVisible(False)
         self.summary = QLabel()
+        self.summary.setWordWrap(True)
         self.fine_tune = QRadioButton("Fine-tune the default model (best for a few dozen songs)")
         self.fine_tune.setChecked(True)
         self.scratch = QRadioButton("Train a new model from scratch (needs hundreds of songs)")
@@ -188,12 +201,21 @@ class RetrainDialog(QDialog):
             self.files.setItem(row, 0, QTableWidgetItem(shown))
             self.files.setItem(row, 1, QTableWidgetItem("yes" if report.used else "no"))
             self.files.setItem(row, 2, QTableWidgetItem(report.reason))
-        self.summary.setText(f"used {corpus.used}, skipped {corpus.skipped}")
         ok = len(corpus.songs) >= 2
         self.train_button.setEnabled(ok)
         self.status.setText(
             "Ready to train." if ok else "This folder has fewer than 2 usable songs: nothing to train on."
         )
+        self._say_amount(corpus)
+
+    def _say_amount(self, corpus) -> None:
+        """The files used and skipped, how much music they hold and, for a small folder, what
+        to expect (a few songs mostly teach the model to repeat them)."""
+        amount = music_amount(corpus.songs)
+        text = f"Used {corpus.used}, skipped {corpus.skipped}: {amount.describe()}."
+        if corpus.songs and amount.expectation():
+            text += f"<br><span style='color:#a05a00'>{amount.expectation()}</span>"
+        self.summary.setText(text)
 
     def model_dir(self) -> Path:
         raw = self.name.text().strip() or Path(self.folder or "songs").name
@@ -248,12 +270,18 @@ class RetrainDialog(QDialog):
     def _finished(self, folder: str, card: ModelCard) -> None:
         self._done()
         self.progress.setValue(100)
-        self.status.setText(
+        text = (
             f"Saved “{Path(folder).name}” after {card.epochs_run} passes through your songs "
             f"(its surprise at the songs set aside: {card.validation_loss:.2f}, lower is better). "
-            "It is now selected."
+            f"{outcome_words(card)}"
         )
-        self.modelTrained.emit(folder)
+        if beats_base(card):  # a fine-tune no better than its base is listed, not chosen
+            self.status.setText(f"{text} It is now selected.".replace("  ", " "))
+            self.modelTrained.emit(folder)
+        else:
+            kept = "It is kept but not selected: choose it under Model to try it anyway."
+            self.status.setText(f"{text} {kept}")
+            self.modelKept.emit(folder)
 
     def _failed(self, message: str) -> None:
         self._done()

@@ -34,6 +34,7 @@ from ..formats.progression import (
 )
 from ..generation.constraints import HARMONIC_RHYTHMS
 from ..generation.generator import Cancelled, GenerationSettings
+from ..ml.advice import MusicAmount, beats_base, music_amount, outcome_words
 from ..ml.card import ModelCard
 from ..ml.model import ModelConfig
 from ..ml.store import LoadedModel, ModelError, list_models, read_card
@@ -166,6 +167,10 @@ __all__ = [
     "TrainResult",
     "TrainingError",
     "TrainingCancelled",
+    "MusicAmount",
+    "music_amount",
+    "beats_base",
+    "outcome_words",
     "Evaluation",
     "evaluate_model",
     # playing to a MIDI port

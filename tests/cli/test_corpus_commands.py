@@ -84,3 +84,20 @@ def test_cli_fine_tune_runs_at_the_engines_fine_tune_rate(folder, tmp_path, tiny
     card = json.loads((out / pointer["card"]).read_text())
     assert card["base"].startswith("fine-tuned from")
     assert card["settings"]["learning_rate"] == SCRATCH_RATE * TrainSettings().fine_tune_rate == 5e-4
+
+
+def test_cli_train_says_what_a_small_folder_holds_and_keeps_a_model_no_better(folder, tmp_path, tiny_model):
+    """Two songs: the amount and a plain warning before training; a run that ends no better
+    than its base (a wild rate wrecks the one pass) says so; TensorFlow's start-up lines
+    (CUDA probing, oneDNN notices) stay off the terminal."""
+    out = tmp_path / "wrecked"
+    run = ("--base", str(tiny_model[0]), "--out", str(out), "--epochs", "1", "--lr", "5")
+    done = _cli("train", str(folder), *run, home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "the folder holds 2 songs, 16 bars, under a minute of music" in lines
+    assert any(line.startswith("That is little to learn from: a few songs mostly teach") for line in lines)
+    assert "it does no better than the model it started from" in done.stdout
+    assert f"kept but not worth selecting; to try it anyway: songsketch generate --model {out}" in lines
+    for noise in ("absl::InitializeLog", "cuda", "oneDNN", "cuInit"):
+        assert noise not in done.stderr, done.stderr

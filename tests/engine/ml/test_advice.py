@@ -1,0 +1,33 @@
+"""What a folder holds and what to expect from it; whether a trained model beat its base."""
+
+from songsketch.engine.data.corpus import load_folder
+from songsketch.engine.ml.advice import FEW_SONGS, beats_base, music_amount, outcome_words
+from songsketch.engine.ml.card import ModelCard
+from tests.helpers import song_folder
+
+
+def test_a_two_song_folder_is_measured_and_called_little(tmp_path):
+    corpus = load_folder(song_folder(tmp_path / "songs"), None)
+    amount = music_amount(corpus.songs)
+    assert (amount.songs, amount.bars) == (2, 16)  # two songs of eight 4/4 bars
+    assert 0 < amount.minutes < 1
+    assert amount.describe() == "2 songs, 16 bars, under a minute of music"
+    assert amount.is_little and "mostly teach the model to repeat them" in amount.expectation()
+
+
+def test_a_folder_of_many_songs_gets_no_warning(chorale_songs):
+    twice = music_amount(chorale_songs * 2)  # 20 songs or more, but short ones
+    assert twice.songs >= FEW_SONGS and twice.bars < 400 and twice.is_little
+    amount = music_amount(chorale_songs * 3)
+    assert amount.songs >= FEW_SONGS and amount.bars >= 400
+    assert not amount.is_little and amount.expectation() == ""
+    assert amount.describe().endswith("minutes of music")
+
+
+def test_a_fine_tune_must_beat_its_base_to_be_selected():
+    better = ModelCard(base_validation_loss=2.0, validation_loss=1.9)
+    same = ModelCard(base_validation_loss=2.0, validation_loss=2.0)  # the base's weights kept
+    scratch = ModelCard(validation_loss=1.5)
+    assert beats_base(better) and beats_base(scratch) and not beats_base(same)
+    assert "does better" in outcome_words(better) and "no better" in outcome_words(same)
+    assert outcome_words(scratch) == ""
