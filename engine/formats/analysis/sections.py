@@ -34,7 +34,9 @@ def derive_sections(
     """Verse/chorus sections of a piece.
 
     Rule: (1) section markers (MIDI markers, rehearsal marks) where present: a mark naming
-    chorus/refrain/hook starts a chorus, any other section mark a verse. (2) Otherwise the
+    chorus/refrain/hook starts a chorus, any other section mark a verse; a single bar before
+    the first mark (a lead sheet's pickup, a bar of count-in) leads into the first section
+    rather than standing as a section of its own. (2) Otherwise the
     longest block of 2-8 bars that recurs (same melody and chords, not overlapping) is the
     chorus wherever it occurs, and the rest is verse. (3) With no recurring block, the first
     half (rounded up) is the verse and the second half the chorus. Sections longer than
@@ -47,6 +49,8 @@ def derive_sections(
         labels = ["verse"] * n_bars
         current = "verse"
         marks_by_bar = {b: text for b, text in marks}
+        if min(marks_by_bar) == 1:  # a pickup bar: the first section starts with it
+            marks_by_bar[0] = marks_by_bar.pop(1)
         starts_at |= set(marks_by_bar)
         for b in range(n_bars):
             if b in marks_by_bar:
