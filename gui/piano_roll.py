@@ -144,7 +144,8 @@ class PianoRoll(QWidget):
         self.view.headerDragged.connect(self._header_dragged)
         self.view.verticalScrollBar().valueChanged.connect(self.keyboard.update)
         self.view.verticalScrollBar().valueChanged.connect(self._place_header)  # (bound: let go with us)
-        self.header = None  # the sections, chord symbols and bar numbers: kept at the top
+        # the sections, chord symbols, bar numbers and play-from mark, kept at the top of the
+        # view as it scrolls: (item, its y at the roll's top)
         self._header_items: list = []
         self.idea: Idea | None = None
         self.zoom = 2.0  # pixels per tick
@@ -163,10 +164,9 @@ class PianoRoll(QWidget):
     def show_idea(self, idea: Idea | None) -> None:
         """Draw an idea (None: an empty roll); another idea than the one shown plays from its
         top and has no bars selected."""
-        self.header = None  # (before its items go)
+        self._header_items = []  # (before the items go)
         self.scene.clear()
         self.playhead = self.start_mark = self.span_band = None
-        self._header_items = []
         if idea != self.idea:
             self.start_bar = 0  # another idea plays from its start
             if self.span is not None:  # and has no bars selected
@@ -222,19 +222,24 @@ class PianoRoll(QWidget):
         self.scroll_to_notes()  # a taller or shorter roll shows the notes again
 
     def _pin_header(self, width: float) -> None:
-        """Group the sections, chord symbols, bar numbers and play-from mark over a plain band,
-        above the notes: the group follows the view down, so they stay in sight however far
-        the roll is scrolled to the notes."""
+        """Lay the sections, chord symbols, bar numbers and play-from mark over a plain band,
+        above the notes; they follow the view down, so they stay in sight however far the roll
+        is scrolled to the notes."""
         band = self.scene.addRect(QRectF(-10, 0, width + 40, HEADER), QPen(Qt.NoPen), self.palette().base())
-        self.header = self.scene.createItemGroup([band, *self._header_items])
-        self.header.setZValue(2)  # over the notes and the span band
+        # each item is moved by itself: a QGraphicsItemGroup of them left PySide wrappers of
+        # deleted items behind, handed out again for new items of another kind
+        self._header_items = [(item, item.y()) for item in [band, *self._header_items]]
+        for item, _y in self._header_items:
+            item.setZValue(3 if item is not band else 2)  # over the notes and the span band
         self._place_header()
 
     def _place_header(self, _value: int = 0) -> None:
         """Keep the header at the top of the view. Not while the scene is going (a scene being
         deleted has deleted its items before it lets the view go, whose scroll bars then move)."""
-        if self.header is not None and self.view.scene() is self.scene:
-            self.header.setY(self.view.mapToScene(0, 0).y())
+        if self._header_items and self.view.scene() is self.scene:
+            top = self.view.mapToScene(0, 0).y()
+            for item, y in self._header_items:
+                item.setY(y + top)
 
     def _row_top(self, pitch: int) -> float:
         """The scene y of the top of a pitch's row."""
@@ -373,7 +378,7 @@ class PianoRoll(QWidget):
         changed = bar != self.start_bar
         self.start_bar = bar
         if self.start_mark is not None:
-            self.start_mark.setPos(bar * self.idea.bar_ticks * self.zoom, 0)
+            self.start_mark.setX(bar * self.idea.bar_ticks * self.zoom)  # (its y: the header's)
             self.start_mark.setVisible(bar > 0)
         if changed:
             self.startChanged.emit(bar)
