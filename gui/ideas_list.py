@@ -136,9 +136,10 @@ class IdeasList(QWidget):
         self.update_status()
 
     def update_status(self) -> None:
-        favourites = sum(e.favourite for e in self.ideas.entries)
+        ideas, favourites = len(self.ideas.entries), sum(e.favourite for e in self.ideas.entries)
         self.status.setText(
-            f"{len(self.ideas.entries)} ideas · {favourites} favourites · "
+            f"{ideas} idea{'s' if ideas != 1 else ''} · "
+            f"{favourites} favourite{'s' if favourites != 1 else ''} · "
             "drag an idea into your DAW or a folder to drop a .mid"
         )
 

@@ -256,7 +256,9 @@ class RetrainDialog(QDialog):
             done = f"{p.batch}/{p.batches}"
             self.status.setText(f"Pass {p.epoch} of {p.epochs} through your songs ({done}){eta}")
         else:
-            how = f"{p.message} passes" if p.message.startswith("no better") else p.message
+            how = p.message
+            if p.message.startswith("no better"):  # "no better for 2" passes
+                how += " pass" if p.message.endswith(" 1") else " passes"
             self.status.setText(
                 f"Pass {p.epoch} done: its surprise at the songs set aside to check it is "
                 f"{p.val_loss:.2f} ({how}; lower is better)"
@@ -271,7 +273,8 @@ class RetrainDialog(QDialog):
         self._done()
         self.progress.setValue(100)
         text = (
-            f"Saved “{Path(folder).name}” after {card.epochs_run} passes through your songs "
+            f"Saved “{Path(folder).name}” after {card.epochs_run} "
+            f"{'pass' if card.epochs_run == 1 else 'passes'} through your songs "
             f"(its surprise at the songs set aside: {card.validation_loss:.2f}, lower is better). "
             f"{outcome_words(card)}"
         )

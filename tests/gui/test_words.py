@@ -30,7 +30,7 @@ def _words(widget) -> list[str]:
     return [t for t in texts if t]
 
 
-def test_originality_is_strict_usual_or_off_and_usual_is_the_default_guard(make_window):
+def test_originality_is_strict_usual_or_off_and_usual_is_the_default_guard(qtbot, make_window):
     window = make_window()
     choice = window.panel.originality
     assert [choice.itemText(i) for i in range(choice.count())] == ["Strict", "Usual", "Off"]
@@ -44,6 +44,11 @@ def test_originality_is_strict_usual_or_off_and_usual_is_the_default_guard(make_
     said = " ".join(_words(window)).lower()
     assert "originality" in said and "too close to a song" in said
     assert not [word for word in JARGON if word in said]
+    window.panel.count.setValue(1)
+    window.generate()
+    qtbot.waitUntil(lambda: not window.generating, timeout=60000)
+    assert window.ideas_list.status.text().startswith("1 idea · 0 favourites")
+    assert window.statusBar().currentMessage().startswith("Done: 1 idea")
 
 
 def test_training_is_told_in_passes_through_the_songs(qtbot, tmp_path, tiny_model):
@@ -64,7 +69,7 @@ def test_training_is_told_in_passes_through_the_songs(qtbot, tmp_path, tiny_mode
     assert "surprise at your songs is 2.50" in told[0]
     assert told[1] == "Pass 1 of 5 through your songs (3/10), about 2 min left at most"
     assert "Pass 1 done" in told[2] and "2.20" in told[2] and "best so far" in told[2]
-    assert "no better for 1 passes" in told[3]
+    assert "no better for 1 pass;" in told[3]
     said = " ".join(told + _words(dialog)).lower()
     assert dialog.status.minimumHeight() >= 3 * dialog.status.fontMetrics().lineSpacing()  # not cut off
     assert not [word for word in JARGON if word in said]
