@@ -144,9 +144,12 @@ class GeneratePanel(QGroupBox):
         self.wildness = QDoubleSpinBox(
             minimum=0.3, maximum=1.8, singleStep=0.05, value=GenerationSettings().temperature
         )
-        self.wildness.setToolTip("Temperature: low = safe and plain, high = wild")
+        self.wildness.setToolTip("How adventurous the ideas are: low = safe and plain, high = wild")
         self.seed = QSpinBox(minimum=0, maximum=2**31 - 1, value=0)
         self.seed.setSpecialValueText("Random")
+        self.seed.setToolTip(
+            "Random: new ideas each time. A number: the same settings and number give the same ideas again"
+        )
         self.originality = QComboBox()
         for label, guard in ORIGINALITY:
             self.originality.addItem(label, guard)

@@ -8,7 +8,7 @@ pytest.importorskip("PySide6.QtWidgets")
 
 from songsketch.engine.api import Guard, TrainProgress
 
-JARGON = ("validation", "redrawn", "reject copies", "originality guard", "epoch", "loss")
+JARGON = ("validation", "redrawn", "reject copies", "originality guard", "epoch", "loss", "temperature")
 
 
 def _words(widget) -> list[str]:
