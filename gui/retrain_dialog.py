@@ -106,6 +106,12 @@ class LossCurve(QWidget):
         painter.end()
 
 
+def fitted_height(wanted: int, least: int, screen: int) -> int:
+    """A window's height on a screen ``screen`` pixels high: what it wants, less on a small
+    screen (room left for the title bar and a panel), never below its least."""
+    return max(least, min(wanted, screen - 60))
+
+
 class RetrainDialog(QDialog):
     """Signals: modelTrained(str folder) for a model worth selecting, modelKept(str folder)
     for one saved but no better than its base on the songs set aside."""
@@ -178,7 +184,8 @@ class RetrainDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.curve, 1)
-        self.resize(720, 640)
+        screen = self.screen().availableGeometry().height() if self.screen() else 800
+        self.resize(720, fitted_height(640, self.minimumSizeHint().height(), screen))
 
     def choose_folder(self, folder: str | None = None) -> None:
         folder = folder or QFileDialog.getExistingDirectory(self, "Folder of songs")

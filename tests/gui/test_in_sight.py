@@ -91,3 +91,11 @@ def test_long_names_lose_their_middle_and_say_all_in_a_tooltip(qtbot, make_windo
     melody.setFixedWidth(90)
     assert not melody.grab().isNull()
     assert melody.toolTip().startswith("Acoustic Grand Piano: the melody's instrument")
+
+
+def test_the_retrain_dialog_fits_a_600_pixel_screen():
+    from songsketch.gui.retrain_dialog import fitted_height
+
+    assert fitted_height(640, 492, 800) == 640  # room enough: as tall as it wants
+    assert fitted_height(640, 492, 600 - 24) == 516  # 1024 x 600 less a panel: all of it on screen
+    assert fitted_height(640, 400, 600) == 540
