@@ -194,14 +194,12 @@ KEY_TOLERANCE = 0.05  # share of chord-tone time outside the asked key's scale i
 
 
 def _opens_or_closes_on(chords: Sequence[Chord], key: Key) -> bool:
-    """Whether the progression starts or ends on ``key``'s tonic chord (its third, or none):
-    the chord a songwriter hears as home, whatever chords are borrowed on the way."""
+    """Whether the progression starts or ends on ``key``'s tonic chord with the key's third:
+    the chord a songwriter hears as home, whatever chords are borrowed on the way (a sus
+    chord on the tonic leaves the mode open, and often leads elsewhere)."""
     third = 3 if key.mode == "minor" else 4
-    for chord in (chords[0], chords[-1]) if chords else ():
-        intervals = ch.QUALITIES.get(chord.quality, ())
-        if chord.root == key.tonic and (third in intervals or not {3, 4} & set(intervals)):
-            return True
-    return False
+    ends = (chords[0], chords[-1]) if chords else ()
+    return any(c.root == key.tonic and third in ch.QUALITIES.get(c.quality, ()) for c in ends)
 
 
 def _foreign(chords: Sequence[Chord], key: Key) -> dict[int, float]:
