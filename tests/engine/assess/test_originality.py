@@ -241,7 +241,7 @@ def test_a_shortfall_is_said_not_silent():
     could not be made (the window's status bar and the CLI print it)."""
     from songsketch.engine.api import GenerationSummary
 
-    assert str(GenerationSummary(2, 1, asked=2)) == "2 shown; 1 too close to a known song was replaced"
+    assert str(GenerationSummary(2, 1, asked=2)) == "2 ideas; 1 too close to a known song was replaced"
     assert str(GenerationSummary(2, 3, asked=2)).endswith("3 too close to a known song were replaced")
     short = str(GenerationSummary(1, 0, asked=3))
-    assert short.startswith("1 shown; 2 of the 3 asked for could not be made")
+    assert short.startswith("1 idea; 2 of the 3 asked for could not be made")
