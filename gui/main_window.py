@@ -343,7 +343,7 @@ class MainWindow(QMainWindow):
     def _generation_finished(self, summary: str) -> None:
         self.generating = False
         seconds = time.perf_counter() - self.generation_started
-        self.statusBar().showMessage(f"Done: {summary} in {seconds:.1f} s", 10000)
+        self.statusBar().showMessage(f"Done in {seconds:.1f} s: {summary}", 10000)
         self._update_buttons()
 
     def _generation_failed(self, message: str) -> None:

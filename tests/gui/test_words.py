@@ -48,7 +48,8 @@ def test_originality_is_strict_usual_or_off_and_usual_is_the_default_guard(qtbot
     window.generate()
     qtbot.waitUntil(lambda: not window.generating, timeout=60000)
     assert window.ideas_list.status.text().startswith("1 idea · 0 favourites")
-    assert window.statusBar().currentMessage().startswith("Done: 1 idea")
+    done = window.statusBar().currentMessage()
+    assert done.startswith("Done in ") and " s: 1 idea" in done  # the time, then what was made
 
 
 def test_training_is_told_in_passes_through_the_songs(qtbot, tmp_path, tiny_model):
