@@ -109,6 +109,7 @@ print(json.dumps({**once, "period": period, "looped": looped, "loop_ended": not 
 """
 
 
+@pytest.mark.slow  # starts (and stops) a PulseAudio server
 def test_play_through_a_real_audio_device_starts_at_once_loops_and_ends(tmp_path):
     """Through PulseAudio's null sink (a real audio device for Qt, playing into nothing): the
     sink pulls audio from the stream (how soon is bench.sound's figure, not a test's), the
@@ -203,6 +204,7 @@ print(json.dumps({"pulled": pulled, "model": saved.get("General", "model", fallb
 """
 
 
+@pytest.mark.slow  # starts (and stops) a PulseAudio server
 def test_the_sound_server_stopping_under_a_playing_window_is_said_not_a_crash(tmp_path):
     """The report: the window had played, PulseAudio stopped, and Play then aborted the
     process inside libpulse (the model chosen was lost with it). Now Play says why in the
@@ -252,6 +254,7 @@ print(json.dumps({"stopped_after": time.perf_counter() - t0, "playing": controls
 """
 
 
+@pytest.mark.slow  # starts (and stops) a PulseAudio server
 def test_a_sound_server_stopping_while_a_loop_plays_stops_the_transport(tmp_path):
     """The server gone while a loop plays: within about a second the transport stops (the
     sink is dropped, never started again) and the window says why."""
@@ -309,6 +312,7 @@ controls.stop()
 """
 
 
+@pytest.mark.slow  # starts (and stops) a PulseAudio server
 def test_an_output_unplugged_while_playing_stops_and_play_opens_the_new_default(tmp_path):
     """The machine's outputs change: one plugged in leaves playback alone; the one playing
     unplugged drops the sink (the window says where the sound goes now) and the next Play
