@@ -37,6 +37,10 @@ def run_app() -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from PySide6.QtWidgets import QApplication
 
+    from songsketch.gui.qt_messages import quiet_qt_start_up
+
+    quiet_qt_start_up()
+
     app = QApplication.instance() or QApplication(sys.argv)
     app.setOrganizationName("Songsketch")
     app.setApplicationName("Songsketch")
