@@ -177,7 +177,9 @@ class GeneratePanel(QGroupBox):
         self.chords_key = QLabel()  # the key the typed chords are in, and why the Key box gave way
         self.chords_key.setWordWrap(True)
         self.chords_key.setStyleSheet("color: palette(placeholder-text)")
-        self.chords_key.hide()
+        # two lines kept for it, empty or not: the controls below must not move under the
+        # pointer while chords are typed
+        self.chords_key.setFixedHeight(2 * self.chords_key.fontMetrics().lineSpacing() + 2)
         self.progression.textChanged.connect(lambda _t: self._show_chords_key())
         self.key.currentIndexChanged.connect(lambda _i: self._show_chords_key())
 
@@ -191,7 +193,8 @@ class GeneratePanel(QGroupBox):
         try:
             typed = typed_progression(text, meter, settings.bars_per_section, tempo, settings.key)
         except ProgressionError:  # (an empty field too) the error shows on Generate
-            self.chords_key.hide()
+            self.chords_key.setText("")
+            self.chords_key.setToolTip("")
             return None
         key = typed.idea.key.long_name
         self.chords_key.setToolTip("")
@@ -206,7 +209,6 @@ class GeneratePanel(QGroupBox):
         else:
             note = f"Key: {key}, which the chords fit."
         self.chords_key.setText(note)
-        self.chords_key.show()
         return typed
 
     def _build_model_choice(self) -> None:
@@ -296,13 +298,10 @@ class GeneratePanel(QGroupBox):
             )
             self.progression.setFocus()
             return None
-        if typed.remark:  # the Key box shows the key the melodies are written in, and why
-            self._show_chords_key(settings)
-            note, why = self.chords_key.text(), self.chords_key.toolTip()
-            keys = [self.key.itemData(i) for i in range(self.key.count())]
-            self.key.setCurrentIndex(keys.index(typed.idea.key) if typed.idea.key in keys else 0)
-            self.chords_key.setText(note)  # (the Key box's change rewrote them)
-            self.chords_key.setToolTip(why)
+        # the note under the field says which key the melodies are in; the Key box keeps the
+        # songwriter's choice (it is remembered, and would otherwise move later ideas without
+        # typed chords into the chords' key)
+        self._show_chords_key(settings)
         return RegenerateRequest(typed.idea, "chords", settings, self.guard_setting())
 
     def set_state(self, model_ready: bool, generating: bool) -> None:

@@ -181,7 +181,7 @@ def key_for_chords(chords: Sequence[Chord], asked: Key | None) -> tuple[Key, str
     heard, _remark = detect_key([], accomp, list(chords))
     if asked is None or asked == heard:
         return heard, ""
-    if _opens_or_closes_on(chords, asked):  # C Bb F C in C: a borrowed bVII, still home in C
+    if _opens_on(chords, asked):  # C Bb F C in C: a borrowed bVII, still home in C
         return asked, ""
     foreign = _foreign(chords, asked)
     if sum(foreign.values()) <= sum(_foreign(chords, heard).values()) + KEY_TOLERANCE:
@@ -193,13 +193,12 @@ def key_for_chords(chords: Sequence[Chord], asked: Key | None) -> tuple[Key, str
 KEY_TOLERANCE = 0.05  # share of chord-tone time outside the asked key's scale it may have more
 
 
-def _opens_or_closes_on(chords: Sequence[Chord], key: Key) -> bool:
-    """Whether the progression starts or ends on ``key``'s tonic chord with the key's third:
-    the chord a songwriter hears as home, whatever chords are borrowed on the way (a sus
-    chord on the tonic leaves the mode open, and often leads elsewhere)."""
+def _opens_on(chords: Sequence[Chord], key: Key) -> bool:
+    """Whether the progression opens on ``key``'s tonic chord with the key's third: the chord
+    a songwriter starts from as home, whatever chords are borrowed on the way. (Not the last
+    chord: a typed loop goes round, and often ends on the V that leads back.)"""
     third = 3 if key.mode == "minor" else 4
-    ends = (chords[0], chords[-1]) if chords else ()
-    return any(c.root == key.tonic and third in ch.QUALITIES.get(c.quality, ()) for c in ends)
+    return bool(chords) and chords[0].root == key.tonic and third in ch.QUALITIES.get(chords[0].quality, ())
 
 
 def _foreign(chords: Sequence[Chord], key: Key) -> dict[int, float]:
