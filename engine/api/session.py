@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..assess.originality import Guard, OriginalityIndex
+from ..assess.originality import Guard, OriginalityIndex, beyond_own
 from ..generation.generator import GenerationSettings, Generator, primer_excerpt
 from ..ml.store import LoadedModel, load, read_extra
 from ..music.idea import Idea
@@ -241,8 +241,8 @@ class Engine:
         index = self.index
         reports: dict[int, object] = {}
         counts = {"shown": 0, "redrawn": 0}
-        if guard is not None and index is not None and source is not None:
-            own = index.check(source)
+        own = index.check(source) if index is not None and source is not None else None
+        if guard is not None and own is not None:
             guard = Guard(max(guard.max_notes, own.melody_notes), max(guard.max_chord_bars, own.chord_bars))
 
         def accept(idea: Idea) -> bool:
@@ -258,6 +258,8 @@ class Engine:
 
         def emit(_i: int, idea: Idea) -> None:
             report = reports.pop(id(idea), None)
+            if report is not None and own is not None:
+                report = beyond_own(report, own)
             if on_idea is not None:
                 on_idea(counts["shown"], self._name(idea), report)
             counts["shown"] += 1

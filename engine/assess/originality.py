@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..music.idea import Idea
 
@@ -85,6 +85,17 @@ class OriginalityReport:
             f"{' (' + self.song + ')' if self.song else ''}; longest chord run: {self.chord_bars} bars"
             f"{' (' + self.chord_song + ')' if self.chord_song else ''}."
         )
+
+
+def beyond_own(report: OriginalityReport, own: OriginalityReport) -> OriginalityReport:
+    """What an idea shares with the training songs beyond what the user's own music (typed
+    chords, a kept part, a primer) already shares: the user's own chords matching a known
+    song's are theirs, not the idea's copy."""
+    if report.chord_bars <= own.chord_bars:
+        report = replace(report, chord_bars=0, chord_song="")
+    if report.melody_notes <= own.melody_notes:
+        report = replace(report, melody_notes=0, song="")
+    return report
 
 
 def _longest_runs(

@@ -82,3 +82,23 @@ def test_requests_are_data_and_name_where_their_ideas_come_from(idea):
 def test_run_refuses_what_is_not_a_generation_request(engine):
     with pytest.raises(TypeError):
         engine.run(SETTINGS)
+
+
+def test_your_own_chords_are_not_reported_as_the_ideas_copy():
+    """Melodies over typed chords: where the chords themselves are a known song's (C G Am F is
+    everyone's), the ideas' reports name only what they share beyond them (the shipped model's
+    index: its pop songs loop these chords for 16 bars)."""
+    from songsketch.engine.api import Engine, GenerationSettings, RegenerateRequest, default_model_dir
+    from songsketch.engine.formats.progression import typed_progression
+
+    engine = Engine()
+    engine.load(default_model_dir())
+    typed = typed_progression("C | G | Am | F", bars_per_section=8).idea
+    own = engine.index.check(typed)
+    assert own.chord_bars >= 9  # the test means something: the typed chords alone echo a song
+    reports = []
+    request = RegenerateRequest(typed, "chords", GenerationSettings(count=3, seed=1))
+    engine.run(request, lambda _i, _idea, report: reports.append(report))
+    assert len(reports) == 3
+    assert all(r.chord_bars == 0 and r.chord_song == "" for r in reports), reports
+    assert all(r.badge() == "original" or "notes" in r.badge() for r in reports)
