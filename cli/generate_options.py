@@ -36,7 +36,7 @@ def _meter_arg(text: str):
     try:
         num, den = (int(x) for x in text.split("/"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a meter: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a meter: {text!r} (try 4/4, 3/4, 6/8)") from None
     if (num, den) not in METERS:
         raise argparse.ArgumentTypeError(f"meter must be one of {', '.join(f'{a}/{b}' for a, b in METERS)}")
     return (num, den)
@@ -60,12 +60,14 @@ def add_generate_command(sub) -> None:
 
 def _add_idea_arguments(p: argparse.ArgumentParser) -> None:
     """How many ideas, where they go, the model, and what the ideas are like."""
-    p.add_argument("--count", "-n", type=int, default=8)
+    p.add_argument("--count", "-n", type=int, default=8, help="how many ideas (8)")
     p.add_argument("--out", "-o", default="ideas", help="folder for the ideas' files")
     p.add_argument("--model", "-m", default="default", help="'default', a trained model's name, or a folder")
     p.add_argument("--key", type=_key_arg, default=None, help="C, Am, F#m, ... or auto")
     p.add_argument("--tempo", type=_tempo_arg, default=None, help="bpm or auto")
-    p.add_argument("--meter", type=_meter_arg, default=(4, 4))
+    p.add_argument(
+        "--meter", type=_meter_arg, default=(4, 4), help="time signature: 4/4 (default), 3/4, 6/8, ..."
+    )
     p.add_argument(
         "--bars", type=int, default=8, choices=range(1, 33), metavar="1-32", help="bars per section"
     )
@@ -92,8 +94,18 @@ def _add_idea_arguments(p: argparse.ArgumentParser) -> None:
         "model learnt all three; default: the model's own, pop for the default model)",
     )
     p.add_argument("--temperature", "-t", type=float, default=0.9, help="sampling temperature (0.9)")
-    p.add_argument("--top-p", type=float, default=0.95)
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument(
+        "--top-p",
+        type=float,
+        default=0.95,
+        help="draw only from the likeliest notes and chords making up this share (0.95)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="a number gives the same ideas again; none: new ideas each time",
+    )
 
 
 def _add_source_arguments(p: argparse.ArgumentParser) -> None:

@@ -102,7 +102,8 @@ class Key:
 
     @classmethod
     def parse(cls, text: str) -> "Key":
-        """'C', 'Am', 'F# minor', 'Bb major', 'eb' (lower case = minor, as music21)."""
+        """'C', 'Am' (or 'am'), 'F# minor', 'Bb major', 'eb' (a lower-case name alone is minor, as
+        in music21)."""
         text = text.strip()
         parts = text.split()
         if len(parts) == 2:
@@ -113,8 +114,8 @@ class Key:
         if len(parts) != 1:
             raise ValueError(f"not a key: {text!r}")
         name = parts[0]
-        if name.endswith("m") and len(name) > 1:
-            return cls(ch.parse_pc(name[:-1]), "minor")
+        if name.endswith("m") and len(name) > 1:  # 'Am', and as typed in a hurry, 'am'
+            return cls(ch.parse_pc(name[0].upper() + name[1:-1]), "minor")
         if name[0].islower():
             return cls(ch.parse_pc(name[0].upper() + name[1:]), "minor")
         return cls(ch.parse_pc(name), "major")

@@ -34,3 +34,12 @@ def test_any_idea_from_any_bar_is_a_valid_idea():
         later = idea.from_bar(bar)
         later.validate()
         assert later.bars == idea.bars - bar and later.total_ticks == idea.total_ticks - bar * idea.bar_ticks
+
+
+def test_keys_are_read_as_songwriters_type_them():
+    """'Am' and 'am' are A minor (the CLI refused 'am' while it read 'c g am f' as chords);
+    a lower-case name alone is minor, as in music21; a mode may be spelt out."""
+    assert Key.parse("Am") == Key.parse("am") == Key.parse("a minor") == Key(9, "minor")
+    assert Key.parse("f#m") == Key(6, "minor") and Key.parse("bbm") == Key(10, "minor")
+    assert Key.parse("eb") == Key(3, "minor") and Key.parse("C") == Key(0, "major")
+    assert Key.parse("Bb major") == Key(10, "major")
