@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import time
 from pathlib import Path
 
 import mido
@@ -285,3 +286,14 @@ def run_with_pulse(script: str, tmp: Path, timeout: float = 60) -> dict:
     if "skip" in result:
         pytest.skip(result["skip"])
     return result
+
+
+def run_until(condition, seconds: float) -> None:
+    """Run Qt's event loop until ``condition()`` holds or ``seconds`` pass (for the scripts
+    that ``run_with_pulse`` runs in a process of their own, where pytest-qt is not at hand)."""
+    from PySide6.QtCore import QCoreApplication
+
+    end = time.perf_counter() + seconds
+    while not condition() and time.perf_counter() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.005)

@@ -158,11 +158,7 @@ from songsketch.engine.api import Library, default_model_dir
 from songsketch.gui.main_window import MainWindow
 from tests.helpers import stop_test_pulse
 
-def run_until(condition, seconds):
-    end = time.perf_counter() + seconds
-    while not condition() and time.perf_counter() < end:
-        QCoreApplication.processEvents()
-        time.sleep(0.005)
+from tests.helpers import run_until
 
 home = Path(HOME)
 shutil.copytree(default_model_dir(), home / "models" / "mine")  # a second model to choose
@@ -274,11 +270,7 @@ from songsketch.engine.music.idea import Chord, Idea, Key, Note, Section
 from songsketch.gui.piano_roll import PianoRoll
 from songsketch.gui.playback_controller import PlaybackController
 
-def run_until(condition, seconds):
-    end = time.perf_counter() + seconds
-    while not condition() and time.perf_counter() < end:
-        QCoreApplication.processEvents()
-        time.sleep(0.005)
+from tests.helpers import run_until
 
 def pactl(*args):
     return subprocess.run(["pactl", *args], capture_output=True, text=True, timeout=10).stdout
