@@ -154,6 +154,9 @@ def _start_model(settings: TrainSettings, base_model, checkpoint: Checkpoint | N
         model = load_keras_model(base_model)
         compile_model(model, peak_rate(settings, fine_tune=True))
         return model
+    import keras
+
+    keras.utils.set_random_seed(settings.seed)  # the same seed starts from the same weights
     model = build_model(settings.config)
     compile_model(model, peak_rate(settings, fine_tune=False))
     return model
