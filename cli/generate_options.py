@@ -42,6 +42,36 @@ def _meter_arg(text: str):
     return (num, den)
 
 
+def _whole_number(text: str, what: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what}") from None
+
+
+def _count_arg(text: str) -> int:
+    """--count: 1 or more ideas (0 would write nothing and look like success)."""
+    value = _whole_number(text, "ideas")
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 ideas would write nothing; ask for 1 or more")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is not a number of ideas; ask for 1 or more")
+    return value
+
+
+def _bars_arg(text: str) -> int:
+    """--bars: 1 to the longest section the model can write, said in one line (argparse's
+    own refusal lists every number allowed)."""
+    from songsketch.engine.api import MAX_SECTION_BARS
+
+    value = _whole_number(text, "bars")
+    if value > MAX_SECTION_BARS:
+        raise argparse.ArgumentTypeError(f"{value} is too many; 1 to {MAX_SECTION_BARS} bars a section")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too few; 1 to {MAX_SECTION_BARS} bars a section")
+    return value
+
+
 def add_generate_command(sub) -> None:
     """``songsketch generate``: its arguments in the order ``--help`` lists them."""
     p = sub.add_parser("generate", help="write ideas as .mid files (and lead sheets, audio)")
@@ -60,7 +90,7 @@ def add_generate_command(sub) -> None:
 
 def _add_idea_arguments(p: argparse.ArgumentParser) -> None:
     """How many ideas, where they go, the model, and what the ideas are like."""
-    p.add_argument("--count", "-n", type=int, default=8, help="how many ideas (8)")
+    p.add_argument("--count", "-n", type=_count_arg, default=8, help="how many ideas (8)")
     p.add_argument("--out", "-o", default="ideas", help="folder for the ideas' files")
     p.add_argument("--model", "-m", default="default", help="'default', a trained model's name, or a folder")
     p.add_argument("--key", type=_key_arg, default=None, help="C, Am, F#m, ... or auto")
@@ -69,7 +99,7 @@ def _add_idea_arguments(p: argparse.ArgumentParser) -> None:
         "--meter", type=_meter_arg, default=(4, 4), help="time signature: 4/4 (default), 3/4, 6/8, ..."
     )
     p.add_argument(
-        "--bars", type=int, default=8, choices=range(1, 33), metavar="1-32", help="bars per section"
+        "--bars", type=_bars_arg, default=8, metavar="1-32", help="bars per section: verse and chorus (8)"
     )
     # the names of engine.generation.HARMONIC_RHYTHMS (not imported: --help stays instant)
     p.add_argument(

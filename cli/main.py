@@ -86,12 +86,25 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser whose refusal is a one-line usage, the reason, and where to read
+    more: argparse's own usage lists every option (17 lines for generate) above the reason."""
+
+    def error(self, message: str):
+        needed = " ".join(a.metavar or a.dest for a in self._actions if not a.option_strings)
+        self.exit(
+            2,
+            f"usage: {self.prog} [options] {needed}".rstrip()
+            + f"\n{self.prog}: error: {message}\n  ({self.prog} --help says what each option takes)\n",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="songsketch",
         description="Songsketch: chord + melody idea generator. Without a command, the desktop app opens.",
     )
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", parser_class=_CommandParser)
 
     p = sub.add_parser("corpus-stats", help="songs used/skipped, bars, notes, chords, keys of a corpus")
     p.add_argument(

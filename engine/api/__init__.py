@@ -42,6 +42,7 @@ from ..ml.training import TrainingCancelled, TrainingError, TrainProgress, Train
 from ..music.chords import SHARP_NAMES
 from ..music.idea import (
     ALL_KEYS,
+    MAX_SECTION_BARS,
     MELODY_RANGE,
     METERS,
     TEMPO_RANGE,
@@ -118,6 +119,7 @@ __all__ = [
     "SHARP_NAMES",
     "METERS",
     "TEMPO_RANGE",
+    "MAX_SECTION_BARS",
     "MELODY_RANGE",
     "VOICING_RANGE",
     "TICKS_PER_BEAT",
