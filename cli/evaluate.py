@@ -11,6 +11,7 @@ from .sources import load_corpus, resolve_model
 def evaluate(args: argparse.Namespace) -> int:
     from songsketch.engine.api import Home, ModelError, evaluate_model
 
+    model = resolve_model(args.model)  # a wrong name said before the songs are read
     songs = None if args.songs == "builtin" else args.songs
     corpus = load_corpus(songs, Home.from_environment().cache, pop909=True)
     if corpus is None:
@@ -20,7 +21,7 @@ def evaluate(args: argparse.Namespace) -> int:
         return 1
     try:
         result = evaluate_model(
-            resolve_model(args.model),
+            model,
             corpus.songs,
             count=args.count,
             seed=args.seed,

@@ -92,7 +92,12 @@ def _add_idea_arguments(p: argparse.ArgumentParser) -> None:
     """How many ideas, where they go, the model, and what the ideas are like."""
     p.add_argument("--count", "-n", type=_count_arg, default=8, help="how many ideas (8)")
     p.add_argument("--out", "-o", default="ideas", help="folder for the ideas' files")
-    p.add_argument("--model", "-m", default="default", help="'default', a trained model's name, or a folder")
+    p.add_argument(
+        "--model",
+        "-m",
+        default="default",
+        help="'default', a trained model's name ('songsketch models' lists them), or a model's folder",
+    )
     p.add_argument("--key", type=_key_arg, default=None, help="C, Am, F#m, ... or auto")
     p.add_argument("--tempo", type=_tempo_arg, default=None, help="bpm or auto")
     p.add_argument(

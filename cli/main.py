@@ -1,4 +1,4 @@
-"""Command line: corpus-stats, convert, generate, train, evaluate.
+"""Command line: corpus-stats, convert, generate, models, train, evaluate.
 
 Nothing here imports TensorFlow at module level, so ``--help`` and the corpus commands
 answer at once; the commands that need a model import it when they run.
@@ -125,9 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .evaluate import add_evaluate_command
     from .generate_options import add_generate_command
+    from .models import add_models_command
     from .train import add_train_command
 
     add_generate_command(sub)
+    add_models_command(sub)
     add_train_command(sub)
     add_evaluate_command(sub)
     return parser
@@ -139,8 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from .models import UnknownModel
+
     try:
         return int(args.func(args) or 0)
+    except UnknownModel as exc:  # --model or --base: named before any work, the names listed
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

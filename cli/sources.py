@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 
 def resolve_model(name: str | None) -> Path:
-    """A model folder from a name ('default', a user model's name) or a path."""
+    """A model folder from a name ('default', a user model's name) or a path. A name that is
+    neither raises UnknownModel (listing the models there are); a path, or a user model's
+    folder, that is no model is left for the engine to say what is wrong with it."""
     from songsketch.engine.api import Home, default_model_dir
+
+    from .models import unknown_model
 
     if not name or name == "default":
         return default_model_dir()
     candidate = Path(name)
     if (candidate / "current.json").exists():
         return candidate
-    return Home.from_environment().models / name
+    mine = Home.from_environment().models / name
+    if mine.is_dir():
+        return mine
+    if candidate.exists() or "/" in name or os.sep in name:
+        return candidate
+    raise unknown_model(name)
 
 
 def load_corpus(folder: str | None, cache: Path | None, *, pop909: bool = False):

@@ -38,6 +38,7 @@ def train_command(args: argparse.Namespace) -> int:
     """Read the songs, train, say where the model was saved; the exit status."""
     from songsketch.engine.api import Home, ModelError, TrainingCancelled, TrainingError, music_amount, train
 
+    base = None if args.scratch else resolve_model(args.base)  # a wrong name said before the songs are read
     corpus = load_corpus(None if args.folder == "builtin" else args.folder, Home.from_environment().cache)
     if corpus is None:
         return 2
@@ -52,7 +53,6 @@ def train_command(args: argparse.Namespace) -> int:
     print(f"the folder holds {amount.describe()}")
     if amount.expectation():
         print(amount.expectation())
-    base = None if args.scratch else resolve_model(args.base)
     name, out_dir = _model_name_and_folder(args)
     settings = _settings(args)
     print(f"training {'from scratch' if args.scratch else 'from ' + base.name} -> {out_dir}")

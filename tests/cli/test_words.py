@@ -39,3 +39,49 @@ def test_a_command_missing_its_file_names_it_in_the_usage(capsys):
     err = _refused(capsys, "convert", "song.mid")
     assert "usage: songsketch convert [options] input output\n" in err
     assert "songsketch convert --help" in err
+
+
+def _user_model(home, folder_name: str, **card) -> None:
+    """A model of the user's as ``list_models`` sees it: the default's pointer and card, the
+    card's fields changed (its weights are not needed to list it)."""
+    import json
+
+    from songsketch.engine.api import default_model_dir
+
+    folder = home / "models" / folder_name
+    folder.mkdir(parents=True)
+    pointer = json.loads((default_model_dir() / "current.json").read_text())
+    (folder / "current.json").write_text(json.dumps(pointer))
+    fields = json.loads((default_model_dir() / pointer["card"]).read_text()) | card
+    (folder / pointer["card"]).write_text(json.dumps(fields))
+
+
+def test_a_model_name_there_is_none_of_lists_the_models(capsys, tmp_path, monkeypatch):
+    """--model and --base with a name no model has: the names there are, and where to read
+    what each learnt, before any work (no folder made, no songs read); `songsketch models`
+    lists them with where they came from and what they learnt."""
+    monkeypatch.setenv("SONGSKETCH_HOME", str(tmp_path))
+    _user_model(
+        tmp_path, "mine", name="mine", base="fine-tuned from default", created="2026-12-06T01:00:00+00:00",
+        data={"source": "mysongs", "files_used": 12}, styles=["song"],
+        validation_loss=1.6, base_validation_loss=1.5,
+    )  # fmt: skip
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("default  ships with Songsketch; learnt the pop, song and chorale styles from")
+    assert lines[1] == (
+        "mine     fine-tuned from default; learnt the song style from 12 songs of mysongs, 2026-12-06; "
+        "did no better than default on songs set aside to check it"
+    )
+    assert lines[-1] == "use one: songsketch generate --model NAME"
+    said = (
+        "error: no model called 'mien'; the models are: default, mine "
+        "('songsketch models' says what each learnt)\n"
+    )
+    out = tmp_path / "ideas"
+    assert main(["generate", "--model", "mien", "--out", str(out)]) == 1
+    assert capsys.readouterr().err == said and not out.exists()
+    assert main(["train", str(tmp_path / "no-songs-here"), "--base", "mien"]) == 1
+    assert capsys.readouterr().err == said
+    assert main(["generate", "--model", str(tmp_path / "elsewhere"), "--out", str(out)]) == 1
+    assert "model folder not found" in capsys.readouterr().err  # a path is not a name

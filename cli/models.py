@@ -1,0 +1,76 @@
+"""``songsketch models``: the models ``--model`` can name and what each learnt, and the
+refusal of a name no model has (which lists them, so a mistyped name is fixed at once)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAMES_SAID = 12  # a refusal names this many models, then says how many more there are
+
+
+class UnknownModel(Exception):
+    """A --model or --base name that is neither a model of the user's nor a model folder."""
+
+
+def known_models() -> list[tuple[str, Path]]:
+    """(name, folder) of every model a command can use: the default first, then the user's
+    (newest first), as the window's Model box lists them."""
+    from songsketch.engine.api import Home, default_model_dir, list_models
+
+    return [("default", default_model_dir()), *list_models(Home.from_environment().models)]
+
+
+def unknown_model(name: str) -> UnknownModel:
+    """The refusal of ``name``: the names there are, and where to read what each learnt."""
+    names = [n for n, _ in known_models()]
+    more = len(names) - NAMES_SAID
+    listed = ", ".join(names[:NAMES_SAID]) + (f" and {more} more" if more > 0 else "")
+    return UnknownModel(
+        f"no model called {name!r}; the models are: {listed} ('songsketch models' says what each learnt)"
+    )
+
+
+def describe(name: str, folder: Path) -> str:
+    """One line of what a model is: where it came from, what it learnt, whether it is worth
+    selecting (a fine-tune no better than its base is kept but not worth it)."""
+    from songsketch.engine.api import ModelError, beats_base, read_card
+
+    try:
+        card = read_card(folder)
+    except ModelError as exc:
+        return f"cannot be read: {exc}"
+    songs = card.data.get("files_used") or card.data.get("train_songs")
+    origin = card.base.replace("scratch", "trained from scratch")
+    origin = "ships with Songsketch" if name == "default" else origin
+    source = card.data.get("source") if name != "default" else None
+    learnt = f"{songs} songs" if songs else "songs"
+    learnt += f" of {source}" if source else ""
+    styles = card.styles
+    styles = styles[0] if len(styles) == 1 else f"{', '.join(styles[:-1])} and {styles[-1]}"
+    words = f"{origin}; learnt the {styles} style{'s' if len(card.styles) > 1 else ''} from {learnt}"
+    if name != "default" and card.created:
+        words += f", {card.created[:10]}"
+    if not beats_base(card):
+        base = card.base.removeprefix("fine-tuned from ")
+        words += f"; did no better than {base} on songs set aside to check it"
+    return words
+
+
+def models_command(args: argparse.Namespace) -> int:
+    """Print each model's name and what it is, and how to use one."""
+    from songsketch.engine.api import Home
+
+    models = known_models()
+    width = max(len(name) for name, _ in models)
+    for name, folder in models:
+        print(f"{name:<{width}}  {describe(name, folder)}")
+    if len(models) == 1:
+        print(f"(models you train with 'songsketch train' are kept in {Home.from_environment().models})")
+    print("use one: songsketch generate --model NAME")
+    return 0
+
+
+def add_models_command(sub) -> None:
+    p = sub.add_parser("models", help="the models --model can name, and what each learnt")
+    p.set_defaults(func=models_command)
