@@ -70,7 +70,7 @@ def _audio(args: argparse.Namespace):
     try:
         font = _soundfont(args.soundfont, (instruments.chords, instruments.melody))
     except SoundFontError as exc:  # the font asked for: an error, not a quiet stand-in
-        raise Refused(1, f"cannot use the SoundFont {args.soundfont}: {exc}") from None
+        raise Refused(1, f"--soundfont {args.soundfont}: {_font_trouble(exc, args.soundfont)}") from None
     for part, program in (("chords", instruments.chords), ("melody", instruments.melody)):
         if font is not None and not font.has(program):
             print(
@@ -87,6 +87,10 @@ def _soundfont(path: str | None, programs):
     saying why)."""
     from songsketch.engine.api import SoundFontError, open_font
 
+    if path and not Path(path).exists():
+        raise SoundFontError(f"{Path(path).name}: no such file")
+    if path and Path(path).is_dir():
+        raise SoundFontError(f"{Path(path).name}: a folder; name the .sf2 or .sf3 file in it")
     font = open_font(path) if path else None
     if font is not None:
         font.warm(programs)
@@ -96,8 +100,20 @@ def _soundfont(path: str | None, programs):
         font.warm(programs)
         return font
     except SoundFontError as exc:
-        print(f"warning: cannot use the SoundFont {exc}; the audio is a plain tone", file=sys.stderr)
+        print(
+            f"warning: the bundled SoundFont cannot be used ({_font_trouble(exc)}); "
+            "the audio is a plain tone",
+            file=sys.stderr,
+        )
     return None
+
+
+def _font_trouble(exc, path: str | None = None) -> str:
+    """What is wrong with a SoundFont without the file's name the engine's message opens with
+    (the command names the font once: the path as typed, or 'the bundled SoundFont')."""
+    said = str(exc)
+    name = Path(path).name if path else said.partition(": ")[0]
+    return said.removeprefix(f"{name}: ")
 
 
 def _request(args: argparse.Namespace):

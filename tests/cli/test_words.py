@@ -85,3 +85,29 @@ def test_a_model_name_there_is_none_of_lists_the_models(capsys, tmp_path, monkey
     assert capsys.readouterr().err == said
     assert main(["generate", "--model", str(tmp_path / "elsewhere"), "--out", str(out)]) == 1
     assert "model folder not found" in capsys.readouterr().err  # a path is not a name
+
+
+def test_a_soundfont_that_cannot_be_used_is_named_once_with_the_reason(capsys, tmp_path):
+    """--wav --soundfont X: a missing file, a folder, a file that is no SoundFont and one cut
+    short each get one line naming the path as typed once (it was named twice: 'cannot use
+    the SoundFont junk.sf2: junk.sf2: not a SoundFont'), exit 1, before any work."""
+    from songsketch.engine.api import default_model_dir
+
+    bundled = next((default_model_dir().parent / "soundfont").glob("*.sf3"))
+    (tmp_path / "junk.sf2").write_bytes(b"not a soundfont at all")
+    (tmp_path / "cut.sf3").write_bytes(bundled.read_bytes()[:2000])
+    (tmp_path / "fonts.sf2").mkdir()
+    reasons = {
+        "missing.sf2": "no such file",
+        "junk.sf2": "not a SoundFont (no RIFF sfbk header)",
+        "fonts.sf2": "a folder; name the .sf2 or .sf3 file in it",
+        "cut.sf3": "damaged or cut short (its sample or preset data is missing)",
+    }
+    out = tmp_path / "ideas"
+    for name, reason in reasons.items():
+        font = str(tmp_path / name)
+        assert main(["generate", "--wav", "--soundfont", font, "--out", str(out)]) == 1, name
+        err = capsys.readouterr().err
+        assert err == f"error: --soundfont {font}: {reason}\n"
+        assert err.count(name) == 1
+    assert not out.exists()
