@@ -59,8 +59,7 @@ def main() -> None:
     # bars 5-6 of the selected idea rewritten (a drag across the bar numbers selects them)
     window.roll.set_span(4, 2)
     window.rewrite_span("both")
-    wait(app, lambda: not window.generating)
-    window.table.selectRow(0)
+    wait(app, lambda: not window.generating)  # (the first new version, under its source, selected)
     window.roll.set_span(4, 2)  # the band over the rewritten bars of the new version
     for _ in range(20):
         app.processEvents()

@@ -38,7 +38,8 @@ class MiddleElided(QStyledItemDelegate):
 
 
 class IdeasList(QWidget):
-    """The library's ideas, newest first, in a table whose rows drag out as .mid files."""
+    """The library's ideas, newest first (each idea's new versions under it), in a table
+    whose rows drag out as .mid files."""
 
     currentChanged = Signal(object)
 
@@ -101,12 +102,24 @@ class IdeasList(QWidget):
 
     # -- changing
     def add(self, entry: Entry) -> None:
-        """Put a new idea at the top; the idea selected (the one on the piano roll) stays in
-        sight as new rows push it down."""
+        """Put a new idea in its place (a fresh one at the top, a new version under the idea
+        it came from); the idea selected (the one on the piano roll) stays in sight as new
+        rows push it down."""
         self.ideas.add(entry)
         self.update_status()
         if self.table.currentIndex().isValid():
             self.table.scrollTo(self.table.currentIndex())
+
+    def select(self, entry: Entry) -> bool:
+        """Make ``entry`` the current idea and scroll to it; False when it is not shown (the
+        favourites-only view hides it)."""
+        row = self.ideas.row_of(entry.id)
+        index = self.filter.mapFromSource(self.ideas.index(row, NAME)) if row is not None else QModelIndex()
+        if not index.isValid():
+            return False
+        self.table.selectRow(index.row())
+        self.table.scrollTo(index)
+        return True
 
     def toggle_favourite(self) -> None:
         row = self._current_row()

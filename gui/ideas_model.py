@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QSortFilterProxyModel, Qt, QUrl
 
 from songsketch.engine.api import Entry, Library, atomic_write, safe_filename
+from songsketch.gui.idea_order import Placed, arrange
 
 OWN_MODEL = "yours"  # the library's mark on the user's own ideas (opened from a file)
 OWN_BADGE = "yours"  # what the Originality column says of them
@@ -39,14 +41,25 @@ def originality_text(report: dict | None) -> str:
     return report.get("badge", "")
 
 
+def name_text(placed: Placed) -> str:
+    """The Name cell: a new version is marked (and indented one step a generation) under the
+    idea it came from, whose name follows it (as that idea is named now)."""
+    entry = placed.entry
+    source = placed.source.name if placed.source else (entry.report or {}).get("source")
+    mark = "    " * max(0, placed.depth - 1) + "↳ " if placed.depth else ""
+    return f"{mark}{entry.name}  ← {source}" if source else entry.name
+
+
 class IdeaTableModel(QAbstractTableModel):
-    """The library's ideas, newest first; the star column toggles favourites; rows drag out
-    as .mid files."""
+    """The library's ideas: fresh ones newest first, each followed by the new versions made
+    from it (see ``idea_order``); the star column toggles favourites; rows drag out as .mid
+    files. ``entries`` and ``placed`` are the rows, in order."""
 
     def __init__(self, library: Library, drag_dir: Path | None = None) -> None:
         super().__init__()
         self.library = library
-        self.entries: list[Entry] = library.entries()
+        self.placed: list[Placed] = arrange(library.entries())
+        self.entries: list[Entry] = [p.entry for p in self.placed]
         self.drag_dir = drag_dir or Path(tempfile.mkdtemp(prefix="songsketch-drag-"))
 
     # -- reading
@@ -70,8 +83,7 @@ class IdeaTableModel(QAbstractTableModel):
             if col == STAR:
                 return "★" if e.favourite else "☆"
             if col == NAME:
-                source = e.report.get("source") if e.report else None
-                return f"{e.name}  ← {source}" if source else e.name
+                return name_text(self.placed[index.row()])
             if col == KEY:
                 return e.idea.key.name
             if col == TEMPO:
@@ -86,8 +98,9 @@ class IdeaTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == ORIGINAL and e.report:
             return e.report.get("detail", "")
         if role == Qt.ItemDataRole.ToolTipRole and col == NAME:  # the whole name, however narrow
-            source = e.report.get("source") if e.report else None
-            return f"{e.name}, a new version of {source}" if source else e.name
+            source = self.placed[index.row()].source
+            source_name = source.name if source else (e.report or {}).get("source")
+            return f"{e.name}, a new version of {source_name}" if source_name else e.name
         if role == Qt.ItemDataRole.ToolTipRole and col == CHORDS:
             return e.verse_chords
         if role == Qt.ItemDataRole.UserRole:
@@ -111,14 +124,24 @@ class IdeaTableModel(QAbstractTableModel):
         except ValueError:
             return False
         self.entries[index.row()] = self.library.get(entry.id) or entry
-        self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(COLUMNS) - 1))
+        self._rearrange()  # (its versions now name it anew)
+        self.dataChanged.emit(self.index(0, 0), self.index(len(self.entries) - 1, len(COLUMNS) - 1))
         return True
 
     # -- changing
-    def add(self, entry: Entry) -> None:
-        self.beginInsertRows(QModelIndex(), 0, 0)
-        self.entries.insert(0, entry)
+    def add(self, entry: Entry) -> int:
+        """Put a new idea in its place: a fresh one at the top, a new version after the
+        versions already under its source. Returns its row."""
+        placed = arrange([*self.entries, entry])
+        row = next(r for r, p in enumerate(placed) if p.entry.id == entry.id)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.placed, self.entries = placed, [p.entry for p in placed]
         self.endInsertRows()
+        return row
+
+    def row_of(self, entry_id: int) -> int | None:
+        """The row of the idea stored as ``entry_id`` (None: not in the list)."""
+        return next((r for r, e in enumerate(self.entries) if e.id == entry_id), None)
 
     def transpose(self, row: int, semitones: int) -> Entry:
         """Move an idea by ``semitones`` (key, chords, melody); raises ValueError when it
@@ -128,6 +151,7 @@ class IdeaTableModel(QAbstractTableModel):
         if not moved.fits_ranges():
             raise ValueError(f"{entry.name} would leave the instrument's range")
         self.entries[row] = self.library.replace_idea(entry.id, moved.with_name(entry.name)) or entry
+        self.placed[row] = replace(self.placed[row], entry=self.entries[row])
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
         return self.entries[row]
 
@@ -142,7 +166,22 @@ class IdeaTableModel(QAbstractTableModel):
         self.library.delete(entry.id)
         self.beginRemoveRows(QModelIndex(), row, row)
         del self.entries[row]
+        del self.placed[row]
         self.endRemoveRows()
+        if any(p.source is not None and p.source.id == entry.id for p in self.placed):
+            self._rearrange()
+
+    def _rearrange(self) -> None:
+        """Order the rows anew (versions of a deleted idea move to where a reopened library
+        would show them), keeping the selection on the same ideas."""
+        self.layoutAboutToBeChanged.emit()
+        kept = self.persistentIndexList()
+        ids = [self.entries[i.row()].id for i in kept]
+        self.placed = arrange(self.entries)
+        self.entries = [p.entry for p in self.placed]
+        rows = {e.id: r for r, e in enumerate(self.entries)}
+        self.changePersistentIndexList(kept, [self.index(rows[i], k.column()) for i, k in zip(ids, kept)])
+        self.layoutChanged.emit()
 
     # -- drag out
     def mimeTypes(self):

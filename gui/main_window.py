@@ -222,6 +222,8 @@ class MainWindow(QMainWindow):
         self.generation_started = time.perf_counter()
         self._update_buttons()
         self.statusBar().showMessage("Generating…")
+        source = self.current_entry() if request.source else None
+        self.worker.source_id = source.id if source and source.idea.name == request.source else None
         self.requestGenerate.emit(request)
 
     def regenerate(self, keep: str) -> None:
@@ -273,7 +275,7 @@ class MainWindow(QMainWindow):
         if self.generating:  # (an opened file or a recording is announced when it is all in)
             plural = "s" if self.streamed != 1 else ""
             self.statusBar().showMessage(f"Generating… {self.streamed} idea{plural}")
-        if self.streamed == 1:
+        if self.streamed == 1 and not self.ideas_list.select(entry):
             self.table.selectRow(0)
 
     # ------------------------------------------------------------------ the user's files

@@ -45,6 +45,7 @@ class EngineWorker(QObject):
         self.engine = engine or Engine()
         self.model_name = ""
         self.source = ""  # the idea a running request goes on from
+        self.source_id: int | None = None  # its library id, set by the window before each request
         self.cancel_event = threading.Event()
 
     @Slot(str)
@@ -167,8 +168,10 @@ class EngineWorker(QObject):
     def _emit(self, _index, idea, report) -> None:
         """Store the idea here, off the UI thread, then hand the entry to the window."""
         report = report.to_dict() if hasattr(report, "to_dict") else report
-        if self.source:  # where it came from, for the list
+        if self.source:  # where it came from, for the list (which puts it under its source)
             report = dict(report or {}, source=self.source)
+            if self.source_id is not None:
+                report["source_id"] = self.source_id
         try:
             entry = self.library.add(idea, report, self.model_name)
         except Exception as exc:  # sqlite3.Error, OSError: disk full, read-only folder

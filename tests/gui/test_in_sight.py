@@ -75,15 +75,15 @@ def test_long_names_lose_their_middle_and_say_all_in_a_tooltip(qtbot, make_windo
     window.table.selectRow(0)
     window.regenerate("chords")
     qtbot.waitUntil(lambda: not window.generating, timeout=60000)
-    derived = window.ideas.entries[0]
-    index = window.ideas.index(0, NAME)
-    assert window.ideas.data(index) == f"{derived.name}  ← {first.name}"
+    derived = window.ideas.entries[1]  # (right under the idea it came from)
+    index = window.ideas.index(1, NAME)
+    assert window.ideas.data(index) == f"↳ {derived.name}  ← {first.name}"
     assert window.ideas.data(index, Qt.ItemDataRole.ToolTipRole) == (
         f"{derived.name}, a new version of {first.name}"
     )
     assert isinstance(window.table.itemDelegateForColumn(NAME), MiddleElided)
     assert not window.table.wordWrap()  # (a wrapped cell is cut at its end whatever the elide mode)
-    chords = window.ideas.index(0, CHORDS)
+    chords = window.ideas.index(1, CHORDS)
     assert window.ideas.data(chords, Qt.ItemDataRole.ToolTipRole) == derived.verse_chords
     # instruments: the whole name in the tooltip, the middle left out when narrow
     melody = window.playback.sound.melody_instrument

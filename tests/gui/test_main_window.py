@@ -181,8 +181,10 @@ def test_continue_keeps_the_first_bars_and_marks_where_each_came_from(qtbot, mak
     assert made == 2 or (made == 1 and "could not be made" in window.statusBar().currentMessage())
     keep = source.idea.sections[0].bars // 2  # half its first section
     end = keep * source.idea.bar_ticks
-    for entry in window.ideas.entries[:made]:
-        assert entry.report["source"] == source.name
+    # they sit right under it, the first of them selected
+    assert window.ideas.entries[0].id == source.id and window.current_entry().id == window.ideas.entries[1].id
+    for entry in window.ideas.entries[1 : 1 + made]:
+        assert entry.report["source"] == source.name and entry.report["source_id"] == source.id
         assert window.ideas.data(window.ideas.index(window.ideas.entries.index(entry), NAME)).endswith(
             source.name
         )
@@ -194,14 +196,15 @@ def test_continue_keeps_the_first_bars_and_marks_where_each_came_from(qtbot, mak
             n.pitch for n in source.idea.melody if n.onset < end
         ]
     # new melodies for its chords come from it too (again one may be missing, said so)
-    window.table.selectRow(3)
+    window.table.selectRow(1 + made)  # the other fresh idea, below the versions of the first
     chosen, before = window.current_entry().name, window.ideas.rowCount()
     window.regenerate("chords")
     qtbot.waitUntil(lambda: window.ideas.rowCount() > before, timeout=60000)
     qtbot.waitUntil(lambda: not window.generating, timeout=60000)
     new = window.ideas.rowCount() - before
     assert new == 2 or (new == 1 and "could not be made" in window.statusBar().currentMessage())
-    assert all(e.report["source"] == chosen for e in window.ideas.entries[:new])
+    assert all(e.report["source"] == chosen for e in window.ideas.entries[2 + made : 2 + made + new])
+    assert window.current_entry().id == window.ideas.entries[2 + made].id
 
 
 def test_a_recorded_phrase_becomes_your_idea(qtbot, make_window):

@@ -95,7 +95,7 @@ def test_a_drag_across_the_bar_numbers_selects_bars_to_rewrite(qtbot, make_windo
     qtbot.waitUntil(lambda: not window.generating, timeout=60000)
     bar = idea.bar_ticks
     inside = lambda t: bar <= t < 3 * bar
-    for entry in window.ideas.entries[: window.ideas.rowCount() - before]:
+    for entry in window.ideas.entries[1 : 1 + window.ideas.rowCount() - before]:  # under their source
         assert entry.report["source"] == source.name
         assert entry.idea.chords == idea.chords  # the melody of bars 2-3 rewritten, chords kept
         assert [(n.onset, n.pitch) for n in entry.idea.melody if not inside(n.onset)] == [
