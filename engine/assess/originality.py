@@ -10,6 +10,7 @@ copy of k + 1 melody notes.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -52,9 +53,26 @@ def chord_bars(idea: Idea) -> list[tuple]:
     return [tuple(b) for b in bars]
 
 
+POP909_SONGS = 909
+_CHORALE = re.compile(r"bwv(\d.*)", re.IGNORECASE)  # music21's chorales: bwv148.6, bwv36.8-2
+
+
+def song_title(name: str) -> str:
+    """A training song's name (its file's, as the index keeps it) as a songwriter can look it
+    up: POP909's numbered songs as 'POP909 song 581', Bach's chorales by their BWV number
+    ('Bach chorale BWV 148.6'), every other song by its title in quotes ('“Blueberry Hill”')."""
+    if name.isdigit() and 1 <= int(name) <= POP909_SONGS:
+        return f"POP909 song {int(name)}"
+    chorale = _CHORALE.fullmatch(name)
+    if chorale:
+        return f"Bach chorale BWV {chorale[1]}"
+    return f"“{name.replace('_', ' ').strip()}”" if name else ""
+
+
 @dataclass
 class OriginalityReport:
-    """The closest training song and the longest runs copied from it."""
+    """The closest training song and the longest runs copied from it: ``song`` and
+    ``chord_song`` as the index names them, the words (badge, detail) with their titles."""
 
     song: str = ""
     melody_notes: int = 0  # longest copied melody run, in notes (0 = nothing shared)
@@ -76,14 +94,14 @@ class OriginalityReport:
         if self.melody_notes < COPY_NOTES and self.chord_bars <= DEFAULT_MAX_CHORD_BARS:
             return "original"
         if self.melody_notes >= COPY_NOTES:
-            return f"echoes {self.song} ({self.melody_notes} notes)"
-        return f"echoes {self.chord_song} ({self.chord_bars} bars of chords)"
+            return f"echoes {song_title(self.song)} ({self.melody_notes} notes)"
+        return f"echoes {song_title(self.chord_song)} ({self.chord_bars} bars of chords)"
 
     def detail(self) -> str:
         return (
             f"Longest melody run shared with a training song: {self.melody_notes} notes"
-            f"{' (' + self.song + ')' if self.song else ''}; longest chord run: {self.chord_bars} bars"
-            f"{' (' + self.chord_song + ')' if self.chord_song else ''}."
+            f"{' (' + song_title(self.song) + ')' if self.song else ''}; longest chord run: "
+            f"{self.chord_bars} bars{' (' + song_title(self.chord_song) + ')' if self.chord_song else ''}."
         )
 
 

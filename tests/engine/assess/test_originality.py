@@ -190,7 +190,7 @@ def test_an_overfit_model_copies_and_the_detector_names_the_song(tmp_path):
     report = OriginalityIndex.build(songs).check(idea)
     assert report.song == "the-song"
     assert report.melody_notes == len(song.melody)
-    assert "echoes the-song" in report.badge()
+    assert "echoes “the-song”" in report.badge()
 
 
 def test_the_guard_also_checks_continued_primers_and_new_versions(tiny_model):
@@ -245,3 +245,40 @@ def test_a_shortfall_is_said_not_silent():
     assert str(GenerationSummary(2, 3, asked=2)).endswith("3 too close to a known song were replaced")
     short = str(GenerationSummary(1, 0, asked=3))
     assert short.startswith("1 idea; 2 of the 3 asked for could not be made")
+
+
+def _melody_of(index: OriginalityIndex, name: str, transitions: int) -> Idea:
+    """An idea whose melody is the first notes of an indexed song (its transitions from C)."""
+    steps = index.melodies[index.names.index(name)][:transitions]
+    pitches, onsets = [60], [0]
+    for interval, ioi in steps:
+        pitches.append(pitches[-1] + interval)
+        onsets.append(onsets[-1] + ioi)
+    melody = tuple(Note(p, t, 6, 80) for p, t in zip(pitches, onsets))
+    bars = (melody[-1].end - 1) // 48 + 1
+    return Idea(Key(0, "major"), 100, (4, 4), (Section("verse", bars),), (), melody)
+
+
+def test_reports_name_training_songs_as_a_songwriter_looks_them_up():
+    """The shipped model's index names songs by their files: POP909's by number, Bach's
+    chorales as music21 does (bwv148.6), lead sheets by title with underscores. A report
+    says 'POP909 song 581', 'Bach chorale BWV 148.6', '“Blueberry Hill”' (it said 'echoes
+    581'); the names it keeps are the index's, the guard's limits unchanged."""
+    from songsketch.engine.api import default_model_dir
+    from songsketch.engine.assess.originality import song_title
+    from songsketch.engine.ml.store import read_extra
+
+    index = OriginalityIndex.from_bytes(read_extra(default_model_dir(), "index"))
+    titles = {
+        "581": "POP909 song 581",
+        "bwv148.6": "Bach chorale BWV 148.6",
+        "Blueberry_Hill": "“Blueberry Hill”",
+    }
+    for name, title in titles.items():
+        report = index.check(_melody_of(index, name, 12))
+        assert report.song == name and report.melody_notes >= 13, (name, report)
+        assert report.badge() == f"echoes {title} ({report.melody_notes} notes)"
+        assert f"{report.melody_notes} notes ({title})" in report.detail()
+        assert not Guard().accepts(report)
+    assert all("_" not in song_title(n) and not song_title(n).startswith("“bwv") for n in index.names)
+    assert song_title("bwv36.8-2") == "Bach chorale BWV 36.8-2" and song_title("") == ""
