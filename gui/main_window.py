@@ -37,6 +37,7 @@ from songsketch.gui.generate_panel import GeneratePanel
 from songsketch.gui.ideas_list import IdeasList
 from songsketch.gui.piano_roll import PianoRoll
 from songsketch.gui.playback_controller import PlaybackController
+from songsketch.gui.window_size import DEFAULT_SIZE, fitted_window_size, scrolled
 from songsketch.gui.workers import EngineWorker, start_thread, stop_thread
 
 
@@ -124,11 +125,12 @@ class MainWindow(QMainWindow):
         self.right.addWidget(roll_box)
         self.right.setSizes([260, 360])
         self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.addWidget(self.panel)
+        self.split.addWidget(scrolled(self.panel))
         self.split.addWidget(self.right)
         self.split.setStretchFactor(1, 1)
         self.setCentralWidget(self.split)
-        self.resize(1180, 760)
+        screen = self.screen().availableGeometry().size() if self.screen() else DEFAULT_SIZE
+        self.resize(fitted_window_size(DEFAULT_SIZE, self.minimumSizeHint(), screen))
 
     def _connect_exports(self) -> None:
         self.dialogs = FileDialogs(self, self.settings)

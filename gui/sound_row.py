@@ -13,19 +13,19 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QMenu,
+    QPushButton,
     QSizePolicy,
     QSlider,
     QStyle,
     QStyleOptionComboBox,
     QStylePainter,
-    QToolButton,
     QWidget,
 )
 
@@ -43,14 +43,36 @@ from songsketch.engine.api import (
 BUILT_IN = ""  # the SoundFont setting that means the bundled one
 
 
+# the style draws a combo's text 1 px inside its field and clips it at the field: text as wide
+# as the field lost its last letter ("Acoust… Pianc"); a pixel more each side keeps it clear
+LABEL_INSET = 4
+
+
 class ElidedCombo(QComboBox):
-    """A combo box that, when narrow, shows its choice with the middle left out ("Acoust…Piano")
-    rather than cut off ("Acoustic Granc"); the whole name is in its tooltip."""
+    """A combo box as wide as its longest item where there is room; when narrower, it shows its
+    choice with the middle left out ("Acoust…Piano") rather than cut off ("Acoustic Granc");
+    the whole name is in its tooltip."""
 
     def __init__(self, what: str) -> None:
         super().__init__()
         self.what = what  # what the choice is, for the tooltip
         self.setToolTip(what)
+
+    def sizeHint(self) -> QSize:
+        """Wide enough for the longest item whole (the minimum stays short: see
+        ``setMinimumContentsLength``)."""
+        hint = super().sizeHint()
+        metrics = self.fontMetrics()
+        longest = max((metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        around = option.rect.width() - self._field(option).width()  # the arrow and the margins
+        return QSize(max(hint.width(), longest + LABEL_INSET + around), hint.height())
+
+    def _field(self, option: QStyleOptionComboBox):
+        return self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
 
     def paintEvent(self, _event) -> None:
         painter = QStylePainter(self)
@@ -61,11 +83,8 @@ class ElidedCombo(QComboBox):
         if tip != self.toolTip():
             self.setToolTip(tip)
         painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
-        field = self.style().subControlRect(
-            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
-        )
         option.currentText = self.fontMetrics().elidedText(
-            option.currentText, Qt.TextElideMode.ElideMiddle, field.width()
+            option.currentText, Qt.TextElideMode.ElideMiddle, self._field(option).width() - LABEL_INSET
         )
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
@@ -93,9 +112,8 @@ class SoundRow(QWidget):
         self._warmed.connect(self._instruments_ready)
 
         # the SoundFont in use, a button whose menu loads the user's own or goes back to ours
-        self.font_button = QToolButton()
-        self.font_button.setText("SoundFont: loading…")
-        self.font_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # (a push button: its size leaves room for the menu's arrow, a tool button's did not)
+        self.font_button = QPushButton("SoundFont: loading…")
         self.font_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         font_menu = QMenu(self.font_button)
         self.load_font_action = font_menu.addAction("Load SoundFont (.sf2, .sf3)…", self.choose_font)
@@ -178,9 +196,9 @@ class SoundRow(QWidget):
         user's choice, remembered once it has loaded (a fallback to the bundled one is not)."""
         self.loading_chosen = chosen
         self.loading_font = path
-        name = Path(path).name if path else "built in"
-        self.font_button.setText(f"SoundFont: loading {name}…")
-        self._fit_font_button()
+        name = Path(path).name if path else "the built-in one"
+        self.font_button.setText("SoundFont: loading…")  # (short: a long name widened the window)
+        self.font_button.setToolTip(f"Loading {name}")
         programs = self.wanted_programs
 
         def work() -> None:
@@ -239,11 +257,6 @@ class SoundRow(QWidget):
             self.wanted_font = path
             self.message.emit(f"SoundFont: {self._font_title()}")
 
-    def _fit_font_button(self) -> None:
-        # (the style's size hint leaves no room for the menu arrow over the text's end)
-        self.font_button.setMinimumWidth(0)
-        self.font_button.setMinimumWidth(self.font_button.sizeHint().width() + 14)
-
     def _font_title(self) -> str:
         return "the built-in FluidR3 GM" if self.font_path == BUILT_IN else self.font.name
 
@@ -261,7 +274,6 @@ class SoundRow(QWidget):
             tip = f"{self.font.name}\n{where}\n{len(self.font.presets)} instruments"
         self.font_button.setText(text)
         self.font_button.setToolTip(tip)
-        self._fit_font_button()
         self.builtin_font_action.setEnabled(self.font_path != BUILT_IN or self.font is None)
         self.fontChanged.emit(text)
 
@@ -283,6 +295,7 @@ class SoundRow(QWidget):
             combo.setCurrentIndex(index if index >= 0 else max(0, combo.findData(0)))
             combo.setEnabled(font is not None)
             combo.blockSignals(False)
+            combo.updateGeometry()  # (its longest item may be another)
 
     def _program_chosen(self) -> None:
         if self.font is not None:  # (without a font the menus hold only a placeholder)

@@ -115,3 +115,50 @@ def test_without_any_soundfont_the_synth_falls_back_and_says_why(
     window.panel.count.setValue(1)
     generate_and_wait(window)
     assert isinstance(playback._performance(window.ideas.entries[0].idea, False), sound.Rendered)
+
+
+def _label_ink_columns(combo) -> set[int]:
+    """The columns of ``combo`` where its shown text has ink: its picture against the same
+    combo with the current item's text emptied."""
+    index = combo.currentIndex()
+    text = combo.itemText(index)
+    shown = combo.grab().toImage()
+    combo.setItemText(index, "")
+    blank = combo.grab().toImage()
+    combo.setItemText(index, text)
+    height = shown.height()
+    return {x for x in range(shown.width()) for y in range(height) if shown.pixel(x, y) != blank.pixel(x, y)}
+
+
+def test_an_instrument_combo_fits_its_longest_name_and_narrower_loses_the_middle_not_the_end(qtbot):
+    """With room, the combo is as wide as its longest instrument's name; squeezed, the name loses
+    its middle ("Acous…Piano") and its last letter is never cut by the arrow ("Acoust… Pianc")."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    from songsketch.gui.sound_row import BUILT_IN, SoundRow
+
+    row = SoundRow()
+    qtbot.addWidget(row)
+    row.load_font(BUILT_IN, chosen=False)
+    assert row.wait_for_font()
+    combo = row.melody_instrument
+    metrics = combo.fontMetrics()
+    names = [combo.itemText(i) for i in range(combo.count())]
+    longest = max(names, key=metrics.horizontalAdvance)
+    combo.setCurrentIndex(names.index(longest))
+    combo.show()
+
+    def field() -> "QRect":  # noqa: F821
+        option = QStyleOptionComboBox()
+        combo.initStyleOption(option)
+        return combo.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, combo
+        )
+
+    combo.setFixedWidth(combo.sizeHint().width())
+    assert field().width() >= metrics.horizontalAdvance(longest) + 2  # whole, inside the style's inset
+    assert combo.sizeHint().width() < 240 and combo.minimumSizeHint().width() <= 120
+    for width in range(combo.minimumSizeHint().width(), combo.sizeHint().width() + 1, 2):
+        combo.setFixedWidth(width)
+        ink = _label_ink_columns(combo)
+        assert ink and max(ink) < field().right() - 1, width  # a column clear before the arrow
