@@ -128,6 +128,8 @@ def _request(args: argparse.Namespace):
     guard = Guard(args.guard) if args.guard else None
     if args.keep and primer is None:
         raise Refused(2, "--keep needs --primer (the idea whose chords or melody are kept)")
+    if args.primer_bars and primer is None:
+        raise Refused(2, "--primer-bars needs --primer (the file whose first bars are kept)")
     if args.infill:
         first_bar, bars = _infill_span(args.infill, primer, args.keep)
         return InfillRequest(primer, first_bar, bars, settings, args.rewrite, guard)
@@ -263,11 +265,12 @@ class IdeaFiles:
         except OSError as exc:
             print(f"error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
             return
-        if self.musicxml:
-            self._write_sheet(idea, target.with_suffix(".musicxml"))
-        also = ""
+        beside = []  # the files written beside the .mid, named on its line
+        if self.musicxml and self._write_sheet(idea, target.with_suffix(".musicxml")):
+            beside.append(".musicxml")
         if self.instruments is not None and self._write_audio(idea, target.with_suffix(".wav")):
-            also = " (+ .wav)"
+            beside.append(".wav")
+        also = f" (+ {', '.join(beside)})" if beside else ""
         self.written += 1
         verse = chord_chart(idea, "verse")  # bars: Am | F | C | G
         echo = f"  [{report.badge()}]" if report is not None else ""
@@ -277,13 +280,15 @@ class IdeaFiles:
             flush=True,
         )
 
-    def _write_sheet(self, idea, sheet: Path) -> None:
+    def _write_sheet(self, idea, sheet: Path) -> bool:
         from songsketch.engine.api import write_musicxml
 
         try:
             write_musicxml(idea, sheet)
         except Exception as exc:  # OSError, or music21 refusing something: the .mid stands
             print(f"error: cannot write {sheet}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+            return False
+        return True
 
     def _write_audio(self, idea, audio: Path) -> bool:
         from songsketch.engine.api import SoundFontError, write_wav

@@ -33,7 +33,7 @@ def test_cli_generate_writes_one_midi_per_idea(tiny_model, tmp_path):
         (idea,) = read_ideas(path)
         assert idea.key == Key(9, "minor") and idea.bars == 4
         assert all(c.onset % idea.bar_ticks == 0 for c in idea.chords)
-        assert path.name in proc.stdout  # a line per idea names its file
+        assert f"{path.name} (+ .musicxml)  " in proc.stdout  # a line per idea names its files
         from music21 import converter  # and its lead sheet beside it
 
         sheet = converter.parse(str(path.with_suffix(".musicxml")))
