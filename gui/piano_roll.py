@@ -28,10 +28,14 @@ class _NoteItem(QGraphicsRectItem):
         self.setBrush(QBrush(colour))
         self.setPen(QPen(colour.darker(140), 1))
         self.setToolTip(f"{SHARP_NAMES[pitch % 12]}{pitch // 12 - 1}")
+        self.setZValue(1)  # over the band of bars to rewrite
 
 
 SPAN_COLOUR = QColor(120, 60, 200)
-SPAN_FILL = QColor(120, 60, 200, 40)
+# the bars to rewrite: tinted enough to see over the shaded rows, a border, a named strip in
+# the header (a fill of alpha 40 under the rows' shading was hardly seen)
+SPAN_FILL = QColor(120, 60, 200, 56)
+SPAN_STRIP = QColor(120, 60, 200, 150)
 
 
 class _RollView(QGraphicsView):
@@ -154,7 +158,7 @@ class PianoRoll(QWidget):
         self.start_bar = 0  # where playback starts (0-based)
         self.start_mark = None
         self.span: tuple[int, int] | None = None  # bars selected for rewriting (first, count)
-        self.span_band = None
+        self.span_band = self.span_strip = self.span_label = None
         self.setMinimumHeight(220)
 
     def set_zoom(self, pixels_per_tick: float) -> None:
@@ -166,7 +170,7 @@ class PianoRoll(QWidget):
         top and has no bars selected."""
         self._header_items = []  # (before the items go)
         self.scene.clear()
-        self.playhead = self.start_mark = self.span_band = None
+        self.playhead = self.start_mark = self.span_band = self.span_strip = self.span_label = None
         if idea != self.idea:
             self.start_bar = 0  # another idea plays from its start
             if self.span is not None:  # and has no bars selected
@@ -337,14 +341,26 @@ class PianoRoll(QWidget):
         self.start_mark.setToolTip("Playback starts here (click bar 1 to start from the top)")
         self._header_items.append(self.start_mark)
         self.set_start_bar(self.start_bar)
-        self.span_band = self.scene.addRect(QRectF(), QPen(SPAN_COLOUR), QBrush(SPAN_FILL))
-        self.span_band.setZValue(-1)  # under the notes
-        self.span_band.setToolTip("Bars to rewrite (Idea > Rewrite the selected bars)")
+        self._add_span_band()
+
+    def _add_span_band(self) -> None:
+        """The band over the bars to rewrite (over the rows and grid, under the notes) and its
+        strip in the header's bar-number row, named ("bars 5-6"), kept where it was."""
+        tip = "Bars to rewrite (Idea > Rewrite the selected bars)"
+        self.span_band = self.scene.addRect(QRectF(), QPen(SPAN_COLOUR, 2), QBrush(SPAN_FILL))
+        self.span_band.setZValue(0.5)
+        self.span_strip = self.scene.addRect(QRectF(), QPen(Qt.NoPen), QBrush(SPAN_STRIP))
+        self.span_label = self.scene.addText("")
+        self.span_label.setFont(QFont("Sans", 7, QFont.Bold))
+        self.span_label.setDefaultTextColor(QColor("#ffffff"))
+        self.span_label.setY(HEADER - 17)  # in the bar-number row
+        for item in (self.span_band, self.span_strip, self.span_label):
+            item.setToolTip(tip)
+            item.setVisible(False)
+        self._header_items += [self.span_strip, self.span_label]
         span, self.span = self.span, None
         if span is not None:
             self.set_span(*span)
-        else:
-            self.span_band.setVisible(False)
 
     def _header_dragged(self, x0: float, x1: float) -> None:
         if self.idea is not None:
@@ -361,11 +377,16 @@ class PianoRoll(QWidget):
             return
         self.span = span
         if self.span_band is not None:
-            self.span_band.setVisible(span is not None)
+            for item in (self.span_band, self.span_strip, self.span_label):
+                item.setVisible(span is not None)
             if span is not None:
                 bar = self.idea.bar_ticks * self.zoom
-                height = self.scene.sceneRect().height()
-                self.span_band.setRect(QRectF(first * bar, 0, count * bar, height))
+                height = self._row_top(self.pitch_range[0] - 1)
+                self.span_band.setRect(QRectF(first * bar + 1, HEADER, count * bar - 2, height - HEADER))
+                self.span_strip.setRect(QRectF(first * bar, HEADER - 15, count * bar, 15))
+                last = first + count
+                self.span_label.setPlainText(f"bars {first + 1}-{last}" if count > 1 else f"bar {last}")
+                self.span_label.setX(first * bar + 14)  # after the first bar's number
         self.spanChanged.emit(*(span or (0, 0)))
 
     def _header_clicked(self, x: float) -> None:

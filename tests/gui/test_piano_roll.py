@@ -101,3 +101,50 @@ def test_a_drag_across_the_bar_numbers_selects_bars_to_rewrite(qtbot, make_windo
         assert [(n.onset, n.pitch) for n in entry.idea.melody if not inside(n.onset)] == [
             (n.onset, n.pitch) for n in idea.melody if not inside(n.onset)
         ]
+
+
+def _difference(a, b, x: int, y: int) -> int:
+    """How far two pictures' pixels at (x, y) are apart: the sum of the channels' differences."""
+    pa, pb = a.pixelColor(x, y), b.pixelColor(x, y)
+    return abs(pa.red() - pb.red()) + abs(pa.green() - pb.green()) + abs(pa.blue() - pb.blue())
+
+
+def test_the_bars_to_rewrite_stand_out_and_are_named(qtbot):
+    """Bars 5-6 selected: every pixel down their middle differs clearly from the roll without a
+    selection (the shaded rows and the bar-number row too: a faint band under the shading was
+    hardly seen), a strip in the header names them, and bars outside are untouched."""
+    from songsketch.engine.api import typed_progression
+    from songsketch.gui.piano_roll import HEADER, PianoRoll, _NoteItem
+
+    idea = typed_progression("C G Am F | F G C C", (4, 4), 8, 100, None).idea
+    roll = PianoRoll()
+    qtbot.addWidget(roll)
+    roll.resize(900, 330)
+    roll.show()
+    roll.show_idea(idea)
+    for item in roll.scene.items():
+        if isinstance(item, _NoteItem):  # (the notes are drawn over the band: the band alone)
+            item.setVisible(False)
+    plain = roll.grab().toImage()
+    roll.set_span(4, 2)
+    selected = roll.grab().toImage()
+    assert roll.span_label.isVisible() and roll.span_label.toPlainText() == "bars 5-6"
+    bar = idea.bar_ticks * roll.zoom
+
+    def at(scene_x: float, scene_y: float):
+        point = roll.view.viewport().mapTo(roll, roll.view.mapFromScene(scene_x, scene_y))
+        return point.x(), point.y()
+
+    bottom = roll._row_top(roll.pitch_range[0])
+    for scene_x, inside in ((4.85 * bar, True), (5.4 * bar, True), (2.4 * bar, False)):  # (off the label)
+        x, top = at(scene_x, HEADER - 12)
+        _x, low = at(scene_x, bottom)
+        apart = [_difference(plain, selected, x, y) for y in range(top, low)]
+        if inside:
+            assert min(apart) >= 50, (scene_x, min(apart))
+        else:
+            assert max(apart) == 0
+    roll.set_span(2, 1)
+    assert roll.span_label.toPlainText() == "bar 3"
+    roll.set_span(0, 0)
+    assert not roll.span_band.isVisible() and not roll.span_label.isVisible()
