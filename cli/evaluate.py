@@ -53,17 +53,26 @@ def evaluate(args: argparse.Namespace) -> int:
 
 def add_evaluate_command(sub) -> None:
     p = sub.add_parser("evaluate", help="compare generated ideas with held-out songs and a baseline")
-    p.add_argument("--model", "-m", default="default")
-    p.add_argument("--count", type=int, default=200)
+    p.add_argument(
+        "--model",
+        "-m",
+        default="default",
+        metavar="NAME",
+        help="default, or a name 'songsketch models' lists",
+    )
+    p.add_argument("--count", type=int, default=200, metavar="N", help="ideas generated to compare (200)")
     p.add_argument(
         "--songs",
         default="builtin",
+        metavar="FOLDER",
         help="a folder (a POP909 folder is read through its labels), or 'builtin'",
     )
     p.add_argument(
         "--style", default=None, help="the ideas' style (default: the songs' own, where the model learnt it)"
     )
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--temperature", type=float, default=0.9)
-    p.add_argument("--baseline-epochs", type=int, default=3)
+    p.add_argument("--seed", type=int, default=1, metavar="N", help="the same seed, the same ideas (1)")
+    p.add_argument("--temperature", type=float, default=0.9, metavar="T", help="the ideas' wildness (0.9)")
+    p.add_argument(
+        "--baseline-epochs", type=int, default=3, metavar="N", help="training passes of the baseline (3)"
+    )
     p.set_defaults(func=evaluate)

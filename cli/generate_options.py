@@ -24,9 +24,51 @@ def _tempo_arg(text: str):
 
     if text.lower() == "auto":
         return None
-    value = int(text)
-    if not TEMPO_RANGE[0] <= value <= TEMPO_RANGE[1]:
-        raise argparse.ArgumentTypeError(f"tempo must be {TEMPO_RANGE[0]}-{TEMPO_RANGE[1]} bpm")
+    low, high = TEMPO_RANGE
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a tempo: {text!r} (bpm, {low}-{high}, or auto)") from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"tempo must be {low}-{high} bpm")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
+def _temperature_arg(text: str) -> float:
+    """--temperature: above 0 (at 0 or below every draw is the likeliest, a known song's)."""
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is too low; above 0 (0.3 plain, 0.9 usual, 1.8 wild)")
+    return value
+
+
+def _top_p_arg(text: str) -> float:
+    """--top-p: a share of the likeliest choices, above 0 and at most 1."""
+    value = _number(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share; above 0 and at most 1 (0.95 usual)")
+    return value
+
+
+def _primer_bars_arg(text: str) -> int:
+    value = _whole_number(text, "bars")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too few; keep 1 bar or more of the primer")
+    return value
+
+
+def _guard_arg(text: str) -> int:
+    """--guard: 0 (off) or more melody notes."""
+    value = _whole_number(text, "notes")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0; 0 turns the guard off, 7 is usual")
     return value
 
 
@@ -74,32 +116,41 @@ def _bars_arg(text: str) -> int:
 
 def add_generate_command(sub) -> None:
     """``songsketch generate``: its arguments in the order ``--help`` lists them."""
-    p = sub.add_parser("generate", help="write ideas as .mid files (and lead sheets, audio)")
-    _add_idea_arguments(p)
-    _add_source_arguments(p)
-    _add_file_arguments(p)
-    p.add_argument(
+    p = sub.add_parser(
+        "generate",
+        help="write ideas as .mid files (and lead sheets, audio)",
+        usage="%(prog)s [options]",
+        description="Write new chord + melody ideas, each as NAME.mid in --out; with --primer or "
+        "--progression, ideas from your own music.",
+    )
+    ideas = p.add_argument_group("the ideas")
+    _add_idea_arguments(ideas)
+    ideas.add_argument(
         "--guard",
-        type=int,
+        type=_guard_arg,
         default=7,
         metavar="N",
-        help="redraw ideas copying more than N melody notes from a training song (0 = off; 8+ is a copy)",
+        help="replace any idea sharing more than N melody notes in a row with a song the model "
+        "learnt from (7; 0: off; 8 or more in a row is a copy)",
     )
+    _add_source_arguments(p.add_argument_group("from your music (one of --primer, --progression)"))
+    _add_file_arguments(p.add_argument_group("files beside each .mid"))
     p.set_defaults(func=generate)
 
 
 def _add_idea_arguments(p: argparse.ArgumentParser) -> None:
     """How many ideas, where they go, the model, and what the ideas are like."""
-    p.add_argument("--count", "-n", type=_count_arg, default=8, help="how many ideas (8)")
-    p.add_argument("--out", "-o", default="ideas", help="folder for the ideas' files")
+    p.add_argument("--count", "-n", type=_count_arg, default=8, metavar="N", help="how many ideas (8)")
+    p.add_argument("--out", "-o", default="ideas", metavar="FOLDER", help="where the files go (ideas)")
     p.add_argument(
         "--model",
         "-m",
         default="default",
+        metavar="NAME",
         help="'default', a trained model's name ('songsketch models' lists them), or a model's folder",
     )
     p.add_argument("--key", type=_key_arg, default=None, help="C, Am, F#m, ... or auto")
-    p.add_argument("--tempo", type=_tempo_arg, default=None, help="bpm or auto")
+    p.add_argument("--tempo", type=_tempo_arg, default=None, metavar="BPM", help="bpm or auto")
     p.add_argument(
         "--meter", type=_meter_arg, default=(4, 4), help="time signature: 4/4 (default), 3/4, 6/8, ..."
     )
@@ -128,24 +179,33 @@ def _add_idea_arguments(p: argparse.ArgumentParser) -> None:
         help="today's pop, a lead-sheet song of 1880-1930, or a four-part chorale (the default "
         "model learnt all three; default: the model's own, pop for the default model)",
     )
-    p.add_argument("--temperature", "-t", type=float, default=0.9, help="sampling temperature (0.9)")
+    p.add_argument(
+        "--temperature",
+        "-t",
+        type=_temperature_arg,
+        default=0.9,
+        metavar="T",
+        help="wildness: 0.3 safe and plain ... 1.8 wild (0.9)",
+    )
     p.add_argument(
         "--top-p",
-        type=float,
+        type=_top_p_arg,
         default=0.95,
+        metavar="SHARE",
         help="draw only from the likeliest notes and chords making up this share (0.95)",
     )
     p.add_argument(
         "--seed",
         type=int,
         default=None,
+        metavar="N",
         help="a number gives the same ideas again; none: new ideas each time",
     )
 
 
 def _add_source_arguments(p: argparse.ArgumentParser) -> None:
     """What the ideas start from: a primer file (continued, kept in part, or infilled) or typed chords."""
-    p.add_argument("--primer", help="a MIDI file whose opening bars the ideas continue")
+    p.add_argument("--primer", metavar="FILE", help="a MIDI file whose opening bars the ideas continue")
     p.add_argument(
         "--keep",
         choices=("chords", "melody"),
@@ -155,10 +215,10 @@ def _add_source_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--primer-bars",
-        type=int,
+        type=_primer_bars_arg,
         default=None,
         metavar="N",
-        help="keep the primer's first N bars (default: up to a section)",
+        help="with --primer: keep its first N bars (default: up to a section)",
     )
     p.add_argument(
         "--infill",

@@ -99,12 +99,50 @@ class _CommandParser(argparse.ArgumentParser):
         )
 
 
+class _TopParser(argparse.ArgumentParser):
+    """The ``songsketch`` parser: a word that is no command is said with the commands there
+    are and the one likely meant (argparse quotes its list of choices only)."""
+
+    commands: tuple[str, ...] = ()
+
+    def error(self, message: str):
+        import difflib
+
+        word = message.partition("invalid choice: ")[2].partition(" (choose from")[0].strip("'")
+        if not word:
+            super().error(message)
+        meant = [c for c in self.commands if c.startswith(word)] or difflib.get_close_matches(
+            word, self.commands
+        )
+        if word == "help":
+            hint = "; 'songsketch --help' says what each does"
+        elif meant:
+            hint = f"; did you mean {meant[0]}?"
+        elif not word.isalpha():  # the value of an option given before any command
+            hint = "; options go after the command (songsketch generate -n 4)"
+        else:
+            hint = ""
+        self.exit(
+            2, f"songsketch: {word!r} is not a command{hint}\n  the commands: {', '.join(self.commands)}\n"
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _TopParser(
         prog="songsketch",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Songsketch: chord + melody idea generator. Without a command, the desktop app opens.",
+        epilog="'songsketch COMMAND --help' says what a command takes; try: songsketch generate -n 4",
     )
-    sub = parser.add_subparsers(dest="command", parser_class=_CommandParser)
+    sub = parser.add_subparsers(dest="command", parser_class=_CommandParser, metavar="COMMAND")
+
+    from .evaluate import add_evaluate_command
+    from .generate_options import add_generate_command
+    from .models import add_models_command
+    from .train import add_train_command
+
+    add_generate_command(sub)
+    add_models_command(sub)
 
     p = sub.add_parser("corpus-stats", help="songs used/skipped, bars, notes, chords, keys of a corpus")
     p.add_argument(
@@ -123,15 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output", help="OUT.mid, or OUT.musicxml for a MusicXML lead sheet")
     p.set_defaults(func=_convert)
 
-    from .evaluate import add_evaluate_command
-    from .generate_options import add_generate_command
-    from .models import add_models_command
-    from .train import add_train_command
-
-    add_generate_command(sub)
-    add_models_command(sub)
     add_train_command(sub)
     add_evaluate_command(sub)
+    parser.commands = tuple(sub.choices)
     return parser
 
 

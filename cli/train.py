@@ -12,25 +12,55 @@ from .sources import load_corpus, resolve_model
 
 def add_train_command(sub) -> None:
     p = sub.add_parser("train", help="train or fine-tune a model on a folder of songs")
-    p.add_argument("folder", help="a folder of MIDI/MusicXML files, or 'builtin'")
+    p.add_argument("folder", help="a folder of MIDI/MusicXML/ABC files, or 'builtin' (the built-in corpus)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
         "--from-default",
         dest="scratch",
         action="store_false",
-        help="fine-tune the default model (the default)",
+        help="fine-tune the --base model (what train does unless --scratch)",
     )
     mode.add_argument("--scratch", dest="scratch", action="store_true", help="train a new model")
-    p.add_argument("--base", default="default", help="model to fine-tune")
-    p.add_argument("--out", help="model name (default: the folder's name) or a folder path")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=None)
-    p.add_argument("--patience", type=int, default=3)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--embed", type=int, default=128)
-    p.add_argument("--units", type=int, default=192)
-    p.add_argument("--layers", type=int, default=2)
+    p.add_argument(
+        "--base",
+        default="default",
+        metavar="NAME",
+        help="the model to fine-tune (default; 'songsketch models' lists them)",
+    )
+    p.add_argument(
+        "--out", metavar="NAME", help="the new model's name (default: the folder's name) or a folder path"
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=30,
+        metavar="N",
+        help="at most N passes over the songs (30); training stops sooner once it stops improving",
+    )
+    p.add_argument(
+        "--patience",
+        type=int,
+        default=3,
+        metavar="N",
+        help="stop after N passes with no gain on the songs set aside to check it (3)",
+    )
+    p.add_argument("--seed", type=int, default=1, metavar="N", help="the same seed trains the same model (1)")
+    expert = p.add_argument_group("for experts")
+    expert.add_argument("--batch-size", type=int, default=32, metavar="N", help="pieces per step (32)")
+    expert.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        metavar="RATE",
+        help="learning rate (default: lower for a fine-tune)",
+    )
+    expert.add_argument(
+        "--embed", type=int, default=128, metavar="N", help="with --scratch: token embedding (128)"
+    )
+    expert.add_argument(
+        "--units", type=int, default=192, metavar="N", help="with --scratch: LSTM units a layer (192)"
+    )
+    expert.add_argument("--layers", type=int, default=2, metavar="N", help="with --scratch: LSTM layers (2)")
     p.set_defaults(func=train_command, scratch=False)
 
 

@@ -2,6 +2,8 @@
 argument and what it takes, a non-zero exit, and nothing done. Run in-process (no model
 needed: these are refused before one is loaded)."""
 
+import argparse
+
 import pytest
 
 from songsketch.cli.main import main
@@ -26,6 +28,11 @@ def _refused(capsys, *argv: str) -> str:
         (["--bars", "x"], "argument --bars: 'x' is not a number of bars"),
         (["-n", "0"], "argument --count/-n: 0 ideas would write nothing; ask for 1 or more"),
         (["--count", "-2"], "argument --count/-n: -2 is not a number of ideas; ask for 1 or more"),
+        (["--tempo", "fast"], "argument --tempo: not a tempo: 'fast' (bpm, 40-240, or auto)"),
+        (["-t", "0"], "argument --temperature/-t: 0 is too low; above 0 (0.3 plain, 0.9 usual, 1.8 wild)"),
+        (["--top-p", "3"], "argument --top-p: 3 is not a share; above 0 and at most 1 (0.95 usual)"),
+        (["--guard", "-1"], "argument --guard: -1 is below 0; 0 turns the guard off, 7 is usual"),
+        (["--primer-bars", "0"], "argument --primer-bars: 0 is too few; keep 1 bar or more of the primer"),
     ],
 )
 def test_generate_refuses_bars_and_counts_in_one_line(capsys, tmp_path, argv, says):
@@ -33,6 +40,43 @@ def test_generate_refuses_bars_and_counts_in_one_line(capsys, tmp_path, argv, sa
     assert f"songsketch generate: error: {says}\n" in err
     assert "choose from" not in err
     assert not (tmp_path / "ideas").exists()
+
+
+def test_primer_bars_without_a_primer_is_refused(capsys, tmp_path):
+    assert main(["generate", "--primer-bars", "2", "--out", str(tmp_path / "ideas")]) == 2
+    assert capsys.readouterr().err.startswith("error: --primer-bars needs --primer (the file whose")
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        (["generat"], "'generat' is not a command; did you mean generate?"),
+        (["gen", "-n", "3"], "'gen' is not a command; did you mean generate?"),
+        (["-n", "3"], "'3' is not a command; options go after the command (songsketch generate -n 4)"),
+        (["help"], "'help' is not a command; 'songsketch --help' says what each does"),
+    ],
+)
+def test_a_word_that_is_no_command_is_answered_with_the_commands(capsys, argv, says):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == (
+        f"songsketch: {says}\n  the commands: generate, models, corpus-stats, convert, train, evaluate\n"
+    )
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    """--help of each command: no option listed bare (train's and evaluate's were), and the
+    commands are listed with generate first."""
+    from songsketch.cli.main import build_parser
+
+    parser = build_parser()
+    assert parser.commands[0] == "generate"
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in sub.choices.items():
+        bare = [a.dest for a in command._actions if not a.help]
+        assert not bare, (name, bare)
+        assert sub._choices_actions[parser.commands.index(name)].help, name
 
 
 def test_a_command_missing_its_file_names_it_in_the_usage(capsys):
