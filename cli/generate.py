@@ -160,13 +160,16 @@ def _settings(args: argparse.Namespace):
 
 
 def _primer(path: str):
-    """The first idea of the --primer file."""
-    from songsketch.engine.api import read_ideas
+    """The first idea of the --primer file: a MIDI file, or a score (MusicXML, ABC, kern)
+    heard as ``songsketch convert`` hears it."""
+    from songsketch.engine.api import analyse_path, read_ideas
 
     try:
-        return read_ideas(path)[0]
+        if Path(path).suffix.lower() in (".mid", ".midi"):
+            return read_ideas(path)[0]
+        return analyse_path(path).ideas[0]
     except ValueError as exc:
-        raise Refused(1, f"primer {path}: {exc}") from None
+        raise Refused(1, f"--primer {path}: {exc}") from None
 
 
 def _progression(text: str, primer, settings):

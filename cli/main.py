@@ -58,6 +58,9 @@ def _corpus_stats(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     from songsketch.engine.api import analyse_path, write_midi, write_musicxml
 
+    if Path(args.output).suffix.lower() not in (".mid", ".midi", ".musicxml", ".xml"):
+        print(f"error: {args.output}: name a .mid (MIDI) or .musicxml (lead sheet) to write", file=sys.stderr)
+        return 2
     try:
         heard = analyse_path(args.input)
     except ValueError as exc:

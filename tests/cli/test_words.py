@@ -155,3 +155,28 @@ def test_a_soundfont_that_cannot_be_used_is_named_once_with_the_reason(capsys, t
         assert err == f"error: --soundfont {font}: {reason}\n"
         assert err.count(name) == 1
     assert not out.exists()
+
+
+def test_a_primer_may_be_a_lead_sheet_and_convert_writes_only_what_it_can(capsys, tmp_path):
+    """--primer takes a MusicXML lead sheet as convert hears it (it said 'not a MIDI file (no
+    MThd header)'), and names a file that is no music; convert refuses an output it would
+    have written as MIDI under another name (out.txt)."""
+    from songsketch.engine.api import read_ideas, write_musicxml
+    from tests.helpers import song_bytes
+
+    mine = tmp_path / "mine.mid"
+    mine.write_bytes(song_bytes())
+    write_musicxml(read_ideas(mine)[0], tmp_path / "mine.musicxml")
+    (tmp_path / "notes.txt").write_text("C G Am F")
+    absent = str(tmp_path / "no-model")  # the primer is read before the model is loaded
+    for primer, code, says in (
+        ("mine.musicxml", 1, "model folder not found"),
+        ("notes.txt", 1, "error: --primer {}: not a music file (.txt)"),
+    ):
+        path = str(tmp_path / primer)
+        assert main(["generate", "--primer", path, "--keep", "chords", "--model", absent]) == code
+        assert says.format(path) in capsys.readouterr().err, primer
+    out = tmp_path / "out.txt"
+    assert main(["convert", str(mine), str(out)]) == 2
+    assert capsys.readouterr().err == f"error: {out}: name a .mid (MIDI) or .musicxml (lead sheet) to write\n"
+    assert not out.exists()
