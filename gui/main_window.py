@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._restore_settings()
         self._save_as_changed()
+        if self.table.model().rowCount():  # the roll shows the newest idea from the start
+            self.table.selectRow(0)
         if library.recovered:
             QTimer.singleShot(0, lambda: self.statusBar().showMessage(library.recovered, 15000))
         self.load_selected_model()

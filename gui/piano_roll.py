@@ -18,6 +18,8 @@ HEADER = 44  # pixels above the notes: section labels and chord symbols
 CHORD_COLOUR = QColor("#4a7fc1")
 MELODY_COLOUR = QColor("#e8833a")
 START_COLOUR = QColor("#2e9d4a")
+# what an empty roll says (before the first idea, or with none selected)
+EMPTY_HINT = "Click Generate (Ctrl+Return) for ideas, or open a MIDI file of your own (Ctrl+O)"
 BLACK_KEYS = {1, 3, 6, 8, 10}
 
 
@@ -159,7 +161,9 @@ class PianoRoll(QWidget):
         self.start_mark = None
         self.span: tuple[int, int] | None = None  # bars selected for rewriting (first, count)
         self.span_band = self.span_strip = self.span_label = None
+        self.hint = None  # what an empty roll says
         self.setMinimumHeight(220)
+        self.show_idea(None)
 
     def set_zoom(self, pixels_per_tick: float) -> None:
         self.zoom = max(0.5, min(8.0, pixels_per_tick))
@@ -171,6 +175,7 @@ class PianoRoll(QWidget):
         self._header_items = []  # (before the items go)
         self.scene.clear()
         self.playhead = self.start_mark = self.span_band = self.span_strip = self.span_label = None
+        self.hint = None
         if idea != self.idea:
             self.start_bar = 0  # another idea plays from its start
             if self.span is not None:  # and has no bars selected
@@ -178,7 +183,7 @@ class PianoRoll(QWidget):
                 self.spanChanged.emit(0, 0)
         self.idea = idea
         if idea is None:
-            self.keyboard.update()
+            self._show_hint()
             return
         pitches = [p for c in idea.chords for p in c.voicing] + [n.pitch for n in idea.melody]
         low = min(pitches, default=48) - 2
@@ -197,6 +202,18 @@ class PianoRoll(QWidget):
         self.keyboard.update()
         self.view.horizontalScrollBar().setValue(0)
         self.scroll_to_notes()
+
+    def _show_hint(self) -> None:
+        """An empty roll says how to fill it."""
+        hint = self.scene.addText(EMPTY_HINT)
+        font = QFont(hint.font())
+        font.setPointSizeF(font.pointSizeF() + 1)
+        hint.setFont(font)
+        hint.setDefaultTextColor(self.palette().placeholderText().color())
+        hint.setPos(12, 12)
+        self.hint = hint
+        self.scene.setSceneRect(QRectF(0, 0, hint.boundingRect().width() + 24, HEADER))
+        self.keyboard.update()
 
     def scroll_to_notes(self) -> None:
         """Scroll the roll up or down to the idea's notes: all of them (with the chord symbols

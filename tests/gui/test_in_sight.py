@@ -99,3 +99,19 @@ def test_the_retrain_dialog_fits_a_600_pixel_screen():
     assert fitted_height(640, 492, 800) == 640  # room enough: as tall as it wants
     assert fitted_height(640, 492, 600 - 24) == 516  # 1024 x 600 less a panel: all of it on screen
     assert fitted_height(640, 400, 600) == 540
+
+
+def test_a_window_opened_over_a_library_of_ideas_shows_the_newest(qtbot, make_window, tmp_path):
+    """The roll is not blank at start when there are ideas: the top one is selected and shown."""
+    from songsketch.engine.api import Library, typed_progression
+
+    home = tmp_path / "stocked"
+    home.mkdir()
+    library = Library(home / "library.sqlite")
+    for chords in ("C G Am F", "Dm G C C"):
+        library.add(typed_progression(chords, (4, 4), 4, 100, None).idea)
+    library.close()
+    window = make_window(home)
+    assert window.ideas.rowCount() == 2
+    assert window.table.currentIndex().row() == 0
+    assert window.roll.idea == window.current_entry().idea and window.roll.hint is None

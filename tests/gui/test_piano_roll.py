@@ -148,3 +148,33 @@ def test_the_bars_to_rewrite_stand_out_and_are_named(qtbot):
     assert roll.span_label.toPlainText() == "bar 3"
     roll.set_span(0, 0)
     assert not roll.span_band.isVisible() and not roll.span_label.isVisible()
+
+
+def test_an_empty_roll_says_how_to_fill_it(qtbot):
+    """Before any idea (or with none selected) the roll is not blank: a line says to Generate
+    or open a MIDI file, in sight; an idea replaces it."""
+    from songsketch.engine.api import typed_progression
+    from songsketch.gui.piano_roll import EMPTY_HINT, PianoRoll
+
+    roll = PianoRoll()
+    qtbot.addWidget(roll)
+    roll.resize(700, 300)
+    roll.show()
+    assert roll.hint is not None and roll.hint.toPlainText() == EMPTY_HINT
+    assert "Generate" in EMPTY_HINT and "MIDI file" in EMPTY_HINT
+    shown = roll.view.mapFromScene(roll.hint.sceneBoundingRect()).boundingRect()
+    assert roll.view.viewport().rect().contains(shown)
+    picture = roll.view.viewport().grab().toImage()
+    background = picture.pixelColor(shown.right() + 20, shown.bottom() + 20)
+    inked = [
+        (x, y)
+        for x in range(shown.left(), shown.right())
+        for y in range(shown.top(), shown.bottom())
+        if picture.pixelColor(x, y) != background
+    ]
+    assert len(inked) > 500  # letters drawn
+    roll.show_idea(typed_progression("C G Am F", (4, 4), 4, 100, None).idea)
+    texts = [item.toPlainText() for item in roll.scene.items() if hasattr(item, "toPlainText")]
+    assert roll.hint is None and EMPTY_HINT not in texts
+    roll.show_idea(None)
+    assert roll.hint is not None and roll.hint.isVisible()
