@@ -127,7 +127,8 @@ class MainWindow(QMainWindow):
         self.right.addWidget(roll_box)
         self.right.setSizes([260, 360])
         self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.addWidget(scrolled(self.panel))
+        self.panel_scroll = scrolled(self.panel)  # a short window scrolls the panel, cuts nothing off
+        self.split.addWidget(self.panel_scroll)
         self.split.addWidget(self.right)
         self.split.setStretchFactor(1, 1)
         self.setCentralWidget(self.split)

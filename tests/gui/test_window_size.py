@@ -53,7 +53,7 @@ def test_at_1024_by_600_every_part_of_the_window_is_whole_or_scrolled_to(qtbot, 
         assert _whole(part), part
     assert window.roll.view.viewport().height() >= 150  # room to see the notes
     # the panel is taller than the window leaves it: it scrolls, and each control can be seen
-    scroll = window.panel.parentWidget().parentWidget()
+    scroll = window.panel_scroll
     assert scroll.verticalScrollBar().maximum() > 0
     panel = window.panel
     for control in (panel.count, panel.progression, panel.model, panel.generate_button, panel.stop_button):
@@ -69,5 +69,5 @@ def test_at_its_usual_size_the_whole_panel_is_in_sight(qtbot, make_window):
     assert fitted_window_size(DEFAULT_SIZE, window.minimumSizeHint(), QSize(1920, 1050)) == DEFAULT_SIZE
     window.resize(DEFAULT_SIZE)
     qtbot.waitUntil(lambda: window.size() == DEFAULT_SIZE)
-    scroll = window.panel.parentWidget().parentWidget()
+    scroll = window.panel_scroll
     assert scroll.verticalScrollBar().maximum() == 0  # the whole panel, no scroll bar
