@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from .sources import resolve_model
@@ -42,11 +43,10 @@ def generate(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     gen_s = time.perf_counter() - t1
-    plural = "s" if files.written != 1 else ""
-    # the summary's count when it names more than ideas ("melodies over your chords")
-    said = summary.remarks() if summary.kind == "ideas" else [str(summary)]
-    also = "".join(f"; {r}" for r in said)
-    print(f"{files.written} idea{plural} in {gen_s:.2f} s (model loaded in {load_s:.1f} s){also}")
+    # the files written, named as the summary names what was made ("3 melodies over your chords")
+    made = str(replace(summary, shown=files.written, redrawn=0, asked=0))
+    also = "".join(f"; {r}" for r in summary.remarks())
+    print(f"{made} in {gen_s:.2f} s (model loaded in {load_s:.1f} s){also}")
     return 0 if files.written == args.count else 1
 
 
@@ -59,14 +59,14 @@ def _audio(args: argparse.Namespace):
         if args.soundfont or args.chord_instrument or args.melody_instrument or args.room:
             raise Refused(2, "--soundfont, the instruments and --room are for --wav")
         return None, None
-    try:
-        instruments = Instruments(
-            program_number(args.chord_instrument or "piano"),
-            program_number(args.melody_instrument or "piano"),
-            room=args.room or DEFAULT_ROOM,
-        )
-    except ValueError as exc:
-        raise Refused(2, str(exc)) from None
+    programs = []
+    asked = {"--chord-instrument": args.chord_instrument, "--melody-instrument": args.melody_instrument}
+    for option, name in asked.items():
+        try:
+            programs.append(program_number(name or "piano"))
+        except ValueError as exc:  # the reason names the instrument: the option is said
+            raise Refused(2, f"{option}: {exc}") from None
+    instruments = Instruments(*programs, room=args.room or DEFAULT_ROOM)
     try:
         font = _soundfont(args.soundfont, (instruments.chords, instruments.melody))
     except SoundFontError as exc:  # the font asked for: an error, not a quiet stand-in

@@ -186,7 +186,7 @@ def test_cli_infill_rewrites_the_bars_asked_and_refuses_bad_spans(tiny_model, tm
                      "--seed", 1, "--out", out)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     files = sorted(out.glob("*.mid"))
-    assert len(files) == 2 and "2 new versions" in proc.stdout
+    assert len(files) == 2 and "\n2 new versions in " in proc.stdout and "ideas" not in proc.stdout
     bar = primer.bar_ticks
     for path in files:
         (idea,) = read_ideas(path)

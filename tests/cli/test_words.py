@@ -180,3 +180,15 @@ def test_a_primer_may_be_a_lead_sheet_and_convert_writes_only_what_it_can(capsys
     assert main(["convert", str(mine), str(out)]) == 2
     assert capsys.readouterr().err == f"error: {out}: name a .mid (MIDI) or .musicxml (lead sheet) to write\n"
     assert not out.exists()
+
+
+def test_an_instrument_there_is_none_of_names_the_option_once(capsys, tmp_path):
+    """--wav with an instrument the synth has no program for: which option, and why (the
+    name is said once, in the reason)."""
+    out = str(tmp_path / "ideas")
+    assert main(["generate", "--wav", "--melody-instrument", "kazoo", "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --melody-instrument: no General MIDI instrument called 'kazoo' (try ")
+    assert err.count("kazoo") == 1
+    assert main(["generate", "--wav", "--chord-instrument", "200", "--out", out]) == 2
+    assert capsys.readouterr().err == "error: --chord-instrument: a General MIDI program is 0-127, not 200\n"
