@@ -124,6 +124,8 @@ def _request(args: argparse.Namespace):
 
     settings = _settings(args)
     primer = _primer(args.primer) if args.primer else None
+    if args.progression is not None and not args.progression.strip(" |"):
+        raise Refused(2, '--progression: no chords in it (type them like "Am F C G" or "C G | Am F")')
     over = _progression(args.progression, primer, settings) if args.progression else None
     guard = Guard(args.guard) if args.guard else None
     if args.keep and primer is None:

@@ -61,6 +61,10 @@ def _convert(args: argparse.Namespace) -> int:
     if Path(args.output).suffix.lower() not in (".mid", ".midi", ".musicxml", ".xml"):
         print(f"error: {args.output}: name a .mid (MIDI) or .musicxml (lead sheet) to write", file=sys.stderr)
         return 2
+    if Path(args.input).is_dir():
+        said = f"error: {args.input} is a folder; convert reads one file (corpus-stats, a folder)"
+        print(said, file=sys.stderr)
+        return 2
     try:
         heard = analyse_path(args.input)
     except ValueError as exc:

@@ -192,3 +192,15 @@ def test_an_instrument_there_is_none_of_names_the_option_once(capsys, tmp_path):
     assert err.count("kazoo") == 1
     assert main(["generate", "--wav", "--chord-instrument", "200", "--out", out]) == 2
     assert capsys.readouterr().err == "error: --chord-instrument: a General MIDI program is 0-127, not 200\n"
+
+
+def test_no_chords_and_a_folder_to_convert_are_refused(capsys, tmp_path):
+    """--progression "" wrote plain ideas as if it were not given; convert of a folder said
+    'not a music file (no extension)'."""
+    out = str(tmp_path / "ideas")
+    for typed in ("", " | "):
+        assert main(["generate", "--progression", typed, "--out", out]) == 2
+        assert capsys.readouterr().err.startswith("error: --progression: no chords in it (type them like")
+    assert main(["convert", str(tmp_path), str(tmp_path / "out.mid")]) == 2
+    said = f"error: {tmp_path} is a folder; convert reads one file (corpus-stats, a folder)\n"
+    assert capsys.readouterr().err == said
