@@ -30,6 +30,8 @@ def generate(args: argparse.Namespace) -> int:
     try:
         instruments, font = _audio(args)
         request = _request(args)
+        if Path(args.out).is_file():
+            raise Refused(2, f"--out {args.out} is a file; name a folder for the ideas")
         engine, load_s = _load_model(args)
         out = _out_folder(Path(args.out))
     except Refused as refusal:

@@ -57,8 +57,15 @@ def _top_p_arg(text: str) -> float:
     return value
 
 
+def _seed_arg(text: str) -> int:
+    value = _whole_number(text, "a seed (a whole number)")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0; a seed is 0 or more")
+    return value
+
+
 def _primer_bars_arg(text: str) -> int:
-    value = _whole_number(text, "bars")
+    value = _whole_number(text, "a number of bars")
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is too few; keep 1 bar or more of the primer")
     return value
@@ -66,7 +73,7 @@ def _primer_bars_arg(text: str) -> int:
 
 def _guard_arg(text: str) -> int:
     """--guard: 0 (off) or more melody notes."""
-    value = _whole_number(text, "notes")
+    value = _whole_number(text, "a number of notes")
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is below 0; 0 turns the guard off, 7 is usual")
     return value
@@ -88,12 +95,12 @@ def _whole_number(text: str, what: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of {what}") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
 
 
 def _count_arg(text: str) -> int:
     """--count: 1 or more ideas (0 would write nothing and look like success)."""
-    value = _whole_number(text, "ideas")
+    value = _whole_number(text, "a number of ideas")
     if value == 0:
         raise argparse.ArgumentTypeError("0 ideas would write nothing; ask for 1 or more")
     if value < 0:
@@ -106,7 +113,7 @@ def _bars_arg(text: str) -> int:
     own refusal lists every number allowed)."""
     from songsketch.engine.api import MAX_SECTION_BARS
 
-    value = _whole_number(text, "bars")
+    value = _whole_number(text, "a number of bars")
     if value > MAX_SECTION_BARS:
         raise argparse.ArgumentTypeError(f"{value} is too many; 1 to {MAX_SECTION_BARS} bars a section")
     if value < 1:
@@ -196,7 +203,7 @@ def _add_idea_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--seed",
-        type=int,
+        type=_seed_arg,
         default=None,
         metavar="N",
         help="a number gives the same ideas again; none: new ideas each time",

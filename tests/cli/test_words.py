@@ -33,6 +33,8 @@ def _refused(capsys, *argv: str) -> str:
         (["--top-p", "3"], "argument --top-p: 3 is not a share; above 0 and at most 1 (0.95 usual)"),
         (["--guard", "-1"], "argument --guard: -1 is below 0; 0 turns the guard off, 7 is usual"),
         (["--primer-bars", "0"], "argument --primer-bars: 0 is too few; keep 1 bar or more of the primer"),
+        (["--seed", "-1"], "argument --seed: -1 is below 0; a seed is 0 or more"),
+        (["--seed", "x"], "argument --seed: 'x' is not a seed (a whole number)"),
     ],
 )
 def test_generate_refuses_bars_and_counts_in_one_line(capsys, tmp_path, argv, says):
@@ -204,3 +206,12 @@ def test_no_chords_and_a_folder_to_convert_are_refused(capsys, tmp_path):
     assert main(["convert", str(tmp_path), str(tmp_path / "out.mid")]) == 2
     said = f"error: {tmp_path} is a folder; convert reads one file (corpus-stats, a folder)\n"
     assert capsys.readouterr().err == said
+
+
+def test_an_out_that_is_a_file_is_refused_before_the_model_loads(capsys, tmp_path):
+    """-o notes.txt where notes.txt is a file said 'cannot create notes.txt: File exists'
+    after the model had loaded; a seed below 0 said NumPy's 'expected non-negative integer'."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("la la")
+    assert main(["generate", "--out", str(notes), "--model", str(tmp_path / "no-model")]) == 2
+    assert capsys.readouterr().err == f"error: --out {notes} is a file; name a folder for the ideas\n"
