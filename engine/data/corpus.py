@@ -21,7 +21,7 @@ from ..formats.midi import read_raw
 from ..formats.scores import read_score
 from ..music.idea import Idea, idea_from_data, idea_to_data
 
-ANALYSIS_VERSION = "13"  # bump when reading/analysis changes: old cache entries are ignored
+ANALYSIS_VERSION = "14"  # bump when reading/analysis changes: old cache entries are ignored
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}
 SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".abc", ".krn"}
 MUSIC_SUFFIXES = MIDI_SUFFIXES | SCORE_SUFFIXES
@@ -159,6 +159,10 @@ def _load_one(path: Path, cache: Cache, melody_first: bool, corpus: Corpus) -> N
     except (KeyError, TypeError, ValueError):
         corpus.reports.append(FileReport(str(path), False, "damaged cache entry"))
         return
+    if not any(i.chords for i in ideas):
+        corpus.reports.append(FileReport(str(path), False, "melody only: no chords to learn from"))
+        return
+    ideas = tuple(i for i in ideas if i.chords)
     corpus.songs.append(Song(path.stem, str(path), ideas))
     remarks = [str(r) for r in entry.get("remarks", [])]
     line = "; ".join([f"{sum(i.bars for i in ideas)} bars", *remarks])

@@ -28,12 +28,30 @@ def _monophonic_ratio(notes: list[RawNote]) -> float:
 
 
 MELODY_NOTE_SPACING = 16 * TICKS_PER_BEAT  # a melody above a register split: a note per 4 bars
+LEGATO_OVERLAP = TICKS_PER_BEAT // 4  # a played or sung line's notes may overlap this much
+TOGETHER = TICKS_PER_BEAT // 8  # onsets closer than this are struck together (a chord)
+
+
+def is_single_line(notes: list[RawNote]) -> bool:
+    """Whether the notes are one line, a tune with nothing under it: nine in ten follow the
+    note before without being struck with it, overlapping it at most as a legato player does."""
+    ordered = sorted(notes, key=lambda n: (n.onset, -n.pitch))
+    if len(ordered) < 2:
+        return bool(ordered)
+    follow = sum(
+        1
+        for a, b in zip(ordered, ordered[1:])
+        if b.onset - a.onset >= TOGETHER and a.end - LEGATO_OVERLAP <= b.onset
+    )
+    return follow >= 0.9 * (len(ordered) - 1)
 
 
 def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote]]:
     """(melody, accompaniment): by named part, by a monophonic top part, by register, or by
-    the top voice ('skyline')."""
+    the top voice ('skyline'). A file of one line is a melody alone (no accompaniment)."""
     notes = score.notes
+    if is_single_line(notes):
+        return list(notes), []
     parts: dict[int, list[RawNote]] = {}
     for n in notes:
         parts.setdefault(n.part * 16 + n.channel, []).append(n)

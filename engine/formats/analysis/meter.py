@@ -141,6 +141,17 @@ def settle_meter(score: RawScore, accomp: list[RawNote]) -> tuple[RawScore, str]
     return moved, remark
 
 
+def settle_tune_meter(score: RawScore) -> tuple[RawScore, str]:
+    """``settle_meter`` for a tune alone: a line's own accents are too weak a sign to move bar
+    lines, so the file's meter stands (4/4 from where the file starts if it says none) unless
+    it cannot be right (1/4, 1/8, not a meter of songs): then 4/4."""
+    written = sorted({m for _t, m in score.time_signatures})
+    if all(m in PLAUSIBLE_METERS for m in written):
+        return score, ""
+    shown = ", ".join(f"{n}/{d}" for n, d in written if (n, d) not in PLAUSIBLE_METERS)
+    return replace(score, time_signatures=[(0, (4, 4))]), f"meter 4/4 assumed (file says {shown})"
+
+
 def meter_segments(score: RawScore, end: int) -> list[tuple[int, int, tuple[int, int]]]:
     """(start, end, meter) stretches of constant meter, each starting on a bar line."""
     sigs = sorted(score.time_signatures or [(0, (4, 4))])

@@ -18,7 +18,7 @@ from ...music.idea import (
 from .harmony import beat_chords, block_chords, is_block_chords
 from .key import detect_key
 from .melody import monophonic_line, split_melody
-from .meter import meter_segments, settle_meter
+from .meter import meter_segments, settle_meter, settle_tune_meter
 from .raw import AnalysisError, RawNote, RawScore
 from .sections import cut_at_section_ends, derive_sections
 
@@ -28,7 +28,8 @@ MAX_GAP_BARS = 16
 @dataclass(frozen=True)
 class Analysis:
     """What was heard in a file: its ideas, and remarks on what had to be assumed (a meter
-    the file did not say, a key other than its signature, times read off the grid)."""
+    the file did not say, a key other than its signature, times read off the grid). A file of
+    one line (a tune played or sung alone) gives melody-only ideas: no chords."""
 
     ideas: tuple[Idea, ...]
     remarks: tuple[str, ...] = ()
@@ -46,6 +47,7 @@ def analyse(score: RawScore) -> Analysis:
     """The ideas of a raw score and what was assumed to hear them. Raises AnalysisError."""
     remarks = [score.timing] if score.timing else []
     score, melody, accomp, remark = _parts_on_bars(score)
+    alone = not accomp  # a melody with nothing under it
     if remark:
         remarks.append(remark)
     end = max(n.end for n in score.notes)
@@ -56,7 +58,7 @@ def analyse(score: RawScore) -> Analysis:
         if meter not in METERS:
             skipped_meters.add(f"{meter[0]}/{meter[1]}")
             continue
-        stretch = _stretch_notes(melody, accomp, seg_start, seg_end, bar_ticks(meter))
+        stretch = _stretch_notes(melody, accomp, seg_start, seg_end, bar_ticks(meter), alone)
         if stretch is None:
             continue
         file_end = score.end if seg_end == end else 0
@@ -78,20 +80,21 @@ def _parts_on_bars(score: RawScore) -> tuple[RawScore, list[RawNote], list[RawNo
     if not notes:
         raise AnalysisError("no notes")
     melody, accomp = split_melody(replace(score, notes=notes))
-    if not accomp:
-        raise AnalysisError("melody only: no accompaniment to take chords from")
-    score, remark = settle_meter(replace(score, notes=notes), accomp)
+    if accomp:
+        score, remark = settle_meter(replace(score, notes=notes), accomp)
+    else:
+        score, remark = settle_tune_meter(replace(score, notes=notes))
     if score.notes is not notes:  # moved onto new bar lines: split again
         melody, accomp = split_melody(score)
     return score, monophonic_line(melody), accomp, remark
 
 
 def _stretch_notes(
-    melody: list[RawNote], accomp: list[RawNote], seg_start: int, seg_end: int, bar: int
+    melody: list[RawNote], accomp: list[RawNote], seg_start: int, seg_end: int, bar: int, alone: bool
 ) -> tuple[list[RawNote], list[RawNote]] | None:
     """The melody and accompaniment starting in a stretch, timed from its start (the
     accompaniment cut at its end), up to a silence of more than MAX_GAP_BARS (stray events
-    far past the music); None when either is empty."""
+    far past the music); None when either is empty (the melody, for a melody ``alone``)."""
     mel = [
         RawNote(n.pitch, n.onset - seg_start, n.duration, n.velocity, n.part, n.channel)
         for n in melody
@@ -102,7 +105,7 @@ def _stretch_notes(
         for n in accomp
         if seg_start <= n.onset < seg_end
     ]
-    if not mel or not acc:
+    if not mel or not (acc or alone):
         return None
     reach, cut_at = 0, None
     for n in sorted(mel + acc, key=lambda n: n.onset):
@@ -134,7 +137,9 @@ def _stretch_idea(
     if seg_start + seg_len < file_end <= seg_start + seg_len + 8 * bar:
         seg_len = file_end - seg_start  # trailing silent bars the file keeps (up to 8)
     n_bars = math.ceil(seg_len / bar)
-    if is_block_chords(acc):
+    if not acc:
+        chords = []  # a melody alone
+    elif is_block_chords(acc):
         chords = block_chords(acc, bar, {t - seg_start: s for t, s in score.chord_texts.items()})
     else:
         chords = beat_chords(acc, mel, meter, n_bars * bar)
