@@ -114,10 +114,12 @@ class _TopParser(argparse.ArgumentParser):
 
     def error(self, message: str):
         import difflib
+        import re
 
-        word = message.partition("invalid choice: ")[2].partition(" (choose from")[0].strip("'")
-        if not word:
+        chosen = re.search(r"invalid choice: '([^']*)'", message)
+        if not chosen:
             super().error(message)
+        word = chosen[1]
         meant = [c for c in self.commands if c.startswith(word)] or difflib.get_close_matches(
             word, self.commands
         )
