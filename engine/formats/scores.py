@@ -1,7 +1,8 @@
 """Scores music21 reads (MusicXML, ABC, Humdrum, the built-in corpus) as raw scores.
 
-Notes have their ties merged; meters, rehearsal marks, the first tempo, the key signature
-and chord symbols are kept as hints. A lead sheet's chord symbols become block chords
+Notes have their ties merged; meters, the form (rehearsal marks, section words, repeat and
+double barlines: ``score_form``), the first tempo, the key signature and chord symbols are
+kept as hints. A lead sheet's chord symbols become block chords
 voiced in the low register, as a pianist would play them.
 """
 
@@ -14,6 +15,7 @@ from ..music.idea import TICKS_PER_BEAT, Key
 from ..music.voicing import Symbol, voice_symbols
 from .analysis import AnalysisError, RawNote, RawScore
 from .musicxml import AUTHOR
+from .score_form import form_markers
 
 MAX_SCORE_BYTES = 20 * 1024 * 1024
 DEFAULT_SCORE_TEMPO = 90
@@ -39,7 +41,7 @@ def read_score(path: Path, melody_first: bool) -> RawScore:
 
 
 def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
-    """Notes (ties merged), meters, rehearsal marks, tempo and chord symbols of a music21
+    """Notes (ties merged), meters, form marks, tempo and chord symbols of a music21
     score. Chord symbols of a lead sheet become block chords in the low register."""
     parts = _sung_voices(list(score.parts) if hasattr(score, "parts") and len(score.parts) else [score])
     shift = 0.0
@@ -72,9 +74,7 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
         ]
         or [(0, (4, 4))],
         tempo=_first_tempo(flats) or DEFAULT_SCORE_TEMPO,
-        markers=[
-            (tick(mark.offset), str(mark.content)) for mark in flats[0].getElementsByClass("RehearsalMark")
-        ],
+        markers=form_markers(parts[0], tick),
         chord_texts=texts,
         part_names=names,
         melody_parts={0} if (melody_first or symbols) and notes else None,
