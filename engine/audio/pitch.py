@@ -1,0 +1,63 @@
+"""The voice's pitch, frame by frame: librosa's probabilistic YIN (pyin) on the signal at
+16 kHz, with the loudness of each frame beside it.
+
+At 16 kHz, 64 ms frames and a 16 ms hop, pyin hears C2 (65 Hz, a low male hum) to C6 (a high
+soprano) at about a tenth of real time on two cores; the first call in a process also
+compiles librosa's numba kernels (cached on disk after that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+RATE = 16000
+FRAME = 1024
+HOP = 256
+FMIN, FMAX = 65.0, 1100.0
+
+
+@dataclass(frozen=True)
+class PitchTrack:
+    """One value a frame, frames ``hop`` seconds apart, frame i centred at i * hop:
+    ``midi`` the pitch (fractional MIDI number, NaN where no pitch was heard), ``voiced``
+    where pyin heard a voice, ``level`` the loudness in dB below the loudest frame
+    (0 = the loudest, -80 floor), ``rms`` the frames' RMS level (linear)."""
+
+    midi: np.ndarray
+    voiced: np.ndarray
+    level: np.ndarray
+    rms: np.ndarray
+    hop: float
+
+    @property
+    def seconds(self) -> float:
+        return len(self.midi) * self.hop
+
+
+def resampled(samples: np.ndarray, rate: int) -> np.ndarray:
+    """The mono signal at RATE (soxr through librosa)."""
+    if rate == RATE:
+        return samples
+    import librosa
+
+    return librosa.resample(samples, orig_sr=rate, target_sr=RATE).astype(np.float32)
+
+
+def track_pitch(samples: np.ndarray, rate: int) -> PitchTrack:
+    """The pitch track of a mono float signal at ``rate`` Hz."""
+    import librosa
+
+    y = resampled(samples, rate)
+    f0, voiced, _prob = librosa.pyin(
+        y, fmin=FMIN, fmax=FMAX, sr=RATE, frame_length=FRAME, hop_length=HOP, center=True
+    )
+    rms = librosa.feature.rms(y=y, frame_length=FRAME // 4, hop_length=HOP, center=True)[0]
+    n = min(len(f0), len(rms))
+    f0, voiced, rms = f0[:n], voiced[:n], rms[:n]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        midi = np.where(voiced & (f0 > 0), 69.0 + 12.0 * np.log2(f0 / 440.0), np.nan)
+    peak = float(rms.max()) if n else 0.0
+    level = 20.0 * np.log10(np.maximum(rms, 1e-9) / max(peak, 1e-9))
+    return PitchTrack(midi, voiced & np.isfinite(midi), np.maximum(level, -80.0), rms, HOP / RATE)
