@@ -164,11 +164,13 @@ def _settings(args: argparse.Namespace):
 
 
 def _primer(path: str):
-    """The first idea of the --primer file: a MIDI file, or a score (MusicXML, ABC, kern)
-    heard as ``songsketch convert`` hears it."""
-    from songsketch.engine.api import analyse_path, read_ideas
+    """The first idea of the --primer file: a MIDI file, a score (MusicXML, ABC, kern) or a
+    melody sung alone (WAV, FLAC, OGG), heard as ``songsketch convert`` hears it."""
+    from songsketch.engine.api import AUDIO_SUFFIXES, analyse_path, hear_sung_file, read_ideas
 
     try:
+        if Path(path).suffix.lower() in AUDIO_SUFFIXES:
+            return hear_sung_file(path).ideas[0]
         if Path(path).suffix.lower() in (".mid", ".midi"):
             return read_ideas(path)[0]
         return analyse_path(path).ideas[0]

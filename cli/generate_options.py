@@ -212,7 +212,11 @@ def _add_idea_arguments(p: argparse.ArgumentParser) -> None:
 
 def _add_source_arguments(p: argparse.ArgumentParser) -> None:
     """What the ideas start from: a primer file (continued, kept in part, or infilled) or typed chords."""
-    p.add_argument("--primer", metavar="FILE", help="a MIDI file whose opening bars the ideas continue")
+    p.add_argument(
+        "--primer",
+        metavar="FILE",
+        help="a MIDI file (or a melody sung alone: .wav/.flac/.ogg) whose opening bars the ideas continue",
+    )
     p.add_argument(
         "--keep",
         choices=("chords", "melody"),

@@ -56,7 +56,7 @@ def _corpus_stats(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from songsketch.engine.api import analyse_path, write_midi, write_musicxml
+    from songsketch.engine.api import AUDIO_SUFFIXES, analyse_path, hear_sung_file, write_midi, write_musicxml
 
     if Path(args.output).suffix.lower() not in (".mid", ".midi", ".musicxml", ".xml"):
         print(f"error: {args.output}: name a .mid (MIDI) or .musicxml (lead sheet) to write", file=sys.stderr)
@@ -66,7 +66,8 @@ def _convert(args: argparse.Namespace) -> int:
         print(said, file=sys.stderr)
         return 2
     try:
-        heard = analyse_path(args.input)
+        sung = Path(args.input).suffix.lower() in AUDIO_SUFFIXES
+        heard = hear_sung_file(args.input) if sung else analyse_path(args.input)
     except ValueError as exc:
         print(f"error: {args.input}: {exc}", file=sys.stderr)
         return 1
@@ -89,7 +90,7 @@ def _convert(args: argparse.Namespace) -> int:
             f"{target}: {idea.key.long_name}, {idea.tempo} bpm, {idea.meter[0]}/{idea.meter[1]}, "
             f"{sections}; {len(idea.chords)} chords, {len(idea.melody)} melody notes"
         )
-        print(f"  chords: {' '.join(idea.chord_symbols())}")
+        print(f"  chords: {' '.join(idea.chord_symbols()) or 'none (a melody alone)'}")
     return 0
 
 
@@ -163,10 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "convert",
-        help="read a MIDI, MusicXML or ABC file as Songsketch hears it and write it as an idea "
-        "(an output ending in .musicxml is a lead sheet)",
+        help="read a MIDI, MusicXML, ABC or sung WAV/FLAC/OGG file as Songsketch hears it and write "
+        "it as an idea (an output ending in .musicxml is a lead sheet)",
     )
-    p.add_argument("input", help="any file a training folder may hold: .mid, .musicxml/.mxl, .abc, .krn")
+    p.add_argument(
+        "input",
+        help="any file a training folder may hold: .mid, .musicxml/.mxl, .abc, .krn; or a melody "
+        "sung or hummed alone, .wav/.flac/.ogg (a melody with no chords)",
+    )
     p.add_argument("output", help="OUT.mid, or OUT.musicxml for a MusicXML lead sheet")
     p.set_defaults(func=_convert)
 

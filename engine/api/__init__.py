@@ -9,8 +9,8 @@ is imported only when training starts, music21 only when a score is read or writ
 from __future__ import annotations
 
 from ..assess.originality import DEFAULT_MAX_CHORD_BARS, DEFAULT_MAX_NOTES, Guard, OriginalityReport
+from ..audio import AUDIO_SUFFIXES, hear_singing, hear_sung_file, read_audio
 from ..audio import MAX_SECONDS as MAX_SUNG_SECONDS
-from ..audio import hear_singing, read_audio
 from ..common.files import atomic_write, safe_filename
 from ..common.paths import HOME_VARIABLE, Home, default_model_dir
 from ..data.corpus import (
@@ -195,7 +195,9 @@ __all__ = [
     "recorded_idea",
     # hearing a sung or hummed melody (a microphone's samples or a WAV/FLAC/OGG file)
     "hear_singing",
+    "hear_sung_file",
     "read_audio",
+    "AUDIO_SUFFIXES",
     "MAX_SUNG_SECONDS",
     # the built-in synth
     "open_font",

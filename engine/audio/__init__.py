@@ -4,7 +4,7 @@ on a MIDI keyboard is heard (``playback/recorder.py``: the tempo from the rhythm
 16ths or triplets, the key). librosa is imported only when a recording is heard.
 """
 
-from .reading import MAX_SECONDS, read_audio
-from .singing import hear_singing
+from .reading import AUDIO_SUFFIXES, MAX_SECONDS, read_audio
+from .singing import hear_singing, hear_sung_file
 
-__all__ = ["MAX_SECONDS", "hear_singing", "read_audio"]
+__all__ = ["AUDIO_SUFFIXES", "MAX_SECONDS", "hear_singing", "hear_sung_file", "read_audio"]

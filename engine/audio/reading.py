@@ -31,7 +31,7 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
 
     name = os.fspath(path)
     if not os.path.isfile(name):
-        raise ValueError(f"{os.path.basename(name)}: no such file")
+        raise ValueError("no such file")
     try:
         info = soundfile.info(name)
         if info.frames / max(info.samplerate, 1) > MAX_SECONDS:
@@ -42,5 +42,6 @@ def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
         raise
     except Exception as exc:
         kind = os.path.splitext(name)[1] or "this file"
-        raise ValueError(f"cannot read {kind} as sound (WAV, FLAC or OGG): {exc}") from None
+        why = str(exc).rsplit(": ", 1)[-1].rstrip(".").lower() if "Error opening" in str(exc) else str(exc)
+        raise ValueError(f"cannot read {kind} as sound (WAV, FLAC or OGG): {why}") from None
     return mono(data), int(rate)

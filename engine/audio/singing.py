@@ -8,7 +8,9 @@ notes on 16ths or triplets, the key; a single line is a melody with no chords.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from pathlib import Path
 
 import mido
 import numpy as np
@@ -17,7 +19,7 @@ from ..formats.analysis import Analysis, AnalysisError
 from ..playback.recorder import recorded_idea
 from .notes import SungNote, segment_notes
 from .pitch import PitchTrack, track_pitch
-from .reading import MAX_SECONDS, mono
+from .reading import MAX_SECONDS, mono, read_audio
 
 SHORTEST_RECORDING = 1.0  # seconds
 SILENT_PEAK = 10 ** (-50 / 20)  # a recording whose loudest sample is below -50 dBFS is silence
@@ -46,6 +48,13 @@ def hear_singing(samples: np.ndarray, rate: int, name: str = "sung") -> Analysis
         raise ValueError(f"no melody could be heard in the notes sung ({exc})") from None
     idea = replace(heard.ideas[0], name=name)
     return Analysis((idea,), tuple(remarks) + heard.remarks)
+
+
+def hear_sung_file(path: str | os.PathLike) -> Analysis:
+    """The melody sung in a WAV, FLAC or OGG file, as an idea named after the file. Raises
+    ValueError with a one-line reason (see ``read_audio`` and ``hear_singing``)."""
+    samples, rate = read_audio(path)
+    return hear_singing(samples, rate, name=Path(path).stem)
 
 
 def _check_signal(x: np.ndarray, rate: int) -> list[str]:
