@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from songsketch.engine.api import MUSIC_SUFFIXES
+from songsketch.gui.voice_input import AUDIO_SUFFIXES
 
 LAST_SAVE_DIR = "last_save_dir"  # the setting that remembers where the user saves
 
@@ -36,10 +37,15 @@ class FileDialogs(QObject):
         self.settings.setValue(LAST_SAVE_DIR, str(Path(path).parent))
 
     def open_music(self) -> list[str]:
-        """Ask for the user's own music files (every suffix the app reads); [] when cancelled."""
-        suffixes = " ".join(f"*{s}" for s in sorted(MUSIC_SUFFIXES))
+        """Ask for the user's own music files (every suffix the app reads, sung recordings
+        among them); [] when cancelled."""
+        suffixes = " ".join(f"*{s}" for s in sorted(MUSIC_SUFFIXES | AUDIO_SUFFIXES))
+        sung = " ".join(f"*{s}" for s in sorted(AUDIO_SUFFIXES))
         paths, _ = QFileDialog.getOpenFileNames(
-            self.parent(), "Open your idea", str(Path.home()), f"Music files ({suffixes})"
+            self.parent(),
+            "Open your idea",
+            str(Path.home()),
+            f"Music files ({suffixes});;Sung melodies ({sung})",
         )
         return paths
 

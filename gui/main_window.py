@@ -7,7 +7,8 @@ window only wires the parts together: ``GeneratePanel`` (controls to a request),
 the roll, ``Exports`` (saving ideas out) and ``FileDialogs``.
 
 Signals of MainWindow: requestLoad(str folder), requestGenerate(object request), requestOpen(list paths),
-requestRecording(object events), all delivered to the worker's thread.
+requestRecording(object events), requestSinging(object samples, int rate), all delivered to the
+worker's thread.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from songsketch.gui.generate_panel import GeneratePanel
 from songsketch.gui.ideas_list import IdeasList
 from songsketch.gui.piano_roll import PianoRoll
 from songsketch.gui.playback_controller import PlaybackController
+from songsketch.gui.voice_input import AUDIO_SUFFIXES, unheard_box
 from songsketch.gui.window_size import DEFAULT_SIZE, fitted_window_size, scrolled
 from songsketch.gui.workers import EngineWorker, start_thread, stop_thread
 
@@ -48,6 +50,7 @@ class MainWindow(QMainWindow):
     requestGenerate = Signal(object)
     requestOpen = Signal(object)
     requestRecording = Signal(object)
+    requestSinging = Signal(object, int)
 
     def __init__(
         self,
@@ -74,6 +77,7 @@ class MainWindow(QMainWindow):
         self.requestGenerate.connect(self.worker.generate)
         self.requestOpen.connect(self.worker.open_files)
         self.requestRecording.connect(self.worker.add_recording)
+        self.requestSinging.connect(self.worker.add_singing)
         # bound methods, not lambdas: Qt then runs them on this (the GUI) thread
         self.worker.modelLoaded.connect(self._model_loaded)
         self.worker.modelFailed.connect(self._model_failed)
@@ -83,6 +87,7 @@ class MainWindow(QMainWindow):
         self.worker.generationFailed.connect(self._generation_failed)
         self.worker.opened.connect(self._opened)
         self.worker.openRefused.connect(self._open_refused)
+        self.worker.singingRefused.connect(self._singing_refused)
         self.setAcceptDrops(True)  # the user's own files, dropped from a file manager or a DAW
 
         self._build_ui()
@@ -114,6 +119,7 @@ class MainWindow(QMainWindow):
         self.playback.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.playback.play_button.clicked.connect(self.toggle_play)
         self.playback.recorded.connect(self._recorded)
+        self.playback.sung.connect(self._sung)
         self.roll.notePressed.connect(self.playback.audition_note)
         self.roll.dragStarted.connect(self.drag_current)
         roll_box = QWidget()
@@ -155,7 +161,7 @@ class MainWindow(QMainWindow):
             return act
 
         file_menu = self.menuBar().addMenu("&File")
-        action(file_menu, "Open your idea (MIDI, MusicXML)…", self.open_dialog, "Ctrl+O")
+        action(file_menu, "Open your idea (MIDI, MusicXML, sung WAV)…", self.open_dialog, "Ctrl+O")
         action(file_menu, "Save idea as MIDI…", self.exports.save_midi, "Ctrl+S")
         action(file_menu, "Save idea as MusicXML lead sheet…", self.exports.save_musicxml, "Ctrl+Shift+S")
         action(file_menu, "Export idea as audio (WAV)…", self.exports.save_audio, "Ctrl+Shift+E")
@@ -303,6 +309,17 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Hearing the recording…")
         self.requestRecording.emit(events)
 
+    def _sung(self, samples, rate: int) -> None:
+        if not self.generating:
+            self.streamed = 0
+        self.statusBar().showMessage("Hearing the melody you sang…")
+        self.requestSinging.emit(samples, rate)
+
+    def _singing_refused(self, reason: str) -> None:
+        """No melody in what the microphone heard: said in a dialog (kept as ``open_problem``)."""
+        self.statusBar().showMessage(f"No melody heard: {reason}", 20000)
+        self.open_problem = unheard_box(self, reason)
+
     def _opened(self, message: str) -> None:
         self.statusBar().showMessage(message, 20000)
 
@@ -316,7 +333,8 @@ class MainWindow(QMainWindow):
         )
         box.setInformativeText(
             "<br>".join(f"<b>{escape(name)}</b>: {escape(reason)}" for name, reason in refusals)
-            + "<br><br>Songsketch opens MIDI, MusicXML, ABC and Humdrum (kern) files of songs."
+            + "<br><br>Songsketch opens MIDI, MusicXML, ABC and Humdrum (kern) files of songs,"
+            " and WAV, FLAC or OGG recordings of a sung melody."
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -328,7 +346,7 @@ class MainWindow(QMainWindow):
         if event.source() is not None or not event.mimeData().hasUrls():
             return []
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        return [p for p in paths if Path(p).suffix.lower() in MUSIC_SUFFIXES]
+        return [p for p in paths if Path(p).suffix.lower() in MUSIC_SUFFIXES | AUDIO_SUFFIXES]
 
     def dragEnterEvent(self, event) -> None:
         if self._music_files(event):

@@ -1,18 +1,18 @@
 """The transport bar and what it drives: play an idea through a MIDI port or the built-in
 synth (with the sound row's SoundFont, instruments, room and volume: ``gui.sound_row``),
 loop it, play from a marked bar, move the piano roll's playhead, sound a clicked note,
-record a phrase from a keyboard.
+record a phrase from a keyboard or sing one into a microphone (``gui.voice_input``).
 
 Layers (as in ``engine.playback``): the engine's scheduler sends to a port from its own
 thread and reports the position through callbacks; this widget turns those into signals for
 the GUI thread. Signals of PlaybackController: positionChanged(float seconds),
 playbackFinished(), message(str text) for the status bar, recorded(list events),
-fontChanged(str description).
+sung(ndarray samples, int rate), fontChanged(str description).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -49,6 +49,14 @@ from songsketch.engine.api import (
 from songsketch.gui.audio import SynthOutput
 from songsketch.gui.piano_roll import PianoRoll
 from songsketch.gui.sound_row import SoundRow
+from songsketch.gui.voice_input import (
+    MAX_SECONDS,
+    LevelMeter,
+    QMediaDevices,
+    VoiceRecorder,
+    audio_inputs,
+    input_name,
+)
 
 SYNTH = "Built-in synth"
 
@@ -60,6 +68,7 @@ class PlaybackController(QWidget):
     playbackFinished = Signal()
     message = Signal(str)
     recorded = Signal(object)  # the notes played, as (seconds, mido message)
+    sung = Signal(object, int)  # what a microphone heard: mono float samples, their rate
     fontChanged = Signal(str)
 
     def __init__(self, roll: PianoRoll, parent=None) -> None:
@@ -90,13 +99,7 @@ class PlaybackController(QWidget):
         self.zoom.valueChanged.connect(lambda v: self.roll.set_zoom(v / 10))
         self.output_status = QLabel()
         self.output_status.setWordWrap(True)  # a long reason does not widen the window
-        self.recorder = None
-        self.input = QComboBox()
-        self.input.setToolTip("The MIDI keyboard to record a phrase from")
-        self.record_button = QPushButton("● Record")
-        self.record_button.setCheckable(True)
-        self.record_button.setToolTip("Record a phrase played on the keyboard; press again to stop")
-        self.record_button.toggled.connect(self._record_toggled)
+        self._build_recording()
         self.rescan = QPushButton("⟳")
         self.rescan.setToolTip("Look again for MIDI keyboards (one plugged in since the app started)")
         self.rescan.setMaximumWidth(32)
@@ -120,6 +123,8 @@ class PlaybackController(QWidget):
         bar.addWidget(self.input, 1)
         bar.addWidget(self.rescan)
         bar.addWidget(self.record_button)
+        bar.addWidget(self.meter)
+        bar.addWidget(self.record_time)
         bar.addWidget(QLabel("Zoom"))
         bar.addWidget(self.zoom)
         layout = QVBoxLayout(self)
@@ -130,6 +135,34 @@ class PlaybackController(QWidget):
         self.loop.toggled.connect(self._loop_toggled)
         self.roll.startChanged.connect(self._start_changed)
         self._output_changed()
+
+    def _build_recording(self) -> None:
+        """The Input list, Record, and the level meter and time shown while a microphone records."""
+        self.recorder = None
+        self.voice: VoiceRecorder | None = None
+        self.input = QComboBox()
+        self.input.setToolTip("The MIDI keyboard or microphone to record a phrase from")
+        # (a microphone's long name does not widen the window; its list shows it whole)
+        self.input.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.input.setMinimumContentsLength(12)
+        self.record_button = QPushButton("● Record")
+        self.record_button.setCheckable(True)
+        self.record_button.setToolTip(
+            "Record a phrase played on the keyboard or sung into the microphone; press again to stop"
+        )
+        self.meter = LevelMeter()
+        self.record_time = QLabel("0:00")
+        self.record_time.setToolTip("How long the recording is (it stops by itself at 10 minutes)")
+        self.voice_clock = QTimer(self)
+        self.voice_clock.setInterval(200)
+        self.voice_clock.timeout.connect(self._show_record_time)
+        self.voice_started = QElapsedTimer()
+        for widget in (self.meter, self.record_time):
+            widget.hide()  # shown while a microphone records, in the Input list's place
+        self.audio_devices = QMediaDevices(self) if QMediaDevices is not None else None
+        if self.audio_devices is not None:  # a microphone plugged in or out: listed at once
+            self.audio_devices.audioInputsChanged.connect(lambda: self.refresh_inputs(self.backend))
+        self.record_button.toggled.connect(self._record_toggled)
 
     def persisted(self) -> list[tuple[str, object]]:
         return [("output", self.output)]
@@ -153,22 +186,37 @@ class PlaybackController(QWidget):
 
     # -- recording -------------------------------------------------------------
     def refresh_inputs(self, backend: str | None = None) -> None:
-        """List the machine's MIDI inputs (keeping the one chosen); none (no MIDI system, no
-        keyboard) says so."""
+        """List the machine's MIDI inputs and its audio inputs ('Microphone: ...', their
+        QAudioDevice as item data), keeping the one chosen; none of either says so. Not while
+        recording (the list is looked at again when the recording stops)."""
         self.backend = backend
+        if self.recorder is not None or self.voice is not None:
+            return
         chosen = self.input.currentText()
         self.input.clear()
         names = list_input_ports(backend)
         for name in names:
             self.input.addItem(name)
-        if not names:
-            self.input.addItem("No MIDI inputs")
-        elif chosen in names:
-            self.input.setCurrentIndex(names.index(chosen))
-        self.input.setEnabled(bool(names))
-        self.record_button.setEnabled(bool(names))
+        for device in audio_inputs():
+            self.input.addItem(input_name(device), device)
+        listed = [self.input.itemText(i) for i in range(self.input.count())]
+        if not listed:
+            self.input.addItem("No MIDI inputs or microphones")
+        elif chosen in listed:
+            self.input.setCurrentIndex(listed.index(chosen))
+        self.input.setEnabled(bool(listed))
+        view = self.input.view()  # its list as wide as the longest name
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 2 * view.frameWidth() + 24)
+        self.record_button.setEnabled(bool(listed))
 
     def _record_toggled(self, on: bool) -> None:
+        device = self.input.currentData()
+        if on and device is not None:
+            self._start_singing(device)
+            return
+        if not on and self.voice is not None:
+            self._stop_singing()
+            return
         if on:
             try:
                 self.recorder = Recorder(self.input.currentText(), self.backend)
@@ -187,6 +235,77 @@ class PlaybackController(QWidget):
             self.message.emit("Nothing was played")
             return
         self.recorded.emit(events)
+
+    def _start_singing(self, device) -> None:
+        """Record the chosen microphone, its level and time shown beside Record."""
+        if self.synth.server_lost:  # (a new Qt audio stream would abort the process)
+            self.message.emit(f"Cannot record: {self.synth.reason}")
+            self.record_button.setChecked(False)
+            return
+        voice = VoiceRecorder(device, self)
+        try:
+            voice.start()
+        except OSError as exc:
+            self.message.emit(str(exc))
+            self.record_button.setChecked(False)
+            return
+        self.voice = voice
+        voice.level.connect(self.meter.set_level)
+        voice.capped.connect(self._voice_capped)
+        voice.failed.connect(self._voice_failed)
+        self.meter.reset()
+        self.voice_started.start()
+        self._show_record_time()
+        self.voice_clock.start()
+        self._show_meter(True)
+        self.record_time.setToolTip(f"Recording from {device.description()} (10 minutes at most)")
+        self.record_button.setText("■ Stop")
+        self.message.emit(f"Recording from {device.description()}… sing, then press Stop")
+
+    def _show_meter(self, on: bool) -> None:
+        """The level meter and time in the place of the Input list and its rescan button (they
+        cannot be changed while recording; the window does not widen on a small screen)."""
+        for widget in (self.meter, self.record_time):
+            widget.setVisible(on)
+        for widget in (self.input, self.rescan):
+            widget.setVisible(not on)
+
+    def _show_record_time(self) -> None:
+        seconds = int(self.voice.seconds if self.voice is not None else 0)
+        self.record_time.setText(f"{seconds // 60}:{seconds % 60:02d}")
+
+    def _end_voice(self) -> tuple:
+        """Stop the microphone and put Record back as it was; the samples heard and their rate."""
+        voice, self.voice = self.voice, None
+        samples, rate = voice.stop()
+        voice.deleteLater()
+        self.voice_clock.stop()
+        self.meter.reset()
+        self._show_meter(False)
+        self.record_button.blockSignals(True)
+        self.record_button.setChecked(False)
+        self.record_button.blockSignals(False)
+        self.record_button.setText("● Record")
+        self.refresh_inputs(self.backend)  # (inputs that came or went meanwhile)
+        return samples, rate
+
+    def _stop_singing(self) -> None:
+        """Stop pressed (or the time limit reached): what was heard goes out as ``sung``."""
+        samples, rate = self._end_voice()
+        if samples.size == 0:
+            self.message.emit("Nothing was recorded")
+            return
+        self.sung.emit(samples, rate)
+
+    def _voice_capped(self) -> None:
+        self._stop_singing()
+        self.message.emit(f"The recording stopped at its limit of {MAX_SECONDS // 60} minutes")
+
+    def _voice_failed(self, why: str) -> None:
+        """The microphone went away while recording: nothing is kept, and the window says why."""
+        if self.voice is not None:
+            self._end_voice()
+            self.message.emit(f"Not recorded: {why}")
 
     # -- outputs ---------------------------------------------------------------
     def refresh_outputs(self) -> None:
@@ -353,6 +472,8 @@ class PlaybackController(QWidget):
 
     def close_output(self) -> None:
         self.stop()
+        if self.voice is not None:  # (the window closing while the microphone records)
+            self._end_voice()
         if self.port_output is not None:
             self.port_output.close()
             self.port_output = None

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from songsketch.engine.api import Cancelled, Engine, GenerationRequest, TrainJob
 from songsketch.gui.ideas_model import OWN_BADGE, OWN_MODEL
+from songsketch.gui.voice_input import AUDIO_SUFFIXES
 
 
 class EngineWorker(QObject):
@@ -26,6 +27,7 @@ class EngineWorker(QObject):
       exported(str path) / exportFailed(str message)   a MusicXML lead sheet or a WAV was written, or not
       opened(str message)                what opening the user's files gave (ideas, refusals)
       openRefused(object refusals)       the files that could not be used: [(file name, reason)]
+      singingRefused(str reason)         no melody could be heard in a microphone's recording
     """
 
     modelLoaded = Signal(str, object)
@@ -38,6 +40,7 @@ class EngineWorker(QObject):
     exportFailed = Signal(str)
     opened = Signal(str)
     openRefused = Signal(object)
+    singingRefused = Signal(str)
 
     def __init__(self, library, engine: Engine | None = None) -> None:
         super().__init__()
@@ -111,14 +114,16 @@ class EngineWorker(QObject):
     @Slot(object)
     def open_files(self, paths) -> None:
         """Bring the user's own files in (MIDI, MusicXML, ABC, kern) through the loader the
-        training folders use: each idea heard becomes a library entry marked as theirs; a file
-        that cannot be used is named with the reason."""
+        training folders use, and recordings of a sung melody (WAV, FLAC, OGG): each idea heard
+        becomes a library entry marked as theirs; a file that cannot be used is named with the
+        reason."""
         from songsketch.engine.api import analyse_path
 
         added, refused = 0, []
         for path in map(Path, paths):
             try:
-                heard = analyse_path(path)
+                sung = path.suffix.lower() in AUDIO_SUFFIXES
+                heard = _hear_sound_file(path) if sung else analyse_path(path)
             except Exception as exc:  # ValueError with the reason, OSError, a score music21 refuses
                 refused.append((path.name, str(exc)))
                 continue
@@ -145,6 +150,30 @@ class EngineWorker(QObject):
         idea = heard.ideas[0]
         self.opened.emit(
             f"Recorded: {idea.bars} bars in {idea.key.name}, "
+            f"{idea.meter[0]}/{idea.meter[1]} at {idea.tempo} bpm"
+        )
+
+    @Slot(object, int)
+    def add_singing(self, samples, rate: int) -> None:
+        """What a microphone heard: the melody sung, stored as the user's own melody-only
+        idea; when none can be heard, ``singingRefused`` says why and nothing is stored."""
+        from songsketch.engine.api import hear_singing
+
+        name = f"sung {time.strftime('%H.%M.%S')}"
+        try:
+            heard = hear_singing(samples, rate, name)
+        except ValueError as exc:  # silence, noise, too short: the reason in words
+            self.singingRefused.emit(str(exc))
+            return
+        except Exception as exc:
+            traceback.print_exc()
+            self.singingRefused.emit(f"{type(exc).__name__}: {exc}")
+            return
+        if not self._store_own(heard, name, "sung into the microphone"):
+            return  # storeFailed has said why
+        idea = heard.ideas[0]
+        self.opened.emit(
+            f"Sung: {len(idea.melody)} notes, {idea.bars} bars in {idea.key.name}, "
             f"{idea.meter[0]}/{idea.meter[1]} at {idea.tempo} bpm"
         )
 
@@ -178,6 +207,14 @@ class EngineWorker(QObject):
             self.storeFailed.emit(f"could not store an idea: {exc}")
             return
         self.ideaReady.emit(entry)
+
+
+def _hear_sound_file(path: Path):
+    """The melody sung in a sound file, as ``analyse_path`` hears a MIDI file."""
+    from songsketch.engine.api import hear_singing, read_audio
+
+    samples, rate = read_audio(path)
+    return hear_singing(samples, rate, path.stem)
 
 
 class TrainWorker(QObject):
