@@ -120,8 +120,8 @@ class VoiceRecorder(QObject):
         if QMediaDevices is None:
             raise OSError("no audio support on this machine")
         self.source = QAudioSource(self.device, self.format, self)
-        # room for 2 s: a busy moment of the UI loses nothing (with Qt's default of a
-        # second or less, PulseAudio's recordings lost their start or stretches)
+        # room for 2 s: a busy moment of the UI loses nothing (with 20 ms, stretches of a
+        # recording through PulseAudio were lost)
         self.source.setBufferSize(self.format.bytesForDuration(BUFFER_US))
         self.io = self.source.start()
         if self.io is None or self.source.error() != QAudio.Error.NoError:
@@ -182,7 +182,8 @@ class LevelMeter(QWidget):
         super().__init__(parent)
         self.value = 0.0
         self.setToolTip("How loud the microphone hears you: sing so the bar moves, not into the red")
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMaximumWidth(160)  # (in the Input list's place while recording)
         self.fall = QTimer(self)
         self.fall.setInterval(30)
         self.fall.timeout.connect(self._fall)

@@ -172,8 +172,9 @@ class EngineWorker(QObject):
         if not self._store_own(heard, name, "sung into the microphone"):
             return  # storeFailed has said why
         idea = heard.ideas[0]
+        bars = f"{idea.bars} bar{'s' if idea.bars != 1 else ''}"
         self.opened.emit(
-            f"Sung: {len(idea.melody)} notes, {idea.bars} bars in {idea.key.name}, "
+            f"Sung: {len(idea.melody)} notes, {bars} in {idea.key.name}, "
             f"{idea.meter[0]}/{idea.meter[1]} at {idea.tempo} bpm"
         )
 

@@ -145,18 +145,23 @@ def test_a_sung_phrase_becomes_your_melody_and_a_silent_one_is_refused(qtbot, ma
     assert "sung into the microphone" in entry.report["detail"]
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Sung: 7 notes"), timeout=10000)
     assert window.roll.idea == entry.idea and window.current_entry().id == entry.id
+    window.regenerate("melody")  # New chords for this melody: the tune sung, harmonised
+    qtbot.waitUntil(lambda: not window.generating, timeout=60000)
+    versions = [e for e in window.ideas.entries if (e.report or {}).get("source_id") == entry.id]
+    assert versions and all(v.idea.chords and v.idea.melody == entry.idea.melody for v in versions)
+    rows = window.ideas.rowCount()
 
     window.playback.sung.emit(np.zeros(22050 * 2, np.float32), 22050)
     qtbot.waitUntil(lambda: getattr(window, "open_problem", None) is not None, timeout=30000)
     assert window.open_problem.isVisible() and "No melody" in window.open_problem.text()
     assert "Nothing was stored" in window.open_problem.informativeText()
-    assert window.ideas.rowCount() == 1
+    assert window.ideas.rowCount() == rows
     window.open_problem.close()
 
     path = tmp_path / "hum.wav"
     soundfile.write(path, sung_phrase(), 22050)
     window.open_files([path])
-    qtbot.waitUntil(lambda: window.ideas.rowCount() == 2, timeout=60000)
+    qtbot.waitUntil(lambda: window.ideas.rowCount() == rows + 1, timeout=60000)
     opened = window.ideas.entries[0]
     assert opened.name == "hum" and opened.idea.chords == () and "from hum.wav" in opened.report["detail"]
 
