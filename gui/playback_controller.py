@@ -12,7 +12,7 @@ sung(ndarray samples, int rate), fontChanged(str description).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -156,7 +156,6 @@ class PlaybackController(QWidget):
         self.voice_clock = QTimer(self)
         self.voice_clock.setInterval(200)
         self.voice_clock.timeout.connect(self._show_record_time)
-        self.voice_started = QElapsedTimer()
         for widget in (self.meter, self.record_time):
             widget.hide()  # shown while a microphone records, in the Input list's place
         self.audio_devices = QMediaDevices(self) if QMediaDevices is not None else None
@@ -188,8 +187,11 @@ class PlaybackController(QWidget):
     def refresh_inputs(self, backend: str | None = None) -> None:
         """List the machine's MIDI inputs and its audio inputs ('Microphone: ...', their
         QAudioDevice as item data), keeping the one chosen; none of either says so. Not while
-        recording (the list is looked at again when the recording stops)."""
+        recording (the list is looked at again when the recording stops), except that the
+        microphone recording gone from the machine stops it."""
         self.backend = backend
+        if self.voice is not None and not any(d.id() == self.voice.device.id() for d in audio_inputs()):
+            self._voice_stopped(f"{self.voice.device.description()} went away")
         if self.recorder is not None or self.voice is not None:
             return
         chosen = self.input.currentText()
@@ -238,7 +240,8 @@ class PlaybackController(QWidget):
 
     def _start_singing(self, device) -> None:
         """Record the chosen microphone, its level and time shown beside Record."""
-        if self.synth.server_lost:  # (a new Qt audio stream would abort the process)
+        self.synth.refresh()  # (the sound server looked at: gone, a new Qt stream would abort)
+        if self.synth.server_lost:
             self.message.emit(f"Cannot record: {self.synth.reason}")
             self.record_button.setChecked(False)
             return
@@ -252,9 +255,8 @@ class PlaybackController(QWidget):
         self.voice = voice
         voice.level.connect(self.meter.set_level)
         voice.capped.connect(self._voice_capped)
-        voice.failed.connect(self._voice_failed)
+        voice.failed.connect(self._voice_stopped)
         self.meter.reset()
-        self.voice_started.start()
         self._show_record_time()
         self.voice_clock.start()
         self._show_meter(True)
@@ -301,11 +303,12 @@ class PlaybackController(QWidget):
         self._stop_singing()
         self.message.emit(f"The recording stopped at its limit of {MAX_SECONDS // 60} minutes")
 
-    def _voice_failed(self, why: str) -> None:
-        """The microphone went away while recording: nothing is kept, and the window says why."""
+    def _voice_stopped(self, why: str) -> None:
+        """The microphone went away while recording: what it heard until then is handed over,
+        and the window says why it stopped."""
         if self.voice is not None:
-            self._end_voice()
-            self.message.emit(f"Not recorded: {why}")
+            self._stop_singing()
+            self.message.emit(f"The recording stopped: {why}")
 
     # -- outputs ---------------------------------------------------------------
     def refresh_outputs(self) -> None:

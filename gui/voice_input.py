@@ -158,7 +158,7 @@ class VoiceRecorder(QObject):
         if self.source is None or self.source.state() != QAudio.State.StoppedState:
             return
         if self.source.error() != QAudio.Error.NoError:
-            self.failed.emit(f"the recording stopped: {self.device.description()} went away")
+            self.failed.emit(f"{self.device.description()} stopped ({self.source.error().name})")
 
     def stop(self) -> tuple[np.ndarray, int]:
         """Stop recording; the samples heard (mono float32) and their rate."""

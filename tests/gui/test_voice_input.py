@@ -104,6 +104,9 @@ class Device:
     def description(self) -> str:
         return self._description
 
+    def id(self) -> bytes:
+        return self._description.encode()
+
 
 def test_the_input_list_names_microphones_apart_from_keyboards_and_says_when_none_are_there(
     qtbot, monkeypatch
@@ -127,6 +130,34 @@ def test_the_input_list_names_microphones_apart_from_keyboards_and_says_when_non
     controls.refresh_inputs()
     assert controls.input.currentText() == "No MIDI inputs or microphones"
     assert not controls.record_button.isEnabled() and not controls.meter.isVisible()
+
+
+def test_a_microphone_unplugged_while_recording_stops_it_and_keeps_what_it_heard(qtbot, monkeypatch):
+    from PySide6.QtMultimedia import QAudioDevice
+
+    from songsketch.gui import playback_controller
+    from songsketch.gui.piano_roll import PianoRoll
+
+    mic = Device("USB Audio Mic")
+    monkeypatch.setattr(playback_controller, "list_input_ports", lambda _backend=None: [])
+    monkeypatch.setattr(playback_controller, "audio_inputs", lambda: [mic])
+    controls = playback_controller.PlaybackController(PianoRoll())
+    qtbot.addWidget(controls)
+    said, got = [], []
+    controls.message.connect(said.append)
+    controls.sung.connect(lambda samples, rate: got.append((samples, rate)))
+    recorder = playback_controller.VoiceRecorder(QAudioDevice(), controls)
+    reading(recorder, np.full(4000, 0.5), int16_format())  # half a second heard, then
+    recorder.device, controls.voice = mic, recorder
+    controls._show_meter(True)
+    controls.refresh_inputs()  # another microphone plugged in: recording on
+    assert controls.voice is recorder and not got
+    monkeypatch.setattr(playback_controller, "audio_inputs", lambda: [])
+    controls.refresh_inputs()  # the one recording unplugged
+    assert controls.voice is None and said[-1] == "The recording stopped: USB Audio Mic went away"
+    assert len(got) == 1 and got[0][0].size == 4000 and got[0][1] == 8000
+    assert controls.record_button.text() == "● Record" and not controls.record_button.isChecked()
+    assert controls.input.currentText() == "No MIDI inputs or microphones"
 
 
 def test_a_sung_phrase_becomes_your_melody_and_a_silent_one_is_refused(qtbot, make_window, tmp_path):
