@@ -30,6 +30,7 @@ from songsketch.engine.api import (
     Library,
     ModelCard,
     RegenerateRequest,
+    check_parts,
 )
 from songsketch.gui import persist
 from songsketch.gui.exports import Exports
@@ -182,6 +183,7 @@ class MainWindow(QMainWindow):
         action(idea_menu, "Continue from its first bars", self.continue_current, "Ctrl+J")
         action(idea_menu, "New melody for these chords", lambda: self.regenerate("chords"), "Ctrl+M")
         action(idea_menu, "New chords for this melody", lambda: self.regenerate("melody"), "Ctrl+K")
+        action(idea_menu, "Its melody alone", self.melody_alone, "Ctrl+Shift+K")
         idea_menu.addSeparator()
         action(idea_menu, "Rewrite the selected bars", lambda: self.rewrite_span("both"), "Ctrl+R")
         action(
@@ -239,17 +241,46 @@ class MainWindow(QMainWindow):
 
     def regenerate(self, keep: str) -> None:
         entry = self.current_entry()
-        if entry is None or not self.model_ready or self.generating:
+        if entry is None or not self.model_ready or self.generating or not self._has_parts(entry, keep):
             return
         settings = replace(self.panel.settings(), count=min(4, self.panel.count.value()))
         self._start_generation(RegenerateRequest(entry.idea, keep, settings, self.panel.guard_setting()))
+
+    def _has_parts(self, entry, keep: str) -> bool:
+        """Whether the idea has what a request keeps or works from; if not, the status bar
+        says why and nothing starts."""
+        try:
+            check_parts(entry.idea, keep)
+        except ValueError as exc:
+            self.statusBar().showMessage(f"{entry.name}: {exc}", 10000)
+            return False
+        return True
+
+    def melody_alone(self) -> None:
+        """A copy of the selected idea's melody without its chords, under it: a tune to try
+        new chords under (Ctrl+K) or to drag out alone."""
+        entry = self.current_entry()
+        if entry is None or not self._has_parts(entry, "melody"):
+            return
+        if not entry.idea.chords:
+            self.statusBar().showMessage(f"{entry.name} is a melody alone already", 8000)
+            return
+        idea = replace(entry.idea, chords=()).with_name(f"{entry.name} melody")
+        report = dict(entry.report or {}, source=entry.idea.name, source_id=entry.id)
+        try:
+            alone = self.library.add(idea, report, entry.model)
+        except Exception as exc:  # sqlite3.Error, OSError: disk full, read-only folder
+            self._store_failed(f"could not store {idea.name}: {exc}")
+            return
+        self.ideas_list.add(alone)
+        self.ideas_list.select(alone)
 
     def rewrite_span(self, part: str) -> None:
         """Versions of the selected idea with the bars selected on the piano roll rewritten
         (their melody, chords or both), every other bar kept; they stream in marked as coming
         from it."""
         entry = self.current_entry()
-        if entry is None or not self.model_ready or self.generating:
+        if entry is None or not self.model_ready or self.generating or not self._has_parts(entry, "chords"):
             return
         span = self.roll.span
         if span is None:
@@ -270,7 +301,7 @@ class MainWindow(QMainWindow):
         """Ideas that keep the selected idea's first bars (half its first section) and go on,
         in its key, tempo and meter; they stream in marked as coming from it."""
         entry = self.current_entry()
-        if entry is None or not self.model_ready or self.generating:
+        if entry is None or not self.model_ready or self.generating or not self._has_parts(entry, "chords"):
             return
         keep = max(1, entry.idea.sections[0].bars // 2)
         settings = replace(self.panel.settings(), count=min(4, self.panel.count.value()), primer_bars=keep)

@@ -19,6 +19,7 @@ CHORD_COLOUR = QColor("#4a7fc1")
 MELODY_COLOUR = QColor("#e8833a")
 START_COLOUR = QColor("#2e9d4a")
 # what an empty roll says (before the first idea, or with none selected)
+MELODY_ONLY = "Melody only: New chords for this melody (Ctrl+K) gives it chords"
 EMPTY_HINT = "Click Generate (Ctrl+Return) for ideas, or open a MIDI file of your own (Ctrl+O)"
 BLACK_KEYS = {1, 3, 6, 8, 10}
 
@@ -306,10 +307,17 @@ class PianoRoll(QWidget):
             self._header_items += [band, text]
 
     def _draw_chord_symbols(self, idea: Idea) -> None:
-        """The chords' symbols, spelt in the idea's key, where each starts."""
+        """The chords' symbols, spelt in the idea's key, where each starts; a tune without
+        chords says it is one, and how to give it some."""
         z = self.zoom
         names = idea.key.spelling
         free_from = -1.0
+        if not idea.chords:
+            text = self.scene.addText(MELODY_ONLY)
+            text.setFont(QFont("Sans", 7))
+            text.setDefaultTextColor(CHORD_COLOUR.darker(130))
+            text.setPos(0, 12)
+            self._header_items.append(text)
         for c in idea.chords:  # a symbol that would overlap the previous one is left out
             if c.onset * z < free_from:
                 continue

@@ -47,7 +47,9 @@ class Entry:
     @cached_property
     def verse_chords(self) -> str:
         """The verse's first bars of chords as a chart (``Am | F | C | G``), as the list shows
-        them (worked out once)."""
+        them (worked out once); 'melody only' for a tune without chords."""
+        if not self.idea.chords:
+            return "melody only"
         return chord_chart(self.idea, "verse", 4)
 
 

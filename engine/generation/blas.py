@@ -25,9 +25,9 @@ def one_blas_thread():
     what was there before."""
     global _blas, _blas_users, _blas_limit
     with _blas_lock:
-        if _blas is None:
-            _blas = ThreadpoolController()
         if _blas_users == 0:
+            # looked up afresh: a BLAS loaded since (SciPy's, by Keras or librosa) is limited too
+            _blas = ThreadpoolController()
             _blas_limit = _blas.limit(limits=1, user_api="blas")
         _blas_users += 1
     try:

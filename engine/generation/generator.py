@@ -30,7 +30,7 @@ from .primer import end_of_bar_index, primer_excerpt
 from .rows import RowPicker
 from .sampling import CLOSING_TOKENS, draw_one, draw_rows
 from .settings import REPETITION_BIAS, GenerationSettings
-from .shape import has_melody, well_shaped
+from .shape import check_parts, has_melody, well_shaped
 
 IdeaCallback = Callable[[int, Idea], None]
 RowCallback = Callable[[int, Idea], "bool | None"]  # (row, idea) -> True: stop decoding
@@ -225,8 +225,12 @@ class Generator:
         accept: Callable[[Idea], bool] | None = None,
     ) -> list[Idea]:
         """New ideas that keep the idea's chords ('chords': a new melody) or its melody
-        ('melody': new chords), with its key, tempo, meter and sections. Those ``accept``
-        refuses are redrawn."""
+        ('melody': new chords), with its key, tempo, meter and sections; new chords are in
+        ``settings.key`` where it names one (a melody's key is the user's to say: the one
+        heard from a tune alone may be its relative). Those ``accept`` refuses are redrawn."""
+        check_parts(idea, keep)
+        if keep == "melody" and settings.key is not None:
+            idea = replace(idea, key=settings.key)
         settings = self.with_style(settings)
         rng = np.random.default_rng(settings.seed)
         home = self._home(idea)
@@ -274,6 +278,7 @@ class Generator:
         span that is empty, outside the idea or the whole of it."""
         settings = self.with_style(settings)
         check_span(idea, first_bar, bars, part)
+        check_parts(idea, "chords")
         style = settings.style
         home = self._home(idea)
         shift = _shift_between(home, idea)
@@ -349,6 +354,7 @@ class Generator:
         """Ideas whose verse starts with the primer's first bars (``settings.kept_bars``) and
         goes on from there, in the primer's key, tempo and meter. Those ``accept`` refuses
         are redrawn."""
+        check_parts(primer, "chords")
         settings = self.with_style(settings)
         bars = settings.kept_bars(primer)
         plan = settings.plan()
@@ -585,6 +591,10 @@ class Generator:
                 if biased:
                     z += bias[cols]
                 for j, g in enumerate(rows):
+                    if g.biasing:
+                        extra = g.logit_bias()
+                        if extra is not None:
+                            z[j] += extra[cols]
                     if g.bar_repeat is not None:  # a repeated motif: at its own pitch
                         token = g.preferred()
                         at = np.searchsorted(cols, token) if token is not None else len(cols)

@@ -7,6 +7,23 @@ from ..music.idea import Idea
 MIN_NOTE_LENGTHS = 3  # a melody of one or two note lengths has no rhythm to speak of
 
 
+def check_parts(idea: Idea, keep: str | None) -> None:
+    """Raise ValueError, in words, unless the idea has what a request works from: a tune of
+    two notes or more to put new chords under (``keep`` 'melody'), or chords to write a
+    melody over, go on from or rewrite bars of ('chords')."""
+    if keep == "melody" and len(idea.melody) < 2:
+        raise ValueError(
+            "a melody of one note has no tune to put chords under"
+            if idea.melody
+            else "this idea has no melody to put chords under"
+        )
+    if keep == "chords" and not idea.chords:
+        raise ValueError(
+            "this idea is a melody alone: give it chords first (New chords for this melody: "
+            "Ctrl+K; --keep melody)"
+        )
+
+
 def has_melody(idea: Idea) -> bool:
     """Every section has a melody of 2+ notes."""
     return all(

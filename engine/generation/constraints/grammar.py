@@ -35,6 +35,7 @@ class ConstrainedGrammar(Grammar):
         self.constraints = tuple(c for c in constraints if not c.finishing)
         self.finish = tuple(c for c in constraints if c.finishing)
         self.steps = 0  # tokens fed (rules may keep per-step work by it)
+        self.biasing = tuple(c for c in self.constraints if getattr(c, "biases", False))
         self._cache = cache if cache is not None else {}
         self._profile = hash(
             (
@@ -65,6 +66,16 @@ class ConstrainedGrammar(Grammar):
                 if token is not None:
                     return token
         return None
+
+    def logit_bias(self) -> np.ndarray | None:
+        """What the rules that inform the model add to its logits now (a vector over the
+        vocabulary), or None. Only rules with ``biases`` set are asked."""
+        total = None
+        for rule in self.biasing:
+            bias = rule.bias(self)
+            if bias is not None:
+                total = bias if total is None else total + bias
+        return total
 
     def end_of_bar_tokens_now(self) -> list[int]:
         """The tokens that would close the current bar (whether or not it may close now)."""

@@ -19,6 +19,11 @@ class Constraint:
 
     profile: tuple = ()
     finishing = False
+    biases = False  # whether ``bias`` may inform the model's logits
+
+    def bias(self, g: "ConstrainedGrammar") -> np.ndarray | None:
+        """A logit bias over the vocabulary to add now (rules with ``biases`` set), or None."""
+        return None
 
     def narrow(self, g: "ConstrainedGrammar", mask: np.ndarray) -> None:
         """Remove from ``mask`` the tokens this rule forbids next."""

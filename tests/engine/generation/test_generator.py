@@ -1,6 +1,7 @@
 """The LSTM engine with real (small) Keras models: training, fine-tuning, cancel, the NumPy
 step, batched constrained generation, partial regeneration, primers, distribution."""
 
+import numpy as np
 import pytest
 
 from songsketch.engine.formats.midi import idea_to_midi, read_ideas
@@ -278,3 +279,34 @@ def test_auto_keys_follow_the_styles_songs(tiny_model):
         GenerationSettings(count=16, bars_per_section=2, seed=4, style="chorale")
     )
     assert len({i.key.tonic for i in plain}) >= 5
+
+
+def test_new_chords_for_a_melody_alone_fit_it_and_take_the_key_given(tiny_model, monkeypatch):
+    """A tune with no chords gets chords in every bar, its notes kept; told how each chord
+    holds the melody to the bar line (constraints.keep), the chords still fit it and change
+    far less often than the model left to itself."""
+    from dataclasses import replace
+
+    from songsketch.engine.assess.harmonisation import changes_per_4_beats, ctnctr
+    from songsketch.engine.generation.constraints import keep
+    from tests.engine.formats.test_melody_alone import TWINKLE, tune_file
+
+    generator = Generator(load(tiny_model[0]).weights)
+    (tune,) = read_ideas(tune_file(TWINKLE + TWINKLE))
+    settings = GenerationSettings(seed=4)
+    informed = generator.regenerate(tune, "melody", settings, count=6)
+    for idea in informed:
+        idea.validate()
+        assert idea.melody == tune.melody and idea.key == tune.key
+        assert {c.onset // idea.bar_ticks for c in idea.chords} == set(range(idea.bars))
+    monkeypatch.setattr(keep, "CHORD_FIT_BIAS", 0.0)
+    monkeypatch.setattr(keep, "CHORD_CHANGE_BIAS", 0.0)
+    blind = generator.regenerate(tune, "melody", settings, count=6)
+    # left to itself it changes chord under most notes (each new chord must hold the note it
+    # starts on, so every chord fits); informed, it holds chords that fit on through the bar
+    informed_changes = np.mean([changes_per_4_beats(i) for i in informed])
+    assert informed_changes < 0.8 * np.mean([changes_per_4_beats(i) for i in blind])
+    assert np.mean([ctnctr(i) for i in informed]) >= 0.9
+    # a key given is the melody's key: the same notes, chords of A minor
+    minor = generator.regenerate(tune, "melody", replace(settings, key=Key(9, "minor")), count=2)
+    assert all(i.key == Key(9, "minor") and i.melody == tune.melody for i in minor)
