@@ -83,12 +83,17 @@ def sing(
     seed: int = 0,
     tail: float = 0.3,
 ) -> np.ndarray:
-    """A phrase of (onset s, offset s, MIDI pitch) notes sung, float32 peaking at 0.8; with
-    ``snr_db``, breath noise (pink-ish) that much below the voice."""
+    """A phrase of (onset s, offset s, MIDI pitch) notes sung by one voice (a note held into
+    the next ends there), float32 peaking at 0.8; with ``snr_db``, breath noise that much
+    below the voice."""
     rng = np.random.default_rng(seed)
     end = max(off for _on, off, _p in notes) + tail
     out = np.zeros(int(end * rate) + 1)
+    starts = sorted(on for on, _off, _p in notes)
     for onset, offset, pitch in notes:
+        later = [s for s in starts if s > onset]
+        if later:
+            offset = min(offset, later[0])  # one voice: a note ends where the next begins
         tone = sing_note(pitch, max(offset - onset, 0.03), rate, voice, rng)
         start = int(onset * rate)
         out[start : start + len(tone)] += tone[: len(out) - start]

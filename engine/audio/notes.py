@@ -18,7 +18,8 @@ SILENT_DB = -35.0  # frames this far below the loudest are breath or room, not s
 STEP = 0.7  # semitones from a note's pitch before the voice has left it (vibrato is +-0.3)
 STAY = 2  # frames the voice must stay off a note's pitch to leave it
 SHORTEST = 0.07  # seconds: anything shorter is a scoop, a glide or a blip, part of a neighbour
-DIP_DB = 6.0  # a repeated note: the loudness dips this far between two swells
+DIP_DB = 5.0  # a repeated note: the loudness dips this far between two swells...
+DIP_REACH = 6  # ...each within this many frames of the dip
 GAP = 1  # unvoiced frames bridged inside a note (a dropout, not a breath)
 
 
@@ -87,14 +88,16 @@ def _slide_start(run: list[int], midi: np.ndarray, centre: float, way: float) ->
 
 
 def _split_dips(run: list[int], level: np.ndarray, shortest: int) -> list[list[int]]:
-    """A run cut where its loudness dips DIP_DB below the swells on both sides (a repeated
-    note sung again), each part at least ``shortest`` frames."""
+    """A run cut where its loudness dips DIP_DB below the loudest frames within DIP_REACH on
+    both sides (a repeated note sung again), each part at least ``shortest`` frames."""
     if len(run) < 2 * shortest:
         return [run]
-    db = np.convolve(level[run], np.ones(3) / 3, mode="same")
+    db = level[run]
     best, cut = 0.0, None
     for k in range(shortest, len(run) - shortest + 1):
-        depth = min(db[:k].max(), db[k:].max()) - db[k]
+        left = db[max(0, k - DIP_REACH) : k].max()
+        right = db[k + 1 : k + 1 + DIP_REACH].max() if k + 1 < len(run) else db[k]
+        depth = min(left, right) - db[k]
         if depth > best:
             best, cut = depth, k
     if cut is None or best < DIP_DB:

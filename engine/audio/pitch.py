@@ -22,11 +22,13 @@ FMIN, FMAX = 65.0, 1100.0
 class PitchTrack:
     """One value a frame, frames ``hop`` seconds apart, frame i centred at i * hop:
     ``midi`` the pitch (fractional MIDI number, NaN where no pitch was heard), ``voiced``
-    where pyin heard a voice, ``level`` the loudness in dB below the loudest frame
+    where pyin heard a voice, ``sureness`` pyin's probability that a frame is voiced (low
+    where two voices or an instrument blur the pitch), ``level`` the loudness in dB below the loudest frame
     (0 = the loudest, -80 floor), ``rms`` the frames' RMS level (linear)."""
 
     midi: np.ndarray
     voiced: np.ndarray
+    sureness: np.ndarray
     level: np.ndarray
     rms: np.ndarray
     hop: float
@@ -50,14 +52,15 @@ def track_pitch(samples: np.ndarray, rate: int) -> PitchTrack:
     import librosa
 
     y = resampled(samples, rate)
-    f0, voiced, _prob = librosa.pyin(
+    f0, voiced, prob = librosa.pyin(
         y, fmin=FMIN, fmax=FMAX, sr=RATE, frame_length=FRAME, hop_length=HOP, center=True
     )
     rms = librosa.feature.rms(y=y, frame_length=FRAME // 4, hop_length=HOP, center=True)[0]
     n = min(len(f0), len(rms))
-    f0, voiced, rms = f0[:n], voiced[:n], rms[:n]
+    f0, voiced, prob, rms = f0[:n], voiced[:n], prob[:n], rms[:n]
     with np.errstate(divide="ignore", invalid="ignore"):
         midi = np.where(voiced & (f0 > 0), 69.0 + 12.0 * np.log2(f0 / 440.0), np.nan)
     peak = float(rms.max()) if n else 0.0
     level = 20.0 * np.log10(np.maximum(rms, 1e-9) / max(peak, 1e-9))
-    return PitchTrack(midi, voiced & np.isfinite(midi), np.maximum(level, -80.0), rms, HOP / RATE)
+    voiced = voiced & np.isfinite(midi)
+    return PitchTrack(midi, voiced, np.nan_to_num(prob), np.maximum(level, -80.0), rms, HOP / RATE)

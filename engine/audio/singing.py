@@ -25,6 +25,7 @@ SHORTEST_RECORDING = 1.0  # seconds
 SILENT_PEAK = 10 ** (-50 / 20)  # a recording whose loudest sample is below -50 dBFS is silence
 VOICED_SHARE = 0.2  # of the loud frames, at least this share must have a pitch
 CLIPPED_SHARE = 0.005
+SURE = 0.35  # median pyin voicing probability: one voice 0.55-0.98 (a low hum the least), two 0.15-0.25
 
 
 def hear_singing(samples: np.ndarray, rate: int, name: str = "sung") -> Analysis:
@@ -75,10 +76,18 @@ def _check_signal(x: np.ndarray, rate: int) -> list[str]:
 
 
 def _check_pitch(track: PitchTrack) -> None:
-    """Refusals once the pitch is tracked: noise or speech with no steady pitch."""
+    """Refusals once the pitch is tracked: noise or speech with no steady pitch, or two
+    lines at once (pyin is seldom sure of any one pitch under two voices a third or a
+    sixth apart, or a melody over another; voices a fifth or an octave apart blend into one
+    and pass)."""
     loud = track.level > -30.0
     if not loud.any() or np.mean(track.voiced[loud]) < VOICED_SHARE:
         raise ValueError("no sung pitch was heard (noise, or talking?): sing or hum the tune")
+    if np.median(track.sureness[track.voiced]) < SURE:
+        raise ValueError(
+            "more than one voice was heard at once (two singers, chords, or an instrument "
+            "behind the voice): sing or hum the tune alone"
+        )
 
 
 def performance_events(notes: list[SungNote]) -> list[tuple[float, mido.Message]]:

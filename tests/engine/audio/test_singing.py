@@ -80,6 +80,20 @@ def test_what_is_not_singing_is_refused_in_words(samples, words):
         hear_singing(samples, 22050)
 
 
+def test_a_clipped_recording_is_heard_with_a_warning():
+    loud = np.clip(sing(timed(PHRASE), 22050, seed=6) * 4, -1.0, 1.0)
+    analysis = hear_singing(loud, 22050)
+    assert [n.pitch for n in analysis.ideas[0].melody] == [p for p, _ in PHRASE]
+    assert any("clipped" in r for r in analysis.remarks)
+
+
+def test_two_voices_at_once_are_refused():
+    tune = sing(timed(PHRASE), 22050, seed=1)
+    other = sing(timed(list(reversed(PHRASE))), 22050, seed=3)[: len(tune)]
+    with pytest.raises(ValueError, match="more than one voice"):
+        hear_singing((tune + np.pad(other, (0, len(tune) - len(other)))) / 2, 22050)
+
+
 def test_too_long_and_unreadable_files_are_refused(tmp_path):
     path = tmp_path / "rehearsal.wav"
     soundfile.write(path, np.zeros(int(8000 * (MAX_SUNG_SECONDS + 5)), np.int16), 8000)
