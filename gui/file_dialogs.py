@@ -8,8 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from songsketch.engine.api import MUSIC_SUFFIXES
-from songsketch.gui.voice_input import AUDIO_SUFFIXES
+from songsketch.engine.api import AUDIO_SUFFIXES, MUSIC_SUFFIXES
 
 LAST_SAVE_DIR = "last_save_dir"  # the setting that remembers where the user saves
 
@@ -39,7 +38,7 @@ class FileDialogs(QObject):
     def open_music(self) -> list[str]:
         """Ask for the user's own music files (every suffix the app reads, sung recordings
         among them); [] when cancelled."""
-        suffixes = " ".join(f"*{s}" for s in sorted(MUSIC_SUFFIXES | AUDIO_SUFFIXES))
+        suffixes = " ".join(f"*{s}" for s in sorted(MUSIC_SUFFIXES | set(AUDIO_SUFFIXES)))
         sung = " ".join(f"*{s}" for s in sorted(AUDIO_SUFFIXES))
         paths, _ = QFileDialog.getOpenFileNames(
             self.parent(),

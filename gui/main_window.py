@@ -23,6 +23,7 @@ from PySide6.QtGui import QAction, QDrag, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from songsketch.engine.api import (
+    AUDIO_SUFFIXES,
     MUSIC_SUFFIXES,
     GenerateRequest,
     GenerationRequest,
@@ -39,7 +40,7 @@ from songsketch.gui.generate_panel import GeneratePanel
 from songsketch.gui.ideas_list import IdeasList
 from songsketch.gui.piano_roll import PianoRoll
 from songsketch.gui.playback_controller import PlaybackController
-from songsketch.gui.voice_input import AUDIO_SUFFIXES, unheard_box
+from songsketch.gui.voice_input import unheard_box
 from songsketch.gui.window_size import DEFAULT_SIZE, fitted_window_size, scrolled
 from songsketch.gui.workers import EngineWorker, start_thread, stop_thread
 
@@ -377,7 +378,7 @@ class MainWindow(QMainWindow):
         if event.source() is not None or not event.mimeData().hasUrls():
             return []
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        return [p for p in paths if Path(p).suffix.lower() in MUSIC_SUFFIXES | AUDIO_SUFFIXES]
+        return [p for p in paths if Path(p).suffix.lower() in MUSIC_SUFFIXES | set(AUDIO_SUFFIXES)]
 
     def dragEnterEvent(self, event) -> None:
         if self._music_files(event):

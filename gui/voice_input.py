@@ -18,6 +18,8 @@ from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from songsketch.engine.api import MAX_SUNG_SECONDS
+
 try:  # QtMultimedia needs the system's libpulse; without it there are no audio inputs
     from PySide6.QtMultimedia import QAudioFormat, QAudioSource, QMediaDevices
 
@@ -28,10 +30,9 @@ try:  # QtMultimedia needs the system's libpulse; without it there are no audio 
 except ImportError:  # pragma: no cover - depends on the machine
     QMediaDevices = None
 
-AUDIO_SUFFIXES = {".wav", ".flac", ".ogg", ".oga"}  # sound files the engine hears singing in
 MIC_PREFIX = "Microphone: "  # how an audio input is named in the Input list, apart from MIDI ports
 RATE = 44100  # asked for; a device that cannot give it records at its own rate
-MAX_SECONDS = 600  # a recording stops by itself at 10 minutes
+MAX_SECONDS = int(MAX_SUNG_SECONDS)  # a recording stops by itself there (10 minutes)
 BUFFER_US = 2_000_000  # what Qt's audio source holds until read (microseconds)
 FLOOR_DB = -60.0  # the level meter's empty end (dBFS); its full end is 0 dBFS
 

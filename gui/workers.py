@@ -9,9 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from songsketch.engine.api import Cancelled, Engine, GenerationRequest, TrainJob
+from songsketch.engine.api import AUDIO_SUFFIXES, Cancelled, Engine, GenerationRequest, TrainJob
 from songsketch.gui.ideas_model import OWN_BADGE, OWN_MODEL
-from songsketch.gui.voice_input import AUDIO_SUFFIXES
 
 
 class EngineWorker(QObject):
@@ -117,13 +116,13 @@ class EngineWorker(QObject):
         training folders use, and recordings of a sung melody (WAV, FLAC, OGG): each idea heard
         becomes a library entry marked as theirs; a file that cannot be used is named with the
         reason."""
-        from songsketch.engine.api import analyse_path
+        from songsketch.engine.api import analyse_path, hear_sung_file
 
         added, refused = 0, []
         for path in map(Path, paths):
             try:
                 sung = path.suffix.lower() in AUDIO_SUFFIXES
-                heard = _hear_sound_file(path) if sung else analyse_path(path)
+                heard = hear_sung_file(path) if sung else analyse_path(path)
             except Exception as exc:  # ValueError with the reason, OSError, a score music21 refuses
                 refused.append((path.name, str(exc)))
                 continue
@@ -208,14 +207,6 @@ class EngineWorker(QObject):
             self.storeFailed.emit(f"could not store an idea: {exc}")
             return
         self.ideaReady.emit(entry)
-
-
-def _hear_sound_file(path: Path):
-    """The melody sung in a sound file, as ``analyse_path`` hears a MIDI file."""
-    from songsketch.engine.api import hear_singing, read_audio
-
-    samples, rate = read_audio(path)
-    return hear_singing(samples, rate, path.stem)
 
 
 class TrainWorker(QObject):
