@@ -64,6 +64,16 @@ def main() -> None:
     for _ in range(20):
         app.processEvents()
     window.grab().save(str(DOCS / "rewrite_bars.png"))
+    # melody first: an idea's melody alone (Ctrl+Shift+K), then new chords for it (Ctrl+K)
+    window.table.selectRow(0)
+    window.melody_alone()
+    tune = window.current_entry()
+    window.regenerate("melody")
+    wait(app, lambda: not window.generating)
+    window.ideas_list.select(tune)
+    for _ in range(20):
+        app.processEvents()
+    window.grab().save(str(DOCS / "melody_first.png"))
     # melodies over typed chords, the melody on an electric piano
     melody = window.playback.sound.melody_instrument
     melody.setCurrentIndex(melody.findData(4))
@@ -95,7 +105,16 @@ def main() -> None:
     window.close()
     print(
         "saved",
-        *(DOCS / n for n in ("main_window.png", "rewrite_bars.png", "over_chords.png", "retrain_dialog.png")),
+        *(
+            DOCS / n
+            for n in (
+                "main_window.png",
+                "rewrite_bars.png",
+                "melody_first.png",
+                "over_chords.png",
+                "retrain_dialog.png",
+            )
+        ),
     )
 
 
