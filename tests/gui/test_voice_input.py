@@ -162,10 +162,15 @@ def test_a_microphone_unplugged_while_recording_stops_it_and_keeps_what_it_heard
 
 def test_a_sung_phrase_becomes_your_melody_and_a_silent_one_is_refused(qtbot, make_window, tmp_path):
     """What the microphone heard (as the transport hands it over) comes back as the user's own
-    melody-only idea, selected and on the roll; a .wav of it opens the same way; silence is
-    refused in a dialog and nothing is stored."""
+    melody-only idea, selected and on the roll, and New chords for this melody harmonises it;
+    silence is refused in a dialog and nothing is stored; a .wav of it dropped on the window
+    comes in the same way."""
     needs_hearing()
+    from pathlib import Path
+
     import soundfile
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
 
     window = make_window()
     window.playback.sung.emit(sung_phrase(), 22050)
@@ -189,9 +194,16 @@ def test_a_sung_phrase_becomes_your_melody_and_a_silent_one_is_refused(qtbot, ma
     assert window.ideas.rowCount() == rows
     window.open_problem.close()
 
-    path = tmp_path / "hum.wav"
+    path = tmp_path / "hum.wav"  # dropped from a file manager
     soundfile.write(path, sung_phrase(), 22050)
-    window.open_files([path])
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / name)) for name in ("hum.wav", "b.FLAC", "c.ogg")])
+    event = QDropEvent(
+        QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0)
+    )
+    assert [Path(p).name for p in window._music_files(event)] == ["hum.wav", "b.FLAC", "c.ogg"]
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    window.dropEvent(event)
     qtbot.waitUntil(lambda: window.ideas.rowCount() == rows + 1, timeout=60000)
     opened = window.ideas.entries[0]
     assert opened.name == "hum" and opened.idea.chords == () and "from hum.wav" in opened.report["detail"]
@@ -273,3 +285,38 @@ def test_a_phrase_sung_into_a_real_audio_input_is_recorded_whole_and_heard(tmp_p
     assert result["rate"] == 44100 and abs(result["seconds"] - result["sung"]) < 0.3
     assert result["pitches"] == [p for p, _ in PHRASE] and result["chords"] == 0
     assert result["after"] == ["● Record", False, True]
+
+
+SERVER_GONE_SCRIPT = r"""
+import json, os, subprocess
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from songsketch.gui.piano_roll import PianoRoll
+from songsketch.gui.playback_controller import PlaybackController
+from tests.helpers import run_until, stop_test_pulse
+
+fifo = os.environ["PULSE_RUNTIME_PATH"] + "/voice.fifo"
+subprocess.run(["pactl", "load-module", "module-pipe-source", "source_name=voice", f"file={fifo}"],
+               capture_output=True, timeout=10)
+controls = PlaybackController(PianoRoll())
+run_until(lambda: controls.input.currentData() is not None, 5)
+if controls.input.currentData() is None:
+    print(json.dumps({"skip": "Qt lists no audio input"}))
+    raise SystemExit
+said = []
+controls.message.connect(said.append)
+stop_test_pulse()
+controls.record_button.click()
+run_until(lambda: False, 0.3)
+print(json.dumps({"said": said, "checked": controls.record_button.isChecked(),
+                  "voice": controls.voice is not None}))
+"""
+
+
+@pytest.mark.slow  # starts (and stops) a PulseAudio server
+def test_record_with_the_sound_server_gone_says_so_and_does_not_crash(tmp_path):
+    """Qt's PulseAudio side aborts the process when a stream is made after the server has
+    gone (see gui.audio_server): Record looks first and says why instead."""
+    result = run_with_pulse(SERVER_GONE_SCRIPT, tmp_path)  # fails on an abort (exit -6)
+    assert result["said"] and "sound server (PulseAudio) has stopped" in result["said"][-1]
+    assert result["said"][-1].startswith("Cannot record") and not result["checked"] and not result["voice"]
