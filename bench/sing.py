@@ -33,6 +33,7 @@ from songsketch.engine.api import MELODY_RANGE, TICKS_PER_BEAT, default_model_di
 from songsketch.engine.audio.notes import SungNote, frame_notes, segment_notes
 from songsketch.engine.audio.pitch import track_pitch
 from songsketch.engine.audio.singing import performance_events
+from songsketch.engine.audio.tempo import sung_beat
 from songsketch.engine.playback.recorder import recorded_idea
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,7 +122,7 @@ def grid_scores(phrase: Phrase, heard: list[SungNote]) -> tuple[list[bool], list
     from mir_eval.transcription import match_notes
 
     try:
-        idea = recorded_idea(performance_events(heard)).ideas[0]
+        idea = recorded_idea(performance_events(heard), sung_beat([n.onset for n in heard])).ideas[0]
     except ValueError:
         return [], [], False
     ref_i, ref_p = _arrays(phrase.notes)

@@ -2,7 +2,8 @@
 
 The notes the voice sang (``notes.segment_notes``) are handed on as a performance, timed in
 seconds like the notes of a phrase played on a MIDI keyboard, so one path hears both
-(``playback/recorder.py``): the tempo from the rhythm, the beats tracked through the phrase,
+(``playback/recorder.py``): the tempo from the rhythm (``tempo.sung_beat``), the beats
+tracked through the phrase,
 notes on 16ths or triplets, the key; a single line is a melody with no chords.
 """
 
@@ -20,6 +21,7 @@ from ..playback.recorder import recorded_idea
 from .notes import SungNote, segment_notes
 from .pitch import PitchTrack, track_pitch
 from .reading import MAX_SECONDS, mono, read_audio
+from .tempo import sung_beat
 
 SHORTEST_RECORDING = 1.0  # seconds
 SILENT_PEAK = 10 ** (-50 / 20)  # a recording whose loudest sample is below -50 dBFS is silence
@@ -44,7 +46,7 @@ def hear_singing(samples: np.ndarray, rate: int, name: str = "sung") -> Analysis
         way = "flat" if offset < 0 else "sharp"
         remarks.append(f"sung {abs(offset) * 100:.0f} cents {way} of concert pitch: heard in tune")
     try:
-        heard = recorded_idea(performance_events(notes))
+        heard = recorded_idea(performance_events(notes), sung_beat([n.onset for n in notes]))
     except AnalysisError as exc:
         raise ValueError(f"no melody could be heard in the notes sung ({exc})") from None
     idea = replace(heard.ideas[0], name=name)

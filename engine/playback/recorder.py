@@ -94,14 +94,15 @@ def played_beat(onsets: list[float]) -> float:
     return 0.5
 
 
-def performance_midi(events: list[tuple[float, mido.Message]]) -> bytes:
+def performance_midi(events: list[tuple[float, mido.Message]], beat: float | None = None) -> bytes:
     """A performance as a one-track MIDI file from its first note on, in the tempo it was
-    played (``played_beat``); notes still held at the end are released with the last event."""
+    played (``played_beat``, or ``beat`` seconds a beat when the caller knows better: a sung
+    melody's, ``audio/tempo.py``); notes still held at the end are released with the last event."""
     ons = [t for t, m in events if m.type == "note_on" and m.velocity > 0]
     if not ons:
         raise ValueError("nothing was played")
     start = min(ons)
-    beat = played_beat(ons)
+    beat = beat or played_beat(ons)
     track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=round(beat * 1e6))])
     held: set[tuple[int, int]] = set()
     last = 0
@@ -124,7 +125,7 @@ def performance_midi(events: list[tuple[float, mido.Message]]) -> bytes:
     return out.getvalue()
 
 
-def recorded_idea(events: list[tuple[float, mido.Message]]) -> Analysis:
-    """The ideas heard in a performance (and what had to be assumed). Raises ValueError when
-    nothing usable was played."""
-    return analyse(read_raw(performance_midi(events)))
+def recorded_idea(events: list[tuple[float, mido.Message]], beat: float | None = None) -> Analysis:
+    """The ideas heard in a performance (and what had to be assumed), around ``beat`` seconds
+    a beat when given. Raises ValueError when nothing usable was played."""
+    return analyse(read_raw(performance_midi(events, beat)))
