@@ -123,7 +123,7 @@ class PlaybackController(QWidget):
         bar.addWidget(self.input, 1)
         bar.addWidget(self.rescan)
         bar.addWidget(self.record_button)
-        bar.addWidget(self.meter)
+        bar.addWidget(self.meter, 1)  # (as wide as the Input list it stands in for, up to its most)
         bar.addWidget(self.record_time)
         bar.addWidget(QLabel("Zoom"))
         bar.addWidget(self.zoom)

@@ -173,6 +173,11 @@ def test_a_sung_phrase_becomes_your_melody_and_a_silent_one_is_refused(qtbot, ma
     from PySide6.QtGui import QDropEvent
 
     window = make_window()
+    least = window.minimumSizeHint().width()
+    window.playback._show_meter(True)  # (as while recording) the window needs no more room
+    assert window.minimumSizeHint().width() <= least
+    qtbot.waitUntil(lambda: window.playback.meter.width() >= 64, timeout=2000)  # (in sight)
+    window.playback._show_meter(False)
     window.playback.sung.emit(sung_phrase(), 22050)
     qtbot.waitUntil(lambda: window.ideas.rowCount() == 1, timeout=60000)
     entry = window.ideas.entries[0]
