@@ -287,7 +287,7 @@ def test_a_phrase_sung_into_a_real_audio_input_is_recorded_whole_and_heard(tmp_p
     assert result["recording"] == {"button": "■ Stop", "meter": True, "list": False}
     assert result["said"][0].startswith("Recording from Test Voice")
     assert result["level"] > 0.8 and {"0:01", "0:02", "0:03"} <= set(result["times"])
-    assert result["rate"] == 44100 and abs(result["seconds"] - result["sung"]) < 0.3
+    assert result["rate"] == 16000 and abs(result["seconds"] - result["sung"]) < 0.3
     assert result["pitches"] == [p for p, _ in PHRASE] and result["chords"] == 0
     assert result["after"] == ["● Record", False, True]
 
