@@ -57,12 +57,14 @@ class KeptPart:
 # New chords under a kept melody: the model writes a chord before it reads the melody notes
 # the chord will sound under, so it is told (a logit bias on the CHORD tokens) how well each
 # chord holds the melody up to the bar line (the share of that melody's time on the chord's
-# core tones, ``_CHORD_FIT``), and a chord starting within a bar pays for the change.
-# Calibrated with bench.harmonise on the tuning part of the held-out pop songs: left to itself
-# the model changed chord 2.7 times per 4 beats (the songs 1.2) and matched the songs' roots
-# less often than a counted HMM; with these, 1.23 and more often (see README, Melody first).
-CHORD_FIT_BIAS = 16.0
-CHORD_CHANGE_BIAS = -6.0
+# core tones, ``_CHORD_FIT``; a change within the bar weighs what it gains by the part of
+# the bar it would hold, so a last-16th chord for one note gains little), and a chord
+# starting within a bar pays for the change. Calibrated with bench.harmonise on the tuning
+# part of the held-out pop songs: left to itself the model changed chord 2.7 times per 4 beats
+# (the songs 1.2), 19% of its chords lasting less than a beat (the songs none), and matched
+# the songs' roots less often than a counted HMM (see README, New chords for a melody).
+CHORD_FIT_BIAS = 48.0
+CHORD_CHANGE_BIAS = -4.0
 # The tones by which a chord holds a melody: its triad; a 7th or 6th adds colour, not fit, and a
 # suspended chord holds by root and fifth only (left to the fit, 7ths and sus chords won a
 # third of the chords, as they hold more of a tune; the songs' chords are 90% major and minor).
@@ -98,6 +100,8 @@ class KeepPart(Constraint):
 
     def __init__(self, kept: KeptPart, rhythm: str | None = None) -> None:
         self.kept = kept
+        if rhythm is None and kept.keep == "melody":
+            rhythm = "beat"  # new chords under a tune change on the beat at most, as songs' do
         self.grid = RhythmGrid(rhythm)
         self.profile = ("keep", kept.keep, rhythm)
         self.biases = kept.keep == "melody"
@@ -116,7 +120,7 @@ class KeepPart(Constraint):
         memo = self._bias_memo.get(key)
         if memo is None:
             if key[0]:
-                memo = self._chord_bias(tick, g.bar_start + g.bar_len, key[2])
+                memo = self._chord_bias(tick, g.bar_start + g.bar_len, g.bar_len, key[2])
             else:
                 memo = self._position_bias(key[1], g.bar_start)
             self._bias_memo[key] = memo
@@ -133,10 +137,10 @@ class KeepPart(Constraint):
             bias[start + nxt - bar_start] = 0.0
         return bias
 
-    def _chord_bias(self, tick: int, bar_end: int, sounding: int | None) -> np.ndarray:
-        """Each new chord's bias at ``tick``: how much better than the chord ``sounding`` (its
-        CHORD token's index; None: none) it holds the melody up to the bar line, less the
-        price of a change."""
+    def _chord_bias(self, tick: int, bar_end: int, bar_len: int, sounding: int | None) -> np.ndarray:
+        """Each new chord's bias at ``tick``: how well it holds the melody up to the bar line,
+        or, with a chord ``sounding`` (its CHORD token's index among them), how much better
+        over the part of the bar it would hold, less the price of a change."""
         heard = np.zeros(12, np.float32)  # the kept melody's time per pitch class, tick..bar end
         for note, _implicit in self.kept.notes.values():
             overlap = min(note.end, bar_end) - max(note.onset, tick)
@@ -146,7 +150,10 @@ class KeepPart(Constraint):
         start, end = VOCAB.ranges["CHORD"]
         if heard.any():
             fit = CHORD_FIT_BIAS * (_CHORD_FIT @ heard) / heard.sum()
-            bias[start:end] = fit - (fit[sounding] if sounding is not None else 0.0)
+            if sounding is None:
+                bias[start:end] = fit
+            else:  # what a change gains, over the part of the bar it would hold
+                bias[start:end] = (fit - fit[sounding]) * (bar_end - tick) / bar_len
         if sounding is not None:
             bias[start:end] += CHORD_CHANGE_BIAS
         return bias
