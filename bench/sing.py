@@ -115,16 +115,16 @@ def _fold(pitch: int) -> int:
     return pitch
 
 
-def grid_scores(phrase: Phrase, heard: list[SungNote]) -> tuple[list[bool], list[bool], bool]:
+def grid_scores(phrase: Phrase, heard: list[SungNote]) -> tuple[list[bool], list[bool], float]:
     """On the grid: for each reference note matched by onset (50 ms), whether the idea's note
     has its pitch (folded into the melody range as ideas are) and its written length; and
-    whether the tempo was heard as the song's own (not half or double)."""
+    the song's beats per beat heard (1: its own tempo, 0.5: heard at double; 0: no idea)."""
     from mir_eval.transcription import match_notes
 
     try:
         idea = recorded_idea(performance_events(heard), sung_beat([n.onset for n in heard])).ideas[0]
     except ValueError:
-        return [], [], False
+        return [], [], 0.0
     ref_i, ref_p = _arrays(phrase.notes)
     est_i, est_p = _arrays([(n.onset, n.offset, n.pitch) for n in heard])
     pairs = match_notes(
@@ -135,7 +135,7 @@ def grid_scores(phrase: Phrase, heard: list[SungNote]) -> tuple[list[bool], list
     factor = _tempo_factor(phrase, pairs)
     pitch_ok = [g.pitch == _fold(phrase.notes[r][2]) for r, g in pairs]
     value_ok = [abs(g.duration / TICKS_PER_BEAT * factor - phrase.lengths[r]) < 1e-6 for r, g in pairs]
-    return pitch_ok, value_ok, factor == 1.0
+    return pitch_ok, value_ok, factor
 
 
 def _placed(heard: list[SungNote], melody) -> dict:
@@ -241,8 +241,9 @@ def main(argv=None) -> int:
     clean = measure(phrases, None, args.seed)
     noisy = measure(phrases, args.snr, args.seed)
     print_table(clean, noisy, args.snr)
-    tempo = np.mean(clean["segmented"]["tempo"])
-    print(f"\ntempo heard as the song's own (not half/double): {tempo:.0%} of phrases (clean)")
+    heard = np.array(clean["segmented"]["tempo"])
+    own, double = np.mean(heard == 1.0), np.mean((heard == 0.5) | (heard == 2.0))
+    print(f"\ntempo heard (clean): the song's own in {own:.0%} of phrases, half or double in {double:.0%}")
     for where in dict.fromkeys(RANGES):
         f1 = [f for f, p in zip(clean["segmented"]["f1"], phrases) if p.range == where]
         f1n = [f for f, p in zip(noisy["segmented"]["f1"], phrases) if p.range == where]

@@ -21,6 +21,7 @@ SHORTEST = 0.07  # seconds: anything shorter is a scoop, a glide or a blip, part
 DIP_DB = 5.0  # a repeated note: the loudness dips this far between two swells...
 DIP_REACH = 6  # ...each within this many frames of the dip
 GAP = 1  # unvoiced frames bridged inside a note (a dropout, not a breath)
+CENTRE = 48  # frames (0.77 s) of a note whose median is its pitch so far (a drone stays cheap)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def _sung(track: PitchTrack) -> np.ndarray:
 
 def _runs(track: PitchTrack, midi: np.ndarray) -> list[list[int]]:
     """Frame runs of one pitch each: a run ends at silence (more than GAP frames) or where the
-    voice stays more than STEP semitones off the run's pitch (its median so far) for STAY
+    voice stays more than STEP semitones off the run's pitch (its recent median) for STAY
     frames; the frames it spent sliding there go to the new note."""
     sung = _sung(track)
     runs: list[list[int]] = []
@@ -65,7 +66,7 @@ def _runs(track: PitchTrack, midi: np.ndarray) -> list[list[int]]:
             continue
         quiet = 0
         if current:
-            centre = float(np.median(midi[current]))
+            centre = float(np.median(midi[current[-CENTRE:]]))
             ahead = [j for j in range(i, min(i + STAY, len(midi))) if sung[j]]
             if len(ahead) == STAY and all(abs(midi[j] - centre) > STEP for j in ahead):
                 moved = _slide_start(current, midi, centre, float(np.sign(midi[i] - centre)))

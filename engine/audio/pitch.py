@@ -16,6 +16,7 @@ RATE = 16000
 FRAME = 1024
 HOP = 256
 FMIN, FMAX = 65.0, 1100.0
+CHUNK_FRAMES = 3750  # a minute
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,29 @@ def resampled(samples: np.ndarray, rate: int) -> np.ndarray:
     return librosa.resample(samples, orig_sr=rate, target_sr=RATE).astype(np.float32)
 
 
+def _pyin(y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pyin's (f0 Hz, voiced, voicing probability) a frame, a minute at a time (its memory
+    grows with the length: a 10-minute take at once would need gigabytes)."""
+    import librosa
+
+    chunk = CHUNK_FRAMES * HOP
+    parts = []
+    for start in range(0, max(len(y), 1), chunk):
+        piece = y[start : start + chunk]
+        if len(piece) < FRAME // 2 and parts:
+            break
+        found = librosa.pyin(piece, fmin=FMIN, fmax=FMAX, sr=RATE, frame_length=FRAME, hop_length=HOP)
+        last = start + chunk >= len(y)
+        parts.append([a if last else a[:CHUNK_FRAMES] for a in found])
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+
+
 def track_pitch(samples: np.ndarray, rate: int) -> PitchTrack:
     """The pitch track of a mono float signal at ``rate`` Hz."""
     import librosa
 
     y = resampled(samples, rate)
-    f0, voiced, prob = librosa.pyin(
-        y, fmin=FMIN, fmax=FMAX, sr=RATE, frame_length=FRAME, hop_length=HOP, center=True
-    )
+    f0, voiced, prob = _pyin(y)
     rms = librosa.feature.rms(y=y, frame_length=FRAME // 4, hop_length=HOP, center=True)[0]
     n = min(len(f0), len(rms))
     f0, voiced, prob, rms = f0[:n], voiced[:n], prob[:n], rms[:n]
