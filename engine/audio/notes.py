@@ -8,6 +8,7 @@ to measure what the segmentation gains (``python -m bench.sing``).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,7 @@ class SungNote:
 
 def tuning_offset(midi: np.ndarray) -> float:
     """How far (semitones, -0.5..0.5) the singer's notes sit from concert pitch: the circular
-    mean of the pitches' fractions, so a choir tuned 30 cents flat is heard in tune."""
+    mean of the pitches' fractions, so a singer 30 cents flat throughout is heard in tune."""
     values = midi[np.isfinite(midi)]
     if not len(values):
         return 0.0
@@ -144,7 +145,9 @@ def segment_notes(track: PitchTrack) -> tuple[list[SungNote], float]:
 def _core_pitch(run: list[int], runs: list[list[int]], cores: dict[int, float], midi: np.ndarray) -> float:
     """The pitch of a merged run: that of its longest original part (a scoop's frames are
     not the note)."""
-    parts = [r for r in runs if r[0] >= run[0] and r[-1] <= run[-1]]
+    starts = [r[0] for r in runs]
+    within = runs[bisect_left(starts, run[0]) : bisect_right(starts, run[-1])]
+    parts = [r for r in within if r[-1] <= run[-1]]
     if not parts:
         return float(np.median(midi[run]))
     return cores[id(max(parts, key=len))]
