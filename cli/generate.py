@@ -138,7 +138,7 @@ def _request(args: argparse.Namespace):
         first_bar, bars = _infill_span(args.infill, primer, args.keep)
         return InfillRequest(primer, first_bar, bars, settings, args.rewrite, guard)
     if over is not None:
-        return RegenerateRequest(over, "chords", settings, guard)
+        return RegenerateRequest(over, "chords", settings, guard, tempo_from_model=settings.tempo is None)
     if args.keep:
         return RegenerateRequest(primer, args.keep, settings, guard)
     return GenerateRequest(settings, guard, primer)

@@ -302,7 +302,9 @@ class GeneratePanel(QGroupBox):
         # songwriter's choice (it is remembered, and would otherwise move later ideas without
         # typed chords into the chords' key)
         self._show_chords_key(settings)
-        return RegenerateRequest(typed.idea, "chords", settings, self.guard_setting())
+        return RegenerateRequest(
+            typed.idea, "chords", settings, self.guard_setting(), tempo_from_model=settings.tempo is None
+        )
 
     def set_state(self, model_ready: bool, generating: bool) -> None:
         self.generate_button.setEnabled(model_ready and not generating)

@@ -38,6 +38,9 @@ class RegenerateRequest:
     keep: str
     settings: GenerationSettings
     guard: Guard | None = Guard()
+    # the idea's tempo is a placeholder (chords typed with Tempo on Auto): each new version
+    # takes the tempo the model writes for the style, as fresh ideas do
+    tempo_from_model: bool = False
 
     def __post_init__(self) -> None:
         if self.keep not in ("chords", "melody"):

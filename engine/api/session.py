@@ -196,7 +196,13 @@ class Engine:
                 )
             case RegenerateRequest():
                 return self.regenerate(
-                    request.idea, request.keep, request.settings, on_idea, cancel, guard=request.guard
+                    request.idea,
+                    request.keep,
+                    request.settings,
+                    on_idea,
+                    cancel,
+                    guard=request.guard,
+                    tempo_from_model=request.tempo_from_model,
                 )
             case InfillRequest():
                 return self.infill(
@@ -274,14 +280,25 @@ class Engine:
         on_idea: OnIdea | None = None,
         cancel: Callable[[], bool] | None = None,
         guard: Guard | None = Guard(),
+        tempo_from_model: bool = False,
     ) -> GenerationSummary:
         """``settings.count`` new versions of an idea keeping its chords or its melody, checked
-        by the guard like fresh ideas."""
+        by the guard like fresh ideas (each at the tempo the model writes, ``tempo_from_model``,
+        where the idea's own is a placeholder)."""
         generator = self._require()
         # the user's part that stays may share what it shares; the part being replaced may not
         kept = replace(idea, melody=()) if keep == "chords" else replace(idea, chords=())
         accept, emit, counts = self._checked(on_idea, guard, kept)
-        generator.regenerate(idea, keep, settings, settings.count, emit, cancel, accept=accept)
+        generator.regenerate(
+            idea,
+            keep,
+            settings,
+            settings.count,
+            emit,
+            cancel,
+            accept=accept,
+            tempo_from_model=tempo_from_model,
+        )
         kind = "melodies over your chords" if keep == "chords" and not idea.name else "new versions"
         return GenerationSummary(counts["shown"], counts["redrawn"], kind=kind, asked=settings.count)
 

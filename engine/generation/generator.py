@@ -223,9 +223,12 @@ class Generator:
         on_idea: IdeaCallback | None = None,
         cancel: Callable[[], bool] | None = None,
         accept: Callable[[Idea], bool] | None = None,
+        tempo_from_model: bool = False,
     ) -> list[Idea]:
         """New ideas that keep the idea's chords ('chords': a new melody) or its melody
-        ('melody': new chords), with its key, tempo, meter and sections; new chords are in
+        ('melody': new chords), with its key, tempo, meter and sections (each its own tempo,
+        written by the model, with ``tempo_from_model``: the model's melodies follow the
+        tempo, in 16ths at a ballad's and in 8ths at 100 bpm); new chords are in
         ``settings.key`` where it names one (a melody's key is the user's to say: the one
         heard from a tune alone may be its relative). Those ``accept`` refuses are redrawn."""
         check_parts(idea, keep)
@@ -235,13 +238,14 @@ class Generator:
         rng = np.random.default_rng(settings.seed)
         home = self._home(idea)
         kept = KeptPart.of(home, keep)
-        plan_settings = replace(settings, key=home.key, tempo=idea.tempo, meter=idea.meter)
+        tempo = None if tempo_from_model else idea.tempo
+        plan_settings = replace(settings, key=home.key, tempo=tempo, meter=idea.meter)
 
         def row() -> ConstrainedGrammar:
             return ConstrainedGrammar(
                 key=home.key,
                 meter=idea.meter,
-                tempo=idea.tempo,
+                tempo=tempo,
                 plan=idea.sections,
                 style=settings.style,
                 constraints=constraints_for(

@@ -310,3 +310,19 @@ def test_new_chords_for_a_melody_alone_fit_it_and_take_the_key_given(tiny_model,
     # a key given is the melody's key: the same notes, chords of A minor
     minor = generator.regenerate(tune, "melody", replace(settings, key=Key(9, "minor")), count=2)
     assert all(i.key == Key(9, "minor") and i.melody == tune.melody for i in minor)
+
+
+def test_melodies_over_typed_chords_take_the_models_tempo_when_none_is_asked(tiny_model):
+    """Chords typed with Tempo on Auto carry a placeholder tempo: each melody over them is
+    written at a tempo the model chooses (its 16ths and 8ths follow the tempo), chords kept."""
+    from songsketch.engine.formats.progression import typed_progression
+
+    generator = Generator(load(tiny_model[0]).weights)
+    typed = typed_progression("C G Am F", (4, 4), 4, 100, None).idea
+    kept = generator.regenerate(typed, "chords", GenerationSettings(seed=3), count=4)
+    assert {i.tempo for i in kept} == {100}
+    free = generator.regenerate(typed, "chords", GenerationSettings(seed=3), count=4, tempo_from_model=True)
+    for idea in free:
+        idea.validate()
+        assert idea.chords == typed.chords and idea.melody
+    assert {i.tempo for i in free} != {100}
