@@ -4,11 +4,13 @@
 
 The first 8-bar idea of each held-out pop song of the model (its card's validation songs,
 ``../shared/corpora/pop909``) is sung by ``bench/voice.py``'s formant voice: vibrato of
-+-30 cents, scoops into half the notes, the singer up to 25 cents off concert pitch, the tempo
-drifting +-6% over the phrase with 10 ms of timing jitter; every 4th phrase is moved to a
-low male range (median pitch ~ D3), every 4th to a high female range (~ E5). Each is heard
-clean and with breath noise at ``--snr`` dB, and scored with ``mir_eval.transcription``
-(onset within 50 ms, pitch within 50 cents, offsets ignored): note precision, recall and F1.
++-30 cents, scoops of up to 1.5 semitones into half the notes and glides from the note
+before into 30% of the notes sung legato (time constants of 20-50 ms), the singer up to 25
+cents off concert pitch, the tempo drifting +-6% over the phrase with 10 ms of timing
+jitter; every 4th phrase is moved to a low male range (median pitch ~ D3), every 4th to a
+high female range (~ E5). Each is heard clean and with breath noise at ``--snr`` dB, and
+scored with ``mir_eval.transcription`` (onset within 50 ms, pitch within 50 cents, offsets
+ignored): note precision, recall and F1.
 After the notes are put on the grid (the idea the app makes), the notes matched by onset
 are checked for the right pitch and the right note value (the written length, in beats of
 the song; a tempo heard at half or double the song's is scaled first). The same figures
@@ -80,6 +82,8 @@ def sung_phrase(idea, k: int, rng: np.random.Generator) -> Phrase:
         notes.append((seconds(on) + jitter, seconds(off) + jitter, n.pitch + shift))
     voice = Voice(
         vibrato_hz=rng.uniform(5.0, 6.5),
+        scoop_seconds=rng.uniform(0.02, 0.05),
+        glide_share=0.3,
         detune_cents=rng.uniform(-25, 25),
         vowels="m" if where == "low male" and k % 8 == 1 else "aoeum",
     )

@@ -25,12 +25,16 @@ VOWELS = {  # formant frequencies (Hz) and bandwidths of a few sung vowels
 @dataclass(frozen=True)
 class Voice:
     """How a phrase is sung: vibrato depth (cents) and rate (Hz), the share of notes scooped
-    into and how far (semitones), the singer's tuning (cents), the vowels used."""
+    into, how far (semitones) and how slowly (the time constant, seconds), the share of notes
+    glided into from the note before (legato, the same time constant), the singer's tuning
+    (cents), the vowels used."""
 
     vibrato_cents: float = 30.0
     vibrato_hz: float = 5.5
     scoop_share: float = 0.5
     scoop_semitones: float = 1.5
+    scoop_seconds: float = 0.035
+    glide_share: float = 0.0
     detune_cents: float = 0.0
     vowels: str = "aoeum"
 
@@ -52,16 +56,26 @@ def _formant_gain(freqs: np.ndarray, vowel: str) -> np.ndarray:
     return (0.05 + gain) / np.maximum(freqs / 100.0, 1.0) ** 1.0
 
 
-def sing_note(pitch: float, seconds: float, rate: int, voice: Voice, rng: np.random.Generator) -> np.ndarray:
+def sing_note(
+    pitch: float,
+    seconds: float,
+    rate: int,
+    voice: Voice,
+    rng: np.random.Generator,
+    after: float | None = None,
+) -> np.ndarray:
     """One note of ``pitch`` (MIDI) lasting ``seconds``, released within it (the last 40 ms),
-    so a note sung again swells again."""
+    so a note sung again swells again; ``after``: the pitch of a note just before, which
+    the voice may glide from."""
     n = max(1, int(seconds * rate))
     t = np.arange(n) / rate
     cents = voice.detune_cents + voice.vibrato_cents * np.sin(
         2 * np.pi * voice.vibrato_hz * t + rng.uniform(0, 2 * np.pi)
     ) * np.clip((t - 0.12) / 0.2, 0.0, 1.0)
-    if rng.random() < voice.scoop_share:
-        cents -= 100 * voice.scoop_semitones * rng.uniform(0.5, 1.0) * np.exp(-t / 0.035)
+    if after is not None and voice.glide_share and rng.random() < voice.glide_share:
+        cents += 100 * (after - pitch) * np.exp(-t / voice.scoop_seconds)
+    elif rng.random() < voice.scoop_share:
+        cents -= 100 * voice.scoop_semitones * rng.uniform(0.5, 1.0) * np.exp(-t / voice.scoop_seconds)
     f0 = 440.0 * 2 ** ((pitch - 69 + cents / 100) / 12)
     phase = 2 * np.pi * np.cumsum(f0) / rate
     base = 440.0 * 2 ** ((pitch - 69) / 12)
@@ -90,11 +104,14 @@ def sing(
     end = max(off for _on, off, _p in notes) + tail
     out = np.zeros(int(end * rate) + 1)
     starts = sorted(on for on, _off, _p in notes)
-    for onset, offset, pitch in notes:
+    before = None  # (pitch, offset) of the note sung last
+    for onset, offset, pitch in sorted(notes):
         later = [s for s in starts if s > onset]
         if later:
             offset = min(offset, later[0])  # one voice: a note ends where the next begins
-        tone = sing_note(pitch, max(offset - onset, 0.03), rate, voice, rng)
+        after = before[0] if before and onset - before[1] < 0.05 else None
+        tone = sing_note(pitch, max(offset - onset, 0.03), rate, voice, rng, after)
+        before = (pitch, offset)
         start = int(onset * rate)
         out[start : start + len(tone)] += tone[: len(out) - start]
     if snr_db is not None:

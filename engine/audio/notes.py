@@ -18,7 +18,10 @@ from .pitch import PitchTrack
 SILENT_DB = -35.0  # frames this far below the loudest are breath or room, not singing
 STEP = 0.7  # semitones from a note's pitch before the voice has left it (vibrato is +-0.3)
 STAY = 2  # frames the voice must stay off a note's pitch to leave it
+SLIDE = 0.3  # semitones off a note, moving on, where a slide to the next one starts
 SHORTEST = 0.07  # seconds: anything shorter is a scoop, a glide or a blip, part of a neighbour
+PASSING = 0.09  # seconds: a pitch passed through between two notes, legato, this short is a glide
+ONSET_REACH = 5  # frames an onset may move back over loud frames with no pitch (a fast glide)
 DIP_DB = 5.0  # a repeated note: the loudness dips this far between two swells...
 DIP_REACH = 6  # ...each within this many frames of the dip
 GAP = 1  # unvoiced frames bridged inside a note (a dropout, not a breath)
@@ -81,10 +84,11 @@ def _runs(track: PitchTrack, midi: np.ndarray) -> list[list[int]]:
 
 def _slide_start(run: list[int], midi: np.ndarray, centre: float, way: float) -> int:
     """Where, in ``run``, the voice began to slide (``way``: +1 up, -1 down) off ``centre``
-    towards the next note: the trailing frames more than 0.3 semitone that way, at most
-    half the run."""
+    towards the next note: the trailing frames more than SLIDE semitone that way, each
+    further than the one before (a vibrato's crest is not a slide), at most half the run."""
+    away = (midi[run] - centre) * way
     k = len(run)
-    while k > len(run) // 2 and (midi[run[k - 1]] - centre) * way > 0.3:
+    while k > len(run) // 2 and away[k - 1] > SLIDE and (k == len(run) or away[k - 1] < away[k] - 0.05):
         k -= 1
     return k
 
@@ -107,16 +111,29 @@ def _split_dips(run: list[int], level: np.ndarray, shortest: int) -> list[list[i
     return _split_dips(run[:cut], level, shortest) + _split_dips(run[cut:], level, shortest)
 
 
-def _merge_short(runs: list[list[int]], shortest: int) -> list[list[int]]:
-    """Runs shorter than ``shortest`` frames joined to a neighbour they touch: to the next run
-    (a scoop or glide into it, so its onset is where the voice began to move), or, at the
-    end of a phrase, to the one before (a fall-off); alone, they are dropped."""
+def _passing(runs: list[list[int]], pitches: list[float], frames: int) -> set[int]:
+    """Indexes of runs under ``frames`` long, touching the runs either side, at a pitch
+    between theirs: the voice gliding from one note to the next."""
+    found = set()
+    for i in range(1, len(runs) - 1):
+        touching = runs[i][0] - runs[i - 1][-1] <= GAP + 1 and runs[i + 1][0] - runs[i][-1] <= GAP + 1
+        low, high = sorted((pitches[i - 1], pitches[i + 1]))
+        if len(runs[i]) < frames and touching and low + 0.5 < pitches[i] < high - 0.5:
+            found.add(i)
+    return found
+
+
+def _merge_short(runs: list[list[int]], shortest: int, passing: set[int]) -> list[list[int]]:
+    """Runs shorter than ``shortest`` frames, and ``passing`` ones, joined to a neighbour they
+    touch: to the next run (a scoop or glide into it, so its onset is where the voice began
+    to move), or, at the end of a phrase, to the one before (a fall-off); alone, they are
+    dropped."""
     out: list[list[int]] = []
     carry: list[int] = []
     for index, run in enumerate(runs):
         run = carry + run
         carry = []
-        if len(run) >= shortest:
+        if len(run) >= shortest and index not in passing:
             out.append(run)
             continue
         after = runs[index + 1] if index + 1 < len(runs) else None
@@ -133,13 +150,35 @@ def segment_notes(track: PitchTrack) -> tuple[list[SungNote], float]:
     midi = track.midi - offset
     shortest = max(2, round(SHORTEST / track.hop))
     runs = [part for run in _runs(track, midi) for part in _split_dips(run, track.level, shortest)]
-    cores = {id(r): float(np.median(midi[r])) for r in runs}
-    notes = []
-    for run in _merge_short(runs, shortest):
+    pitches = [float(np.median(midi[r])) for r in runs]
+    cores = {id(r): p for r, p in zip(runs, pitches)}
+    passing = _passing(runs, pitches, round(PASSING / track.hop))
+    notes, end = [], -1
+    for run in _merge_short(runs, shortest, passing):
         pitch = _core_pitch(run, runs, cores, midi)
-        loud = float(10 ** (np.max(track.level[run]) / 20))
-        notes.append(SungNote(_time(run[0], track), _time(run[-1] + 1, track), round(pitch), loud))
+        peak = float(np.max(track.level[run]))
+        first = _onset_frame(run[0], end, peak, track)
+        notes.append(
+            SungNote(_time(first, track), _time(run[-1] + 1, track), round(pitch), 10 ** (peak / 20))
+        )
+        end = run[-1]
     return notes, offset
+
+
+def _onset_frame(first: int, before: int, peak: float, track: PitchTrack) -> int:
+    """Where a note starting at frame ``first`` began: earlier by the loud frames with no
+    pitch just before it (pyin loses the pitch of a fast glide) while the loudness rises into
+    it, up to ONSET_REACH frames and never into the note before (which ended at ``before``)."""
+    frame = first
+    while (
+        frame - 1 > before
+        and first - frame < ONSET_REACH
+        and not track.voiced[frame - 1]
+        and track.level[frame - 1] > peak - 20.0
+        and track.level[frame - 1] <= track.level[frame] + 1.0  # still rising into the note
+    ):
+        frame -= 1
+    return frame
 
 
 def _core_pitch(run: list[int], runs: list[list[int]], cores: dict[int, float], midi: np.ndarray) -> float:

@@ -16,11 +16,12 @@ from songsketch.engine.api import MAX_SUNG_SECONDS, hear_singing, read_audio
 PHRASE = [(60, 0.5), (62, 0.5), (64, 0.5), (64, 0.5), (65, 0.25), (67, 0.75), (72, 1.0)]
 
 
-def timed(phrase, beat: float = 0.5, start: float = 0.3):
-    """(onset s, offset s, pitch) of (pitch, beats) notes sung at ``beat`` seconds a beat."""
+def timed(phrase, beat: float = 0.5, start: float = 0.3, held: float = 0.95):
+    """(onset s, offset s, pitch) of (pitch, beats) notes sung at ``beat`` seconds a beat,
+    each held for ``held`` of its length."""
     notes, t = [], start
     for pitch, beats in phrase:
-        notes.append((t, t + beats * beat * 0.95, pitch))
+        notes.append((t, t + beats * beat * held, pitch))
         t += beats * beat
     return notes
 
@@ -55,6 +56,13 @@ def test_vibrato_and_a_repeated_note(tmp_path):
     audio = sing(timed(long_notes), 16000, Voice(vibrato_cents=30, scoop_share=1.0), seed=2)
     idea, _ = heard(written(tmp_path, audio, 16000, "held.flac"))
     assert [n.pitch for n in idea.melody] == [67, 67, 65, 64]
+
+
+def test_glides_between_legato_notes_are_not_notes(tmp_path):
+    legato = [(60, 1.0), (64, 0.5), (67, 0.5), (72, 1.0), (67, 0.5), (64, 0.5), (60, 1.0)]
+    audio = sing(timed(legato, held=1.0), 22050, Voice(glide_share=1.0, scoop_seconds=0.05), seed=7)
+    idea, _ = heard(written(tmp_path, audio, 22050, "glides.ogg"))
+    assert [n.pitch for n in idea.melody] == [p for p, _ in legato]
 
 
 def test_a_low_male_hum_in_stereo_and_a_phone_at_8_khz(tmp_path):
