@@ -28,7 +28,10 @@ def test_at_1024_by_600_every_part_of_the_window_is_whole_or_scrolled_to(qtbot, 
 
     window = make_window()
     screen = window.screen().availableGeometry().size()  # (the test screen: 800 x 800)
-    assert window.size() == fitted_window_size(DEFAULT_SIZE, window.minimumSizeHint(), screen)
+    fitted = fitted_window_size(DEFAULT_SIZE, window.minimumSizeHint(), screen)
+    # (the least size moves by a few pixels as labels change after opening: the SoundFont
+    # button's 'loading…', the Input list once the inputs are listed)
+    assert window.height() == fitted.height() and abs(window.width() - fitted.width()) <= 8
     window.playback.sound.wait_for_font()
     least = window.minimumSizeHint()
     # room for a title bar and a desktop panel on a 1024 x 600 screen
