@@ -14,12 +14,12 @@ def mono(samples: np.ndarray) -> np.ndarray:
     """The samples as one float32 channel in [-1, 1]: channels (frames x channels) averaged,
     integer PCM scaled. Raises ValueError for an empty or shapeless buffer."""
     x = np.asarray(samples)
+    if np.issubdtype(x.dtype, np.integer):
+        x = x / float(np.iinfo(x.dtype).max)
     if x.ndim == 2:
         x = x.mean(axis=1) if x.shape[1] <= x.shape[0] else x.mean(axis=0)
     if x.ndim != 1 or x.size == 0:
         raise ValueError("the recording is empty")
-    if np.issubdtype(x.dtype, np.integer):
-        x = x / float(np.iinfo(x.dtype).max)
     x = np.nan_to_num(x.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     return np.clip(x, -1.0, 1.0)
 

@@ -75,6 +75,14 @@ def test_a_low_male_hum_in_stereo_and_a_phone_at_8_khz(tmp_path):
     assert [n.pitch for n in idea.melody] == [p for p, _ in PHRASE]
 
 
+def test_a_microphone_buffer_of_16_bit_frames_by_channels():
+    audio = sing(timed(PHRASE), 16000, seed=8)
+    frames = np.stack([audio, audio], axis=1)
+    pcm = (frames * 32767).astype(np.int16)
+    (idea,) = hear_singing(pcm, 16000, name="sung 14.05.31").ideas
+    assert idea.name == "sung 14.05.31" and [n.pitch for n in idea.melody] == [p for p, _ in PHRASE]
+
+
 @pytest.mark.parametrize(
     "samples, words",
     [
