@@ -6,7 +6,7 @@ Signals of IdeasList: currentChanged(object entry) the idea now selected (None: 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -117,7 +117,10 @@ class IdeasList(QWidget):
         index = self.filter.mapFromSource(self.ideas.index(row, NAME)) if row is not None else QModelIndex()
         if not index.isValid():
             return False
-        self.table.selectRow(index.row())
+        # this row alone, whatever keys are held (selectRow would extend the selection while
+        # Ctrl+Shift of the shortcut that made the idea is still down, and Del took both)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().setCurrentIndex(index, flags)
         self.table.scrollTo(index)
         return True
 

@@ -52,8 +52,15 @@ def test_any_ideas_melody_can_be_taken_alone(qtbot, make_window, generate_and_wa
     generate_and_wait(window)
     window.table.selectRow(0)
     source = window.current_entry()
-    window.melody_alone()
+    window.table.setFocus()
+    qtbot.keyClick(
+        window.table, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: window.ideas.rowCount() == 2)
     alone = window.current_entry()
+    # the new row alone is selected (with Ctrl+Shift still held it used to join the source:
+    # Del then deleted both)
+    assert [i.row() for i in window.table.selectionModel().selectedRows()] == [1]
     assert alone.id != source.id and alone.name == f"{source.name} melody"
     assert alone.idea.chords == () and alone.idea.melody == source.idea.melody
     assert alone.report["source_id"] == source.id and window.ideas.entries[1].id == alone.id
