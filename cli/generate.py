@@ -46,7 +46,7 @@ def generate(args: argparse.Namespace) -> int:
         return 2
     gen_s = time.perf_counter() - t1
     # the files written, named as the summary names what was made ("3 melodies over your chords")
-    made = str(replace(summary, shown=files.written, redrawn=0, asked=0))
+    made = str(replace(summary, shown=files.written, redrawn=0, asked=0, remark=""))
     also = "".join(f"; {r}" for r in summary.remarks())
     print(f"{made} in {gen_s:.2f} s (model loaded in {load_s:.1f} s){also}")
     return 0 if files.written == args.count else 1
@@ -122,7 +122,7 @@ def _request(args: argparse.Namespace):
     """The engine request the arguments ask for: new ideas (continuing a primer), new versions
     of a primer keeping its chords or melody or rewriting some bars, or melodies over typed
     chords."""
-    from songsketch.engine.api import GenerateRequest, Guard, InfillRequest, RegenerateRequest
+    from songsketch.engine.api import MELODY_ALONE, GenerateRequest, Guard, InfillRequest, RegenerateRequest
 
     settings = _settings(args)
     primer = _primer(args.primer) if args.primer else None
@@ -134,6 +134,8 @@ def _request(args: argparse.Namespace):
         raise Refused(2, "--keep needs --primer (the idea whose chords or melody are kept)")
     if args.primer_bars and primer is None:
         raise Refused(2, "--primer-bars needs --primer (the file whose first bars are kept)")
+    if primer is not None and not primer.chords and args.keep != "melody":
+        raise Refused(2, f"--primer {args.primer}: {MELODY_ALONE}: --keep melody writes chords for it")
     if args.infill:
         first_bar, bars = _infill_span(args.infill, primer, args.keep)
         return InfillRequest(primer, first_bar, bars, settings, args.rewrite, guard)

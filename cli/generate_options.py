@@ -41,11 +41,19 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
 
 
+MAX_TEMPERATURE = 2.5  # the window's Wildness goes to 1.8
+
+
 def _temperature_arg(text: str) -> float:
-    """--temperature: above 0 (at 0 or below every draw is the likeliest, a known song's)."""
+    """--temperature: above 0 (at 0 or below every draw is the likeliest, a known song's), at
+    most MAX_TEMPERATURE (beyond, the draws are noise: at 50, chords like Ab/C Gbmaj7/Bb C6)."""
     value = _number(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text} is too low; above 0 (0.3 plain, 0.9 usual, 1.8 wild)")
+    if value > MAX_TEMPERATURE:
+        raise argparse.ArgumentTypeError(
+            f"{text} is too high; at most {MAX_TEMPERATURE:g} (0.3 plain, 0.9 usual, 1.8 wild)"
+        )
     return value
 
 

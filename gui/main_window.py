@@ -253,7 +253,8 @@ class MainWindow(QMainWindow):
         try:
             check_parts(entry.idea, keep)
         except ValueError as exc:
-            self.statusBar().showMessage(f"{entry.name}: {exc}", 10000)
+            hint = " (New chords for this melody: Ctrl+K)" if not entry.idea.chords else ""
+            self.statusBar().showMessage(f"{entry.name}: {exc}{hint}", 10000)
             return False
         return True
 

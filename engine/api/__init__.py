@@ -36,7 +36,7 @@ from ..formats.progression import (
 )
 from ..generation.constraints import HARMONIC_RHYTHMS
 from ..generation.generator import Cancelled, GenerationSettings
-from ..generation.shape import check_parts
+from ..generation.shape import MELODY_ALONE, check_parts
 from ..ml.advice import MusicAmount, beats_base, music_amount, outcome_words
 from ..ml.card import ModelCard
 from ..ml.model import ModelConfig
@@ -108,6 +108,7 @@ __all__ = [
     "Cancelled",
     "HARMONIC_RHYTHMS",
     "check_parts",
+    "MELODY_ALONE",
     # originality: how much an idea shares with the training songs
     "Guard",
     "OriginalityReport",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from ..assess.originality import Guard, OriginalityIndex, beyond_own
 from ..generation.generator import GenerationSettings, Generator, primer_excerpt
+from ..generation.shape import check_parts, melody_key
 from ..ml.store import LoadedModel, load, read_extra
 from ..music.idea import Idea
 from ..tokens.encoding import encode
@@ -114,6 +115,7 @@ class GenerationSummary:
     redrawn: int = 0
     kind: str = "ideas"
     asked: int = 0  # how many were asked for (0: not said)
+    remark: str = ""  # what was decided for the songwriter (a key asked for set aside)
 
     def __str__(self) -> str:
         made = f"{self.shown} {self.kind if self.shown != 1 else _SINGULAR.get(self.kind, self.kind)}"
@@ -122,7 +124,7 @@ class GenerationSummary:
     def remarks(self) -> list[str]:
         """What else a songwriter should know: ideas replaced as too close to a known song,
         and ideas asked for that could not be made."""
-        remarks = []
+        remarks = [self.remark] if self.remark else []
         if self.redrawn:
             were = "was" if self.redrawn == 1 else "were"
             remarks.append(f"{self.redrawn} too close to a known song {were} replaced")
@@ -286,6 +288,11 @@ class Engine:
         by the guard like fresh ideas (each at the tempo the model writes, ``tempo_from_model``,
         where the idea's own is a placeholder)."""
         generator = self._require()
+        remark = ""
+        if keep == "melody":  # new chords in the key asked for only where the melody lies in it
+            check_parts(idea, keep)
+            key, remark = melody_key(idea, settings.key)
+            settings = replace(settings, key=key)
         # the user's part that stays may share what it shares; the part being replaced may not
         kept = replace(idea, melody=()) if keep == "chords" else replace(idea, chords=())
         accept, emit, counts = self._checked(on_idea, guard, kept)
@@ -300,7 +307,9 @@ class Engine:
             tempo_from_model=tempo_from_model,
         )
         kind = "melodies over your chords" if keep == "chords" and not idea.name else "new versions"
-        return GenerationSummary(counts["shown"], counts["redrawn"], kind=kind, asked=settings.count)
+        return GenerationSummary(
+            counts["shown"], counts["redrawn"], kind=kind, asked=settings.count, remark=remark
+        )
 
     def infill(
         self,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from ..music.idea import Idea
+from ..music import chords as ch
+from ..music.idea import Idea, Key
 
 MIN_NOTE_LENGTHS = 3  # a melody of one or two note lengths has no rhythm to speak of
+MELODY_IN_KEY = 0.85  # a key asked for a melody stands if this much of its time is in the key
+MELODY_ALONE = "this idea is a melody alone: give it chords first"
 
 
 def check_parts(idea: Idea, keep: str | None) -> None:
@@ -18,10 +21,27 @@ def check_parts(idea: Idea, keep: str | None) -> None:
             else "this idea has no melody to put chords under"
         )
     if keep == "chords" and not idea.chords:
-        raise ValueError(
-            "this idea is a melody alone: give it chords first (New chords for this melody: "
-            "Ctrl+K; --keep melody)"
-        )
+        raise ValueError(MELODY_ALONE)
+
+
+def melody_key(idea: Idea, asked: Key | None) -> tuple[Key, str]:
+    """The key to give a melody new chords in, and a remark when ``asked`` was set aside: the
+    key asked for where the melody lies in it (``MELODY_IN_KEY`` of its time; in minor the
+    raised 6th and 7th count), else the melody's own key (an F# tune is not harmonised in C
+    major because a Key box was left there)."""
+    if asked is None or asked == idea.key:
+        return idea.key, ""
+    scale = set(asked.scale) | ({(asked.tonic + 9) % 12} if asked.mode == "minor" else set())
+    total = sum(n.duration for n in idea.melody) or 1
+    inside = sum(n.duration for n in idea.melody if n.pitch % 12 in scale) / total
+    if inside >= MELODY_IN_KEY:
+        return asked, ""
+    outside = sorted({n.pitch % 12 for n in idea.melody} - scale)
+    names = ", ".join(ch.pc_name(pc, asked.flats) for pc in outside)
+    return idea.key, (
+        f"{asked.long_name} set aside: the melody's {names} {'is' if len(outside) == 1 else 'are'} "
+        f"not in it; the chords are in {idea.key.long_name}"
+    )
 
 
 def has_melody(idea: Idea) -> bool:

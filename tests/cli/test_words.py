@@ -30,6 +30,10 @@ def _refused(capsys, *argv: str) -> str:
         (["--count", "-2"], "argument --count/-n: -2 is not a number of ideas; ask for 1 or more"),
         (["--tempo", "fast"], "argument --tempo: not a tempo: 'fast' (bpm, 40-240, or auto)"),
         (["-t", "0"], "argument --temperature/-t: 0 is too low; above 0 (0.3 plain, 0.9 usual, 1.8 wild)"),
+        (
+            ["-t", "50"],
+            "argument --temperature/-t: 50 is too high; at most 2.5 (0.3 plain, 0.9 usual, 1.8 wild)",
+        ),
         (["--top-p", "3"], "argument --top-p: 3 is not a share; above 0 and at most 1 (0.95 usual)"),
         (["--guard", "-1"], "argument --guard: -1 is below 0; 0 turns the guard off, 7 is usual"),
         (["--primer-bars", "0"], "argument --primer-bars: 0 is too few; keep 1 bar or more of the primer"),
@@ -42,6 +46,32 @@ def test_generate_refuses_bars_and_counts_in_one_line(capsys, tmp_path, argv, sa
     assert f"songsketch generate: error: {says}\n" in err
     assert "choose from" not in err
     assert not (tmp_path / "ideas").exists()
+
+
+def test_a_melody_alone_is_refused_all_but_new_chords(capsys, tmp_path):
+    """A primer of one line may only be given chords (--keep melody): continuing it or a new
+    melody for it is refused before a model is loaded, saying what would work."""
+    from tests.engine.formats.test_melody_alone import TWINKLE, tune_file
+
+    tune = tmp_path / "tune.mid"
+    tune.write_bytes(tune_file(TWINKLE))
+    for keep in ([], ["--keep", "chords"], ["--infill", "2-3"]):
+        argv = [
+            "generate",
+            "--primer",
+            str(tune),
+            *keep,
+            "--model",
+            str(tmp_path / "none"),
+            "--out",
+            str(tmp_path / "o"),
+        ]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err == (
+            f"error: --primer {tune}: this idea is a melody alone: give it chords first: "
+            "--keep melody writes chords for it\n"
+        ), err
 
 
 def test_primer_bars_without_a_primer_is_refused(capsys, tmp_path):

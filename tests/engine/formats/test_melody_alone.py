@@ -87,3 +87,16 @@ def test_a_folder_skips_tunes_alone_for_training_with_the_reason(tmp_path):
     assert [s.name for s in corpus.songs] == ["song"]
     (report,) = [r for r in corpus.reports if r.path.endswith("tune.mid")]
     assert not report.used and "melody only" in report.reason
+
+
+def test_a_key_asked_for_a_melody_stands_only_where_the_melody_lies_in_it():
+    from songsketch.engine.generation.shape import melody_key
+
+    d_scale = [(p, 1) for p in (62, 64, 66, 67, 69, 71, 73, 74, 73, 71, 69, 67, 66, 64, 62)] + [(62, 1)]
+    (d_tune,) = read_ideas(tune_file(d_scale))
+    assert d_tune.key == Key(2, "major")
+    assert melody_key(d_tune, None) == (d_tune.key, "")
+    assert melody_key(d_tune, Key(11, "minor")) == (Key(11, "minor"), "")  # its relative: it fits
+    key, remark = melody_key(d_tune, Key(0, "major"))
+    assert key == d_tune.key
+    assert remark == "C major set aside: the melody's C#, F# are not in it; the chords are in D major"
