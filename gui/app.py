@@ -22,13 +22,18 @@ def _old_library() -> "os.PathLike":
 
 def build_window(home: Home | None = None, settings=None):
     """The main window with its library, models and cache under ``home`` (by default
-    ``$SONGSKETCH_HOME`` or the platform's data folder)."""
+    ``$SONGSKETCH_HOME`` or the platform's data folder); with ``$SONGSKETCH_HOME`` set, its
+    settings too (``settings.ini`` there), else the desktop's place for them."""
     from songsketch.gui.main_window import MainWindow
 
     if home is None:
         home = Home.from_environment()
         if not os.environ.get("SONGSKETCH_HOME"):
             home.adopt_old_library(_old_library())
+        elif settings is None:  # a home of its own keeps its own settings, not the desktop's
+            from PySide6.QtCore import QSettings
+
+            settings = QSettings(str(home.root / "settings.ini"), QSettings.Format.IniFormat)
     home.root.mkdir(parents=True, exist_ok=True)
     return MainWindow(Library(home.library), default_model_dir(), home.models, home.cache, settings)
 

@@ -37,3 +37,15 @@ def test_the_model_and_the_sound_chosen_are_saved_while_the_window_is_open(
     qtbot.waitUntil(lambda: window.model_ready, timeout=60000)
     again = make_window(home)
     assert again.panel.model.currentData() == mine and again.panel.tempo.value() == 97
+
+
+def test_a_home_of_its_own_keeps_its_own_settings(qtbot, tmp_path, monkeypatch):
+    """With $SONGSKETCH_HOME set, the window's settings live there (a trial home used to open
+    with the desktop's Key box and last folders)."""
+    from songsketch.gui.app import build_window
+
+    monkeypatch.setenv("SONGSKETCH_HOME", str(tmp_path / "home"))
+    window = build_window()
+    qtbot.addWidget(window)
+    assert window.settings.fileName() == str(tmp_path / "home" / "settings.ini")
+    window.close()
