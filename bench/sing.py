@@ -17,6 +17,8 @@ the song; a tempo heard at half or double the song's is scaled first). The same 
 are given for the unprocessed pitch track (a note wherever the rounded pitch changes), so
 what the segmentation adds is visible. Speed: CPU seconds of work (pitch track, notes,
 grid) per second sung (CPU time, as other work shares this machine's two cores).
+``--soundfont`` also sings the phrases on the bundled SoundFont's "Voice Oohs", a voice the
+segmentation was not tuned on.
 """
 
 from __future__ import annotations
@@ -164,19 +166,40 @@ def _tempo_factor(phrase: Phrase, pairs) -> float:
     return min((0.5, 1.0, 2.0, 1 / 3, 3.0), key=lambda f: abs(np.log(song / idea / f)))
 
 
-def measure(phrases: list[Phrase], snr: float | None, seed: int) -> dict[str, dict[str, list]]:
-    """Per way of reading the track ('segmented', 'frame-wise'): F1s, pitch and value hits,
-    tempo hits, and the seconds of work and of audio."""
+def synth_voice(snr: float | None, seed: int):
+    """The k-th phrase sung by bench/voice.py: (samples, rate)."""
+    return lambda k, phrase: (sing(phrase.notes, RATE, phrase.voice, snr_db=snr, seed=seed + k), RATE)
+
+
+def soundfont_voice(program: str = "voice oohs"):
+    """The phrase on the bundled SoundFont's sampled voice (its own attack and loop, none of
+    bench/voice.py's vibrato, scoops or glides; the drifting timing kept): (samples, rate)."""
+    from songsketch.engine.api import SAMPLE_RATE, open_font, program_number
+    from songsketch.engine.playback.performance import NoteEvent, Performance
+
+    font, number = open_font(), program_number(program)
+
+    def render(_k: int, phrase: Phrase) -> tuple[np.ndarray, int]:
+        notes = [NoteEvent(a, b - a, p, 90, number) for a, b, p in phrase.notes]
+        audio = Performance(font, notes, phrase.notes[-1][1] + 0.3, gain=1.0).render_all()
+        return audio.mean(axis=1).astype(np.float32), SAMPLE_RATE
+
+    return render
+
+
+def measure(phrases: list[Phrase], voice) -> dict[str, dict[str, list]]:
+    """Per way of reading the track ('segmented', 'frame-wise') of the phrases sung by
+    ``voice``: F1s, pitch and value hits, tempo hits, and the seconds of work and of audio."""
     rows = {
         w: {"f1": [], "p": [], "r": [], "pitch": [], "value": [], "tempo": [], "work": []}
         for w in ("segmented", "frame-wise")
     }
     audio = 0.0
     for k, phrase in enumerate(phrases):
-        x = sing(phrase.notes, RATE, phrase.voice, snr_db=snr, seed=seed + k)
-        audio += len(x) / RATE
+        x, rate = voice(k, phrase)
+        audio += len(x) / rate
         t0 = time.process_time()
-        track = track_pitch(x, RATE)
+        track = track_pitch(x, rate)
         t_track = time.process_time() - t0
         for way, read in (("segmented", lambda t: segment_notes(t)[0]), ("frame-wise", frame_notes)):
             t1 = time.process_time()
@@ -196,7 +219,7 @@ def measure(phrases: list[Phrase], snr: float | None, seed: int) -> dict[str, di
     return rows
 
 
-def print_table(clean: dict, noisy: dict, snr: float) -> None:
+def print_table(clean: dict, noisy: dict, snr: float, font: dict | None) -> None:
     heads = (
         "F1 clean",
         f"F1 {snr:.0f} dB",
@@ -221,6 +244,12 @@ def print_table(clean: dict, noisy: dict, snr: float) -> None:
             f"{(sum(c['work']) + sum(n['work'])) / (c['audio'][0] + n['audio'][0]):.3f}",
         ]
         print(f"{way:24s}" + "".join(f"{x:>13s}" for x in cells))
+    if font:
+        print("\nthe SoundFont's sampled voice (Voice Oohs), clean:")
+        for way, row in font.items():
+            p, r, f1 = (np.mean(row[k]) for k in ("p", "r", "f1"))
+            pitch, value = np.mean(row["pitch"]), np.mean(row["value"])
+            print(f"{way:24s} F1 {f1:.3f} (P/R {p:.2f}/{r:.2f}), pitch {pitch:.1%}, value {value:.1%}")
 
 
 def main(argv=None) -> int:
@@ -229,6 +258,7 @@ def main(argv=None) -> int:
     parser.add_argument("--songs", type=int, default=24, help="held-out songs to sing (0 = all)")
     parser.add_argument("--snr", type=float, default=20.0, help="breath noise, dB below the voice")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--soundfont", action="store_true", help="also the SoundFont's sampled voice")
     args = parser.parse_args(argv)
     if not POP909.is_dir():
         print(f"{POP909} not found: nothing to measure")
@@ -242,9 +272,10 @@ def main(argv=None) -> int:
     phrases = [sung_phrase(idea, k, rng) for k, idea in enumerate(ideas)]
     seconds, count = sum(p.notes[-1][1] for p in phrases), sum(len(p.notes) for p in phrases)
     print(f"{len(phrases)} phrases of held-out songs, {seconds:.0f} s sung, {count} notes")
-    clean = measure(phrases, None, args.seed)
-    noisy = measure(phrases, args.snr, args.seed)
-    print_table(clean, noisy, args.snr)
+    clean = measure(phrases, synth_voice(None, args.seed))
+    noisy = measure(phrases, synth_voice(args.snr, args.seed))
+    font = measure(phrases, soundfont_voice()) if args.soundfont else None
+    print_table(clean, noisy, args.snr, font)
     heard = np.array(clean["segmented"]["tempo"])
     own, double = np.mean(heard == 1.0), np.mean((heard == 0.5) | (heard == 2.0))
     print(f"\ntempo heard (clean): the song's own in {own:.0%} of phrases, half or double in {double:.0%}")

@@ -22,7 +22,7 @@ SLIDE = 0.3  # semitones off a note, moving on, where a slide to the next one st
 SHORTEST = 0.07  # seconds: anything shorter is a scoop, a glide or a blip, part of a neighbour
 PASSING = 0.09  # seconds: a pitch passed through between two notes, legato, this short is a glide
 ONSET_REACH = 5  # frames an onset may move back over loud frames with no pitch (a fast glide)
-DIP_DB = 5.0  # a repeated note: the loudness dips this far between two swells...
+DIP_DB = 4.5  # a repeated note: the loudness dips this far between two swells...
 DIP_REACH = 6  # ...each within this many frames of the dip
 GAP = 1  # unvoiced frames bridged inside a note (a dropout, not a breath)
 CENTRE = 48  # frames (0.77 s) of a note whose median is its pitch so far (a drone stays cheap)
@@ -95,10 +95,12 @@ def _slide_start(run: list[int], midi: np.ndarray, centre: float, way: float) ->
 
 def _split_dips(run: list[int], level: np.ndarray, shortest: int) -> list[list[int]]:
     """A run cut where its loudness dips DIP_DB below the loudest frames within DIP_REACH on
-    both sides (a repeated note sung again), each part at least ``shortest`` frames."""
+    both sides (a repeated note sung again), each part at least ``shortest`` frames. The
+    loudness is taken as the median of 3 frames: a dip of one frame is a wobble in the
+    attack (a SoundFont's sung 'ooh' has one), not a new note."""
     if len(run) < 2 * shortest:
         return [run]
-    db = level[run]
+    db = _median3(level[run])
     best, cut = 0.0, None
     for k in range(shortest, len(run) - shortest + 1):
         left = db[max(0, k - DIP_REACH) : k].max()
@@ -109,6 +111,15 @@ def _split_dips(run: list[int], level: np.ndarray, shortest: int) -> list[list[i
     if cut is None or best < DIP_DB:
         return [run]
     return _split_dips(run[:cut], level, shortest) + _split_dips(run[cut:], level, shortest)
+
+
+def _median3(x: np.ndarray) -> np.ndarray:
+    """Each value the median of it and its neighbours (the ends kept)."""
+    if len(x) < 3:
+        return x
+    out = x.copy()
+    out[1:-1] = np.median(np.stack([x[:-2], x[1:-1], x[2:]]), axis=0)
+    return out
 
 
 def _passing(runs: list[list[int]], pitches: list[float], frames: int) -> set[int]:
