@@ -87,12 +87,26 @@ def key_spelling(tonic: int, mode: str) -> tuple[str, ...]:
     first = letters.index(names[tonic % 12][0])
     steps = (0, 2, 4, 5, 7, 9, 11) if mode == "major" else (0, 2, 3, 5, 7, 8, 10)
     for degree, step in enumerate(steps):
-        pc = (tonic + step) % 12
-        letter = letters[(first + degree) % 7]
-        accidental = {0: "", 1: "#", 11: "b"}.get((pc - _LETTER_PC[letter]) % 12)
-        if accidental is not None:
-            names[pc] = letter + accidental
+        _name(names, (tonic + step) % 12, letters[(first + degree) % 7])
+    for step, degree in _CHROMATIC[mode].items():  # a lowered degree names the one above, a raised one below
+        _name(names, (tonic + step) % 12, letters[(first + abs(degree)) % 7])
     return tuple(names)
+
+
+# The notes outside a key as harmony spells them, by semitones above the tonic: +degree (0-based)
+# raised, -degree lowered. Major: bII bIII #IV bVI bVII (Bb, not A#, in C major); minor: bII,
+# the major 3rd, #IV, the raised 6th and 7th (C#, D#, F#, G# in A minor).
+_CHROMATIC = {
+    "major": {1: -1, 3: -2, 6: 3, 8: -5, 10: -6},
+    "minor": {1: -1, 4: 2, 6: 3, 9: 5, 11: 6},
+}
+
+
+def _name(names: list[str], pc: int, letter: str) -> None:
+    """Name ``pc`` on ``letter`` where one sharp or flat will do."""
+    accidental = {0: "", 1: "#", 11: "b"}.get((pc - _LETTER_PC[letter]) % 12)
+    if accidental is not None:
+        names[pc] = letter + accidental
 
 
 def parse_pc(name: str) -> int:
