@@ -220,7 +220,7 @@ class PianoRoll(QWidget):
         """Scroll the roll up or down to the idea's notes: all of them (with the chord symbols
         above when they fit too); when the lowest and highest cannot both be seen, the middle
         between the melody and the chords, so both parts show (bass notes sit far below the
-        melody, off-screen in a short window)."""
+        melody, off-screen in a short window), but never below the melody's highest note."""
         idea = self.idea
         if idea is None:
             return
@@ -237,6 +237,8 @@ class PianoRoll(QWidget):
         else:
             centres = [sum(part) / len(part) for part in (melody, chords) if part]
             y = self._row_top(sum(centres) / len(centres)) + ROW / 2 - (seen + HEADER) / 2
+            if melody:  # never past the melody's highest note: the tune is what is looked for
+                y = min(y, self._row_top(max(melody)) - ROW - HEADER)
         self.view.verticalScrollBar().setValue(round(y))
 
     def resizeEvent(self, event) -> None:

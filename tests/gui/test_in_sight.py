@@ -62,6 +62,9 @@ def test_the_roll_scrolls_to_the_notes(qtbot, make_window, generate_and_wait):
     roll.resize(700, 230)  # a short roll: the middle between the parts, some of each
     seen_melody, seen_chords = _notes_seen(roll)
     assert seen_melody and seen_chords
+    roll.resize(700, 150)  # shorter still (1024 x 600): the melody's top stays in sight
+    seen_melody, _chords = _notes_seen(roll)
+    assert max(melody) in seen_melody
 
 
 def test_long_names_lose_their_middle_and_say_all_in_a_tooltip(qtbot, make_window, generate_and_wait):
