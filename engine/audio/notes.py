@@ -94,16 +94,17 @@ def _slide_start(run: list[int], midi: np.ndarray, centre: float, way: float) ->
 
 
 def _split_dips(run: list[int], level: np.ndarray, shortest: int) -> list[list[int]]:
-    """A run cut where its loudness dips DIP_DB below the loudest frames within DIP_REACH on
-    both sides (a repeated note sung again), each part at least ``shortest`` frames. The
-    loudness is taken as the median of 3 frames: a dip of one frame is a wobble in the
-    attack (a SoundFont's sung 'ooh' has one), not a new note."""
+    """A run cut where its loudness dips DIP_DB below both the note held before it (its
+    median over 2 x DIP_REACH frames) and the swell after it (the loudest of DIP_REACH
+    frames): a repeated note sung again; each part at least ``shortest`` frames. The loudness
+    is the median of 3 frames, and the note before is its steady level, not its peak: a
+    wobble just after an attack (a SoundFont's sampled 'ooh' dips 10 dB there) is no new note."""
     if len(run) < 2 * shortest:
         return [run]
     db = _median3(level[run])
     best, cut = 0.0, None
     for k in range(shortest, len(run) - shortest + 1):
-        left = db[max(0, k - DIP_REACH) : k].max()
+        left = np.median(db[max(0, k - 2 * DIP_REACH) : k])
         right = db[k + 1 : k + 1 + DIP_REACH].max() if k + 1 < len(run) else db[k]
         depth = min(left, right) - db[k]
         if depth > best:

@@ -65,6 +65,21 @@ def test_glides_between_legato_notes_are_not_notes(tmp_path):
     assert [n.pitch for n in idea.melody] == [p for p, _ in legato]
 
 
+def test_a_sampled_voice_with_a_wobble_in_its_attacks():
+    """The SoundFont's 'Voice Oohs' dips 10 dB within each attack: not a repeated note (each
+    came back twice). Its notes ring on under the next, so a note it repeats is not split
+    yet: the phrase has none."""
+    from songsketch.engine.api import SAMPLE_RATE, open_font, program_number
+    from songsketch.engine.playback.performance import NoteEvent, Performance
+
+    tune = [(60 + i % 5, 1.0) for i in range(15)]
+    oohs = program_number("voice oohs")
+    events = [NoteEvent(a, b - a, p, 90, oohs) for a, b, p in timed(tune, beat=0.5, held=0.9)]
+    audio = Performance(open_font(), events, 8.0, gain=1.0).render_all()
+    (idea,) = hear_singing(audio, SAMPLE_RATE).ideas
+    assert [n.pitch for n in idea.melody] == [p for p, _ in tune]
+
+
 def test_a_low_male_hum_in_stereo_and_a_phone_at_8_khz(tmp_path):
     low = [(p - 19, b) for p, b in PHRASE]
     audio = sing(timed(low), 44100, Voice(vowels="m"), seed=3)
