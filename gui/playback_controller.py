@@ -61,6 +61,11 @@ from songsketch.gui.voice_input import (
 SYNTH = "Built-in synth"
 
 
+NO_INPUTS = "No inputs"  # (the box is narrow at 1024 x 600: "No MIDI inputs or m…")
+NO_INPUTS_TIP = "No MIDI keyboard or microphone found: connect one, then press ⟳"
+INPUT_TIP = "The MIDI keyboard or microphone to record a phrase from"
+
+
 class PlaybackController(QWidget):
     """Play/Loop/Output/Zoom above the piano roll it moves the playhead of."""
 
@@ -141,7 +146,7 @@ class PlaybackController(QWidget):
         self.recorder = None
         self.voice: VoiceRecorder | None = None
         self.input = QComboBox()
-        self.input.setToolTip("The MIDI keyboard or microphone to record a phrase from")
+        self.input.setToolTip(INPUT_TIP)
         # (a microphone's long name does not widen the window; its list shows it whole)
         self.input.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.input.setMinimumContentsLength(12)
@@ -203,10 +208,11 @@ class PlaybackController(QWidget):
             self.input.addItem(input_name(device), device)
         listed = [self.input.itemText(i) for i in range(self.input.count())]
         if not listed:
-            self.input.addItem("No MIDI inputs or microphones")
+            self.input.addItem(NO_INPUTS)
         elif chosen in listed:
             self.input.setCurrentIndex(listed.index(chosen))
         self.input.setEnabled(bool(listed))
+        self.input.setToolTip(INPUT_TIP if listed else NO_INPUTS_TIP)
         view = self.input.view()  # its list as wide as the longest name
         view.setMinimumWidth(view.sizeHintForColumn(0) + 2 * view.frameWidth() + 24)
         self.record_button.setEnabled(bool(listed))

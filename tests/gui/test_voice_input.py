@@ -128,7 +128,7 @@ def test_the_input_list_names_microphones_apart_from_keyboards_and_says_when_non
     assert controls.record_button.isEnabled()
     monkeypatch.setattr(playback_controller, "list_input_ports", lambda _backend=None: [])
     controls.refresh_inputs()
-    assert controls.input.currentText() == "No MIDI inputs or microphones"
+    assert controls.input.currentText() == "No inputs"
     assert not controls.record_button.isEnabled() and not controls.meter.isVisible()
 
 
@@ -157,7 +157,7 @@ def test_a_microphone_unplugged_while_recording_stops_it_and_keeps_what_it_heard
     assert controls.voice is None and said[-1] == "The recording stopped: USB Audio Mic went away"
     assert len(got) == 1 and got[0][0].size == 4000 and got[0][1] == 8000
     assert controls.record_button.text() == "● Record" and not controls.record_button.isChecked()
-    assert controls.input.currentText() == "No MIDI inputs or microphones"
+    assert controls.input.currentText() == "No inputs"
 
 
 def test_a_sung_phrase_becomes_your_melody_and_a_silent_one_is_refused(qtbot, make_window, tmp_path):
