@@ -1,6 +1,6 @@
 """A user's folder of real pop: fine-tune the default model on it, then measure its ideas.
 
-    python -m bench.finetune [--songs 30] [--epochs N] [--count 32] [--seed 1] [--show 3]
+    python -m bench.finetune [--songs 30] [--epochs N] [--lr RATE] [--count 32] [--seed 1] [--show 3]
                              [--sample 1] [--keep DIR | --model DIR]
 
 A seeded sample of POP909's tuning part (``bench.pop909.split``: not the shipped model's
@@ -74,12 +74,14 @@ def copy_folder(songs: int, seed: int, into: Path) -> list[str]:
     return [f.name for f in chosen]
 
 
-def fine_tune(folder: Path, model: Path, epochs: int | None) -> tuple[int, float, float]:
+def fine_tune(folder: Path, model: Path, epochs: int | None, rate: float | None) -> tuple[int, float, float]:
     """``songsketch train FOLDER --base default --out MODEL`` in this process: (exit status,
     wall seconds, CPU seconds of the process, all its threads)."""
     argv = ["train", str(folder), "--base", "default", "--out", str(model)]
     if epochs is not None:
         argv += ["--epochs", str(epochs)]
+    if rate is not None:
+        argv += ["--lr", str(rate)]
     wall, cpu = time.perf_counter(), time.process_time()
     status = songsketch(argv)
     return status, time.perf_counter() - wall, time.process_time() - cpu
@@ -203,6 +205,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.finetune")
     parser.add_argument("--songs", type=int, default=30, help="tuning-part songs in the folder (30)")
     parser.add_argument("--epochs", type=int, default=None, help="train's --epochs (default: the CLI's)")
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="train's --lr (default: the engine's fine-tune rate; 1.25e-4 was the rate before the fix)",
+    )
     parser.add_argument("--count", type=int, default=32, help="ideas of each model (32)")
     parser.add_argument("--sample", type=int, default=1, help="the seed of the folder's songs (1)")
     parser.add_argument("--seed", type=int, default=1, help="the ideas' seed (1)")
@@ -222,7 +230,7 @@ def main(argv=None) -> int:
         wall = cpu = None
         model = Path(args.model) if args.model else root / "model"
         if not args.model:
-            status, wall, cpu = fine_tune(folder, model, args.epochs)
+            status, wall, cpu = fine_tune(folder, model, args.epochs, args.lr)
             if status != 0:
                 print(f"train exited {status}")
                 return status
