@@ -102,6 +102,10 @@ def _train(
     data = RunData.split(songs, settings, strategy.num_replicas_in_sync)
     checkpoint = Checkpoint(out_dir, fingerprint(data.train_songs, data.val_songs, settings, base_model))
     state = checkpoint.load_state() if resume else None
+    # the same seed gives the same run: first weights, dropout, and a fine-tune's steps
+    import keras
+
+    keras.utils.set_random_seed(settings.seed)
     with strategy.scope():
         model = _start_model(settings, base_model, checkpoint if state is not None else None)
     history: list[dict] = state["history"] if state else []
@@ -154,9 +158,6 @@ def _start_model(settings: TrainSettings, base_model, checkpoint: Checkpoint | N
         model = load_keras_model(base_model)
         compile_model(model, peak_rate(settings, fine_tune=True))
         return model
-    import keras
-
-    keras.utils.set_random_seed(settings.seed)  # the same seed starts from the same weights
     model = build_model(settings.config)
     compile_model(model, peak_rate(settings, fine_tune=False))
     return model
