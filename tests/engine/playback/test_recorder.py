@@ -155,3 +155,18 @@ def test_a_phrase_played_with_the_sustain_pedal_keeps_its_ring():
     [idea] = recorder.recorded_idea(events).ideas
     assert [c.duration for c in idea.chords] == [48, 48, 48, 48]  # a whole bar each
     assert [(c.onset, c.root) for c in idea.chords] == [(0, 0), (48, 5), (96, 7), (144, 0)]
+
+
+def test_a_melody_played_alone_is_a_melody_only_idea():
+    """Twelve notes played one after another on a keyboard, nothing under them: every note is
+    the melody and there are no chords (it used to be refused, or split into two parts)."""
+    events, t = [], 1.0
+    for pitch in (60, 62, 64, 65, 67, 65, 64, 62, 60, 64, 67, 72):
+        events += [
+            (t, mido.Message("note_on", note=pitch, velocity=80)),
+            (t + 0.48, mido.Message("note_off", note=pitch, velocity=0)),
+        ]
+        t += 0.5
+    (idea,) = recorder.recorded_idea(events).ideas
+    assert idea.chords == () and [n.pitch for n in idea.melody][:5] == [60, 62, 64, 65, 67]
+    assert len(idea.melody) == 12
