@@ -71,7 +71,7 @@ def _check_signal(x: np.ndarray, rate: int) -> list[str]:
         raise ValueError(f"the recording is too short ({seconds:.1f} s): sing a phrase of a second or more")
     peak = float(np.max(np.abs(x)))
     if peak < SILENT_PEAK:
-        raise ValueError("the recording is silent: check the microphone and sing a little louder")
+        raise ValueError("the recording is silent (nothing louder than a whisper)")  # (the window adds tips)
     if np.mean(np.abs(x) >= 0.99 * peak) > CLIPPED_SHARE and peak > 0.9:
         return ["the recording is clipped (too loud): notes may be misheard"]
     return []
