@@ -18,11 +18,11 @@ import argparse
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
-from songsketch.engine.api import Engine, GenerationSettings, Key, default_model_dir, load_pop909, read_card
+from bench.held_out import pop_songs, print_table
+from songsketch.engine.api import Engine, GenerationSettings, Key
 from songsketch.engine.api.evaluate import windows
 from songsketch.engine.assess.harmonisation import harmonisation_rows
 from songsketch.engine.assess.hmm_harmoniser import HmmHarmoniser
@@ -30,8 +30,6 @@ from songsketch.engine.formats.analysis.key import detect_key
 from songsketch.engine.formats.analysis.raw import RawNote
 from songsketch.engine.generation.constraints import keep
 
-ROOT = Path(__file__).resolve().parent.parent
-POP909 = ROOT.parent / "shared" / "corpora" / "pop909"
 CHORD_CHOICES = ("auto", "bar", "half", "beat")
 TUNING_SONGS = 20  # of the held-out songs, those the chord biases were tuned on
 
@@ -65,14 +63,6 @@ def harmonised(engine: Engine, pieces, chords: str, seed: int) -> tuple[list, li
     return out, took
 
 
-def print_table(columns: dict[str, dict[str, float]]) -> None:
-    widths = [max(10, len(c)) for c in columns]
-    print(f"{'':36s} " + " ".join(f"{c:>{w}}" for c, w in zip(columns, widths)))
-    for row in next(iter(columns.values())):
-        cells = " ".join(f"{col.get(row, float('nan')):>{w}.3f}" for col, w in zip(columns.values(), widths))
-        print(f"{row:36s} {cells}")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.harmonise")
     parser.add_argument("--model", default=None)
@@ -92,13 +82,12 @@ def main(argv=None) -> int:
         keep.CHORD_FIT_BIAS = args.fit
     if args.change is not None:
         keep.CHORD_CHANGE_BIAS = args.change
-    if not POP909.is_dir():
-        print(f"{POP909} not found: nothing to measure")
+    found = pop_songs(args.model)
+    if found is None:
         return 0
-    model = Path(args.model) if args.model else default_model_dir()
-    held = set(read_card(model).validation_song_names)
-    corpus = load_pop909(POP909).songs
-    songs = sorted((s for s in corpus if s.name in held), key=lambda s: s.name)
+    model, songs, corpus = found
+    held = {s.name for s in songs}
+    songs = sorted(songs, key=lambda s: s.name)
     songs = {"tuning": songs[:TUNING_SONGS], "held": songs[TUNING_SONGS:], "all": songs}[args.part]
     songs = songs[: args.songs or None]
     plan = GenerationSettings().plan()
@@ -117,11 +106,12 @@ def main(argv=None) -> int:
         f"HMM counted from {len(corpus) - len(held)} training songs in {fitted:.1f} s\n"
     )
     print_table(
-        {
+        first=36,
+        columns={
             "the songs": harmonisation_rows(pieces, pieces),
             "Songsketch": harmonisation_rows(ours, pieces),
             "HMM baseline": harmonisation_rows(baseline, pieces),
-        }
+        },
     )
     t0 = time.perf_counter()
     eight_settings = GenerationSettings(count=8, seed=args.seed)

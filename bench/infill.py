@@ -15,17 +15,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-from songsketch.engine.api import Engine, GenerationSettings, default_model_dir, load_pop909, read_card
+from bench.held_out import pop_songs, print_table
+from songsketch.engine.api import Engine, GenerationSettings
 from songsketch.engine.api.evaluate import windows
 from songsketch.engine.assess.evaluation import chord_at
 from songsketch.engine.music import chords as ch
-
-ROOT = Path(__file__).resolve().parent.parent
-POP909 = ROOT.parent / "shared" / "corpora" / "pop909"
 
 
 def span_rows(idea, first: int, bars: int) -> dict[str, float]:
@@ -68,12 +65,10 @@ def main(argv=None) -> int:
     parser.add_argument("--part", choices=("both", "melody", "chords"), default="both")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    if not POP909.is_dir():
-        print(f"{POP909} not found: nothing to measure")
+    found = pop_songs(args.model)
+    if found is None:
         return 0
-    model = Path(args.model) if args.model else default_model_dir()
-    held = set(read_card(model).validation_song_names)
-    songs = [s for s in load_pop909(POP909).songs if s.name in held]
+    model, songs, _every = found
     if args.songs:
         songs = songs[: args.songs]
     plan = GenerationSettings().plan()
@@ -109,11 +104,7 @@ def main(argv=None) -> int:
         f"{len(pieces)} pieces of {len(songs)} held-out songs, bars {args.at}-{args.at + args.bars - 1} "
         f"rewritten ({args.part}); {len(filled)} filled, median {np.median(took) * 1000:.0f} ms each\n"
     )
-    widths = [max(12, len(c)) for c in columns]
-    print(f"{'':28s} " + " ".join(f"{c:>{w}}" for c, w in zip(columns, widths)))
-    for row in columns["the songs' own bars"]:
-        cells = " ".join(f"{col.get(row, float('nan')):>{w}.3f}" for col, w in zip(columns.values(), widths))
-        print(f"{row:28s} {cells}")
+    print_table(columns)
     return 0
 
 

@@ -28,20 +28,18 @@ import difflib
 import sys
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 
+from bench.held_out import pop_songs
 from bench.voice import Voice, sing
-from songsketch.engine.api import MELODY_RANGE, TICKS_PER_BEAT, default_model_dir, load_pop909, read_card
+from songsketch.engine.api import MELODY_RANGE, TICKS_PER_BEAT
 from songsketch.engine.audio.notes import SungNote, frame_notes, segment_notes
 from songsketch.engine.audio.pitch import track_pitch
 from songsketch.engine.audio.singing import performance_events
 from songsketch.engine.audio.tempo import sung_beat
 from songsketch.engine.playback.recorder import recorded_idea
 
-ROOT = Path(__file__).resolve().parent.parent
-POP909 = ROOT.parent / "shared" / "corpora" / "pop909"
 RATE = 22050
 BARS = 8
 RANGES = ("middle", "low male", "middle", "high female")
@@ -260,12 +258,10 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--soundfont", action="store_true", help="also the SoundFont's sampled voice")
     args = parser.parse_args(argv)
-    if not POP909.is_dir():
-        print(f"{POP909} not found: nothing to measure")
+    found = pop_songs(args.model)
+    if found is None:
         return 0
-    model = Path(args.model) if args.model else default_model_dir()
-    held = set(read_card(model).validation_song_names)
-    songs = [s for s in load_pop909(POP909).songs if s.name in held]
+    _model, songs, _every = found
     ideas = [next((i for i in s.ideas if len(i.melody) >= 12 and i.bars >= BARS), None) for s in songs]
     ideas = [i for i in ideas if i is not None][: args.songs or None]
     rng = np.random.default_rng(args.seed)
