@@ -57,6 +57,8 @@ class SongScore:
     third_ok: int = 0
     bar_ok: bool = False
     phase: float = 0.0  # share of labelled downbeats heard on a bar line
+    steady_flags: bool = False  # the labels' downbeats keep one phase (>= 80% on one beat of the bar)
+    flag_beat: int = 0  # the beat of the heard bar most labelled downbeats fall on (0 = the bar line)
     sung: int = 0  # MELODY notes (one-track merge)
     sung_heard: int = 0  # of them, heard as melody
     heard: int = 0  # notes heard as melody
@@ -169,6 +171,9 @@ def score_song(folder: Path, with_music21: bool = True) -> SongScore:
         if flagged:
             on_line = [abs(((np.interp(t, secs, ticks) + 3) % bar) - 3) <= 3 for t in flagged]
             out.phase = float(np.mean(on_line))
+            beats_in = np.round([np.interp(t, secs, ticks) / (bar // 4) for t in flagged]).astype(int) % 4
+            out.steady_flags = np.bincount(beats_in, minlength=4).max() >= 0.8 * len(flagged)
+            out.flag_beat = int(np.bincount(beats_in, minlength=4).argmax())
     # the one-track merge: which notes are heard as the melody
     try:
         merged = read_raw(merged_midi(path))
@@ -246,6 +251,13 @@ def report(title: str, scores: list[SongScore], seconds: float) -> str:
             f"  bars of 4 beats {np.mean([s.bar_ok for s in ok]):.0%}, labelled downbeats on a bar line"
             f" {statistics.mean(s.phase for s in ok):.0%}"
         )
+        steady = [s for s in ok if s.steady_flags]
+        if steady:
+            lines.append(
+                f"    of the {len(steady)} songs whose flagged downbeats keep one phase: on a bar line"
+                f" {statistics.mean(s.phase for s in steady):.0%}; flagged a beat before the heard bar line"
+                f" in {sum(s.flag_beat == 3 for s in steady)} songs"
+            )
     sung = sum(s.sung for s in ok)
     heard = sum(s.heard for s in ok)
     if sung:

@@ -81,6 +81,7 @@ def music21_to_raw(score, name: str, melody_first: bool = False) -> RawScore:
         name=name,
         key=_written_key(parts[0]),
         authored=_authored(score),
+        bars_notated=True,
     )
 
 

@@ -16,11 +16,15 @@ from .raw import RawNote, RawScore
 PLAUSIBLE_METERS = set(METERS)
 METER_MARGIN = 0.25  # how much better another meter must fit to overrule a written one
 PHASE_ZERO_PRIOR = 0.05  # bars starting where the file starts, and 4/4, win near-ties
+# harmony changing on more beats than this (a chorale) leaves a written 4/4's bar lines where
+# they are: with a chord a beat, where the bar starts is no longer heard in the changes
+MAX_CHANGE_RATE = 0.5
 
 
-def _beat_salience(notes: list[RawNote], accomp: list[RawNote], n_beats: int) -> np.ndarray:
+def _beat_salience(notes: list[RawNote], accomp: list[RawNote], n_beats: int) -> tuple[np.ndarray, float]:
     """How strongly each quarter-note beat sounds like the start of something: the harmony
-    changing, the bass moving, long notes and many notes starting on it."""
+    changing, the bass moving, long notes and many notes starting on it; and the share of
+    beats on which the harmony changes."""
     beat = TICKS_PER_BEAT
     # where the harmony changes: chords heard beat by beat with no bar lines assumed
     weights, bass_notes, _ = beat_weights(accomp, [], beat, n_beats)
@@ -50,15 +54,20 @@ def _beat_salience(notes: list[RawNote], accomp: list[RawNote], n_beats: int) ->
             count[k] += 1
     long_notes /= long_notes.max() or 1.0
     count /= count.max() or 1.0
-    return 2.0 * change + bass + 0.5 * long_notes + 0.3 * count
+    return 2.0 * change + bass + 0.5 * long_notes + 0.3 * count, float(change.mean())
 
 
 def hear_meter(notes: list[RawNote], accomp: list[RawNote]) -> list[tuple[float, int, int]]:
     """(fit, beats per bar, phase in beats) for bars of 2, 3 and 4 quarters, best first: how
     much more the beats that would start bars stand out than beats in general."""
+    return _hear(notes, accomp)[0]
+
+
+def _hear(notes: list[RawNote], accomp: list[RawNote]) -> tuple[list[tuple[float, int, int]], float]:
+    """``hear_meter``'s fits, and the share of beats on which the harmony changes."""
     end = max(n.end for n in notes)
     n_beats = max(1, math.ceil(end / TICKS_PER_BEAT))
-    salience = _beat_salience(notes, accomp, n_beats)
+    salience, change_rate = _beat_salience(notes, accomp, n_beats)
     mean = salience.mean()
     out = []
     for per_bar in (4, 3, 2):
@@ -67,21 +76,36 @@ def hear_meter(notes: list[RawNote], accomp: list[RawNote]) -> list[tuple[float,
             if len(downbeats):
                 out.append((float(downbeats.mean() - mean), per_bar, phase))
     out.sort(key=lambda x: (-x[0], -x[1]))
-    return out
+    return out, change_rate
 
 
 def _meter_words(per_bar: int) -> tuple[int, int]:
     return {4: (4, 4), 3: (3, 4), 2: (2, 4)}[per_bar]
 
 
+def _misplaced_bars(fits: list[tuple[float, int, int]], meter: tuple[int, int]) -> int:
+    """Where the music starts the bars of a written 4/4 (in beats after the file's bar lines):
+    0, the file's own, unless another phase clearly fits better (by METER_MARGIN). Files made
+    by recording against a click (pop arrangements) often carry 4/4 bars counted from wherever
+    the recording began, not from the song's downbeats; a 4/4 the music agrees with stands,
+    and so does one whose phases fit alike (a bass moving every two beats). A score's notated
+    bar lines, and those of music changing chords on most beats, are not asked."""
+    if meter != (4, 4):
+        return 0
+    phases = {p: f for f, b, p in fits if b == 4}
+    best = max(phases, key=lambda p: phases[p])
+    return best if phases[best] > phases.get(0, -math.inf) + METER_MARGIN else 0
+
+
 def settle_meter(score: RawScore, accomp: list[RawNote]) -> tuple[RawScore, str]:
     """The score with the meter a musician would hear, and a remark saying what was assumed
     and why ('' when the file's own meter stands). A written meter stands unless it cannot be
-    right (1/4, 1/8, not a meter of songs) or the music clearly contradicts it; with no
-    written meter, or beats tracked through a performance, the music decides where bars
-    start."""
+    right (1/4, 1/8, not a meter of songs) or the music clearly contradicts it, and a written
+    4/4's bar lines move (padding the start) where the music clearly starts its bars on another
+    beat; with no written meter, or beats tracked through a performance, the music decides
+    where bars start."""
     written = sorted({m for _t, m in score.time_signatures})
-    fits = hear_meter(score.notes, accomp)
+    fits, change_rate = _hear(score.notes, accomp)
     if not fits or (score.authored and all(m in PLAUSIBLE_METERS for m in written)):
         return score, ""
     # near-ties go to bars starting where the file starts, and to 4/4 (MIDI's own default)
@@ -117,13 +141,22 @@ def settle_meter(score: RawScore, accomp: list[RawNote]) -> tuple[RawScore, str]
         ):
             why = f"file says {said}/4, but the music goes in {per_bar}"
     if not why:
-        if score.phase_known or len(written) != 1:
+        if len(written) != 1:
             return score, ""
-        # beats tracked: the written meter stands, the music says where its bars start
-        per_bar = bar_ticks(written[0]) // TICKS_PER_BEAT
-        phase = max((f for f in fits if f[1] == per_bar), default=(0, per_bar, 0))[2]
         meter = written[0]
+        per_bar = bar_ticks(meter) // TICKS_PER_BEAT
         remark = ""
+        if not score.phase_known:  # beats tracked: the music says where the written bars start
+            phase = max((f for f in fits if f[1] == per_bar), default=(0, per_bar, 0))[2]
+        else:
+            heard = long_enough and score.meter_written and not score.bars_notated
+            phase = _misplaced_bars(fits, meter) if heard and change_rate <= MAX_CHANGE_RATE else 0
+            if not phase:
+                return score, ""
+            remark = (
+                f"bar lines heard {phase} beat(s) after the file's: the chords and bass change there,"
+                " mid-way through its bars"
+            )
     else:
         meter = _meter_words(per_bar)
         remark = f"meter {meter[0]}/{meter[1]} assumed ({why}): chords and bass move in {per_bar}s"

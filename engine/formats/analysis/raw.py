@@ -41,6 +41,7 @@ class RawScore:
     timing: str = ""  # what reading the times took ('' = the file's own grid)
     phase_known: bool = True  # False: beats were tracked, where the bar starts is unknown
     authored: bool = False  # written by Songsketch: key and meter are the author's own
+    bars_notated: bool = False  # a score's bar lines, written by a person (not a sequencer's count)
 
 
 class AnalysisError(ValueError):
