@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 import mido
+import pytest
 
 from songsketch.engine.formats.analysis import analyse
 from songsketch.engine.formats.midi import read_raw
@@ -86,3 +87,62 @@ def test_a_written_4_4_whose_music_moves_every_two_beats_stands():
     (idea,) = analysis.ideas
     assert not any("bar lines" in r for r in analysis.remarks)
     assert idea.melody[0].onset == TICKS_PER_BEAT
+
+
+@pytest.mark.filterwarnings("ignore:Cannot put in an element with a missing voice tag")
+def test_a_score_keeps_its_notated_bar_lines(tmp_path):
+    """The early-starting arrangement written out as a score (MusicXML): its bar lines are
+    notated by a person, chords changing on beat 2 are the writer's syncopation, and they
+    stand (read as MIDI, the same music has its bars moved)."""
+    from music21 import converter
+
+    from songsketch.engine.data.corpus import analyse_path
+
+    path = tmp_path / "arrangement.musicxml"
+    converter.parseData(_arrangement(early_beats=1), format="midi").write("musicxml", fp=str(path))
+    analysis = analyse_path(path)
+    assert not any("bar lines" in r for r in analysis.remarks)
+    assert analysis.ideas[0].melody[0].onset == 0
+
+
+def _chorale() -> bytes:
+    """Four voices in C, a new chord on every beat, each two-bar phrase closing on a half-note
+    chord on beat 3 (where a chorale's fermatas fall), four times over, in a written 4/4."""
+    chords = {
+        "I": (72, 67, 64, 48),
+        "IV": (72, 69, 65, 53),
+        "I6": (76, 67, 60, 52),
+        "V": (71, 67, 62, 55),
+        "vi": (72, 69, 64, 57),
+        "ii": (74, 69, 65, 50),
+    }
+    phrase = ["I", "IV", "I6", "V", "vi", "ii", "V", "V", "I", "V", "vi", "IV", "I6", "ii", "I", "I"]
+    mid = mido.MidiFile(ticks_per_beat=BEAT)
+    for voice, name in enumerate(("Soprano", "Alto", "Tenor", "Bass")):
+        track = mido.MidiTrack()
+        track.append(mido.MetaMessage("track_name", name=name, time=0))
+        if voice == 0:
+            track.append(mido.MetaMessage("time_signature", numerator=4, denominator=4, time=0))
+        now = 0
+        for k, chord in enumerate(phrase * 4):
+            if k % 8 == 7:  # the second beat of a half note
+                continue
+            length = 2 if k % 8 == 6 else 1
+            pitch = chords[chord][voice]
+            track.append(mido.Message("note_on", channel=voice, note=pitch, velocity=80, time=k * BEAT - now))
+            track.append(
+                mido.Message("note_on", channel=voice, note=pitch, velocity=0, time=length * BEAT - 20)
+            )
+            now = k * BEAT + length * BEAT - 20
+        mid.tracks.append(track)
+    data = io.BytesIO()
+    mid.save(file=data)
+    return data.getvalue()
+
+
+def test_a_chorale_with_a_chord_a_beat_keeps_its_bar_lines():
+    """With the harmony changing on almost every beat, the bar no longer sounds in the changes:
+    the long cadence chords on beat 3 stand out most, yet the written bar lines stand."""
+    analysis = analyse(read_raw(_chorale()))
+    assert not any("bar lines" in r for r in analysis.remarks)
+    assert analysis.ideas[0].melody[0].onset == 0
