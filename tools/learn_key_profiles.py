@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     tuning, _held_out = split(args.pop909)
     rows = song_evidence(tuning)
     print(f"{len(rows)} tuning songs read", file=sys.stderr)
-    print(f"today's profiles: {exact_share(rows, key.KEY_PROFILES):.3f} exact", file=sys.stderr)
+    print(f"today's key finder: {exact_share(rows, key.KEY_PROFILES):.3f} exact", file=sys.stderr)
     order = np.random.default_rng(0).permutation(len(rows))
     folds = [[rows[i] for i in order[f :: args.folds]] for f in range(args.folds)]
     for f, fold in enumerate(folds):

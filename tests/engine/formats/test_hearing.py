@@ -163,8 +163,9 @@ def test_a_one_track_file_whose_pianist_tops_the_tune_now_and_then_keeps_its_tun
     assert sum(p in (67, 69, 71, 72, 74) for p in heard) >= 0.9 * len(tune)
 
 
-def _pop_song_bytes(progression, melody_of, bars_each: int = 1) -> bytes:
-    """A two-track pop file (piano chords low, a tune above) of root-position triads."""
+def _pop_song_bytes(progression, melody_of, bars_each: int = 1, rounds: int = 4) -> bytes:
+    """A two-track pop file (piano chords low, a tune above) of root-position triads, the
+    progression played ``rounds`` times."""
     import io
 
     import mido
@@ -172,7 +173,7 @@ def _pop_song_bytes(progression, melody_of, bars_each: int = 1) -> bytes:
     mid = mido.MidiFile(ticks_per_beat=480)
     events = {0: [], 1: []}
     bar = 0
-    for _ in range(4):  # four times round
+    for _ in range(rounds):
         for root, third in progression:
             for pitch in (36 + root, 48 + root, 48 + root + third, 48 + root + 7):
                 events[0].append((bar * 1920, pitch, 1900))
@@ -236,3 +237,18 @@ def test_a_song_that_opens_on_iv_and_ends_on_vi_is_in_its_key():
     loop = [(10, 4), (0, 4), (5, 4), (2, 3)]
     (idea,) = analyse(read_raw(_pop_song_bytes(loop, _tune_in((65, 67, 69, 70, 72, 74, 76, 77))))).ideas
     assert idea.key == Key(5, "major")
+
+
+def test_a_song_that_tours_its_secondary_dominants_is_in_its_home_key():
+    """C major in the old popular song's way, once through: C D G C | C A D G | E A D G |
+    D G G C, every chord major (II, VI and III as secondary dominants), ending on C with no
+    held last chord. The whole song's notes lean to G (the tour's F sharps), and so did the
+    ear; the opening, which sets out the key (C D G C C), now counts on its own too."""
+    tour = [0, 2, 7, 0, 0, 9, 2, 7, 4, 9, 2, 7, 2, 7, 7, 0]
+
+    def tune(root, third):  # the chord's tones, root third fifth third
+        tones = [60 + (root + i) % 12 for i in (0, third, 7)]
+        return [t + 12 if t < 64 else t for t in (tones[0], tones[1], tones[2], tones[1])]
+
+    (idea,) = analyse(read_raw(_pop_song_bytes([(r, 4) for r in tour], tune, rounds=1))).ideas
+    assert idea.key == Key(0, "major")
