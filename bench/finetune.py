@@ -194,6 +194,10 @@ def measure(args, folder: Path, names: list[str], model: Path) -> None:
         }
     )
     print("\nissue 21, before the rate fix: fine-tuned 0.59 chord tones on beats, 11.6 note lengths")
+    print(
+        "before the fine-tune policy (5e-4 after 60 warm-up steps, 30 epochs, taught as 'song'): "
+        "506 s wall / 381 s CPU; 128 ideas: chord tones on beats 0.701, note lengths 5.6"
+    )
     if args.show:
         print()
         read_back("folder", pieces[:: max(1, len(pieces) // args.show)], args.show)

@@ -33,16 +33,18 @@ def add_train_command(sub) -> None:
     p.add_argument(
         "--epochs",
         type=int,
-        default=30,
+        default=None,
         metavar="N",
-        help="at most N passes over the songs (30); training stops sooner once it stops improving",
+        help="at most N passes over the songs (30 from scratch, 8 for a fine-tune); training stops "
+        "sooner once it stops improving",
     )
     p.add_argument(
         "--patience",
         type=int,
-        default=3,
+        default=None,
         metavar="N",
-        help="stop after N passes with no gain on the songs set aside to check it (3)",
+        help="stop after N passes with no gain on the songs set aside to check it (3 from scratch, "
+        "2 for a fine-tune)",
     )
     p.add_argument("--seed", type=int, default=1, metavar="N", help="the same seed trains the same model (1)")
     expert = p.add_argument_group("for experts")
@@ -52,7 +54,7 @@ def add_train_command(sub) -> None:
         type=float,
         default=None,
         metavar="RATE",
-        help="learning rate (default: lower for a fine-tune)",
+        help="learning rate (default: the engine's for a fine-tune or a new model)",
     )
     expert.add_argument(
         "--embed", type=int, default=128, metavar="N", help="with --scratch: token embedding (128)"
@@ -147,9 +149,9 @@ def _settings(args: argparse.Namespace):
     from songsketch.engine.api import ModelConfig, TrainSettings
 
     return TrainSettings(
-        epochs=args.epochs,
+        epochs=args.epochs,  # None (epochs, patience, rate): the engine's for the kind of run
         batch_size=args.batch_size,
-        learning_rate=args.lr,  # None: the engine's rate for a fine-tune or a scratch run
+        learning_rate=args.lr,
         patience=args.patience,
         seed=args.seed,
         config=ModelConfig(embed_dim=args.embed, units=args.units, layers=args.layers),

@@ -233,7 +233,7 @@ class RetrainDialog(QDialog):
             return
         out = self.model_dir()
         scratch = self.scratch.isChecked()
-        settings = settings or TrainSettings()  # the engine sets the rate for the kind of run
+        settings = settings or TrainSettings()  # the engine sets rate, epochs, patience for the kind of run
         self.training = True
         self.train_button.setEnabled(False)
         self.cancel_button.setEnabled(True)

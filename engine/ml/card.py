@@ -166,10 +166,12 @@ def learnt_styles(songs: Sequence[Song], base: ModelCard | None = None) -> tuple
 COMPLETE_VOICINGS = 0.95  # a style whose chords sound root and third this often keeps to it
 
 
-def complete_voicing_styles(songs: Sequence[Song]) -> tuple[str, ...]:
+def complete_voicing_styles(songs: Sequence[Song], base: ModelCard | None = None) -> tuple[str, ...]:
     """The styles among ``songs`` whose chords sound their root and third (nearly) always, as
-    chords voiced from symbols do: generation holds that style's chords to it."""
-    out = []
+    chords voiced from symbols do: generation holds that style's chords to it. A fine-tune
+    keeps its base's word for the styles its songs lack."""
+    own = {s.style for s in songs}
+    out = [style for style in (base.complete_voicings if base is not None else ()) if style not in own]
     for style in sorted({s.style for s in songs}):
         chords = [c for s in songs if s.style == style for i in s.ideas for c in i.chords]
         if chords and np.mean([sounds_root_and_third(c.root, c.quality, c.voicing) for c in chords]) >= (

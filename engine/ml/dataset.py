@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,6 +75,11 @@ def make_batches(
     return batches
 
 
+def restyled(songs: Sequence[Song], style: str) -> list[Song]:
+    """The songs with ``style`` as their style."""
+    return [s if s.style == style else replace(s, style=style) for s in songs]
+
+
 def count_tokens(batches: Sequence[Batch]) -> int:
     """The tokens (not padding) the batches train on."""
     return int(sum((x > 0).sum() for x, _ in batches))
@@ -100,6 +105,13 @@ class RunData:
             raise TrainingError("the songs give no training material")
         val_batches = make_batches(val_seqs, settings.batch_size, None, replicas=replicas)
         return cls(train_songs, val_songs, val_batches, settings, replicas)
+
+    def restyled(self, style: str) -> RunData:
+        """The same split with every song taught as ``style`` (validation batches remade)."""
+        train, val = restyled(self.train_songs, style), restyled(self.val_songs, style)
+        seqs = encode_pieces(val, None, self.settings.keys)
+        batches = make_batches(seqs, self.settings.batch_size, None, replicas=self.replicas)
+        return RunData(train, val, batches, self.settings, self.replicas)
 
     def train_batches(self, rng: random.Random) -> list[Batch]:
         """One epoch's batches: every training piece prepared afresh (a new transposition and

@@ -25,11 +25,12 @@ from .card import ModelCard, complete_voicing_styles, key_counts, learnt_styles
 from .checkpoint import Checkpoint, fingerprint
 from .dataset import RunData, count_tokens
 from .fitting import CANCELLED, evaluate, fit_epoch
+from .folder_style import closest_style
 from .model import build_model, compile_model, config_of, load_keras_model
 from .publish import publish
 from .quiet import StartupQuiet, import_tensorflow
 from .reports import ProgressCallback, TrainingCancelled, TrainingError, TrainProgress, TrainResult
-from .schedule import BatchClock, EarlyStopping, Warmup, peak_rate
+from .schedule import BatchClock, EarlyStopping, Warmup, for_run, peak_rate
 from .settings import TrainSettings
 from .store import read_card
 
@@ -97,6 +98,7 @@ def _train(
     out_dir, started = Path(out_dir), time.perf_counter()
     strategy = strategy or tf.distribute.get_strategy()
     base = read_card(base_model) if base_model is not None else None
+    settings = for_run(settings, fine_tune=base is not None)
     if base is not None:
         settings = replace(settings, keys=base.keys)  # a fine-tune sees keys as its base learnt them
     data = RunData.split(songs, settings, strategy.num_replicas_in_sync)
@@ -108,13 +110,16 @@ def _train(
     keras.utils.set_random_seed(settings.seed)
     with strategy.scope():
         model = _start_model(settings, base_model, checkpoint if state is not None else None)
+    data, style, style_losses = _teach_as(model, data, base, state)
     history: list[dict] = state["history"] if state else []
     stopping = EarlyStopping(settings.patience, settings.min_delta)
     if state is not None:
         stopping.best_val, stopping.bad_epochs = state["best_val"], state["bad_epochs"]
         stopping.best_weights = checkpoint.best_weights(model)
     elif base_model is not None:
-        history.append(_measure_base(model, data, stopping, settings.epochs, progress))
+        history.append(
+            _measure_base(model, data, stopping, settings.epochs, progress, style_losses.get(style))
+        )
     rate = peak_rate(settings, fine_tune=base_model is not None)
     warmup = Warmup(rate, settings.warmup_steps) if base_model is not None else None
     first_epoch = state["epoch"] + 1 if state else 1
@@ -135,15 +140,22 @@ def _train(
                     epoch, settings.epochs, len(batches), len(batches), loss, val_loss, None, message
                 )
             )
-        counters = {"epoch": epoch, "best_val": stopping.best_val, "bad_epochs": stopping.bad_epochs}
+        counters = {
+            "epoch": epoch,
+            "best_val": stopping.best_val,
+            "bad_epochs": stopping.bad_epochs,
+            "style": style,
+        }
         checkpoint.save(model, stopping.best_weights if improved else None, dict(counters, history=history))
         if stopping.done:
             break
     if stopping.best_weights is not None:
         model.set_weights(stopping.best_weights)
     seconds = round(time.perf_counter() - started, 1)
-    card = _card(name or out_dir.name, songs, data, base_model, base, model, history, tokens_per_epoch)
-    card = replace(card, data=dict(data_note or {}, **card.data), seconds=seconds, reproduce=reproduce)
+    taught = data.train_songs + data.val_songs  # in the style they were taught as
+    card = _card(name or out_dir.name, taught, data, base_model, base, model, history, tokens_per_epoch)
+    note = dict(data_note or {}, **card.data) | _style_note(style, style_losses)
+    card = replace(card, data=note, seconds=seconds, reproduce=reproduce)
     card = publish(out_dir, model, card, songs)
     checkpoint.remove()
     return TrainResult(out_dir, card, history)
@@ -163,12 +175,39 @@ def _start_model(settings: TrainSettings, base_model, checkpoint: Checkpoint | N
     return model
 
 
+def _teach_as(
+    model, data: RunData, base: ModelCard | None, state: dict | None
+) -> tuple[RunData, str | None, dict[str, float]]:
+    """A fine-tune's songs in the base's style that fits them best (``folder_style``; a
+    resumed run keeps the one it chose): (the run's data, that style or None where the songs
+    keep their own, the base's validation loss in each style tried)."""
+    if base is None:
+        return data, None, {}
+    style, losses = (state.get("style"), {}) if state is not None else closest_style(model, data, base.styles)
+    return (data.restyled(style) if style else data), style, losses
+
+
+def _style_note(style: str | None, losses: dict[str, float]) -> dict:
+    """What the card says of the style a fine-tune taught its songs as."""
+    if not style:
+        return {}
+    return {"taught_as_style": style} | (
+        {"base_loss_per_style": {k: round(v, 4) for k, v in losses.items()}} if losses else {}
+    )
+
+
 def _measure_base(
-    model, data: RunData, stopping: EarlyStopping, epochs: int, progress: ProgressCallback | None
+    model,
+    data: RunData,
+    stopping: EarlyStopping,
+    epochs: int,
+    progress: ProgressCallback | None,
+    known: float | None = None,
 ) -> dict:
-    """Where a fine-tune's base stands on this folder before any step: the bar the fine-tune
-    must clear (its weights stay the best until an epoch beats them). Its history entry."""
-    stopping.best_val = evaluate(model, data.val_batches)
+    """Where a fine-tune's base stands on this folder before any step (``known``: measured
+    already): the bar the fine-tune must clear (its weights stay the best until an epoch
+    beats them). Its history entry."""
+    stopping.best_val = known if known is not None else evaluate(model, data.val_batches)
     stopping.best_weights = model.get_weights()
     if progress is not None:
         val = stopping.best_val
@@ -205,7 +244,7 @@ def _card(
             "train_tokens_per_epoch": tokens_per_epoch,
         },
         styles=learnt_styles(songs, base),
-        complete_voicings=complete_voicing_styles(songs),
+        complete_voicings=complete_voicing_styles(songs, base),
         key_counts=key_counts(songs, base),
         settings={k: v for k, v in asdict(settings).items() if k != "config"}
         | {"learning_rate": peak_rate(settings, fine_tune=base is not None)},

@@ -68,12 +68,12 @@ def test_cli_convert_reads_a_musicxml_lead_sheet(tmp_path):
 
 @pytest.mark.slow
 def test_cli_fine_tune_runs_at_the_engines_fine_tune_rate(folder, tmp_path, tiny_model):
-    """The front end passes no rate: the engine decides it (a quarter of the scratch rate for a
-    fine-tune, applied once: it was once applied twice, 1/16)."""
+    """The front end passes no rate nor patience: the engine decides them for a fine-tune (its
+    rate applied once: it was once applied twice, 1/16)."""
     import json
 
-    from songsketch.engine.ml.schedule import SCRATCH_RATE
-    from songsketch.engine.ml.training import TrainSettings
+    from songsketch.engine.ml.schedule import FINE_TUNE_RUN, SCRATCH_RATE
+    from songsketch.engine.ml.settings import FINE_TUNE_SHARE
 
     out = tmp_path / "tuned"
     done = _cli(
@@ -83,7 +83,8 @@ def test_cli_fine_tune_runs_at_the_engines_fine_tune_rate(folder, tmp_path, tiny
     pointer = json.loads((out / "current.json").read_text())
     card = json.loads((out / pointer["card"]).read_text())
     assert card["base"].startswith("fine-tuned from")
-    assert card["settings"]["learning_rate"] == SCRATCH_RATE * TrainSettings().fine_tune_rate == 5e-4
+    assert card["settings"]["learning_rate"] == SCRATCH_RATE * FINE_TUNE_SHARE
+    assert card["settings"]["patience"] == FINE_TUNE_RUN[1] and card["settings"]["epochs"] == 1
 
 
 def test_cli_train_says_what_a_small_folder_holds_and_keeps_a_model_no_better(folder, tmp_path, tiny_model):
