@@ -154,7 +154,7 @@ def main(argv=None) -> int:
             result = train(
                 songs[:30],
                 Path(tmp) / "ft",
-                TrainSettings(learning_rate=5e-4),
+                TrainSettings(),  # the engine's own fine-tune policy (rate, epochs, patience)
                 base_model=args.model or paths.default_model_dir(),
             )
             finetune_s = time.perf_counter() - t
