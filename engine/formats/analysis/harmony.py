@@ -77,21 +77,47 @@ BASS_WEIGHT = 1.0  # the lowest note of a beat is heard as the harmony's foundat
 SHORT_OFFBEAT = 0.5  # weight of short accompaniment notes off the beat (passing, neighbours)
 
 
+def walking_bass(accomp: list[RawNote], beat: int, bar: int) -> set[int]:
+    """Ids of the bass line's passing tones: notes of a beat or less, off the bar line, that
+    are the lowest sounding when struck and move on by step, in the direction they came, from
+    the bass note before to the one after (C D E F under C | F: the D and the E). A walking
+    bass makes them the bass of their beats; they are not chords (heard as Dm7 and Cmaj7)."""
+    line = []
+    for n in sorted(accomp, key=lambda n: (n.onset, n.pitch)):
+        if line and line[-1].onset == n.onset:
+            continue
+        if not any(m.onset < n.onset < m.end and m.pitch < n.pitch for m in line[-4:]):
+            line.append(n)
+    slack = beat // 4
+    out = set()
+    for before, n, after in zip(line, line[1:], line[2:]):
+        if n.duration > beat or n.onset % bar == 0:
+            continue
+        if before.end < n.onset - slack or after.onset > n.end + slack:
+            continue
+        came, goes = n.pitch - before.pitch, after.pitch - n.pitch
+        if 1 <= abs(came) <= 2 and 1 <= abs(goes) <= 2 and came * goes > 0:
+            out.add(id(n))
+    return out
+
+
 def beat_weights(
-    accomp: list[RawNote], melody: list[RawNote], beat: int, n_beats: int
+    accomp: list[RawNote], melody: list[RawNote], beat: int, n_beats: int, bar: int = 0
 ) -> tuple[np.ndarray, list[int | None], list[list[int]]]:
     """Per beat: pitch-class weights (time sounding, in beats), the bass pitch and the
-    accompaniment pitches sounding at the beat's start (for the voicing)."""
+    accompaniment pitches sounding at the beat's start (for the voicing). With the ``bar``
+    length known, a walking bass's passing tones count as passing tones."""
     weights = np.zeros((n_beats, 12))
     lowest: list[tuple[float, int] | None] = [None] * n_beats
     at_start: list[list[int]] = [[] for _ in range(n_beats)]
     starting: dict[int, set[int]] = {}
     for n in accomp:
         starting.setdefault(n.onset, set()).add(n.pitch)
+    walking = walking_bass(accomp, beat, bar) if bar else set()
     for n in accomp:
         first, last = max(0, n.onset // beat), min(n_beats - 1, (n.end - 1) // beat)
         # a passing or neighbour tone: short, off the beat, and resolved by step
-        passing = (
+        passing = id(n) in walking or (
             n.onset % beat != 0
             and n.duration <= beat // 2
             and any(n.pitch + step in starting.get(n.end, ()) for step in (-2, -1, 1, 2))
@@ -125,6 +151,55 @@ def beat_weights(
     return weights, bass, at_start
 
 
+def _twins() -> list[dict[int, int]]:
+    """Per candidate, the candidates of the same pitch classes by their root: Gsus2 and Dsus4
+    (G A D), C6 and Am7, the inversions of dim7 and aug."""
+    by_set: dict[frozenset[int], dict[int, int]] = {}
+    for i, (root, quality) in enumerate(ch.CANDIDATES):
+        by_set.setdefault(ch.chord_pcs(root, quality), {})[root] = i
+    return [by_set[ch.chord_pcs(root, quality)] for root, quality in ch.CANDIDATES]
+
+
+_TWINS = _twins()
+
+
+def root_on_bass(path: list[int], bass: list[int | None]) -> list[int]:
+    """The path with each chord named, among chords of the same notes, on the bass it is
+    struck over (the first bass of its stretch of beats): G A D over a G bass is Gsus2, not
+    Dsus4, which a sus4's lower cost preferred whatever the bass."""
+    out = list(path)
+    k = 0
+    while k < len(path):
+        end = k
+        while end < len(path) and path[end] == path[k]:
+            end += 1
+        first = next((b for b in bass[k:end] if b is not None), None)
+        if first is not None:
+            out[k:end] = [_TWINS[path[k]].get(first % 12, path[k])] * (end - k)
+        k = end
+    return out
+
+
+def ninth_as_colour(path: list[int], per_bar: int) -> list[int]:
+    """The path with a sus2 that shares its bar and root with a chord with a third named as
+    that chord: a right hand arpeggiating Am7 with its 9th, the C only on beat 3, is Am7 all
+    bar, not Asus2 then Am7 (pop's 9ths are colour; a sus2 holds where no third sounds)."""
+    out = list(path)
+    for k in range(len(path)):
+        root, quality = ch.CANDIDATES[path[k]]
+        if quality != "sus2":
+            continue
+        start = k - k % per_bar
+        same = [
+            j
+            for j in range(start, min(len(path), start + per_bar))
+            if ch.CANDIDATES[path[j]][0] == root and {3, 4} & set(ch.QUALITIES[ch.CANDIDATES[path[j]][1]])
+        ]
+        if same:
+            out[k] = path[min(same, key=lambda j: abs(j - k))]
+    return out
+
+
 def beat_chords(
     accomp: list[RawNote], melody: list[RawNote], meter: tuple[int, int], total: int
 ) -> list[Chord]:
@@ -133,11 +208,13 @@ def beat_chords(
     Each beat scores every chord by the notes sounding in it (accompaniment by time sounding,
     its short off-beat notes and the melody counting less, the bass more); the chord sequence
     is then the best path through the beats (Viterbi), where a change of chord costs more off
-    the bar line, so a chord holds until the harmony really changes. Beats where nothing
-    sounds in the accompaniment carry no chord."""
+    the bar line, so a chord holds until the harmony really changes (a walking bass's
+    passing tones, like any passing tone, count less). Of chords of the same notes the one on
+    the bass is named, and a sus2 beside a chord of its root with a third in its bar is that
+    chord. Beats where nothing sounds in the accompaniment carry no chord."""
     beat, bar = beat_ticks(meter), bar_ticks(meter)
     n_beats = max(1, math.ceil(total / beat))
-    weights, bass, at_start = beat_weights(accomp, melody, beat, n_beats)
+    weights, bass, at_start = beat_weights(accomp, melody, beat, n_beats, bar)
     sounding = np.zeros(n_beats, dtype=bool)
     for n in accomp:
         sounding[max(0, n.onset // beat) : min(n_beats, (n.end - 1) // beat + 1)] = True
@@ -159,7 +236,7 @@ def beat_chords(
             cost.append(CHANGE_COST["half"])
         else:
             cost.append(CHANGE_COST["beat"])
-    path = viterbi(emissions, np.array(cost))
+    path = ninth_as_colour(root_on_bass(viterbi(emissions, np.array(cost)), bass), per_bar)
     out: list[Chord] = []
     for k in range(n_beats):
         if not sounding[k]:
