@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ...music.idea import TICKS_PER_BEAT
+from .melody_line import keeps_loudness, melody_line
 from .raw import RawNote, RawScore
 
 _MELODY_NAME = re.compile(
@@ -28,6 +29,7 @@ def _monophonic_ratio(notes: list[RawNote]) -> float:
 
 
 MELODY_NOTE_SPACING = 16 * TICKS_PER_BEAT  # a melody above a register split: a note per 4 bars
+DENSE_SPACING = 4 * TICKS_PER_BEAT  # a tracked melody: a note a bar (of 4/4) on average
 LEGATO_OVERLAP = TICKS_PER_BEAT // 4  # a played or sung line's notes may overlap this much
 TOGETHER = TICKS_PER_BEAT // 8  # onsets closer than this are struck together (a chord)
 
@@ -47,8 +49,9 @@ def is_single_line(notes: list[RawNote]) -> bool:
 
 
 def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote]]:
-    """(melody, accompaniment): by named part, by a monophonic top part, by register, or by
-    the top voice ('skyline'). A file of one line is a melody alone (no accompaniment)."""
+    """(melody, accompaniment): by named part, by a monophonic top part, by register, by the
+    line a tracker follows through one merged track, or by the top voice ('skyline'). A file
+    of one line is a melody alone (no accompaniment)."""
     notes = score.notes
     if is_single_line(notes):
         return list(notes), []
@@ -76,19 +79,17 @@ def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote]]:
             and mean[top] > sum(n.pitch for n in others) / len(others) + 3
         ):
             return parts[top], others
-    # 3. one register split: the lowest split with a monophonic line above it, a line that
-    # carries a tune (a note every 4 bars at least), not a few top notes of a pianist's fills
-    # scattered over a song
-    pitches = sorted({n.pitch for n in notes})
+    # 3. one register split
     span = max(n.end for n in notes) - min(n.onset for n in notes)
-    for split in pitches[1:]:
-        high = [n for n in notes if n.pitch >= split]
-        low = [n for n in notes if n.pitch < split]
-        if len(high) < 4 or len(high) * MELODY_NOTE_SPACING < span:
-            break
-        if _is_monophonic(high) and len(low) >= 2:
-            return high, low
-    # 4. skyline: the highest note at each onset
+    split = _register_split(notes, span)
+    if split is not None:
+        return split
+    # 4. one merged track: the line a tracker follows through it (melody_line) where the file
+    # keeps its loudness and the line carries a tune; else the skyline, the top note at each onset
+    if keeps_loudness(notes):
+        line, rest = melody_line(notes)
+        if len(line) >= 4 and len(line) * DENSE_SPACING >= span:
+            return line, rest
     by_onset: dict[int, RawNote] = {}
     for n in notes:
         if n.onset not in by_onset or n.pitch > by_onset[n.onset].pitch:
@@ -96,6 +97,20 @@ def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote]]:
     melody = list(by_onset.values())
     chosen = set(map(id, melody))
     return melody, [n for n in notes if id(n) not in chosen]
+
+
+def _register_split(notes: list[RawNote], span: int) -> tuple[list[RawNote], list[RawNote]] | None:
+    """(above, below) the lowest split with a monophonic line above it, a line that carries a
+    tune (a note every 4 bars at least), not a few top notes of a pianist's fills scattered
+    over a song."""
+    for split in sorted({n.pitch for n in notes})[1:]:
+        high = [n for n in notes if n.pitch >= split]
+        low = [n for n in notes if n.pitch < split]
+        if len(high) < 4 or len(high) * MELODY_NOTE_SPACING < span:
+            return None
+        if _is_monophonic(high) and len(low) >= 2:
+            return high, low
+    return None
 
 
 def monophonic_line(notes: list[RawNote]) -> list[RawNote]:

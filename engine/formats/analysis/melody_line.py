@@ -1,0 +1,196 @@
+"""The tune in one merged track: a tracker that follows the sung line through a pianist's notes.
+
+A user's one-track file (a pop song's melody, a second melodic line and the piano merged) has no
+part to name the tune and no register that holds only it: the piano plays above the melody, a
+second line fills the gaps between phrases. Each note is scored by a small learnt model on
+features that know neither key nor register (how high it stands among its neighbours, how
+loud, how long, whether a higher note is held over it, ...), twice: the second time also
+against the line the first pass heard (its register and loudness nearby). A dynamic programme
+then picks one line (one note at a time) that collects the best scores, paying for leaps and
+for notes struck under a line note still sounding; where nothing scores as tune (an intro of
+piano chords), the line rests. The weights are learnt on POP909's tuning part by
+``tools/learn_melody_tracker.py`` and written to ``melody_weights.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ...music.idea import TICKS_PER_BEAT
+from . import melody_weights as weights
+from .raw import RawNote
+
+NEAR, WIDE, LINE_WIDE = 2 * TICKS_PER_BEAT, 8 * TICKS_PER_BEAT, 32 * TICKS_PER_BEAT
+PREDECESSORS = 40  # notes back a line note may follow (a bar or two of a busy piano)
+KEPT_LOUDNESS = 8  # a file keeps its loudness when its velocities span this much
+
+
+def _window_max(values: np.ndarray, half: int, fill: float) -> np.ndarray:
+    padded = np.concatenate([np.full(half, fill), values, np.full(half, fill)])
+    return sliding_window_view(padded, 2 * half + 1).max(axis=1)
+
+
+def _window_sum(values: np.ndarray, half: int) -> np.ndarray:
+    total = np.concatenate([[0.0], np.cumsum(values)])
+    index = np.arange(len(values))
+    return total[np.minimum(index + half + 1, len(values))] - total[np.maximum(index - half, 0)]
+
+
+def _chord_features(p: np.ndarray, o: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per note, among the notes struck with it: whether it is the top, how many, the gap down
+    to the next (semitones, 12 when none), its loudness below the loudest."""
+    order = np.lexsort((-p, o))
+    top, count = np.zeros(len(p)), np.zeros(len(p))
+    gap, loud = np.full(len(p), 12.0), np.zeros(len(p))
+    _, starts, counts = np.unique(o[order], return_index=True, return_counts=True)
+    for s, c in zip(starts, counts):
+        idx = order[s : s + c]
+        top[idx[0]] = 1.0
+        count[idx] = c
+        gap[idx[:-1]] = np.minimum(p[idx[:-1]] - p[idx[1:]], 12)
+        loud[idx] = v[idx] - v[idx].max()
+    return top, np.log2(count), gap / 12, loud / 16
+
+
+def _context_features(p, o, d, v, end: int) -> list[np.ndarray]:
+    """Per note, against the notes around it: height under the highest onset nearby, above the
+    mean, loudness against the mean and the loudest, onset density, time to the onsets
+    before and after, and a higher note held over it."""
+    onset_top = np.full(end, -1.0)
+    np.maximum.at(onset_top, o, p)
+    onset_loud = np.zeros(end)
+    np.maximum.at(onset_loud, o, v)
+    onsets = np.bincount(o, minlength=end).astype(float)
+    pitch_sum = np.bincount(o, weights=p, minlength=end)
+    loud_sum = np.bincount(o, weights=v, minlength=end)
+    out = []
+    for half in (NEAR, WIDE):
+        near = _window_sum(onsets, half)[o]
+        out.append(np.maximum(p - _window_max(onset_top, half, -1.0)[o], -24) / 12)
+        out.append((p - _window_sum(pitch_sum, half)[o] / near) / 12)
+        out.append((v - _window_sum(loud_sum, half)[o] / near) / 16)
+        out.append(np.log2(near * TICKS_PER_BEAT / (2 * half)))
+    for half in (TICKS_PER_BEAT, 4 * TICKS_PER_BEAT):
+        out.append(np.maximum(v - _window_max(onset_loud, half, 0.0)[o], -48) / 16)
+    times = np.unique(o)
+    k = np.searchsorted(times, o)
+    after = np.append(times[1:], times[-1] + 4 * TICKS_PER_BEAT)[k] - o
+    before = o - np.insert(times[:-1], 0, times[0] - 4 * TICKS_PER_BEAT)[k]
+    out.append(np.log2(np.minimum(after, 8 * TICKS_PER_BEAT) / TICKS_PER_BEAT))
+    out.append(np.log2(np.minimum(before, 8 * TICKS_PER_BEAT) / TICKS_PER_BEAT))
+    out.append(np.clip(d / after, 0, 4))
+    out.append(np.log2(np.maximum(d, 1) / TICKS_PER_BEAT))
+    held = np.full(end + 1, -1.0)
+    for pitch, onset, dur in zip(p, o, d):
+        if dur > 1:
+            np.maximum(held[onset + 1 : onset + dur], pitch, out=held[onset + 1 : onset + dur])
+    over = held[o] - p
+    out += [(over > 0) * 1.0, np.clip(over, 0, 12) / 12]
+    out.append(np.log2(1 + (o - o.min()) / TICKS_PER_BEAT))
+    out.append(np.log2(1 + (end - 1 - o) / TICKS_PER_BEAT))
+    return out
+
+
+def _line_features(p, o, v, line: np.ndarray, end: int) -> list[np.ndarray]:
+    """Per note, against a line heard before: height and loudness against the line's mean
+    nearby (the note's own where the line has no note nearby), and how many line notes."""
+    pitch = np.bincount(o[line], weights=p[line], minlength=end)
+    loud = np.bincount(o[line], weights=v[line], minlength=end)
+    count = np.bincount(o[line], minlength=end).astype(float)
+    out = []
+    for half in (WIDE, LINE_WIDE):
+        n = _window_sum(count, half)[o]
+        mean_p = np.where(n > 0, _window_sum(pitch, half)[o] / np.maximum(n, 1), p)
+        mean_v = np.where(n > 0, _window_sum(loud, half)[o] / np.maximum(n, 1), v)
+        out += [(p - mean_p) / 12, np.abs(p - mean_p) / 12, (v - mean_v) / 16, np.log2(1 + n)]
+    if line.any():
+        out += [(p - np.median(p[line])) / 12, (v - np.median(v[line])) / 16]
+    else:
+        out += [np.zeros(len(p)), np.zeros(len(p))]
+    return out
+
+
+def note_features(
+    p: np.ndarray, o: np.ndarray, d: np.ndarray, v: np.ndarray, line: np.ndarray | None = None
+) -> np.ndarray:
+    """(notes, features): pass one's features, and with ``line`` (a mask of the notes a first
+    pass heard as the tune) pass two's."""
+    p, v = p.astype(float), v.astype(float)
+    end = int((o + d).max()) + 1
+    columns = [*_chord_features(p, o, v), *_context_features(p, o, d, v, end)]
+    if line is not None:
+        columns += _line_features(p, o, v, line, end)
+    return np.stack(columns, axis=1)
+
+
+def note_logits(model: tuple[np.ndarray, ...], x: np.ndarray) -> np.ndarray:
+    """A one-hidden-layer net's logit (tune or not) per row of features."""
+    mean, scale, w1, b1, w2, b2 = model
+    return np.tanh(((x - mean) / scale) @ w1 + b1) @ w2 + b2
+
+
+def trace_line(p: np.ndarray, o: np.ndarray, d: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """A mask of the notes of the one line (rising onsets) with the best total score: each note
+    its score, each step from note to note less a cost per semitone of leap (more past a
+    fifth) and per beat the note before still sounds; a line may rest and start again."""
+    order = np.lexsort((-p, o))
+    p, o, end, score = p[order].astype(float), o[order], (o + d)[order], score[order]
+    n = len(p)
+    best, back = np.zeros(n), np.full(n, -1)
+    running, running_at = np.zeros(n + 1), np.full(n + 1, -1)  # best line ending before j
+    first = 0
+    for j in range(n):
+        if o[j] != o[first]:
+            first = j
+        best[j] = score[j] - weights.RESTART + max(running[first], 0.0)
+        back[j] = running_at[first] if running[first] > 0 else -1
+        lo = max(0, first - PREDECESSORS)
+        if first > lo:
+            leap = np.abs(p[lo:first] - p[j])
+            steps = (
+                best[lo:first]
+                - weights.LEAP * np.minimum(leap, 12) / 12
+                - weights.WIDE_LEAP * np.maximum(leap - 7, 0) / 12
+                - weights.OVERLAP * np.maximum(end[lo:first] - o[j], 0) / TICKS_PER_BEAT
+            )
+            k = int(np.argmax(steps))
+            if steps[k] + score[j] > best[j]:
+                best[j], back[j] = steps[k] + score[j], lo + k
+        keep = best[j] > running[j]
+        running[j + 1] = best[j] if keep else running[j]
+        running_at[j + 1] = j if keep else running_at[j]
+    chosen = np.zeros(n, bool)
+    j = int(np.argmax(best)) if n and best.max() > 0 else -1
+    while j >= 0:
+        chosen[j] = True
+        j = back[j]
+    mask = np.zeros(n, bool)
+    mask[order] = chosen
+    return mask
+
+
+def line_mask(p: np.ndarray, o: np.ndarray, d: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The notes heard as the tune, as a mask: two passes of the model, then the line."""
+    first = note_logits(weights.PASS_ONE, note_features(p, o, d, v)) > 0
+    score = note_logits(weights.PASS_TWO, note_features(p, o, d, v, first)) + weights.BIAS
+    return trace_line(p, o, d, score)
+
+
+def keeps_loudness(notes: list[RawNote]) -> bool:
+    """Whether the notes' velocities span KEPT_LOUDNESS: a played file, not one of one loudness."""
+    loudness = [n.velocity for n in notes]
+    return len(notes) >= 2 and max(loudness) - min(loudness) >= KEPT_LOUDNESS
+
+
+def melody_line(notes: list[RawNote]) -> tuple[list[RawNote], list[RawNote]]:
+    """(tune, the rest) of one merged track's notes; no tune where the file keeps no loudness
+    (every note as loud: learnt on played velocities, the model then took a pianist's
+    pedalled top notes for the tune)."""
+    p, o, d, v = (
+        np.array([getattr(n, k) for n in notes]) for k in ("pitch", "onset", "duration", "velocity")
+    )
+    if not keeps_loudness(notes):
+        return [], list(notes)
+    mask = line_mask(p, o, np.maximum(d, 1), v)
+    return [n for n, m in zip(notes, mask) if m], [n for n, m in zip(notes, mask) if not m]
