@@ -219,9 +219,13 @@ def chord_chart(idea: Idea, section: str = "verse", bars: int | None = None) -> 
     section's when none has that name), bars split by ``|`` and a
     slash for an inverted chord (``Am | F | C/E | G``), a chord repeated within a bar shown
     once; a bar where nothing changes shows the chord held over. Typed back in, it reads as
-    the same bars of the same chords."""
+    the same bars of the same chords. Bars before the section's first chord (an opened file's
+    pickup or intro alone) are left out, else a song opening on a bar without chords shows none."""
     spans = idea.section_spans()
     _s, start, end = next((span for span in spans if span[0].name == section), spans[0])
+    sounding = [max(c.onset, start) for c in idea.chords if c.onset < end and c.onset + c.duration > start]
+    first = min(sounding, default=start)
+    start += (first - start) // idea.bar_ticks * idea.bar_ticks
     count = (end - start) // idea.bar_ticks
     names, out = idea.key.spelling, []
     for b in range(count if bars is None else min(bars, count)):

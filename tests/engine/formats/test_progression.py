@@ -147,3 +147,16 @@ def test_the_key_follows_the_chords_and_a_contradicting_key_is_set_aside():
     # heard in F from its notes alone, yet a songwriter asking for C means the C at home
     borrowed = typed_progression("C Bb F C", bars_per_section=4, key=Key(0, "major"))
     assert borrowed.idea.key == Key(0, "major") and borrowed.remark == ""
+
+
+def test_a_chart_starts_at_the_first_bar_with_a_chord():
+    """An opened song whose first bar has no chord (a pickup, an intro of melody alone) showed
+    an empty chart in the ideas list; a chord held over from before the section still counts."""
+    from dataclasses import replace
+
+    idea = progression_idea("Am F C G", bars_per_section=4)
+    bar = idea.bar_ticks
+    late = replace(idea, chords=[replace(c, onset=c.onset + bar + bar // 2) for c in idea.chords])
+    assert chord_chart(late, "verse", 4) == "Am | Am F | F C"  # the verse ends after bar 4
+    assert chord_chart(idea, "verse", 4) == "Am | F | C | G"
+    assert chord_chart(idea, "chorus", 2) == "Am | F"
