@@ -41,20 +41,31 @@ def describe(name: str, folder: Path) -> str:
     except ModelError as exc:
         return f"cannot be read: {exc}"
     songs = card.data.get("files_used") or card.data.get("train_songs")
-    origin = card.base.replace("scratch", "trained from scratch")
+    base_name = card.base.removeprefix("fine-tuned from ").replace("default_model", "default")
+    origin = "trained from scratch" if card.base == "scratch" else f"fine-tuned from {base_name}"
     origin = "ships with Songsketch" if name == "default" else origin
     source = card.data.get("source") if name != "default" else None
     learnt = f"{songs} songs" if songs else "songs"
     learnt += f" of {source}" if source else ""
-    styles = card.styles
-    styles = styles[0] if len(styles) == 1 else f"{', '.join(styles[:-1])} and {styles[-1]}"
-    words = f"{origin}; learnt the {styles} style{'s' if len(card.styles) > 1 else ''} from {learnt}"
+    taught = card.data.get("taught_as_style") if name != "default" else None
+    kept = [s for s in card.styles if s != taught]
+    if taught:
+        words = f"{origin}; learnt {learnt} in the {taught} style"
+        if kept:
+            words += f" (its {_listed(kept)} style{'s' if len(kept) > 1 else ''} as {base_name} learnt them)"
+    else:
+        plural = "s" if len(card.styles) > 1 else ""
+        words = f"{origin}; learnt the {_listed(card.styles)} style{plural} from {learnt}"
     if name != "default" and card.created:
         words += f", {card.created[:10]}"
     if not beats_base(card):
-        base = card.base.removeprefix("fine-tuned from ")
-        words += f"; did no better than {base} on songs set aside to check it"
+        words += f"; did no better than {base_name} on songs set aside to check it"
     return words
+
+
+def _listed(styles: list[str]) -> str:
+    """'pop', 'pop and song', 'pop, song and chorale'."""
+    return styles[0] if len(styles) == 1 else f"{', '.join(styles[:-1])} and {styles[-1]}"
 
 
 def models_command(args: argparse.Namespace) -> int:

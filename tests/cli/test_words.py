@@ -245,3 +245,21 @@ def test_an_out_that_is_a_file_is_refused_before_the_model_loads(capsys, tmp_pat
     notes.write_text("la la")
     assert main(["generate", "--out", str(notes), "--model", str(tmp_path / "no-model")]) == 2
     assert capsys.readouterr().err == f"error: --out {notes} is a file; name a folder for the ideas\n"
+
+
+def test_a_fine_tune_is_described_by_the_style_it_taught_the_songs_as(capsys, tmp_path, monkeypatch):
+    """A fine-tune of the default on a folder of pop files was listed as having 'learnt the pop,
+    song and chorale styles from 4 songs' (and 'fine-tuned from default_model', a name no
+    option takes): the songs were taught as pop, the other styles are the base's."""
+    monkeypatch.setenv("SONGSKETCH_HOME", str(tmp_path))
+    _user_model(
+        tmp_path, "mysongs", name="mysongs", base="fine-tuned from default_model",
+        created="2026-12-06T01:00:00+00:00", styles=["pop", "song", "chorale"],
+        data={"source": "mysongs", "files_used": 4, "taught_as_style": "pop"},
+        validation_loss=3.1, base_validation_loss=4.0,
+    )  # fmt: skip
+    assert main(["models"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "mysongs  fine-tuned from default; learnt 4 songs of mysongs in the pop style "
+        "(its song and chorale styles as default learnt them), 2026-12-06"
+    )
