@@ -85,7 +85,7 @@ def _convert(args: argparse.Namespace) -> int:
         except Exception as exc:  # OSError (disk), or music21 refusing a lead sheet
             print(f"error: cannot write {target}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
             return 1
-        sections = ", ".join(f"{s.name} {s.bars} bars" for s in idea.sections)
+        sections = ", ".join(f"{s.name} {s.bars} bar{'s' if s.bars != 1 else ''}" for s in idea.sections)
         print(
             f"{target}: {idea.key.long_name}, {idea.tempo} bpm, {idea.meter[0]}/{idea.meter[1]}, "
             f"{sections}; {len(idea.chords)} chords, {len(idea.melody)} melody notes"

@@ -263,3 +263,19 @@ def test_a_fine_tune_is_described_by_the_style_it_taught_the_songs_as(capsys, tm
         "mysongs  fine-tuned from default; learnt 4 songs of mysongs in the pop style "
         "(its song and chorale styles as default learnt them), 2026-12-06"
     )
+
+
+def test_convert_names_a_section_of_one_bar_in_the_singular(capsys, tmp_path, monkeypatch):
+    """A real pop file read as '..., chorus 7 bars, verse 1 bars, ...'."""
+    from dataclasses import replace
+
+    import songsketch.engine.api as api
+    from songsketch.engine.formats.progression import progression_idea
+    from songsketch.engine.music.idea import Section
+
+    idea = progression_idea("C G Am F", bars_per_section=4)
+    idea = replace(idea, sections=(Section("verse", 4), Section("chorus", 3), Section("verse", 1)))
+    heard = type("Heard", (), {"remarks": (), "ideas": [idea]})
+    monkeypatch.setattr(api, "analyse_path", lambda path: heard)
+    assert main(["convert", str(tmp_path / "song.mid"), str(tmp_path / "out.mid")]) == 0
+    assert "verse 4 bars, chorus 3 bars, verse 1 bar;" in capsys.readouterr().out
