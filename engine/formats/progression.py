@@ -132,8 +132,9 @@ def typed_progression(
     ``bars_per_section`` bars each, the progression repeating to fill them, in the chords'
     key (``key`` when the chords fit it, see :func:`key_for_chords`). Raises
     ProgressionError."""
-    chords = _chords(parse_progression(text), meter, bars_per_section)
-    asked, (key, clash) = key, key_for_chords(chords, key)
+    bars = parse_progression(text)
+    chords = _chords(bars, meter, bars_per_section)
+    asked, (key, clash) = key, key_for_chords(_whole_passes(chords, len(bars) * bar_ticks(meter)), key)
     sections = (Section("verse", bars_per_section), Section("chorus", bars_per_section))
     idea = Idea(key, tempo, meter, sections, chords, ())
     idea.validate()
@@ -141,6 +142,16 @@ def typed_progression(
         return TypedProgression(idea)
     remark = f"the chords are in {key.long_name}, not {asked.long_name} ({clash})"
     return TypedProgression(idea, remark, clash)
+
+
+def _whole_passes(chords: Sequence[Chord], chart: int) -> Sequence[Chord]:
+    """The chords of the whole passes through a typed chart ``chart`` ticks long (all of them
+    where the sections hold less than one). Repeated to fill the sections, the chart may stop
+    mid-way through a pass (Dm7 G7 Cmaj7 over 16 bars stops on Dm7): the chord it stops on is
+    no cadence, and the key is the chart's as typed (it was heard as D minor)."""
+    end = max((c.onset + c.duration for c in chords), default=0)
+    passes = end // chart if chart else 0
+    return [c for c in chords if c.onset < passes * chart] if passes else chords
 
 
 def _chords(bars: list[list[TypedChord]], meter: tuple[int, int], bars_per_section: int) -> tuple[Chord, ...]:

@@ -160,3 +160,13 @@ def test_a_chart_starts_at_the_first_bar_with_a_chord():
     assert chord_chart(late, "verse", 4) == "Am | Am F | F C"  # the verse ends after bar 4
     assert chord_chart(idea, "verse", 4) == "Am | F | C | G"
     assert chord_chart(idea, "chorus", 2) == "Am | F"
+
+
+@pytest.mark.parametrize("text", ["Dm7 G7 Cmaj7", "F G C", "Dm G C"])
+def test_the_key_is_the_charts_as_typed_not_where_its_repeats_stop(text):
+    """A chart of three bars repeated over 2 x 8 bars stops a bar into its sixth pass (on Dm7,
+    on F); with the last chord counting more as a cadence (issue 21), ii V I was heard in D
+    minor and IV V I in F. The key is read from the whole passes: the chart ends where it
+    was typed to end."""
+    for bars in (4, 8):
+        assert progression_idea(text, bars_per_section=bars).key == Key(0, "major")
