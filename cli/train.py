@@ -4,6 +4,7 @@ on one line per epoch. TensorFlow is imported only when training starts."""
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -116,21 +117,31 @@ def train_command(args: argparse.Namespace) -> int:
         f"saved {result.folder}: {card.epochs_run} epochs, best epoch {card.best_epoch}, "
         f"validation loss {card.validation_loss:.4f}, {card.seconds:.0f} s"
     )
-    _say_outcome(card, name if result.folder == Home.from_environment().models / name else str(result.folder))
+    model = name if result.folder == Home.from_environment().models / name else str(result.folder)
+    _say_outcome(card, model, args.folder)
     return 0
 
 
-def _say_outcome(card, model: str) -> None:
-    """Whether the new model fits the folder's held-out songs better than its base, and what
-    to do with it: a model no better than its base is kept, but not the one to use."""
-    from songsketch.engine.api import beats_base, outcome_words
+def _say_outcome(card, model: str, folder: str) -> None:
+    """Whether the new model fits the folder's held-out songs better than its base, the style
+    it learnt the songs as, whether it was still improving, and what to do with it: a model
+    no better than its base is kept, but not the one to use."""
+    from songsketch.engine.api import beats_base, outcome_words, still_improving, style_words
 
-    if outcome_words(card):
-        print(outcome_words(card))
+    for words in (outcome_words(card), style_words(card)):
+        if words:
+            print(words)
+    if still_improving(card):
+        print(
+            f"It was still getting better at its last pass; to train on from it: "
+            f"songsketch train {shlex.quote(folder)} --base {shlex.quote(model)}"
+        )
+    style = card.data.get("taught_as_style")
+    use = f"songsketch generate --model {shlex.quote(model)}" + (f" --style {style}" if style else "")
     if beats_base(card):
-        print(f"use it: songsketch generate --model {model}")
+        print(f"use it: {use}")
     else:
-        print(f"kept but not worth selecting; to try it anyway: songsketch generate --model {model}")
+        print(f"kept but not worth selecting; to try it anyway: {use}")
 
 
 def _model_name_and_folder(args: argparse.Namespace) -> tuple[str, Path]:
@@ -159,16 +170,21 @@ def _settings(args: argparse.Namespace):
 
 
 def _show_progress(p) -> None:
-    """A bar redrawn in place through an epoch, then the epoch's losses on a line of its own."""
+    """A bar redrawn in place through an epoch, then the epoch's losses on a line of its own:
+    the mean surprise (nats a token, lower is better) at the songs it learns from and at the
+    songs set aside to check it; before the first pass, a fine-tune's base on the set-aside
+    songs."""
     width = 30
-    if p.val_loss is None:
+    if p.epoch == 0 and p.val_loss is not None:
+        print(f"before training: surprise at the songs set aside {p.val_loss:.4f} ({p.message})", flush=True)
+    elif p.val_loss is None:
         done = int(width * p.batch / max(1, p.batches))
         eta = f" eta {p.eta_seconds:5.0f}s" if p.eta_seconds is not None else ""
         line = f"\repoch {p.epoch:>2}/{p.epochs} [{'#' * done}{'.' * (width - done)}] loss {p.loss:.3f}{eta}"
         print(line, end="", flush=True)
     else:
         print(
-            f"\repoch {p.epoch:>2}/{p.epochs} loss {p.loss:.4f}  val_loss {p.val_loss:.4f}  {p.message}"
-            + " " * 20,
+            f"\repoch {p.epoch:>2}/{p.epochs} surprise {p.loss:.4f}, at the songs set aside"
+            f" {p.val_loss:.4f}  {p.message}" + " " * 20,
             flush=True,
         )

@@ -37,6 +37,8 @@ from songsketch.engine.api import (
     music_amount,
     outcome_words,
     safe_filename,
+    still_improving,
+    style_words,
 )
 from songsketch.gui.workers import TrainWorker, start_thread, stop_thread
 
@@ -283,8 +285,10 @@ class RetrainDialog(QDialog):
             f"Saved “{Path(folder).name}” after {card.epochs_run} "
             f"{'pass' if card.epochs_run == 1 else 'passes'} through your songs "
             f"(its surprise at the songs set aside: {card.validation_loss:.2f}, lower is better). "
-            f"{outcome_words(card)}"
+            f"{outcome_words(card)} {style_words(card)}"
         )
+        if still_improving(card):
+            text += " It was still getting better at its last pass: retrain from it to go further."
         if beats_base(card):  # a fine-tune no better than its base is listed, not chosen
             self.status.setText(f"{text} It is now selected.".replace("  ", " "))
             self.modelTrained.emit(folder)

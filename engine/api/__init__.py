@@ -37,7 +37,7 @@ from ..formats.progression import (
 from ..generation.constraints import HARMONIC_RHYTHMS
 from ..generation.generator import Cancelled, GenerationSettings
 from ..generation.shape import MELODY_ALONE, check_parts
-from ..ml.advice import MusicAmount, beats_base, music_amount, outcome_words
+from ..ml.advice import MusicAmount, beats_base, music_amount, outcome_words, still_improving, style_words
 from ..ml.card import ModelCard
 from ..ml.model import ModelConfig
 from ..ml.store import LoadedModel, ModelError, list_models, read_card
@@ -178,6 +178,8 @@ __all__ = [
     "music_amount",
     "beats_base",
     "outcome_words",
+    "still_improving",
+    "style_words",
     "Evaluation",
     "evaluate_model",
     # playing to a MIDI port

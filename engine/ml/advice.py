@@ -84,8 +84,37 @@ def outcome_words(card: ModelCard) -> str:
     )
 
 
+def style_words(card: ModelCard) -> str:
+    """Which of its styles a fine-tune learnt the folder as, where it chose one (the style its
+    base already heard the songs best in, ``folder_style``): the ideas in the folder's manner
+    come in that style ('' where the songs kept their own)."""
+    style = card.data.get("taught_as_style")
+    if not style:
+        return ""
+    return (
+        f"It learnt your songs as its {style.capitalize()} style (the one the model it started "
+        f"from already heard them best in): ideas in their manner come in {style.capitalize()}."
+    )
+
+
+def still_improving(card: ModelCard) -> bool:
+    """Whether training stopped at its last allowed pass while still getting better (its best
+    pass was the last): training on from it, or with more passes, would go further."""
+    epochs = card.settings.get("epochs")
+    return bool(card.epochs_run) and card.best_epoch == card.epochs_run == epochs
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-__all__ = ["FEW_BARS", "FEW_SONGS", "MusicAmount", "beats_base", "music_amount", "outcome_words"]
+__all__ = [
+    "FEW_BARS",
+    "FEW_SONGS",
+    "MusicAmount",
+    "beats_base",
+    "music_amount",
+    "outcome_words",
+    "still_improving",
+    "style_words",
+]

@@ -1,6 +1,7 @@
 """Corpora: a user folder with good and bad files, the cache, the built-in scores, the CLI."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -100,5 +101,10 @@ def test_cli_train_says_what_a_small_folder_holds_and_keeps_a_model_no_better(fo
     assert any(line.startswith("That is little to learn from: a few songs mostly teach") for line in lines)
     assert "it does no better than the model it started from" in done.stdout
     assert f"kept but not worth selecting; to try it anyway: songsketch generate --model {out}" in lines
+    before = next(line for line in lines if line.startswith("before training: surprise at"))
+    first = next(line for line in lines if line.lstrip("\r").startswith("epoch  1/1 surprise"))
+    assert re.fullmatch(r"before training: surprise at the songs set aside \d\.\d{4} \(.+\)", before)
+    assert re.match(r"epoch  1/1 surprise \d\.\d{4}, at the songs set aside \d\.\d{4}", first.lstrip("\r"))
+    assert "val_loss" not in done.stdout and "epoch  0/" not in done.stdout
     for noise in ("absl::InitializeLog", "cuda", "oneDNN", "cuInit"):
         assert noise not in done.stderr, done.stderr

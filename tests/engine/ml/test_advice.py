@@ -1,7 +1,16 @@
 """What a folder holds and what to expect from it; whether a trained model beat its base."""
 
+from dataclasses import replace
+
 from songsketch.engine.data.corpus import load_folder
-from songsketch.engine.ml.advice import FEW_SONGS, beats_base, music_amount, outcome_words
+from songsketch.engine.ml.advice import (
+    FEW_SONGS,
+    beats_base,
+    music_amount,
+    outcome_words,
+    still_improving,
+    style_words,
+)
 from songsketch.engine.ml.card import ModelCard
 from tests.helpers import song_folder
 
@@ -31,3 +40,14 @@ def test_a_fine_tune_must_beat_its_base_to_be_selected():
     assert beats_base(better) and beats_base(scratch) and not beats_base(same)
     assert "does better" in outcome_words(better) and "no better" in outcome_words(same)
     assert outcome_words(scratch) == ""
+
+
+def test_a_fine_tune_says_the_style_it_learnt_a_folder_as_and_whether_it_was_still_improving():
+    """A trial's fine-tune of four pop files ended at its 8th and last pass, its best, and
+    never said so, nor that its ideas come in Pop (the style its base heard the songs best in)."""
+    taught = ModelCard(data={"taught_as_style": "pop"}, settings={"epochs": 8}, epochs_run=8, best_epoch=8)
+    assert style_words(taught).startswith("It learnt your songs as its Pop style")
+    assert still_improving(taught)
+    assert style_words(ModelCard()) == ""  # songs that kept their own styles
+    assert not still_improving(replace(taught, best_epoch=6))  # levelled off before the end
+    assert not still_improving(replace(taught, epochs_run=5, best_epoch=5))  # stopped early (patience)
