@@ -180,6 +180,31 @@ def root_on_bass(path: list[int], bass: list[int | None]) -> list[int]:
     return out
 
 
+def root_in_the_tune(path: list[int], weights: np.ndarray, bass: list[int | None]) -> list[int]:
+    """The path with a bare third over its bass named as the inversion the tune completes:
+    a piano's E G over E under a tune singing C E G is C/E, not Em (A C# with F# sung:
+    F#m/A). A stretch is renamed where its chord is a triad whose root is the bass and whose
+    fifth sounds at most a quarter as long as the root of the chord a third below (the
+    tune's note), that root at least a sung beat's worth; a iii or vi whose fifth sounds
+    keeps its name."""
+    out = list(path)
+    k = 0
+    while k < len(path):
+        end = k
+        while end < len(path) and path[end] == path[k]:
+            end += 1
+        root, quality = ch.CANDIDATES[path[k]]
+        first = next((b for b in bass[k:end] if b is not None), None)
+        if quality in ("", "m") and first is not None and first % 12 == root:
+            below = (root - (4 if quality == "m" else 3)) % 12
+            sung = weights[k:end, below].sum()
+            if sung >= MELODY_WEIGHT and weights[k:end, (root + 7) % 12].sum() < sung / 4:
+                twin = (below, "" if quality == "m" else "m")
+                out[k:end] = [ch.CANDIDATES.index(twin)] * (end - k)
+        k = end
+    return out
+
+
 def ninth_as_colour(path: list[int], per_bar: int) -> list[int]:
     """The path with a sus2 that shares its bar and root with a chord with a third named as
     that chord: a right hand arpeggiating Am7 with its 9th, the C only on beat 3, is Am7 all
@@ -236,7 +261,8 @@ def beat_chords(
             cost.append(CHANGE_COST["half"])
         else:
             cost.append(CHANGE_COST["beat"])
-    path = ninth_as_colour(root_on_bass(viterbi(emissions, np.array(cost)), bass), per_bar)
+    path = root_in_the_tune(viterbi(emissions, np.array(cost)), weights, bass)
+    path = ninth_as_colour(root_on_bass(path, bass), per_bar)
     out: list[Chord] = []
     for k in range(n_beats):
         if not sounding[k]:

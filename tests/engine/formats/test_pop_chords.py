@@ -228,3 +228,31 @@ def _show(data: bytes) -> str:
         for heard in [_heard(data)]
         for k in range(0, len(heard), 4)
     )
+
+
+def test_inversions_whose_root_the_tune_sings():
+    """The piano leaves out the root of first-inversion chords, the tune sings it on the
+    downbeat and arpeggiates the chord: C C/E Am/C G/B | Am Em F G, the piano's E G over E
+    under C E G E is C/E (was Em), C E over C under A C E C is Am/C (was C: an F#m/A read
+    as A), B D under G B D is G/B (was Bm). A bare third whose fifth the tune sings is the
+    chord it is: the vi (A C under E C A C) and the iii (E G under B G E G) keep their names."""
+    bars = [  # (chord, bass, the piano's pitch classes, the tune: (beat, pitch, beats))
+        ("C", C, (C, E, G), [(0, 72, 2), (2, 76, 2)]),
+        ("C/E", E, (E, G), [(0, 72, 1), (1, 76, 1), (2, 79, 1), (3, 76, 1)]),
+        ("Am/C", C, (C, E), [(0, 69, 1), (1, 72, 1), (2, 76, 1), (3, 72, 1)]),
+        ("G/B", B, (B, D), [(0, 67, 1), (1, 71, 1), (2, 74, 2)]),
+        ("Am", A, (A, C), [(0, 76, 1), (1, 72, 1), (2, 69, 1), (3, 72, 1)]),
+        ("Em", E, (E, G), [(0, 71, 1), (1, 67, 1), (2, 64, 1), (3, 67, 1)]),
+        ("F", F, (F, A, C), [(0, 72, 2), (2, 69, 2)]),
+        ("G", G, (G, B, D), [(0, 71, 2), (2, 67, 2)]),
+    ]
+    piano, tune = [], []
+    for bar, (_name, bass, pcs, notes) in enumerate(bars):
+        piano += [(4 * bar + b, p, 1) for b in range(4) for p in _within(pcs, 55, 67)]
+        piano += [(4 * bar, 36 + bass if bass >= 2 else 48 + bass, 4)]
+        tune += [(4 * bar + b, p, d) for b, p, d in notes]
+    data = _midi({"MELODY": tune, "PIANO": piano})
+    progression = _bars(" ".join(name.split("/")[0] for name, *_ in bars))
+    assert _misheard(_heard(data), progression) == [], _show(data)
+    (idea,) = analyse(read_raw(data)).ideas
+    assert [c.display() for c in idea.chords] == [name for name, *_ in bars]
