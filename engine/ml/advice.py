@@ -97,11 +97,23 @@ def style_words(card: ModelCard) -> str:
     )
 
 
+STILL_IMPROVING = 0.005  # the last pass beat the best before it by this share of its loss
+
+
 def still_improving(card: ModelCard) -> bool:
-    """Whether training stopped at its last allowed pass while still getting better (its best
-    pass was the last): training on from it, or with more passes, would go further."""
+    """Whether training stopped at its last allowed pass while still clearly getting better:
+    its best pass was the last and beat the best before it by more than ``STILL_IMPROVING``
+    (a last pass a hair better than a levelled-off run's says nothing); training on from it
+    would go further."""
     epochs = card.settings.get("epochs")
-    return bool(card.epochs_run) and card.best_epoch == card.epochs_run == epochs
+    if not card.epochs_run or not card.best_epoch == card.epochs_run == epochs:
+        return False
+    losses = {h.get("epoch"): h.get("val_loss") for h in card.history}
+    last = losses.get(card.epochs_run)
+    before = [v for e, v in losses.items() if e is not None and e < card.epochs_run and v is not None]
+    if last is None or not before:
+        return True
+    return min(before) - last > STILL_IMPROVING * min(before)
 
 
 def _count(n: int, noun: str) -> str:

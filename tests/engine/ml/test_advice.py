@@ -45,9 +45,16 @@ def test_a_fine_tune_must_beat_its_base_to_be_selected():
 def test_a_fine_tune_says_the_style_it_learnt_a_folder_as_and_whether_it_was_still_improving():
     """A trial's fine-tune of four pop files ended at its 8th and last pass, its best, and
     never said so, nor that its ideas come in Pop (the style its base heard the songs best in)."""
-    taught = ModelCard(data={"taught_as_style": "pop"}, settings={"epochs": 8}, epochs_run=8, best_epoch=8)
+    history = tuple(
+        {"epoch": e, "val_loss": v} for e, v in enumerate((4.07, 3.6, 3.4, 3.3, 3.25, 3.2, 3.19, 3.18, 3.16))
+    )
+    taught = ModelCard(
+        data={"taught_as_style": "pop"}, settings={"epochs": 8}, epochs_run=8, best_epoch=8, history=history
+    )
     assert style_words(taught).startswith("It learnt your songs as its Pop style")
     assert still_improving(taught)
     assert style_words(ModelCard()) == ""  # songs that kept their own styles
     assert not still_improving(replace(taught, best_epoch=6))  # levelled off before the end
     assert not still_improving(replace(taught, epochs_run=5, best_epoch=5))  # stopped early (patience)
+    flat = history[:8] + ({"epoch": 8, "val_loss": 3.179},)  # a hair better than the 7th: levelled off
+    assert not still_improving(replace(taught, history=flat))
