@@ -32,6 +32,9 @@ MELODY_NOTE_SPACING = 16 * TICKS_PER_BEAT  # a melody above a register split: a 
 DENSE_SPACING = 4 * TICKS_PER_BEAT  # a tracked melody: a note a bar (of 4/4) on average
 LEGATO_OVERLAP = TICKS_PER_BEAT // 4  # a played or sung line's notes may overlap this much
 TOGETHER = TICKS_PER_BEAT // 8  # onsets closer than this are struck together (a chord)
+BAR = 4 * TICKS_PER_BEAT
+TUNE_BARS = 0.85  # a tracker's line heard through the song has a note in this share of its bars
+TIE_NOTES = 0.03  # monophonic ratio a part with the most notes may lack and still be the tune
 
 
 def is_single_line(notes: list[RawNote]) -> bool:
@@ -69,27 +72,16 @@ def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote]]:
         rest = [n for n in notes if n.part not in named]
         if melody and rest:
             return melody, rest
-    # 2. several parts: the highest mostly-monophonic one, if it sits above the rest
+    # 2. several parts: the one most a tune among the mostly-monophonic ones
     if len(parts) >= 2:
-        mean = {k: sum(n.pitch for n in v) / len(v) for k, v in parts.items()}
-        top = max(parts, key=lambda k: mean[k])
-        others = [n for k, v in parts.items() if k != top for n in v]
-        if (
-            _monophonic_ratio(parts[top]) >= 0.9
-            and mean[top] > sum(n.pitch for n in others) / len(others) + 3
-        ):
-            return parts[top], others
-    # 3. one register split
-    span = max(n.end for n in notes) - min(n.onset for n in notes)
-    split = _register_split(notes, span)
-    if split is not None:
-        return split
-    # 4. one merged track: the line a tracker follows through it (melody_line) where the file
-    # keeps its loudness and the line carries a tune; else the skyline, the top note at each onset
-    if keeps_loudness(notes):
-        line, rest = melody_line(notes)
-        if len(line) >= 4 and len(line) * DENSE_SPACING >= span:
-            return line, rest
+        top = _tune_part(parts)
+        if top is not None:
+            return parts[top], [n for k, v in parts.items() if k != top for n in v]
+    # 3. one register split, 4. the line a tracker follows through one merged track
+    found = _one_track_split(notes)
+    if found is not None:
+        return found
+    # 5. the skyline, the top note at each onset
     by_onset: dict[int, RawNote] = {}
     for n in notes:
         if n.onset not in by_onset or n.pitch > by_onset[n.onset].pitch:
@@ -97,6 +89,72 @@ def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote]]:
     melody = list(by_onset.values())
     chosen = set(map(id, melody))
     return melody, [n for n in notes if id(n) not in chosen]
+
+
+def _tracked(notes: list[RawNote], span: int) -> tuple[list[RawNote], list[RawNote]] | None:
+    """The line a tracker follows through the notes (melody_line), where the file keeps its
+    loudness and the line carries a tune (a note a bar on average)."""
+    if not keeps_loudness(notes):
+        return None
+    line, rest = melody_line(notes)
+    return (line, rest) if len(line) >= 4 and len(line) * DENSE_SPACING >= span else None
+
+
+def _one_track_split(notes: list[RawNote]) -> tuple[list[RawNote], list[RawNote]] | None:
+    """(melody, the rest) of one merged track: a monophonic line above a register split, else
+    the tracker's line. A sparse line above the split (under a note a bar) gives way to a
+    tracker's line through most of the song's bars where the sparse line sounds in a third of
+    them at most (a second line's fills between phrases, a pianist's top notes, a tune's few
+    highest notes: the tune then goes on below) or the tracker hears most of it as not the
+    tune. A tune's top notes above an alberti bass keep the split: they sound in more bars,
+    and the tracker, which follows the figure there as much as the tune, hears them too. In a
+    file of one loudness (no tracker) a line in a third of the bars at most is left to the
+    skyline (None)."""
+    span = max(n.end for n in notes) - min(n.onset for n in notes)
+    split = _register_split(notes, span)
+    if split is None:
+        return _tracked(notes, span)
+    high = split[0]
+    if len(high) * DENSE_SPACING >= span:
+        return split
+    tracked = _tracked(notes, span)
+    if tracked is None and 3 * _bar_share(high, notes) <= 1 and not keeps_loudness(notes):
+        return None
+    if tracked is None or _bar_share(tracked[0], notes) < TUNE_BARS:
+        return split
+    heard = set(map(id, tracked[0]))
+    if 3 * _bar_share(high, notes) <= 1 or 2 * sum(id(n) in heard for n in high) < len(high):
+        return tracked
+    return split
+
+
+def _bar_share(line: list[RawNote], notes: list[RawNote]) -> float:
+    """The share of the song's bars (of 4 beats, from its first onset) a line has a note in."""
+    start = min(n.onset for n in notes)
+    bars = (max(n.end for n in notes) - start - 1) // BAR + 1
+    return len({(n.onset - start) // BAR for n in line}) / bars
+
+
+def _tune_part(parts: dict[int, list[RawNote]]) -> int | None:
+    """The part that carries the tune among several: of the mostly-monophonic parts within an
+    octave of the highest of them and 3 semitones above some other part (not the bass), the
+    one most strictly one line, a few more notes breaking near ties. A second melodic track of
+    fills and countermelodies (POP909's BRIDGE) often sits above the sung line, and a tune may
+    sit barely above the piano, but the fills overlap their own notes more than a sung line."""
+    mean = {k: sum(n.pitch for n in v) / len(v) for k, v in parts.items()}
+    ratio = {k: _monophonic_ratio(v) for k, v in parts.items()}
+    lines = [k for k in parts if ratio[k] >= 0.9]
+    if not lines:
+        return None
+    highest = max(mean[k] for k in lines)
+    most = max(len(parts[k]) for k in lines)
+
+    eligible = [
+        k for k in lines if mean[k] >= highest - 12 and mean[k] > min(mean[j] for j in parts if j != k) + 3
+    ]
+    if not eligible:
+        return None
+    return max(eligible, key=lambda k: (ratio[k] + TIE_NOTES * len(parts[k]) / most, mean[k]))
 
 
 def _register_split(notes: list[RawNote], span: int) -> tuple[list[RawNote], list[RawNote]] | None:
