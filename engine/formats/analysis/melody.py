@@ -136,22 +136,19 @@ def _bar_share(line: list[RawNote], notes: list[RawNote]) -> float:
 
 
 def _tune_part(parts: dict[int, list[RawNote]]) -> int | None:
-    """The part that carries the tune among several: of the mostly-monophonic parts within an
-    octave of the highest of them and 3 semitones above some other part (not the bass), the
-    one most strictly one line, a few more notes breaking near ties. A second melodic track of
-    fills and countermelodies (POP909's BRIDGE) often sits above the sung line, and a tune may
-    sit barely above the piano, but the fills overlap their own notes more than a sung line."""
+    """The part that carries the tune among several: of the mostly-monophonic parts 3
+    semitones above some other part (not the bass), the one most strictly one line, a few
+    more notes breaking near ties. A second melodic track of fills and countermelodies
+    (POP909's BRIDGE) often sits above the sung line, an octave above it at times, and a tune
+    may sit barely above the piano, but the fills overlap their own notes more than a sung
+    line."""
     mean = {k: sum(n.pitch for n in v) / len(v) for k, v in parts.items()}
     ratio = {k: _monophonic_ratio(v) for k, v in parts.items()}
     lines = [k for k in parts if ratio[k] >= 0.9]
     if not lines:
         return None
-    highest = max(mean[k] for k in lines)
     most = max(len(parts[k]) for k in lines)
-
-    eligible = [
-        k for k in lines if mean[k] >= highest - 12 and mean[k] > min(mean[j] for j in parts if j != k) + 3
-    ]
+    eligible = [k for k in lines if mean[k] > min(mean[j] for j in parts if j != k) + 3]
     if not eligible:
         return None
     return max(eligible, key=lambda k: (ratio[k] + TIE_NOTES * len(parts[k]) / most, mean[k]))

@@ -130,7 +130,7 @@ def test_the_line_is_one_note_at_a_time_and_rests_where_nothing_scores():
 CHORDS = [(60, 64, 67, 72), (57, 60, 64, 69), (60, 65, 69, 72), (59, 62, 67, 71)]
 
 
-def _phrased_song(seed: int = 1, phrases: int = 8):
+def _phrased_song(seed: int = 1, phrases: int = 8, fill: tuple[int, int] = (79, 76)):
     """(notes as (beat, beats, pitch, velocity, track), the sung notes as (grid onset, pitch)):
     phrases of four bars sung over a piano of bass and broken chords in the tune's register,
     the fourth bar's last two beats left to a second line's fill above it (two notes a
@@ -153,7 +153,7 @@ def _phrased_song(seed: int = 1, phrases: int = 8):
                 t += beats
                 if t >= start + 14:
                     break
-        notes += [(start + 14, 1, 79, 84, 1), (start + 15, 1, 76, 84, 1)]  # the fill
+        notes += [(start + 14, 1, fill[0], 84, 1), (start + 15, 1, fill[1], 84, 1)]
     return notes, set(sung)
 
 
@@ -206,6 +206,14 @@ def test_of_three_unnamed_tracks_the_tune_not_the_sparse_fills_above_it():
     melody, rest = split_melody(read_raw(_tracks_midi(notes)))
     assert {(n.onset, n.pitch) for n in melody} == sung
     assert len(rest) == sum(1 for n in notes if n[4] != 0)
+
+
+def test_of_three_unnamed_tracks_the_tune_under_fills_more_than_an_octave_above_it():
+    """POP909's 374 with its names removed: its BRIDGE sits 14 semitones above the sung line
+    and was taken (an octave above the highest line was too far down for a tune)."""
+    notes, sung = _phrased_song(fill=(91, 88))
+    melody, _rest = split_melody(read_raw(_tracks_midi(notes)))
+    assert {(n.onset, n.pitch) for n in melody} == sung
 
 
 def test_of_unnamed_tracks_a_tune_barely_above_the_piano_under_a_busy_countermelody():
