@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 
 from ...music.idea import TICKS_PER_BEAT
 from .melody_line import keeps_loudness, melody_line
@@ -34,6 +35,7 @@ LEGATO_OVERLAP = TICKS_PER_BEAT // 4  # a played or sung line's notes may overla
 TOGETHER = TICKS_PER_BEAT // 8  # onsets closer than this are struck together (a chord)
 BAR = 4 * TICKS_PER_BEAT
 TUNE_BARS = 0.85  # a tracker's line heard through the song has a note in this share of its bars
+ABOVE_TOPS = 7  # semitones: a line further above the rest's top voice is not the tune's peaks
 TIE_NOTES = 0.03  # monophonic ratio a part with the most notes may lack and still be the tune
 
 
@@ -121,11 +123,22 @@ def _one_track_split(notes: list[RawNote]) -> tuple[list[RawNote], list[RawNote]
     if tracked is None and 3 * _bar_share(high, notes) <= 1 and not keeps_loudness(notes):
         return None
     if tracked is None or _bar_share(tracked[0], notes) < TUNE_BARS:
-        return split
+        few = len(high) * 2 * DENSE_SPACING <= span
+        return None if few and _above_the_tops(high, split[1]) else split
     heard = set(map(id, tracked[0]))
     if 3 * _bar_share(high, notes) <= 1 or 2 * sum(id(n) in heard for n in high) < len(high):
         return tracked
     return split
+
+
+def _above_the_tops(high: list[RawNote], low: list[RawNote]) -> bool:
+    """Whether a sparse line sits more than a fifth above the median top note of the rest (a
+    pianist's high notes or fills: the tune is in the top voice below), not a tune's peaks
+    over the figure it goes on in (an alberti tune's highest notes)."""
+    tops: dict[int, int] = {}
+    for n in low:
+        tops[n.onset] = max(tops.get(n.onset, 0), n.pitch)
+    return min(n.pitch for n in high) > statistics.median(tops.values()) + ABOVE_TOPS
 
 
 def _bar_share(line: list[RawNote], notes: list[RawNote]) -> float:
