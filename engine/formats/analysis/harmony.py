@@ -189,20 +189,25 @@ def _twins() -> list[dict[int, int]]:
 _TWINS = _twins()
 
 
-def root_on_bass(path: list[int], bass: list[int | None]) -> list[int]:
-    """The path with each chord named, among chords of the same notes, on the bass it is
-    struck over (the first bass of its stretch of beats): G A D over a G bass is Gsus2, not
-    Dsus4, which a sus4's lower cost preferred whatever the bass."""
-    out = list(path)
+def _stretches(path: list[int], bass: list[int | None]):
+    """(start, end, the first bass) of each run of one chord along the path."""
     k = 0
     while k < len(path):
         end = k
         while end < len(path) and path[end] == path[k]:
             end += 1
-        first = next((b for b in bass[k:end] if b is not None), None)
+        yield k, end, next((b for b in bass[k:end] if b is not None), None)
+        k = end
+
+
+def root_on_bass(path: list[int], bass: list[int | None]) -> list[int]:
+    """The path with each chord named, among chords of the same notes, on the bass it is
+    struck over (the first bass of its stretch of beats): G A D over a G bass is Gsus2, not
+    Dsus4, which a sus4's lower cost preferred whatever the bass."""
+    out = list(path)
+    for k, end, first in _stretches(path, bass):
         if first is not None:
             out[k:end] = [_TWINS[path[k]].get(first % 12, path[k])] * (end - k)
-        k = end
     return out
 
 
@@ -214,20 +219,14 @@ def root_in_the_tune(path: list[int], weights: np.ndarray, bass: list[int | None
     tune's note), that root at least a sung beat's worth; a iii or vi whose fifth sounds
     keeps its name."""
     out = list(path)
-    k = 0
-    while k < len(path):
-        end = k
-        while end < len(path) and path[end] == path[k]:
-            end += 1
+    for k, end, first in _stretches(path, bass):
         root, quality = ch.CANDIDATES[path[k]]
-        first = next((b for b in bass[k:end] if b is not None), None)
         if quality in ("", "m") and first is not None and first % 12 == root:
             below = (root - (4 if quality == "m" else 3)) % 12
             sung = weights[k:end, below].sum()
             if sung >= MELODY_WEIGHT and weights[k:end, (root + 7) % 12].sum() < sung / 4:
                 twin = (below, "" if quality == "m" else "m")
                 out[k:end] = [ch.CANDIDATES.index(twin)] * (end - k)
-        k = end
     return out
 
 
