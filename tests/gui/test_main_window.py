@@ -170,6 +170,7 @@ def test_continue_keeps_the_first_bars_and_marks_where_each_came_from(qtbot, mak
     window = make_window()
     window.panel.count.setValue(2)
     window.panel.bars.setValue(4)
+    window.panel.seed.setValue(7)  # a fixed seed: on Random the tiny model now and then made none
     window.generate()
     qtbot.waitUntil(lambda: not window.generating and window.ideas.rowCount() == 2, timeout=60000)
     window.table.selectRow(0)
