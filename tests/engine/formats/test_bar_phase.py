@@ -14,6 +14,7 @@ import pytest
 from songsketch.engine.formats.analysis import analyse
 from songsketch.engine.formats.midi import read_raw
 from songsketch.engine.music.idea import TICKS_PER_BEAT
+from tests.helpers import midi_bytes, notes_to_messages
 
 BEAT = 480
 LOOP = [(0, 4), (9, 3), (5, 4), (7, 4)]  # C Am F G: root pitch class, third
@@ -38,21 +39,10 @@ def _arrangement(early_beats: int, beats_per_chord: int = 4, rounds: int = 4) ->
             for k in range(2, beats_per_chord):
                 tune.append((at + k * BEAT, 67 + 2 * (k % 2), BEAT - 20))
             at += beats_per_chord * BEAT
-    mid = mido.MidiFile(ticks_per_beat=BEAT)
-    for channel, (name, notes) in enumerate((("Piano", piano), ("Melody", tune))):
-        track = mido.MidiTrack()
-        track.append(mido.MetaMessage("track_name", name=name, time=0))
-        if channel == 0:
-            track.append(mido.MetaMessage("time_signature", numerator=4, denominator=4, time=0))
-        events = sorted([(t, 1, p) for t, p, _ in notes] + [(t + d, 0, p) for t, p, d in notes])
-        now = 0
-        for t, on, pitch in events:
-            track.append(mido.Message("note_on", channel=channel, note=pitch, velocity=80 * on, time=t - now))
-            now = t
-        mid.tracks.append(track)
-    data = io.BytesIO()
-    mid.save(file=data)
-    return data.getvalue()
+    meter = [mido.MetaMessage("time_signature", numerator=4, denominator=4)]
+    piano_track = notes_to_messages([(p, t, t + d, 80) for t, p, d in piano], 0, "Piano", meter)
+    tune_track = notes_to_messages([(p, t, t + d, 80) for t, p, d in tune], 1, "Melody")
+    return midi_bytes([piano_track, tune_track], ticks_per_beat=BEAT)
 
 
 def test_a_file_that_starts_one_beat_early_gets_its_bars_where_the_chords_change():

@@ -12,8 +12,6 @@ as Dm7 and Cmaj7 under F and C); the others are held where they are."""
 
 from __future__ import annotations
 
-import io
-
 import mido
 import pytest
 
@@ -21,6 +19,7 @@ from songsketch.engine.formats.analysis import analyse
 from songsketch.engine.formats.midi import read_raw
 from songsketch.engine.music import chords as ch
 from songsketch.engine.music.idea import beat_ticks
+from tests.helpers import midi_bytes, notes_to_messages
 
 C, D, E, F, G, A, B = 0, 2, 4, 5, 7, 9, 11
 MAJOR, MINOR = 4, 3
@@ -43,26 +42,22 @@ POP = _bars("C Am F G")  # I vi IV V
 def _midi(tracks: dict[str, list[tuple[float, int, float]]], tempo: int = 96) -> bytes:
     """A type-1 MIDI file: one named track per part, notes as (onset beat, pitch, beats)."""
     ppq = 480
-    mid = mido.MidiFile(ticks_per_beat=ppq)
-    conductor = mido.MidiTrack()
-    conductor.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo), time=0))
-    conductor.append(mido.MetaMessage("time_signature", numerator=4, denominator=4, time=0))
-    mid.tracks.append(conductor)
-    for channel, (name, notes) in enumerate(tracks.items()):
-        track = mido.MidiTrack()
-        track.append(mido.MetaMessage("track_name", name=name, time=0))
-        messages = []
-        for onset, pitch, length in notes:
-            start, end = round(onset * ppq), round((onset + length) * ppq) - 10
-            messages += [(start, 1, pitch), (end, 0, pitch)]
-        now = 0
-        for t, on, pitch in sorted(messages, key=lambda m: (m[0], m[1])):
-            track.append(mido.Message("note_on", channel=channel, note=pitch, velocity=80 * on, time=t - now))
-            now = t
-        mid.tracks.append(track)
-    data = io.BytesIO()
-    mid.save(file=data)
-    return data.getvalue()
+    conductor = [
+        mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(tempo), time=0),
+        mido.MetaMessage("time_signature", numerator=4, denominator=4, time=0),
+    ]
+    parts = [
+        notes_to_messages(
+            [
+                (pitch, round(onset * ppq), round((onset + length) * ppq) - 10, 80)
+                for onset, pitch, length in notes
+            ],
+            channel,
+            name,
+        )
+        for channel, (name, notes) in enumerate(tracks.items())
+    ]
+    return midi_bytes([conductor, *parts], ticks_per_beat=ppq)
 
 
 def _tune(progression, low: int = 60, rest_every: int = 0) -> list[tuple[float, int, float]]:
