@@ -15,6 +15,7 @@ import mido
 from songsketch.engine.formats.analysis import analyse, split_melody
 from songsketch.engine.formats.analysis.melody_line import melody_line, trace_line
 from songsketch.engine.formats.midi import read_raw
+from tests.helpers import midi_bytes, notes_to_messages
 
 BEAT = 480
 GRID = BEAT // 12  # file ticks per grid tick of the reading
@@ -159,23 +160,18 @@ def _phrased_song(seed: int = 1, phrases: int = 8, fill: tuple[int, int] = (79, 
 
 def _tracks_midi(notes) -> bytes:
     """Three tracks with no names (a user's export): tune, fills, piano."""
-    out = mido.MidiFile(ticks_per_beat=BEAT)
-    for number in range(3):
-        messages = []
-        for beat, beats, pitch, velocity, track in notes:
-            if track == number:
-                on, off = round(beat * BEAT), round((beat + beats) * BEAT) - 10
-                messages += [(on, 1, pitch, velocity), (off, 0, pitch, 0)]
-        track, now = mido.MidiTrack(), 0
-        for tick, _on, pitch, velocity in sorted(messages, key=lambda m: (m[0], m[1])):
-            track.append(
-                mido.Message("note_on", channel=number, note=pitch, velocity=velocity, time=tick - now)
-            )
-            now = tick
-        out.tracks.append(track)
-    buffer = io.BytesIO()
-    out.save(file=buffer)
-    return buffer.getvalue()
+    tracks = [
+        notes_to_messages(
+            [
+                (pitch, round(beat * BEAT), round((beat + beats) * BEAT) - 10, velocity)
+                for beat, beats, pitch, velocity, track in notes
+                if track == number
+            ],
+            channel=number,
+        )
+        for number in range(3)
+    ]
+    return midi_bytes(tracks, ticks_per_beat=BEAT)
 
 
 def test_a_sparse_fill_line_above_the_tune_is_not_the_melody_of_a_merged_file():
