@@ -2,11 +2,14 @@
 against the dataset's own labels (made by others: beats, chords, keys) beside music21's key
 analysis of the same file.
 
-    python -m bench.pop909 [--songs 40] [--seed 0] [--all] [--part tuning|held-out|both]
+    python -m bench.pop909 [--songs 40] [--seed 0] [--all] [--part tuning|held-out|other-meters|both|every]
 
-The songs are split by song as the shipped model splits them (tools/corpora.py): the 62
+The 4/4 songs are split by song as the shipped model splits them (tools/corpora.py): the 62
 held-out songs are the *held-out part*, no tuning decision looks at them; the rest is the
-*tuning part*. Each file is read twice:
+*tuning part*. The 39 songs the dataset counts in 3 beats or 3 quavers a beat (index.csv) are
+the *other meters* part: no tuning decision looked at them either (every learning tool reads
+the tuning part alone), so they are a second held-out set for what does not depend on the
+meter (keys, chords, the melody); their bar rows are not scored. Each file is read twice:
 
 - as it is (three tracks, ``MELODY`` named): the key of the first idea against the opening
   key label (exact, same signature, and the confusions: relative, a fifth (IV/V), parallel);
@@ -198,6 +201,12 @@ def split(root: Path) -> tuple[list[Path], list[Path]]:
     return [f for f in folders if f.name not in held], [f for f in folders if f.name in held]
 
 
+def other_meters(root: Path) -> list[Path]:
+    """The song folders the dataset counts in 3 beats a bar or 3 quavers a beat (never tuned on)."""
+    index = read_index(root)
+    return sorted(p for p in (root / "songs").iterdir() if p.is_dir() and index.get(p.name, (2, 2)) != (2, 2))
+
+
 def _held_out_names(root: Path) -> list[str]:
     """The held-out pop songs of the shipped model's card (its validation songs), or a
     seeded tenth when the card names none."""
@@ -220,7 +229,7 @@ def _held_out_names(root: Path) -> list[str]:
     return [s.name for s in held]
 
 
-def report(title: str, scores: list[SongScore], seconds: float) -> str:
+def report(title: str, scores: list[SongScore], seconds: float, bars: bool = True) -> str:
     ok = [s for s in scores if not s.error]
     keyed = [s for s in ok if s.key]
     lines = [f"{title}: {len(scores)} songs, {len(scores) - len(ok)} refused, {seconds:.1f} s"]
@@ -246,7 +255,7 @@ def report(title: str, scores: list[SongScore], seconds: float) -> str:
             f"  chords on {beats} labelled beats: root {sum(s.root_ok for s in ok) / beats:.1%},"
             f" root + third {sum(s.third_ok for s in ok) / beats:.1%}"
         )
-    if ok:
+    if ok and bars:
         lines.append(
             f"  bars of 4 beats {np.mean([s.bar_ok for s in ok]):.0%}, labelled downbeats on a bar line"
             f" {statistics.mean(s.phase for s in ok):.0%}"
@@ -276,7 +285,12 @@ def main(argv=None) -> int:
     parser.add_argument("--songs", type=int, default=40, help="songs per part (a seeded sample)")
     parser.add_argument("--all", action="store_true", help="every song of each part")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--part", choices=("tuning", "held-out", "both"), default="both")
+    parser.add_argument(
+        "--part",
+        choices=("tuning", "held-out", "other-meters", "both", "every"),
+        default="both",
+        help="both: the tuning and held-out parts; every: the other meters too",
+    )
     parser.add_argument("--no-music21", action="store_true", help="skip music21's key analysis (slow)")
     parser.add_argument("--worst", type=int, default=0, help="list the N songs with the worst chord roots")
     args = parser.parse_args(argv)
@@ -284,15 +298,16 @@ def main(argv=None) -> int:
         print(f"{POP909} not found: nothing to measure")
         return 0
     tuning, held = split(POP909)
-    parts = {"tuning": tuning, "held-out": held}
+    parts = {"tuning": tuning, "held-out": held, "other-meters": other_meters(POP909)}
     for name, folders in parts.items():
-        if args.part not in (name, "both"):
+        wanted = {"both": ("tuning", "held-out"), "every": tuple(parts)}.get(args.part, (args.part,))
+        if name not in wanted:
             continue
         if not args.all and len(folders) > args.songs:
             folders = sorted(random.Random(args.seed).sample(folders, args.songs))
         start = time.perf_counter()
         scores = [score_song(f, not args.no_music21) for f in folders]
-        print(report(f"{name} part", scores, time.perf_counter() - start))
+        print(report(f"{name} part", scores, time.perf_counter() - start, bars=name != "other-meters"))
         if args.worst:
             ranked = sorted((s for s in scores if s.beats), key=lambda s: s.root_ok / s.beats)
             for s in ranked[: args.worst]:
