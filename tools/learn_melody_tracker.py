@@ -31,7 +31,7 @@ from bench.pop909 import POP909, merged_midi, split  # noqa: E402
 from songsketch.engine.formats.analysis import melody_line as ml  # noqa: E402
 from songsketch.engine.formats.midi import read_raw  # noqa: E402
 
-HIDDEN = 12
+HIDDEN = 32
 EPOCHS = 300
 COSTS = [  # (bias, leap, wide leap, overlap, restart)
     (b, leap, 0.5, over, 2.0) for b in (1.0, 1.5, 2.0) for leap in (0.25, 0.5) for over in (0.25, 0.5)

@@ -4,7 +4,8 @@ A user's one-track file (a pop song's melody, a second melodic line and the pian
 part to name the tune and no register that holds only it: the piano plays above the melody, a
 second line fills the gaps between phrases. Each note is scored by a small learnt model on
 features that know neither key nor register (how high it stands among its neighbours, how
-loud, how long, whether a higher note is held over it, ...), twice: the second time also
+loud, how long, whether a higher note is held over it, which pitches are struck a beat
+around it: a pianist's comping repeats its pitches, a tune moves by step), twice: the second time also
 against the line the first pass heard (its register and loudness nearby). A dynamic programme
 then picks one line (one note at a time) that collects the best scores, paying for leaps and
 for notes struck under a line note still sounding; where nothing scores as tune (an intro of
@@ -92,6 +93,50 @@ def _context_features(p, o, d, v, end: int) -> list[np.ndarray]:
     return out
 
 
+def _neighbour_features(p: np.ndarray, o: np.ndarray) -> list[np.ndarray]:
+    """Per note, against the notes struck within a beat before and after it (a pianist's
+    comping repeats its pitches on the beat; a tune moves by step between them): where in the
+    beat and bar it falls, how many notes of its pitch it is struck with, whether its pitch is
+    struck again within a beat before or after, the nearest other pitch struck there
+    (semitones, 12 at most), how many notes within a fifth strike with it, the share of the
+    notes before and after that lie higher, and how many there are."""
+    pitch = p.astype(int)
+    end = int(o.max()) + TICKS_PER_BEAT + 2
+    struck = np.zeros((end, 128), np.int32)
+    np.add.at(struck, (o, pitch), 1)
+    count = np.zeros((end + 1, 128), np.int32)  # count[t]: onsets before tick t, per pitch
+    np.cumsum(struck, axis=0, out=count[1:])
+    before = count[o] - count[np.maximum(o - TICKS_PER_BEAT, 0)]
+    after = count[np.minimum(o + TICKS_PER_BEAT + 1, end)] - count[o + 1]
+    with_it = count[o + 1] - count[o]
+    rows = np.arange(len(p))
+    out = [
+        (o % TICKS_PER_BEAT == 0) * 1.0,
+        (o % TICKS_PER_BEAT == TICKS_PER_BEAT // 2) * 1.0,
+        (o % (TICKS_PER_BEAT // 2) == TICKS_PER_BEAT // 4) * 1.0,
+        (o % (4 * TICKS_PER_BEAT) == 0) * 1.0,
+        with_it[rows, pitch] - 1.0,
+        (before[rows, pitch] > 0) * 1.0,
+        (after[rows, pitch] > 0) * 1.0,
+    ]
+    for side in (before, after):
+        padded = np.pad(side, ((0, 0), (12, 12)))
+        nearest = np.full(len(p), 12.0)
+        for step in range(12, 0, -1):
+            found = (padded[rows, pitch + 12 + step] > 0) | (padded[rows, pitch + 12 - step] > 0)
+            nearest[found] = step
+        out.append(nearest / 12)
+    near = np.pad(with_it, ((0, 0), (7, 7))).cumsum(axis=1)  # near[:, k]: struck with it up to pitch k - 7
+    within = near[rows, pitch + 14] - np.where(pitch > 0, near[rows, pitch - 1], 0)
+    out.append(within - with_it[rows, pitch] * 1.0)
+    for side in (before, after):
+        total = side.sum(axis=1)
+        above = total - side.cumsum(axis=1)[rows, pitch]
+        out.append(above / np.maximum(total, 1))
+    out += [np.log2(1 + before.sum(axis=1)), np.log2(1 + after.sum(axis=1))]
+    return out
+
+
 def _line_features(p, o, v, line: np.ndarray, end: int) -> list[np.ndarray]:
     """Per note, against a line heard before: height and loudness against the line's mean
     nearby (the note's own where the line has no note nearby), and how many line notes."""
@@ -118,7 +163,7 @@ def note_features(
     pass heard as the tune) pass two's."""
     p, v = p.astype(float), v.astype(float)
     end = int((o + d).max()) + 1
-    columns = [*_chord_features(p, o, v), *_context_features(p, o, d, v, end)]
+    columns = [*_chord_features(p, o, v), *_context_features(p, o, d, v, end), *_neighbour_features(p, o)]
     if line is not None:
         columns += _line_features(p, o, v, line, end)
     return np.stack(columns, axis=1)

@@ -84,19 +84,22 @@ def _skyline(data: bytes) -> set:
 
 def test_the_sung_line_is_heard_under_9ths_beside_fills_after_an_intro():
     """Over five songs: the skyline hears 65% of the sung notes, 80% of what it hears is not
-    sung, the whole intro among it. The tracker hears fewer fills and no intro; its misses
-    are sung notes under the pedalled stabs (a higher note held over a note counts against
-    it: in POP909 the piano mostly plays under the voice)."""
-    found, skyline_found = [], []
+    sung, the whole intro among it. The tracker hears no intro and few fills: 9 in 10 of the
+    sung notes and more (it heard 77% before it weighed the notes a beat around each: a
+    pianist's comping repeats its pitches on the beat, a tune moves by step), a tenth of what
+    it hears not sung at most over the five, in one song the fill in a singer's rest."""
+    found, skyline_found, wrong = [], [], []
     for seed in range(1, 6):
         data, sung = _song(seed)
         skyline = _skyline(data)
         skyline_found.append(len(skyline & sung) / len(sung))
         assert len(skyline - sung) > 0.7 * len(skyline)  # the failure
         heard, intruders, intro = _figures(data, sung)
-        assert intro == 0 and intruders <= 0.1
+        assert intro == 0 and intruders <= 0.15
         found.append(heard)
-    assert sum(found) / 5 >= 0.7 and sum(found) > sum(skyline_found) + 0.25
+        wrong.append(intruders)
+    assert sum(found) / 5 >= 0.9 and sum(found) > sum(skyline_found) + 0.25
+    assert sum(wrong) / 5 <= 0.1
 
 
 def test_a_file_that_keeps_no_loudness_is_left_to_the_skyline():
@@ -110,9 +113,12 @@ def test_a_file_that_keeps_no_loudness_is_left_to_the_skyline():
 
 
 def test_the_merged_song_reads_as_one_idea_with_its_tune():
+    """Its melody is the sung notes, with the second line's fills in the singer's rests at
+    most (this song's 12 fill notes: 16% as many as it sings)."""
     data, sung = _song(seed=1)
     (idea,) = analyse(read_raw(data)).ideas
-    assert 0.9 * len(sung) <= len(idea.melody) <= 1.1 * len(sung) and idea.chords
+    heard = {(n.onset, n.pitch) for n in idea.melody}
+    assert len(heard & sung) >= 0.9 * len(sung) and len(heard - sung) <= 0.2 * len(sung) and idea.chords
 
 
 def test_the_line_is_one_note_at_a_time_and_rests_where_nothing_scores():
@@ -178,12 +184,13 @@ def test_a_sparse_fill_line_above_the_tune_is_not_the_melody_of_a_merged_file():
     """The fills are a monophonic line above a register split with a note every two bars:
     taken as the melody before (in POP909 songs merged so, a fifth of them; song 300 read
     53 notes, 44 of them BRIDGE fills, 9 of its 415 sung). They sound in a quarter of the
-    bars; the tracker's line goes through the song and holds the tune (with some of the
-    piano's notes beside it where the tune rests)."""
+    bars; the tracker's line goes through the song and holds the tune, not the fills nor
+    the piano's broken chords in its register (it took up to 40% of them where the tune
+    rests before it weighed the notes a beat around each; now 1%, 88% of the tune heard)."""
     notes, sung = _phrased_song()
     data = _midi([n[:4] for n in notes], flat=False)
     heard, intruders, _intro = _figures(data, sung)
-    assert heard >= 0.9 and intruders <= 0.4
+    assert heard >= 0.85 and intruders <= 0.1
 
 
 def test_a_sparse_fill_line_of_a_file_of_one_loudness_leaves_the_top_notes():
