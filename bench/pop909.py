@@ -19,7 +19,8 @@ meter (keys, chords, the melody); their bar rows are not scored. Each file is re
   labels' 4-beat flags;
 - as one track (the three merged, no names: a user's one-track piano file): the share of the
   ``MELODY`` notes heard as the melody, and of the heard melody's notes that are not sung
-  (intruders).
+  (intruders); and the same merge with every note at velocity 80 (a notation program's
+  export, of one loudness).
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ class SongScore:
     sung_heard: int = 0  # of them, heard as melody
     heard: int = 0  # notes heard as melody
     intruders: int = 0  # of them, not sung
+    flat_heard: int = 0  # the same, the merge at one loudness (velocity 80)
+    flat_sung_heard: int = 0
+    flat_intruders: int = 0
     remarks: list[str] = field(default_factory=list)
 
 
@@ -108,8 +112,9 @@ def music21_key(path: Path) -> Key | None:
         return None
 
 
-def merged_midi(path: Path) -> bytes:
-    """The file's three tracks as one unnamed piano track (a user's one-track file)."""
+def merged_midi(path: Path, velocity: int | None = None) -> bytes:
+    """The file's three tracks as one unnamed piano track (a user's one-track file); with
+    ``velocity``, every note struck at it (a notation program's export, of one loudness)."""
     mid = mido.MidiFile(path)
     merged = mido.merge_tracks(mid.tracks)
     out = mido.MidiFile(ticks_per_beat=mid.ticks_per_beat)
@@ -119,6 +124,8 @@ def merged_midi(path: Path) -> bytes:
             msg = mido.MetaMessage("text", text="", time=msg.time)
         elif hasattr(msg, "channel"):
             msg = msg.copy(channel=0)
+            if velocity is not None and msg.type == "note_on" and msg.velocity > 0:
+                msg = msg.copy(velocity=velocity)
         track.append(msg)
     out.tracks.append(track)
     buffer = io.BytesIO()
@@ -177,17 +184,21 @@ def score_song(folder: Path, with_music21: bool = True) -> SongScore:
             beats_in = np.round([np.interp(t, secs, ticks) / (bar // 4) for t in flagged]).astype(int) % 4
             out.steady_flags = np.bincount(beats_in, minlength=4).max() >= 0.8 * len(flagged)
             out.flag_beat = int(np.bincount(beats_in, minlength=4).argmax())
-    # the one-track merge: which notes are heard as the melody
-    try:
-        merged = read_raw(merged_midi(path))
-    except (MidiError, OSError) as exc:
-        out.error = f"merge: {exc}"
-        return out
+    # the one-track merge, as played and at one loudness: which notes are heard as the melody
     sung_set = {(n.onset, n.pitch) for n in raw.notes if n.part == melody_track}
-    heard = {(n.onset, n.pitch) for n in monophonic_line(split_melody(merged)[0])}
-    out.sung, out.heard = len(sung_set), len(heard)
-    out.sung_heard = len(sung_set & heard)
-    out.intruders = len(heard - sung_set)
+    out.sung = len(sung_set)
+    for velocity in (None, 80):
+        try:
+            merged = read_raw(merged_midi(path, velocity))
+        except (MidiError, OSError) as exc:
+            out.error = f"merge: {exc}"
+            return out
+        heard = {(n.onset, n.pitch) for n in monophonic_line(split_melody(merged)[0])}
+        figures = len(heard), len(sung_set & heard), len(heard - sung_set)
+        if velocity is None:
+            out.heard, out.sung_heard, out.intruders = figures
+        else:
+            out.flat_heard, out.flat_sung_heard, out.flat_intruders = figures
     return out
 
 
@@ -273,6 +284,11 @@ def report(title: str, scores: list[SongScore], seconds: float, bars: bool = Tru
         lines.append(
             f"  one-track merge: sung notes heard as melody {sum(s.sung_heard for s in ok) / sung:.1%},"
             f" heard melody notes not sung {sum(s.intruders for s in ok) / max(heard, 1):.1%}"
+        )
+        flat = sum(s.flat_heard for s in ok)
+        lines.append(
+            f"    the same at one loudness (velocity 80): {sum(s.flat_sung_heard for s in ok) / sung:.1%},"
+            f" {sum(s.flat_intruders for s in ok) / max(flat, 1):.1%}"
         )
     for s in scores:
         if s.error:

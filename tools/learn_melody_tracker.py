@@ -54,7 +54,8 @@ def song_arrays(folder: Path) -> tuple[np.ndarray, ...]:
 def fit_net(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
     """A tanh net with HIDDEN units: (mean, scale, w1, b1, w2, b2), Adam on the log loss."""
     rng = np.random.default_rng(seed)
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    mean, spread = x.mean(axis=0), x.std(axis=0)
+    scale = np.where(spread > 1e-3, spread, 1.0)  # a constant feature: as is (a written 0 would divide by 0)
     xn = (x - mean) / scale
     params = [
         rng.normal(0, 1 / np.sqrt(x.shape[1]), (x.shape[1], HIDDEN)),
