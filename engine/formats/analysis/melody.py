@@ -37,10 +37,10 @@ BAR = 4 * TICKS_PER_BEAT
 TUNE_BARS = 0.85  # a tracker's line heard through the song has a note in this share of its bars
 ABOVE_TOPS = 7  # semitones: a line further above the rest's top voice is not the tune's peaks
 TIE_NOTES = 0.03  # monophonic ratio a part with the most notes may lack and still be the tune
-# A one-track file of one loudness in chords (CHORDAL_ONSETS of its onsets strike three notes or
-# more: a hymn, a chorale) has its tune in the top voice; a register split holds only the
-# tune's notes above the inner voices' highest (a Bach chorale so merged: 23-82% of its
-# soprano) unless its line has COMPLETE_SPLIT as many notes as the top voice.
+# A one-track file in chords (CHORDAL_ONSETS of its onsets strike three notes or more: a hymn, a
+# chorale) has its tune in the top voice; a register split holds only the tune's notes above
+# the inner voices' highest (a Bach chorale so merged: 23-82% of its soprano, played or at
+# one loudness) unless its line has COMPLETE_SPLIT as many notes as the top voice.
 CHORDAL_ONSETS = 0.57
 COMPLETE_SPLIT = 0.8
 HELD_OVER = TICKS_PER_BEAT // 4  # sounding on past an onset by more than a 16th: held over it
@@ -118,11 +118,11 @@ def _one_track_split(notes: list[RawNote]) -> tuple[list[RawNote], list[RawNote]
     tune. A tune's top notes above an alberti bass keep the split: they sound in more bars,
     and the tracker, which follows the figure there as much as the tune, hears them too. In a
     file of one loudness (no tracker) a line in a third of the bars at most is left to the
-    skyline (None); one in chords (a hymn, a chorale) is read by its top voice unless the
+    skyline (None). A file in chords (a hymn, a chorale) is read by its top voice unless the
     split holds nearly all of it."""
     span = max(n.end for n in notes) - min(n.onset for n in notes)
     split = _register_split(notes, span)
-    if not keeps_loudness(notes) and _chordal(notes):
+    if _chordal(notes):
         top = _top_voice(notes)
         if split is None or len(split[0]) < COMPLETE_SPLIT * len(top):
             chosen = set(map(id, top))
