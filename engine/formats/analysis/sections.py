@@ -104,7 +104,8 @@ def _bar_grids(
 def _bar_likeness(tune: np.ndarray, roots: np.ndarray) -> np.ndarray:
     """(bars, bars) how alike each two bars are, 0-1: their melodies (the share of sounding
     8ths whose pitch the other bar sounds on the same 8th or one beside it) at 0.6, their
-    roots beat by beat at 0.4; 0 where either bar has no melody (of a piece with one)."""
+    roots beat by beat at 0.4 (a piece with no chords: its melodies alone; with no melody:
+    its roots alone); 0 where either bar has no melody (of a piece with one)."""
     n, width = tune.shape
     sounding = (tune >= 0).sum(axis=1)
     padded = np.pad(tune, ((0, 0), (1, 1)), constant_values=-2)
@@ -120,10 +121,10 @@ def _bar_likeness(tune: np.ndarray, roots: np.ndarray) -> np.ndarray:
     has = roots >= 0
     either = (has[:, None, :] | has[None, :, :]).sum(axis=2)
     same = ((roots[:, None, :] == roots[None, :, :]) & has[:, None, :]).sum(axis=2)
-    roots_alike = same / np.maximum(either, 1)
+    roots_alike = np.where(either > 0, same / np.maximum(either, 1), 1.0)  # two bars without chords: alike
     if not sounding.any():  # chords alone
         return roots_alike
-    alike = 0.6 * tune_alike + 0.4 * roots_alike
+    alike = 0.6 * tune_alike + 0.4 * roots_alike if has.any() else tune_alike  # (a tune alone)
     alike[(sounding[:, None] == 0) | (sounding[None, :] == 0)] = 0.0
     return alike
 
