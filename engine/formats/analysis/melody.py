@@ -91,11 +91,7 @@ def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote]]:
     if found is not None:
         return found
     # 5. the skyline, the top note at each onset
-    by_onset: dict[int, RawNote] = {}
-    for n in notes:
-        if n.onset not in by_onset or n.pitch > by_onset[n.onset].pitch:
-            by_onset[n.onset] = n
-    melody = list(by_onset.values())
+    melody = _highest_at_each_onset(notes)
     chosen = set(map(id, melody))
     return melody, [n for n in notes if id(n) not in chosen]
 
@@ -144,6 +140,15 @@ def _one_track_split(notes: list[RawNote]) -> tuple[list[RawNote], list[RawNote]
     return split
 
 
+def _highest_at_each_onset(notes: list[RawNote]) -> list[RawNote]:
+    """The highest note struck at each onset, in time order (the skyline)."""
+    by_onset: dict[int, RawNote] = {}
+    for n in notes:
+        if n.onset not in by_onset or n.pitch > by_onset[n.onset].pitch:
+            by_onset[n.onset] = n
+    return [by_onset[t] for t in sorted(by_onset)]
+
+
 def _chordal(notes: list[RawNote]) -> bool:
     """Whether most onsets strike a chord of three notes or more (a hymn, a chorale: in POP909's
     songs merged into one track, 8-55% of onsets; in Bach's chorales so merged, 58-73%)."""
@@ -156,14 +161,10 @@ def _chordal(notes: list[RawNote]) -> bool:
 def _top_voice(notes: list[RawNote]) -> list[RawNote]:
     """The highest note struck at each onset, but for one struck under a higher note that
     sounds on past it by more than a 16th (an inner voice moving under a held tune note)."""
-    by_onset: dict[int, RawNote] = {}
-    for n in notes:
-        if n.onset not in by_onset or n.pitch > by_onset[n.onset].pitch:
-            by_onset[n.onset] = n
     line: list[RawNote] = []
-    for t in sorted(by_onset):
-        n = by_onset[t]
-        if not any(m.pitch > n.pitch and m.end > t + HELD_OVER for m in line[-4:]):
+    for n in _highest_at_each_onset(notes):
+        # a lower note only joins the line when none of its last notes is held over it
+        if not any(m.pitch > n.pitch and m.end > n.onset + HELD_OVER for m in line[-4:]):
             line.append(n)
     return line
 
@@ -220,11 +221,7 @@ def _register_split(notes: list[RawNote], span: int) -> tuple[list[RawNote], lis
 
 def monophonic_line(notes: list[RawNote]) -> list[RawNote]:
     """One note at a time: the highest at each onset, each cut at the next onset."""
-    by_onset: dict[int, RawNote] = {}
-    for n in notes:
-        if n.onset not in by_onset or n.pitch > by_onset[n.onset].pitch:
-            by_onset[n.onset] = n
-    ordered = [by_onset[t] for t in sorted(by_onset)]
+    ordered = _highest_at_each_onset(notes)
     out = []
     for a, b in zip(ordered, ordered[1:] + [None]):
         dur = a.duration if b is None else min(a.duration, b.onset - a.onset)

@@ -5,11 +5,11 @@ part to name the tune and no register that holds only it: the piano plays above 
 second line fills the gaps between phrases. Each note is scored by a small learnt model on
 features that know neither key nor register (how high it stands among its neighbours, how
 loud, how long, whether a higher note is held over it, which pitches are struck a beat
-around it: a pianist's comping repeats its pitches, a tune moves by step), twice: the second time also
-against the line the first pass heard (its register and loudness nearby). A dynamic programme
-then picks one line (one note at a time) that collects the best scores, paying for leaps and
-for notes struck under a line note still sounding; where nothing scores as tune (an intro of
-piano chords), the line rests. The weights are learnt on POP909's tuning part by
+around it: a pianist's comping repeats its pitches, a tune moves by step), twice: the second
+time also against the line the first pass heard (its register and loudness nearby). A
+dynamic programme then picks one line (one note at a time) that collects the best scores,
+paying for leaps and for notes struck under a line note still sounding; where nothing scores
+as tune (an intro of piano chords), the line rests. The weights are learnt on POP909's tuning part by
 ``tools/learn_melody_tracker.py`` and written to ``melody_weights.py``.
 """
 
