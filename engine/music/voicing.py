@@ -98,5 +98,10 @@ def sounds_root_and_third(root: int, quality: str, voicing: Sequence[int]) -> bo
     """Whether a voicing holds the chord's root and its third (for a suspended chord, the
     tone that stands for the third: the fourth or the second)."""
     pcs = {p % 12 for p in voicing}
-    third = next(i for i in QUALITIES[quality][1:] if i in (2, 3, 4, 5))
-    return root % 12 in pcs and (root + third) % 12 in pcs
+    return root % 12 in pcs and third_of(root, quality) in pcs
+
+
+def third_of(root: int, quality: str) -> int:
+    """The pitch class of a chord's third (for a suspended chord, the fourth or the second
+    that stands for it)."""
+    return (root + next(i for i in QUALITIES[quality][1:] if i in (2, 3, 4, 5))) % 12

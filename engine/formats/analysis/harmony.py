@@ -8,6 +8,7 @@ import numpy as np
 
 from ...music import chords as ch
 from ...music.idea import MAX_DURATION, VOICING_RANGE, Chord, bar_ticks, beat_ticks
+from ...music.voicing import third_of
 from .raw import RawNote
 
 
@@ -35,7 +36,7 @@ def _with_root_and_third(voicing: tuple[int, ...], root: int, quality: str) -> t
     31% of their chords, and a model fine-tuned on them played bare fifths), within the
     voicing's span (the tune above stays above). Block chords keep the notes they strike."""
     voicing = list(voicing)
-    for pc in (root, *(pc for pc in ch.chord_pcs(root, quality) if (pc - root) % 12 in (3, 4))):
+    for pc in (root % 12, third_of(root, quality)):
         if all(p % 12 != pc for p in voicing):
             above = voicing[0] + (pc - voicing[0]) % 12  # between the bass and the top note
             if above < voicing[-1]:
