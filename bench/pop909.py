@@ -19,8 +19,9 @@ meter (keys, chords, the melody); their bar rows are not scored. Each file is re
   labels' 4-beat flags;
 - as one track (the three merged, no names: a user's one-track piano file): the share of the
   ``MELODY`` notes heard as the melody, and of the heard melody's notes that are not sung
-  (intruders); and the same merge with every note at velocity 80 (a notation program's
-  export, of one loudness).
+  (intruders); the same merge with every note at velocity 80 (a notation program's
+  export, of one loudness); and bars 17-32 of the merge cut out as a file of their own (a
+  user's excerpt: its tune may start in the first bar, with no intro before it).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import random
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import mido
@@ -39,12 +40,13 @@ import numpy as np
 
 from bench.analysis import key_relation  # (the synthetic bench's, one rule for both)
 from songsketch.engine.data.pop909 import LabelError, read_index, read_labels
-from songsketch.engine.formats.analysis import AnalysisError, analyse, monophonic_line, split_melody
+from songsketch.engine.formats.analysis import AnalysisError, RawScore, analyse, monophonic_line, split_melody
 from songsketch.engine.formats.midi import MidiError, file_events, read_raw, seconds_of
 from songsketch.engine.music import chords as ch
-from songsketch.engine.music.idea import Idea, Key, bar_ticks
+from songsketch.engine.music.idea import TICKS_PER_BEAT, Idea, Key, bar_ticks
 
 ROOT = Path(__file__).resolve().parent.parent
+EXCERPT_BARS = (16, 32)  # the one-track excerpt: bars 17-32 of the merge (4-beat bars)
 POP909 = ROOT.parent / "shared" / "corpora" / "pop909"
 
 
@@ -70,6 +72,10 @@ class SongScore:
     flat_heard: int = 0  # the same, the merge at one loudness (velocity 80)
     flat_sung_heard: int = 0
     flat_intruders: int = 0
+    cut_sung: int = 0  # the same for a 16-bar excerpt of the merge (EXCERPT_BARS), as a file of its own
+    cut_sung_heard: int = 0
+    cut_heard: int = 0
+    cut_intruders: int = 0
     remarks: list[str] = field(default_factory=list)
 
 
@@ -197,9 +203,28 @@ def score_song(folder: Path, with_music21: bool = True) -> SongScore:
         figures = len(heard), len(sung_set & heard), len(heard - sung_set)
         if velocity is None:
             out.heard, out.sung_heard, out.intruders = figures
+            out.cut_sung, out.cut_heard, out.cut_sung_heard, out.cut_intruders = _excerpt_figures(
+                merged, sung_set
+            )
         else:
             out.flat_heard, out.flat_sung_heard, out.flat_intruders = figures
     return out
+
+
+def _excerpt_figures(merged: RawScore, sung: set[tuple[int, int]]) -> tuple[int, int, int, int]:
+    """(sung, heard, sung heard, heard not sung) in bars EXCERPT_BARS of the merged track, cut
+    out and moved to start at 0: a user's excerpt of a song, its tune from the first bar or so."""
+    first, last = (b * 4 * TICKS_PER_BEAT for b in EXCERPT_BARS)
+    notes = [replace(n, onset=n.onset - first) for n in merged.notes if first <= n.onset < last]
+    wanted = {(o - first, p) for o, p in sung if first <= o < last}
+    if not notes or not wanted:
+        return 0, 0, 0, 0
+    try:
+        tune = split_melody(replace(merged, notes=notes, end=0))[0]
+    except (AnalysisError, ValueError):
+        return len(wanted), 0, 0, 0
+    heard = {(n.onset, n.pitch) for n in monophonic_line(tune)}
+    return len(wanted), len(heard), len(wanted & heard), len(heard - wanted)
 
 
 def split(root: Path) -> tuple[list[Path], list[Path]]:
@@ -290,6 +315,13 @@ def report(title: str, scores: list[SongScore], seconds: float, bars: bool = Tru
             f"    the same at one loudness (velocity 80): {sum(s.flat_sung_heard for s in ok) / sung:.1%},"
             f" {sum(s.flat_intruders for s in ok) / max(flat, 1):.1%}"
         )
+        cut = sum(s.cut_sung for s in ok)
+        if cut:
+            lines.append(
+                f"    16-bar excerpts (bars {EXCERPT_BARS[0] + 1}-{EXCERPT_BARS[1]}, a file each):"
+                f" {sum(s.cut_sung_heard for s in ok) / cut:.1%},"
+                f" {sum(s.cut_intruders for s in ok) / max(sum(s.cut_heard for s in ok), 1):.1%}"
+            )
     for s in scores:
         if s.error:
             lines.append(f"  refused {s.name}: {s.error}")

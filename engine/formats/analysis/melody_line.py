@@ -2,29 +2,98 @@
 
 A user's one-track file (a pop song's melody, a second melodic line and the piano merged) has no
 part to name the tune and no register that holds only it: the piano plays above the melody, a
-second line fills the gaps between phrases. Each note is scored by a small learnt model on
-features that know neither key nor register (how high it stands among its neighbours, how
+second line fills the gaps between phrases. Each note is scored on features that know
+neither key nor register (how high it stands among its neighbours, how
 loud, how long, whether a higher note is held over it, which pitches are struck a beat
-around it: a pianist's comping repeats its pitches, a tune moves by step), twice: the second
-time also against the line the first pass heard (its register and loudness nearby). A
-dynamic programme then picks one line (one note at a time) that collects the best scores,
+around it: a pianist's comping repeats its pitches, a tune moves by step), by a small learnt
+net; then, with features against the line that first pass heard (its register and loudness
+nearby), by a second such net and by a bidirectional LSTM that reads the notes in order
+(onset, then from the top): it hears the phrase a note stands in. The two scores are
+averaged (the LSTM alone took more of a second line's fills in the singer's rests).
+A dynamic programme then picks one line (one note at a time) that collects the best scores,
 paying for leaps and for notes struck under a line note still sounding; where nothing scores
-as tune (an intro of piano chords), the line rests. The weights are learnt on POP909's tuning part by
-``tools/learn_melody_tracker.py`` and written to ``melody_weights.py``.
+as tune (an intro of piano chords), the line rests. The weights are learnt on POP909's tuning
+part by ``tools/learn_melody_tracker.py`` and written to ``melody_tracker.npz`` beside this
+module (numpy reads them: the hearing needs no TensorFlow).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ...music.idea import TICKS_PER_BEAT
-from . import melody_weights as weights
 from .raw import RawNote
 
 NEAR, WIDE, LINE_WIDE = 2 * TICKS_PER_BEAT, 8 * TICKS_PER_BEAT, 32 * TICKS_PER_BEAT
 PREDECESSORS = 40  # notes back a line note may follow (a bar or two of a busy piano)
 KEPT_LOUDNESS = 8  # a file keeps its loudness when its velocities span this much
+TRACKER_FILE = "melody_tracker.npz"
+
+
+@dataclass(frozen=True)
+class LineCosts:
+    """What the line pays: ``bias`` is added to every note's score; per semitone of leap
+    (``wide_leap`` more past a fifth), per beat a note before still sounds, per new start."""
+
+    bias: float
+    leap: float
+    wide_leap: float
+    overlap: float
+    restart: float
+
+
+@dataclass(frozen=True)
+class Tracker:
+    """The learnt weights: the first pass's net (feature mean, scale, w1, b1, w2, b2), the
+    second pass's (the same, on features against the first pass's line); the sequence
+    net's feature mean and scale, its bidirectional LSTM layers (each: forward
+    kernel, recurrent kernel, bias, then the same backward; Keras's gate order i, f, c, o)
+    and its head over the last layer's states and the features (one column: the tune's logit;
+    more: tune against the rest); the line's costs."""
+
+    pass_one: tuple[np.ndarray, ...]
+    pass_two: tuple[np.ndarray, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    layers: tuple[tuple[np.ndarray, ...], ...]
+    head: tuple[np.ndarray, np.ndarray]
+    costs: LineCosts
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        out = {f"one_{i}": a for i, a in enumerate(self.pass_one)}
+        out |= {f"two_{i}": a for i, a in enumerate(self.pass_two)}
+        out |= {"mean": self.mean, "scale": self.scale, "head_w": self.head[0], "head_b": self.head[1]}
+        for k, layer in enumerate(self.layers):
+            out |= {f"layer{k}_{i}": a for i, a in enumerate(layer)}
+        c = self.costs
+        return out | {"costs": np.array([c.bias, c.leap, c.wide_leap, c.overlap, c.restart])}
+
+    @classmethod
+    def from_arrays(cls, z) -> Tracker:
+        layers = []
+        while f"layer{len(layers)}_0" in z:
+            layers.append(tuple(np.asarray(z[f"layer{len(layers)}_{i}"]) for i in range(6)))
+        return cls(
+            tuple(np.asarray(z[f"one_{i}"]) for i in range(6)),
+            tuple(np.asarray(z[f"two_{i}"]) for i in range(6)),
+            np.asarray(z["mean"]),
+            np.asarray(z["scale"]),
+            tuple(layers),
+            (np.asarray(z["head_w"]), np.asarray(z["head_b"])),
+            LineCosts(*(float(c) for c in z["costs"])),
+        )
+
+
+@cache
+def tracker() -> Tracker:
+    """The shipped weights (read once)."""
+    with resources.files(__package__).joinpath(TRACKER_FILE).open("rb") as f, np.load(f) as z:
+        return Tracker.from_arrays(z)
 
 
 def _window_max(values: np.ndarray, half: int, fill: float) -> np.ndarray:
@@ -57,7 +126,8 @@ def _chord_features(p: np.ndarray, o: np.ndarray, v: np.ndarray) -> tuple[np.nda
 def _context_features(p, o, d, v, end: int) -> list[np.ndarray]:
     """Per note, against the notes around it: height under the highest onset nearby, above the
     mean, loudness against the mean and the loudest, onset density, time to the onsets
-    before and after, and a higher note held over it."""
+    before and after, a higher note held over it, and how far into the file and from its end
+    (learnt from whole songs and from excerpts cut from them, where a tune starts at once)."""
     onset_top = np.full(end, -1.0)
     np.maximum.at(onset_top, o, p)
     onset_loud = np.zeros(end)
@@ -175,7 +245,52 @@ def note_logits(model: tuple[np.ndarray, ...], x: np.ndarray) -> np.ndarray:
     return np.tanh(((x - mean) / scale) @ w1 + b1) @ w2 + b2
 
 
-def trace_line(p: np.ndarray, o: np.ndarray, d: np.ndarray, score: np.ndarray) -> np.ndarray:
+def _lstm(x: np.ndarray, kernel: np.ndarray, recurrent: np.ndarray, bias: np.ndarray, backward: bool):
+    """One direction of an LSTM layer over the rows of ``x``: its state after each row."""
+    units = recurrent.shape[0]
+    gates = x @ kernel + bias
+    if backward:
+        gates = gates[::-1]
+    h, c = np.zeros(units), np.zeros(units)
+    out = np.empty((len(x), units))
+    for t, g in enumerate(gates):
+        z = g + h @ recurrent
+        i, f, o = (1 / (1 + np.exp(-z[k * units : (k + 1) * units])) for k in (0, 1, 3))
+        c = f * c + i * np.tanh(z[2 * units : 3 * units])
+        h = o * np.tanh(c)
+        out[t] = h
+    return out[::-1] if backward else out
+
+
+def sequence_logits(net: Tracker, x: np.ndarray) -> np.ndarray:
+    """The sequence net's logit (tune or not) per row of ``x``, the notes in order."""
+    x = (x - net.mean) / net.scale
+    h = x
+    for layer in net.layers:
+        h = np.concatenate(
+            [_lstm(h, *layer[:3], backward=False), _lstm(h, *layer[3:], backward=True)], axis=1
+        )
+    out = np.concatenate([h, x], axis=1) @ net.head[0] + net.head[1]
+    if out.shape[1] == 1:
+        return out[:, 0]
+    return out[:, 0] - np.logaddexp.reduce(out[:, 1:], axis=1)
+
+
+def note_scores(net: Tracker, p: np.ndarray, o: np.ndarray, d: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Each note's score as tune (a logit, before the line's bias): the first pass, then,
+    against the line it heard, the mean of the second pass's net (the note and its
+    neighbours) and the sequence net's (the notes in order: the phrase it stands in)."""
+    first = note_logits(net.pass_one, note_features(p, o, d, v)) > 0
+    x = note_features(p, o, d, v, first)
+    order = np.lexsort((-p, o))
+    sequence = np.empty(len(p))
+    sequence[order] = sequence_logits(net, x[order])
+    return 0.5 * (note_logits(net.pass_two, x) + sequence)
+
+
+def trace_line(
+    p: np.ndarray, o: np.ndarray, d: np.ndarray, score: np.ndarray, costs: LineCosts
+) -> np.ndarray:
     """A mask of the notes of the one line (rising onsets) with the best total score: each note
     its score, each step from note to note less a cost per semitone of leap (more past a
     fifth) and per beat the note before still sounds; a line may rest and start again."""
@@ -188,16 +303,16 @@ def trace_line(p: np.ndarray, o: np.ndarray, d: np.ndarray, score: np.ndarray) -
     for j in range(n):
         if o[j] != o[first]:
             first = j
-        best[j] = score[j] - weights.RESTART + max(running[first], 0.0)
+        best[j] = score[j] - costs.restart + max(running[first], 0.0)
         back[j] = running_at[first] if running[first] > 0 else -1
         lo = max(0, first - PREDECESSORS)
         if first > lo:
             leap = np.abs(p[lo:first] - p[j])
             steps = (
                 best[lo:first]
-                - weights.LEAP * np.minimum(leap, 12) / 12
-                - weights.WIDE_LEAP * np.maximum(leap - 7, 0) / 12
-                - weights.OVERLAP * np.maximum(end[lo:first] - o[j], 0) / TICKS_PER_BEAT
+                - costs.leap * np.minimum(leap, 12) / 12
+                - costs.wide_leap * np.maximum(leap - 7, 0) / 12
+                - costs.overlap * np.maximum(end[lo:first] - o[j], 0) / TICKS_PER_BEAT
             )
             k = int(np.argmax(steps))
             if steps[k] + score[j] > best[j]:
@@ -216,10 +331,9 @@ def trace_line(p: np.ndarray, o: np.ndarray, d: np.ndarray, score: np.ndarray) -
 
 
 def line_mask(p: np.ndarray, o: np.ndarray, d: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """The notes heard as the tune, as a mask: two passes of the model, then the line."""
-    first = note_logits(weights.PASS_ONE, note_features(p, o, d, v)) > 0
-    score = note_logits(weights.PASS_TWO, note_features(p, o, d, v, first)) + weights.BIAS
-    return trace_line(p, o, d, score)
+    """The notes heard as the tune, as a mask: the notes' scores, then the line."""
+    net = tracker()
+    return trace_line(p, o, d, note_scores(net, p, o, d, v) + net.costs.bias, net.costs)
 
 
 def keeps_loudness(notes: list[RawNote]) -> bool:
