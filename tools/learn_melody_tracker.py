@@ -18,7 +18,7 @@ falling. A note's score is the mean of pass two's and the sequence net's. The en
 the weights with numpy; the check songs' scores here are the engine's own
 (melody_line.note_scores). Then the line's costs (bias, leap, overlap) are chosen on the
 check songs by the bench's two figures: the most sung notes heard less heard notes not
-sung. Takes about 15 minutes on two cores.
+sung. Takes 15-25 minutes on two cores.
 ``--write`` writes the weights file; without it the figures are only printed.
 """
 
