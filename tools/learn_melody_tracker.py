@@ -125,8 +125,8 @@ def _windows(xs: list[np.ndarray], classes: list[np.ndarray]) -> tuple[np.ndarra
     return np.array(wx, np.float32), np.array(wy, np.float32)
 
 
-def fit_sequence(fit_x, fit_c, check_x, check_c, seed: int) -> tuple[np.ndarray, np.ndarray, list, tuple]:
-    """The bidirectional LSTM (Keras): (mean, scale, layers, head) for melody_line.Tracker."""
+def fit_sequence(fit_x, fit_c, check_x, check_c, seed: int) -> tuple[np.ndarray, np.ndarray, tuple, tuple]:
+    """The bidirectional LSTM (Keras): (mean, scale, layer, head) for melody_line.Tracker."""
     import tensorflow as tf
 
     tf.keras.utils.set_random_seed(seed)
@@ -151,7 +151,7 @@ def fit_sequence(fit_x, fit_c, check_x, check_c, seed: int) -> tuple[np.ndarray,
         xf, yf, batch_size=32, epochs=SEQUENCE_EPOCHS, validation_data=(xc, yc), verbose=2, callbacks=[stop]
     )
     w = [np.asarray(a, np.float32) for a in model.get_weights()]
-    return mean, scale, [tuple(w[:6])], (w[6], w[7])
+    return mean, scale, tuple(w[:6]), (w[6], w[7])
 
 
 def excerpt(song: tuple[np.ndarray, ...], rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -181,8 +181,8 @@ def learn(songs: list, seed: int) -> ml.Tracker:
     x2 = [ml.note_features(p, o, d, v, line) for (p, o, d, v, _c), line in zip(songs, lines)]
     classes = [c for *_pdov, c in songs]
     two = fit_net(np.concatenate(x2[:cut]), y, seed + 1)
-    mean, scale, layers, head = fit_sequence(x2[:cut], classes[:cut], x2[cut:], classes[cut:], seed + 2)
-    net = ml.Tracker(one, two, mean, scale, tuple(layers), head, ml.LineCosts(0.0, 0.0, 0.0, 0.0, 0.0))
+    mean, scale, layer, head = fit_sequence(x2[:cut], classes[:cut], x2[cut:], classes[cut:], seed + 2)
+    net = ml.Tracker(one, two, mean, scale, layer, head, ml.LineCosts(0.0, 0.0, 0.0, 0.0, 0.0))
     scores = [ml.note_scores(net, p, o, d, v) for p, o, d, v, _c in check]
     results = []
     for costs in (ml.LineCosts(*c) for c in COSTS):
@@ -192,7 +192,7 @@ def learn(songs: list, seed: int) -> ml.Tracker:
         results.append((heard - intruders, costs))
     costs = max(results, key=lambda r: r[0])[1]
     print("chosen (heard - intruders):", costs)
-    return ml.Tracker(one, two, mean, scale, tuple(layers), head, costs)
+    return ml.Tracker(one, two, mean, scale, layer, head, costs)
 
 
 def main(argv=None) -> int:

@@ -51,16 +51,16 @@ class LineCosts:
 class Tracker:
     """The learnt weights: the first pass's net (feature mean, scale, w1, b1, w2, b2), the
     second pass's (the same, on features against the first pass's line); the sequence
-    net's feature mean and scale, its bidirectional LSTM layers (each: forward
-    kernel, recurrent kernel, bias, then the same backward; Keras's gate order i, f, c, o)
-    and its head over the last layer's states and the features (one column: the tune's logit;
-    more: tune against the rest); the line's costs."""
+    net's feature mean and scale, its bidirectional LSTM layer (forward kernel, recurrent
+    kernel, bias, then the same backward; Keras's gate order i, f, c, o) and its head over
+    the layer's states and the features (three columns: tune, second line, piano); the
+    line's costs."""
 
     pass_one: tuple[np.ndarray, ...]
     pass_two: tuple[np.ndarray, ...]
     mean: np.ndarray
     scale: np.ndarray
-    layers: tuple[tuple[np.ndarray, ...], ...]
+    layer: tuple[np.ndarray, ...]
     head: tuple[np.ndarray, np.ndarray]
     costs: LineCosts
 
@@ -68,22 +68,18 @@ class Tracker:
         out = {f"one_{i}": a for i, a in enumerate(self.pass_one)}
         out |= {f"two_{i}": a for i, a in enumerate(self.pass_two)}
         out |= {"mean": self.mean, "scale": self.scale, "head_w": self.head[0], "head_b": self.head[1]}
-        for k, layer in enumerate(self.layers):
-            out |= {f"layer{k}_{i}": a for i, a in enumerate(layer)}
+        out |= {f"layer0_{i}": a for i, a in enumerate(self.layer)}
         c = self.costs
         return out | {"costs": np.array([c.bias, c.leap, c.wide_leap, c.overlap, c.restart])}
 
     @classmethod
     def from_arrays(cls, z) -> Tracker:
-        layers = []
-        while f"layer{len(layers)}_0" in z:
-            layers.append(tuple(np.asarray(z[f"layer{len(layers)}_{i}"]) for i in range(6)))
         return cls(
             tuple(np.asarray(z[f"one_{i}"]) for i in range(6)),
             tuple(np.asarray(z[f"two_{i}"]) for i in range(6)),
             np.asarray(z["mean"]),
             np.asarray(z["scale"]),
-            tuple(layers),
+            tuple(np.asarray(z[f"layer0_{i}"]) for i in range(6)),
             (np.asarray(z["head_w"]), np.asarray(z["head_b"])),
             LineCosts(*(float(c) for c in z["costs"])),
         )
@@ -263,17 +259,14 @@ def _lstm(x: np.ndarray, kernel: np.ndarray, recurrent: np.ndarray, bias: np.nda
 
 
 def sequence_logits(net: Tracker, x: np.ndarray) -> np.ndarray:
-    """The sequence net's logit (tune or not) per row of ``x``, the notes in order."""
+    """The sequence net's logit (tune against second line and piano) per row of ``x``, the
+    notes in order."""
     x = (x - net.mean) / net.scale
-    h = x
-    for layer in net.layers:
-        h = np.concatenate(
-            [_lstm(h, *layer[:3], backward=False), _lstm(h, *layer[3:], backward=True)], axis=1
-        )
+    h = np.concatenate(
+        [_lstm(x, *net.layer[:3], backward=False), _lstm(x, *net.layer[3:], backward=True)], axis=1
+    )
     out = np.concatenate([h, x], axis=1) @ net.head[0] + net.head[1]
-    if out.shape[1] == 1:
-        return out[:, 0]
-    return out[:, 0] - np.logaddexp.reduce(out[:, 1:], axis=1)
+    return out[:, 0] - np.logaddexp(out[:, 1], out[:, 2])
 
 
 def note_scores(net: Tracker, p: np.ndarray, o: np.ndarray, d: np.ndarray, v: np.ndarray) -> np.ndarray:
