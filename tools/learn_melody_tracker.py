@@ -1,14 +1,17 @@
 """Learn the one-track melody tracker's weights (engine/formats/analysis/melody_tracker.npz)
 from POP909's tuning part (bench.pop909.split; the held-out part is never read here).
 
-    .venv/bin/python tools/learn_melody_tracker.py [--songs 558] [--seed 0] [--write]
+    .venv/bin/python tools/learn_melody_tracker.py [--songs 558] [--seed 0] [--no-textures] [--write]
 
 Each song's three tracks are merged into one unnamed piano track (bench.pop909.merged_midi, a
 user's one-track file) and read back; a note is tune when the MELODY track has a note of its
 pitch at its onset, second line when BRIDGE has one. (Files that keep no loudness are not the
 tracker's: with every velocity the same it took a pianist's pedalled top notes for the tune.)
 Four fifths of the songs are learnt from, each whole and an excerpt of it (a user's file is
-often a stretch of a song, its tune starting at once), the last fifth checks. Pass one is a
+often a stretch of a song, its tune starting at once), and a quarter of them again as their
+tune and chord labels played at half speed in a synthetic texture (``textured_song``: a slow
+tune's held notes over an alberti or broken-chord figure, which pop seldom has: learnt on pop
+alone the tracker followed the figure under them); the last fifth checks. Pass one is a
 one-hidden-layer net on the note's own features (numpy, full-batch Adam on the log loss,
 seeded); pass two, the same on features against the line pass one heard; the sequence net,
 a bidirectional LSTM (Keras), reads every song's notes in order against that line, in
@@ -18,7 +21,7 @@ falling. A note's score is the mean of pass two's and the sequence net's. The en
 the weights with numpy; the check songs' scores here are the engine's own
 (melody_line.note_scores). Then the line's costs (bias, leap, overlap) are chosen on the
 check songs by the bench's two figures: the most sung notes heard less heard notes not
-sung. Takes 15-25 minutes on two cores.
+sung (the check songs in a texture are printed beside). Takes 20-30 minutes on two cores.
 ``--write`` writes the weights file; without it the figures are only printed.
 """
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +38,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import devset  # noqa: E402
 from bench.pop909 import POP909, merged_midi, split  # noqa: E402
+from songsketch.engine.data.pop909 import LabelError, read_song  # noqa: E402
 from songsketch.engine.formats.analysis import melody_line as ml  # noqa: E402
 from songsketch.engine.formats.midi import read_raw  # noqa: E402
 from songsketch.engine.music.idea import TICKS_PER_BEAT  # noqa: E402
@@ -43,6 +49,8 @@ HIDDEN = 32
 EPOCHS = 300
 UNITS = 32  # LSTM units each way
 SEQUENCE_EPOCHS = 20
+TEXTURED_SHARE = 0.25  # of the songs, also learnt in a synthetic texture (textured_song)
+STRETCH = 2  # a textured song's note values doubled
 CHUNK = 384  # notes per training window (half-overlapping)
 COSTS = [  # (bias, leap, wide leap, overlap, restart)
     (b, leap, 0.5, over, 2.0) for b in (0.5, 1.0, 1.5) for leap in (0.1, 0.25) for over in (0.1, 0.25)
@@ -69,6 +77,50 @@ def song_arrays(folder: Path) -> tuple[np.ndarray, ...]:
         for n in notes
     ]
     return p, o, np.maximum(d, 1), v, np.array(cls)
+
+
+def textured_song(folder: Path, rng: random.Random) -> tuple[np.ndarray, ...] | None:
+    """The song's tune and chord labels (its longest labelled stretch) played in one of the
+    synthetic textures of bench.devset (block chords, broken chords, an alberti bass, pop
+    stabs) as a one-track file, on the grid, shifted or played, its note values doubled (a
+    slow tune's held notes over a moving figure, as old songs have and pop seldom does: a
+    tracker learnt on pop alone followed the figure under them). A note is
+    tune when the tune's track (realised apart with the same timing) has it, else piano.
+    None for a song whose labels do not read."""
+    try:
+        idea = max(read_song(folder / f"{folder.name}.mid"), key=lambda i: len(i.melody))
+    except (LabelError, ValueError):
+        return None
+    sheet = devset.LeadSheet(
+        folder.name,
+        (4, 4),
+        float(idea.tempo),
+        idea.key,
+        True,
+        tuple((n.pitch, n.onset * STRETCH, n.duration * STRETCH) for n in idea.melody),
+        tuple((c.onset * STRETCH, c.duration * STRETCH, c.root, c.quality) for c in idea.chords),
+    )
+    timing = rng.randrange(3)
+    variant = devset.Variant(
+        texture=rng.choice(devset.TEXTURES),
+        signature="none",
+        shift_ms=40.0 if timing == 1 else 0.0,
+        humanise=timing == 2,
+        one_track=True,
+        seed=rng.randrange(1 << 30),
+    )
+    one = read_raw(devset.realise(sheet, variant))
+    apart = read_raw(devset.realise(sheet, replace(variant, one_track=False)))
+    right = {i for i, name in apart.part_names.items() if name == "Right"}
+    tune = {(n.onset, n.pitch) for n in apart.notes if n.part in right}
+    notes = sorted((n for n in one.notes if n.duration > 0), key=lambda n: (n.onset, -n.pitch))
+    if not notes or not tune:
+        return None
+    p, o, d, v = (
+        np.array([getattr(n, k) for n in notes]) for k in ("pitch", "onset", "duration", "velocity")
+    )
+    cls = np.array([TUNE if (n.onset, n.pitch) in tune else PIANO for n in notes])
+    return p, o, np.maximum(d, 1), v, cls
 
 
 def fit_net(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
@@ -165,13 +217,14 @@ def excerpt(song: tuple[np.ndarray, ...], rng: np.random.Generator) -> tuple[np.
     return p[keep], o[keep] - first * BAR, d[keep], v[keep], c[keep]
 
 
-def learn(songs: list, seed: int) -> ml.Tracker:
-    """Both nets on the first four fifths of ``songs`` and an excerpt of each; the costs
-    chosen on the rest, whole."""
+def learn(songs: list, seed: int, textured: tuple[list, list] = ([], [])) -> ml.Tracker:
+    """Both nets on the first four fifths of ``songs``, an excerpt of each and ``textured[0]``
+    (the same songs' tunes in synthetic textures); the costs chosen on the rest, whole (the
+    textured check songs, ``textured[1]``, are printed beside them)."""
     cut = len(songs) * 4 // 5
     rng = np.random.default_rng(seed)
     fit, check = songs[:cut], songs[cut:]
-    fit = fit + [excerpt(s, rng) for s in fit]
+    fit = fit + [excerpt(s, rng) for s in fit] + textured[0]
     songs = fit + check
     cut = len(fit)
     x1 = [ml.note_features(p, o, d, v) for p, o, d, v, _c in songs]
@@ -192,6 +245,13 @@ def learn(songs: list, seed: int) -> ml.Tracker:
         results.append((heard - intruders, costs))
     costs = max(results, key=lambda r: r[0])[1]
     print("chosen (heard - intruders):", costs)
+    if textured[1]:
+        masks = [
+            ml.trace_line(p, o, d, ml.note_scores(net, p, o, d, v) + costs.bias, costs)
+            for p, o, d, v, _c in textured[1]
+        ]
+        heard, intruders = figures(textured[1], masks)
+        print(f"check songs in synthetic textures: heard {heard:.1%}, intruders {intruders:.1%}")
     return ml.Tracker(one, two, mean, scale, layer, head, costs)
 
 
@@ -200,12 +260,20 @@ def main(argv=None) -> int:
     parser.add_argument("--songs", type=int, default=558, help="tuning songs to learn from (seeded sample)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--write", action="store_true", help="write melody_tracker.npz")
+    parser.add_argument(
+        "--no-textures", dest="textures", action="store_false", help="learn from the songs as merged only"
+    )
     args = parser.parse_args(argv)
     tuning, _held_out = split(POP909)
     folders = sorted(random.Random(args.seed).sample(tuning, min(args.songs, len(tuning))))
     random.Random(args.seed).shuffle(folders)
-    songs = [s for s in map(song_arrays, folders) if np.ptp(s[3]) >= ml.KEPT_LOUDNESS]
-    net = learn(songs, args.seed)
+    pairs = [(f, s) for f, s in zip(folders, map(song_arrays, folders)) if np.ptp(s[3]) >= ml.KEPT_LOUDNESS]
+    cut = len(pairs) * 4 // 5
+    rng = random.Random(args.seed)
+    every = round(1 / TEXTURED_SHARE) if args.textures else len(pairs) + 1
+    textured = [textured_song(f, rng) if i % every == 0 else None for i, (f, _s) in enumerate(pairs)]
+    extra = ([t for t in textured[:cut] if t is not None], [t for t in textured[cut:] if t is not None])
+    net = learn([s for _f, s in pairs], args.seed, extra)
     if args.write:
         path = ROOT / "engine" / "formats" / "analysis" / ml.TRACKER_FILE
         part = path.with_suffix(".part.npz")

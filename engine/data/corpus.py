@@ -21,7 +21,7 @@ from ..formats.midi import read_raw
 from ..formats.scores import read_score
 from ..music.idea import Idea, idea_from_data, idea_to_data
 
-ANALYSIS_VERSION = "22"  # bump when reading/analysis changes: old cache entries are ignored
+ANALYSIS_VERSION = "23"  # bump when reading/analysis changes: old cache entries are ignored
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf"}
 SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".abc", ".krn"}
 MUSIC_SUFFIXES = MIDI_SUFFIXES | SCORE_SUFFIXES

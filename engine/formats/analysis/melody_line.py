@@ -13,8 +13,9 @@ averaged (the LSTM alone took more of a second line's fills in the singer's rest
 A dynamic programme then picks one line (one note at a time) that collects the best scores,
 paying for leaps and for notes struck under a line note still sounding; where nothing scores
 as tune (an intro of piano chords), the line rests. The weights are learnt on POP909's tuning
-part by ``tools/learn_melody_tracker.py`` and written to ``melody_tracker.npz`` beside this
-module (numpy reads them: the hearing needs no TensorFlow).
+part (and a quarter of its tunes played slowly over synthetic piano figures, an alberti bass
+among them) by ``tools/learn_melody_tracker.py`` and written to ``melody_tracker.npz`` beside
+this module (numpy reads them: the hearing needs no TensorFlow).
 """
 
 from __future__ import annotations

@@ -90,13 +90,13 @@ def _skyline(data: bytes) -> set:
 def test_the_sung_line_is_heard_under_9ths_beside_fills_after_an_intro():
     """Over five songs: the skyline hears 65% of the sung notes, 80% of what it hears is not
     sung, the whole intro among it. The tracker hears no intro and none of the pianist's
-    9ths and stabs above the tune: 88% of the sung notes over the five (the tracker before
+    9ths and stabs above the tune: 96% of the sung notes over the five (the tracker before
     the sequence net, 94%). What else it hears is mostly the second line's fill in the
-    singer's rests (a sixth of the bars), taken for the tune's answer, and in two songs a
-    few broken-chord notes there (at most 11% of what it hears): 30-46% of what it hears is
-    not sung (before, 3-14%). A trade: on POP909's one-track merges the sequence net hears
-    more of the sung notes with fewer others (held out 84.6% / 32.4% -> 88.7% / 28.9%;
-    16-bar excerpts 58.0% / 51.9% -> 84.0% / 23.6%)."""
+    singer's rests (a sixth of the bars), taken for the tune's answer, and in four songs a
+    few broken-chord notes there (at most 5% of what it hears, 11% allowed): 31-39% of what
+    it hears is not sung (before the sequence net, 3-14%). A trade: on POP909's one-track
+    merges the sequence net hears more of the sung notes with fewer others (held out 84.6% /
+    32.4% -> 88.5% / 28.8%; 16-bar excerpts 58.0% / 51.9% -> 83.8% / 24.0%)."""
     found, skyline_found = [], []
     for seed in range(1, 6):
         data, sung = _song(seed)
@@ -106,7 +106,7 @@ def test_the_sung_line_is_heard_under_9ths_beside_fills_after_an_intro():
         heard, intruders, intro, other = _figures(data, sung)
         assert intro == 0 and other <= 0.11 and intruders <= 0.5
         found.append(heard)
-    assert sum(found) / 5 >= 0.85 and sum(found) > sum(skyline_found) + 0.2
+    assert sum(found) / 5 >= 0.9 and sum(found) > sum(skyline_found) + 0.2
 
 
 def test_a_file_that_keeps_no_loudness_is_left_to_the_skyline():
