@@ -123,6 +123,12 @@ def textured_song(folder: Path, rng: random.Random) -> tuple[np.ndarray, ...] | 
     return p, o, np.maximum(d, 1), v, cls
 
 
+def flat(song: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """The song with every note at velocity 80: a notation program's export, of one loudness."""
+    p, o, d, v, c = song
+    return p, o, d, np.full_like(v, 80), c
+
+
 def fit_net(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, ...]:
     """A tanh net with HIDDEN units: (mean, scale, w1, b1, w2, b2), Adam on the log loss."""
     rng = np.random.default_rng(seed)
@@ -259,7 +265,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="tools/learn_melody_tracker.py")
     parser.add_argument("--songs", type=int, default=558, help="tuning songs to learn from (seeded sample)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--write", action="store_true", help="write melody_tracker.npz")
+    parser.add_argument("--write", action="store_true", help="write the weights file")
+    parser.add_argument(
+        "--flat",
+        action="store_true",
+        help="learn for files of one loudness (every velocity 80): melody_tracker_flat.npz",
+    )
     parser.add_argument(
         "--no-textures", dest="textures", action="store_false", help="learn from the songs as merged only"
     )
@@ -273,9 +284,12 @@ def main(argv=None) -> int:
     every = round(1 / TEXTURED_SHARE) if args.textures else len(pairs) + 1
     textured = [textured_song(f, rng) if i % every == 0 else None for i, (f, _s) in enumerate(pairs)]
     extra = ([t for t in textured[:cut] if t is not None], [t for t in textured[cut:] if t is not None])
-    net = learn([s for _f, s in pairs], args.seed, extra)
+    songs = [s for _f, s in pairs]
+    if args.flat:
+        songs, extra = [flat(s) for s in songs], tuple([flat(s) for s in part] for part in extra)
+    net = learn(songs, args.seed, extra)
     if args.write:
-        path = ROOT / "engine" / "formats" / "analysis" / ml.TRACKER_FILE
+        path = ROOT / "engine" / "formats" / "analysis" / ml.TRACKER_FILES["flat" if args.flat else "played"]
         part = path.with_suffix(".part.npz")
         np.savez_compressed(part, **net.arrays())
         part.replace(path)

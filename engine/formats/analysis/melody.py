@@ -97,10 +97,8 @@ def split_melody(score: RawScore) -> tuple[list[RawNote], list[RawNote]]:
 
 
 def _tracked(notes: list[RawNote], span: int) -> tuple[list[RawNote], list[RawNote]] | None:
-    """The line a tracker follows through the notes (melody_line), where the file keeps its
-    loudness and the line carries a tune (a note a bar on average)."""
-    if not keeps_loudness(notes):
-        return None
+    """The line a tracker follows through the notes (melody_line), where it carries a tune (a
+    note a bar on average)."""
     line, rest = melody_line(notes)
     return (line, rest) if len(line) >= 4 and len(line) * DENSE_SPACING >= span else None
 
@@ -113,9 +111,9 @@ def _one_track_split(notes: list[RawNote]) -> tuple[list[RawNote], list[RawNote]
     highest notes: the tune then goes on below) or the tracker hears most of it as not the
     tune. A tune's top notes above an alberti bass keep the split: they sound in more bars,
     and the tracker, which follows the figure there as much as the tune, hears them too. In a
-    file of one loudness (no tracker) a line in a third of the bars at most is left to the
-    skyline (None). A file in chords (a hymn, a chorale) is read by its top voice unless the
-    split holds nearly all of it."""
+    file of one loudness whose tracker hears no tune either, a line in a third of the bars at
+    most is left to the skyline (None). A file in chords (a hymn, a chorale) is read by its top
+    voice unless the split holds nearly all of it."""
     span = max(n.end for n in notes) - min(n.onset for n in notes)
     split = _register_split(notes, span)
     if _chordal(notes):

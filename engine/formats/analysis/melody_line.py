@@ -33,7 +33,8 @@ from .raw import RawNote
 NEAR, WIDE, LINE_WIDE = 2 * TICKS_PER_BEAT, 8 * TICKS_PER_BEAT, 32 * TICKS_PER_BEAT
 PREDECESSORS = 40  # notes back a line note may follow (a bar or two of a busy piano)
 KEPT_LOUDNESS = 8  # a file keeps its loudness when its velocities span this much
-TRACKER_FILE = "melody_tracker.npz"
+# The weights: for a played file, and for one of one loudness (learnt with every velocity 80).
+TRACKER_FILES = {"played": "melody_tracker.npz", "flat": "melody_tracker_flat.npz"}
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,9 @@ class Tracker:
 
 
 @cache
-def tracker() -> Tracker:
-    """The shipped weights (read once)."""
-    with resources.files(__package__).joinpath(TRACKER_FILE).open("rb") as f, np.load(f) as z:
+def tracker(kind: str = "played") -> Tracker:
+    """The shipped weights of a kind of TRACKER_FILES (read once)."""
+    with resources.files(__package__).joinpath(TRACKER_FILES[kind]).open("rb") as f, np.load(f) as z:
         return Tracker.from_arrays(z)
 
 
@@ -324,9 +325,9 @@ def trace_line(
     return mask
 
 
-def line_mask(p: np.ndarray, o: np.ndarray, d: np.ndarray, v: np.ndarray) -> np.ndarray:
+def line_mask(p: np.ndarray, o: np.ndarray, d: np.ndarray, v: np.ndarray, kind: str = "played") -> np.ndarray:
     """The notes heard as the tune, as a mask: the notes' scores, then the line."""
-    net = tracker()
+    net = tracker(kind)
     return trace_line(p, o, d, note_scores(net, p, o, d, v) + net.costs.bias, net.costs)
 
 
@@ -337,13 +338,12 @@ def keeps_loudness(notes: list[RawNote]) -> bool:
 
 
 def melody_line(notes: list[RawNote]) -> tuple[list[RawNote], list[RawNote]]:
-    """(tune, the rest) of one merged track's notes; no tune where the file keeps no loudness
-    (every note as loud: learnt on played velocities, the model then took a pianist's
-    pedalled top notes for the tune)."""
+    """(tune, the rest) of one merged track's notes, by the tracker learnt for a played file or,
+    where every note is about as loud (a notation program's export), for one of one loudness."""
+    if not notes:
+        return [], []
     p, o, d, v = (
         np.array([getattr(n, k) for n in notes]) for k in ("pitch", "onset", "duration", "velocity")
     )
-    if not keeps_loudness(notes):
-        return [], list(notes)
-    mask = line_mask(p, o, np.maximum(d, 1), v)
+    mask = line_mask(p, o, np.maximum(d, 1), v, "played" if keeps_loudness(notes) else "flat")
     return [n for n, m in zip(notes, mask) if m], [n for n, m in zip(notes, mask) if not m]

@@ -109,14 +109,27 @@ def test_the_sung_line_is_heard_under_9ths_beside_fills_after_an_intro():
     assert sum(found) / 5 >= 0.9 and sum(found) > sum(skyline_found) + 0.2
 
 
-def test_a_file_that_keeps_no_loudness_is_left_to_the_skyline():
-    """Learnt on played velocities, the tracker took pedalled top notes for the tune when
-    every note was as loud: such a file is read by its top notes, as before."""
-    data, _sung = _song(seed=1, flat=True)
-    raw = read_raw(data)
-    assert melody_line(raw.notes) == ([], raw.notes)
-    melody, _rest = split_melody(raw)
-    assert {(n.onset, n.pitch) for n in melody} == _skyline(data)
+def test_a_file_of_one_loudness_is_read_by_the_tracker_learnt_at_one_loudness():
+    """Every note as loud (a notation program's export): the tracker learnt on played
+    velocities took pedalled top notes for the tune, so such files were read by their top
+    notes (the skyline: in POP909's songs merged so, 64% of what it hears not sung). A
+    tracker learnt at one loudness reads them (POP909, its check songs: 87% of the sung
+    notes heard, 30% of what it hears not sung). In these songs, with no loudness to tell the
+    tune from the stabs above it, it hears none of the intro and fewer notes that are not
+    sung than the skyline (over five songs 46-74%, the skyline 79-82%), but hears less of
+    the tune (25-73%, the skyline 59-69%): a trade, for the real songs."""
+    tracked, skyline_not_sung = [], []
+    for seed in range(1, 6):
+        data, sung = _song(seed, flat=True)
+        raw = read_raw(data)
+        line, _rest = melody_line(raw.notes)
+        assert line
+        heard, intruders, intro, _other = _figures(data, sung)
+        assert intro == 0 and heard >= 0.2
+        tracked.append(intruders)
+        skyline = _skyline(data)
+        skyline_not_sung.append(len(skyline - sung) / len(skyline))
+    assert sum(tracked) / 5 <= sum(skyline_not_sung) / 5 - 0.15
 
 
 def test_the_merged_song_reads_as_one_idea_with_its_tune():
@@ -205,12 +218,16 @@ def test_a_sparse_fill_line_above_the_tune_is_not_the_melody_of_a_merged_file():
     assert heard >= 0.85 and intruders <= 0.1
 
 
-def test_a_sparse_fill_line_of_a_file_of_one_loudness_leaves_the_top_notes():
-    """With no loudness to track by, the top notes at each onset (the tune and the fills)
-    are nearer the tune than the fills alone (none of it)."""
+def test_a_sparse_fill_line_of_a_file_of_one_loudness_is_not_the_melody():
+    """With no loudness to track by, the tracker learnt at one loudness hears most of the tune
+    (67%), not the fills alone (none of it), and fewer notes not sung than the top notes at
+    each onset (the skyline: 78% heard, 65% not sung), some broken-chord notes in the tune's
+    register among them."""
     notes, sung = _phrased_song()
-    heard, _intruders, _intro, _other = _figures(_midi([n[:4] for n in notes], flat=True), sung)
-    assert heard >= 0.75
+    data = _midi([n[:4] for n in notes], flat=True)
+    heard, intruders, _intro, _other = _figures(data, sung)
+    skyline = _skyline(data)
+    assert heard >= 0.6 and intruders < len(skyline - sung) / len(skyline)
 
 
 def test_of_three_unnamed_tracks_the_tune_not_the_sparse_fills_above_it():
