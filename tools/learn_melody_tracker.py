@@ -1,12 +1,14 @@
 """Learn the one-track melody tracker's weights (engine/formats/analysis/melody_tracker.npz)
 from POP909's tuning part (bench.pop909.split; the held-out part is never read here).
 
-    .venv/bin/python tools/learn_melody_tracker.py [--songs 558] [--seed 0] [--no-textures] [--write]
+    .venv/bin/python tools/learn_melody_tracker.py [--songs 558] [--seed 0] [--no-textures] [--flat] [--write]
 
 Each song's three tracks are merged into one unnamed piano track (bench.pop909.merged_midi, a
 user's one-track file) and read back; a note is tune when the MELODY track has a note of its
-pitch at its onset, second line when BRIDGE has one. (Files that keep no loudness are not the
-tracker's: with every velocity the same it took a pianist's pedalled top notes for the tune.)
+pitch at its onset, second line when BRIDGE has one. ``--flat`` learns the same from the files
+with every velocity 80 (melody_tracker_flat.npz), for files of one loudness, a notation
+program's export: the tracker learnt on played velocities took a pianist's pedalled top notes
+for the tune there.
 Four fifths of the songs are learnt from, each whole and an excerpt of it (a user's file is
 often a stretch of a song, its tune starting at once), and a quarter of them again as their
 tune and chord labels played at half speed in a synthetic texture (``textured_song``: a slow
