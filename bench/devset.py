@@ -23,6 +23,7 @@ from pathlib import Path
 
 import mido
 
+from songsketch.engine.formats.midi import read_raw
 from songsketch.engine.music import chords as ch
 from songsketch.engine.music.idea import TICKS_PER_BEAT, Key, bar_ticks
 
@@ -78,6 +79,15 @@ class LeadSheet:
             key=Key((self.key.tonic + steps) % 12, self.key.mode),
             melody=tuple((p + steps, o, d) for p, o, d in self.melody),
             chords=tuple((o, d, (r + steps) % 12, q) for o, d, r, q in self.chords),
+        )
+
+    def slowed(self, factor: int) -> LeadSheet:
+        """Every note value and chord span ``factor`` times as long: a slow tune's held notes
+        over the texture's moving figure."""
+        return replace(
+            self,
+            melody=tuple((p, factor * o, factor * d) for p, o, d in self.melody),
+            chords=tuple((factor * o, factor * d, r, q) for o, d, r, q in self.chords),
         )
 
 
@@ -341,6 +351,14 @@ def accompaniment(sheet: LeadSheet, texture: str, rng: random.Random) -> list[tu
             else:
                 raise ValueError(f"unknown texture {texture!r}")
     return out
+
+
+def tune_notes(sheet: LeadSheet, variant: Variant) -> set[tuple[int, int]]:
+    """(grid onset, pitch) of the tune's notes as ``realise`` writes the sheet in ``variant``,
+    one track or two: the tune realised on its own track with the same timing and read back."""
+    apart = read_raw(realise(sheet, replace(variant, one_track=False)))
+    right = {i for i, name in apart.part_names.items() if name == "Right"}
+    return {(n.onset, n.pitch) for n in apart.notes if n.part in right}
 
 
 def realise(sheet: LeadSheet, variant: Variant) -> bytes:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -99,9 +98,9 @@ def textured_song(folder: Path, rng: random.Random) -> tuple[np.ndarray, ...] | 
         float(idea.tempo),
         idea.key,
         True,
-        tuple((n.pitch, n.onset * STRETCH, n.duration * STRETCH) for n in idea.melody),
-        tuple((c.onset * STRETCH, c.duration * STRETCH, c.root, c.quality) for c in idea.chords),
-    )
+        tuple((n.pitch, n.onset, n.duration) for n in idea.melody),
+        tuple((c.onset, c.duration, c.root, c.quality) for c in idea.chords),
+    ).slowed(STRETCH)
     timing = rng.randrange(3)
     variant = devset.Variant(
         texture=rng.choice(devset.TEXTURES),
@@ -112,9 +111,7 @@ def textured_song(folder: Path, rng: random.Random) -> tuple[np.ndarray, ...] | 
         seed=rng.randrange(1 << 30),
     )
     one = read_raw(devset.realise(sheet, variant))
-    apart = read_raw(devset.realise(sheet, replace(variant, one_track=False)))
-    right = {i for i, name in apart.part_names.items() if name == "Right"}
-    tune = {(n.onset, n.pitch) for n in apart.notes if n.part in right}
+    tune = devset.tune_notes(sheet, variant)
     notes = sorted((n for n in one.notes if n.duration > 0), key=lambda n: (n.onset, -n.pitch))
     if not notes or not tune:
         return None
