@@ -110,7 +110,7 @@ def _one_track_split(notes: list[RawNote]) -> tuple[list[RawNote], list[RawNote]
     them at most (a second line's fills between phrases, a pianist's top notes, a tune's few
     highest notes: the tune then goes on below) or the tracker hears most of it as not the
     tune. A tune's top notes above an alberti bass keep the split: they sound in more bars,
-    and the tracker, which follows the figure there as much as the tune, hears them too. In a
+    and the tracker hears them too. In a
     file of one loudness whose tracker hears no tune either, a line in a third of the bars at
     most is left to the skyline (None). A file in chords (a hymn, a chorale) is read by its top
     voice unless the split holds nearly all of it."""
