@@ -19,7 +19,9 @@ meter (keys, chords, the melody); their bar rows are not scored. Each file is re
   labels' 4-beat flags;
 - as one track (the three merged, no names: a user's one-track piano file): the share of the
   ``MELODY`` notes heard as the melody, and of the heard melody's notes that are not sung
-  (intruders); the same merge with every note at velocity 80 (a notation program's
+  (intruders), and which track each intruder came from (``BRIDGE``, the second melodic
+  line, or ``PIANO``) with the share of each track's notes so taken; the same merge with every
+  note at velocity 80 (a notation program's
   export, of one loudness); and bars 17-32 of the merge cut out as a file of their own (a
   user's excerpt: its tune may start in the first bar, with no intro before it).
 """
@@ -69,6 +71,10 @@ class SongScore:
     sung_heard: int = 0  # of them, heard as melody
     heard: int = 0  # notes heard as melody
     intruders: int = 0  # of them, not sung
+    second: int = 0  # BRIDGE notes (not doubling a sung note)
+    second_heard: int = 0  # of them, heard as melody
+    piano: int = 0  # PIANO notes (the same)
+    piano_heard: int = 0
     flat_heard: int = 0  # the same, the merge at one loudness (velocity 80)
     flat_sung_heard: int = 0
     flat_intruders: int = 0
@@ -193,6 +199,10 @@ def score_song(folder: Path, with_music21: bool = True) -> SongScore:
     # the one-track merge, as played and at one loudness: which notes are heard as the melody
     sung_set = {(n.onset, n.pitch) for n in raw.notes if n.part == melody_track}
     out.sung = len(sung_set)
+    tracks = {name.strip().upper(): i for i, name in events.part_names.items()}
+    second = {(n.onset, n.pitch) for n in raw.notes if n.part == tracks.get("BRIDGE")} - sung_set
+    piano = {(n.onset, n.pitch) for n in raw.notes if n.part == tracks.get("PIANO")} - sung_set - second
+    out.second, out.piano = len(second), len(piano)
     for velocity in (None, 80):
         try:
             merged = read_raw(merged_midi(path, velocity))
@@ -203,6 +213,7 @@ def score_song(folder: Path, with_music21: bool = True) -> SongScore:
         figures = len(heard), len(sung_set & heard), len(heard - sung_set)
         if velocity is None:
             out.heard, out.sung_heard, out.intruders = figures
+            out.second_heard, out.piano_heard = len(heard & second), len(heard & piano)
             out.cut_sung, out.cut_heard, out.cut_sung_heard, out.cut_intruders = _excerpt_figures(
                 merged, sung_set
             )
@@ -309,6 +320,13 @@ def report(title: str, scores: list[SongScore], seconds: float, bars: bool = Tru
         lines.append(
             f"  one-track merge: sung notes heard as melody {sum(s.sung_heard for s in ok) / sung:.1%},"
             f" heard melody notes not sung {sum(s.intruders for s in ok) / max(heard, 1):.1%}"
+        )
+        lines.append(
+            f"    of the heard, BRIDGE {sum(s.second_heard for s in ok) / max(heard, 1):.1%},"
+            f" PIANO {sum(s.piano_heard for s in ok) / max(heard, 1):.1%}; of each track's notes heard as"
+            f" melody: BRIDGE {sum(s.second_heard for s in ok) / max(sum(s.second for s in ok), 1):.1%},"
+            f" PIANO {sum(s.piano_heard for s in ok) / max(sum(s.piano for s in ok), 1):.1%},"
+            f" both {sum(s.intruders for s in ok) / max(sum(s.second + s.piano for s in ok), 1):.1%}"
         )
         flat = sum(s.flat_heard for s in ok)
         lines.append(

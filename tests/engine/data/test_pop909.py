@@ -162,3 +162,18 @@ def test_real_pop909_songs_read_as_pop():
     assert sum(sounds_root_and_third(c.root, c.quality, c.voicing) for c in chords) / len(chords) > 0.99
     per_bar = sum(len(i.chords) for i in ideas) / sum(i.bars for i in ideas)
     assert 1.0 <= per_bar <= 3.0
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/corpora/pop909 not here")
+def test_the_bench_names_the_track_each_intruder_of_a_one_track_merge_came_from():
+    """bench.pop909 reads a real song merged into one track: what it hears that is not sung is
+    counted to the BRIDGE (the second melodic line) or the PIANO, every such note to one."""
+    from bench.pop909 import score_song
+
+    scores = [score_song(SHARED / "songs" / name, with_music21=False) for name in ("251", "300")]
+    for s in scores:
+        assert not s.error
+        assert s.sung_heard >= 0.7 * s.sung
+        assert s.intruders == s.second_heard + s.piano_heard
+        assert s.second_heard <= s.second and s.piano_heard <= s.piano
+        assert s.piano > s.sung > 0 and s.second > 0
