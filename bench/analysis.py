@@ -44,7 +44,8 @@ class Score:
     third_ok: int = 0
     sus: int = 0
     label_sus: int = 0
-    onsets_true: float = 0.0
+    onsets_true: float = 0.0  # of the heard melody's notes, the share on a tune onset (precision)
+    tune_heard: float = 0.0  # of the tune's onsets in the reading's span, the share heard (recall)
     lengths: int = 0
     on_grid: float = 0.0
 
@@ -106,6 +107,8 @@ def score_item(item: devset.Item) -> Score:
     truth = {o for _p, o, _d in sheet.melody}
     if idea.melody:
         out.onsets_true = sum(1 for n in idea.melody if n.onset + d in truth) / len(idea.melody)
+        wanted = {o for o in truth if d <= o < d + idea.total_ticks}
+        out.tune_heard = len(wanted & {n.onset + d for n in idea.melody}) / max(len(wanted), 1)
         out.lengths = len({n.duration for n in idea.melody})
         beat_q = TICKS_PER_BEAT
         out.on_grid = sum(
@@ -157,16 +160,24 @@ def report(scores: list[Score], seconds: float) -> str:
             f"   {pct(sum(s.sus for s in group), beats)} / {pct(sum(s.label_sus for s in group), beats)}"
             f"  {len(group):5d}"
         )
-    lines.append("melody rhythm           onsets true  lengths/piece  on 16th/triplet grid")
-    for timing in ("on grid", "shifted", "played"):
-        group = [s for s in used if timing_of(s.item.variant) == timing]
-        if not group:
-            continue
-        lines.append(
-            f"  {timing:<20} {pct(sum(s.onsets_true for s in group), len(group))}"
-            f"       {statistics.mean(s.lengths for s in group):5.1f}"
-            f"          {pct(sum(s.on_grid for s in group), len(group))}"
-        )
+    lines.append("melody rhythm           onsets true  tune heard  lengths/piece  on 16th/triplet grid")
+    for one_track in (False, True):
+        if one_track:
+            lines.append("  one-track files alone:")
+        for timing in ("on grid", "shifted", "played"):
+            group = [
+                s
+                for s in used
+                if timing_of(s.item.variant) == timing and (s.item.variant.one_track or not one_track)
+            ]
+            if not group:
+                continue
+            lines.append(
+                f"  {timing:<20} {pct(sum(s.onsets_true for s in group), len(group))}"
+                f"       {pct(sum(s.tune_heard for s in group), len(group))}"
+                f"       {statistics.mean(s.lengths for s in group):5.1f}"
+                f"          {pct(sum(s.on_grid for s in group), len(group))}"
+            )
     truth_lengths = [len({d for _p, _o, d in s.item.sheet.melody}) for s in used]
     if truth_lengths:
         lines.append(f"  (the lead sheets themselves: {statistics.mean(truth_lengths):.1f} lengths/piece)")

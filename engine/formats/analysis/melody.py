@@ -43,6 +43,12 @@ TIE_NOTES = 0.03  # monophonic ratio a part with the most notes may lack and sti
 # one loudness) unless its line has COMPLETE_SPLIT as many notes as the top voice.
 CHORDAL_ONSETS = 0.57
 COMPLETE_SPLIT = 0.8
+# The tracker's line overrules a split's line it hears as not the tune where it goes through
+# this share of as many of the song's bars; one it takes in where it goes through this much
+# more of the bars with this many times the notes (_tracker_overrules).
+OVERRULE_HEARD_BARS = 0.75
+OVERRULE_BARS = 0.1
+OVERRULE_NOTES = 1.3
 HELD_OVER = TICKS_PER_BEAT // 4  # sounding on past an onset by more than a 16th: held over it
 
 
@@ -105,15 +111,17 @@ def _tracked(notes: list[RawNote], span: int) -> tuple[list[RawNote], list[RawNo
 
 def _one_track_split(notes: list[RawNote]) -> tuple[list[RawNote], list[RawNote]] | None:
     """(melody, the rest) of one merged track: a monophonic line above a register split, else
-    the tracker's line. A sparse line above the split (under a note a bar) gives way to a
-    tracker's line through most of the song's bars where the sparse line sounds in a third of
-    them at most (a second line's fills between phrases, a pianist's top notes, a tune's few
-    highest notes: the tune then goes on below) or the tracker hears most of it as not the
-    tune. A tune's top notes above an alberti bass keep the split: they sound in more bars,
-    and the tracker hears them too. In a
-    file of one loudness whose tracker hears no tune either, a line in a third of the bars at
-    most is left to the skyline (None). A file in chords (a hymn, a chorale) is read by its top
-    voice unless the split holds nearly all of it."""
+    the tracker's line. The tracker's line overrules the split's (:func:`_tracker_overrules`)
+    where it hears the split's line as not the tune (a second line held above the tune) or
+    takes it in and goes on through more of the song (the split held only the tune's top
+    notes, over an alberti figure, say). A sparse line above the split (under a note a bar)
+    also gives way to a tracker's line through most of the song's bars where the sparse line
+    sounds in a third of them at most (a tune's few highest notes: the tune then goes on
+    below) or the tracker hears most of it as not the tune. A few notes far above the rest (a
+    pianist's top notes) give way to a tracker's line through twice their bars, else to the
+    skyline (None), as does a line in a third of the bars at most in a file of one loudness
+    whose tracker hears no tune. A file in chords (a hymn, a chorale) is read by its top voice
+    unless the split holds nearly all of it."""
     span = max(n.end for n in notes) - min(n.onset for n in notes)
     split = _register_split(notes, span)
     if _chordal(notes):
@@ -121,21 +129,41 @@ def _one_track_split(notes: list[RawNote]) -> tuple[list[RawNote], list[RawNote]
         if split is None or len(split[0]) < COMPLETE_SPLIT * len(top):
             chosen = set(map(id, top))
             return top, [n for n in notes if id(n) not in chosen]
-    if split is None:
-        return _tracked(notes, span)
-    high = split[0]
-    if len(high) * DENSE_SPACING >= span:
-        return split
     tracked = _tracked(notes, span)
+    if split is None:
+        return tracked
+    high = split[0]
+    overruled = tracked is not None and _tracker_overrules(tracked[0], high, notes)
+    if len(high) * DENSE_SPACING >= span:
+        return tracked if overruled else split
     if tracked is None and 3 * _bar_share(high, notes) <= 1 and not keeps_loudness(notes):
         return None
     if tracked is None or _bar_share(tracked[0], notes) < TUNE_BARS:
         few = len(high) * 2 * DENSE_SPACING <= span
-        return None if few and _above_the_tops(high, split[1]) else split
+        if few and _above_the_tops(high, split[1]):
+            sparse = tracked is None or _bar_share(tracked[0], notes) < 2 * _bar_share(high, notes)
+            return None if sparse else tracked
+        return tracked if overruled else split
     heard = set(map(id, tracked[0]))
-    if 3 * _bar_share(high, notes) <= 1 or 2 * sum(id(n) in heard for n in high) < len(high):
+    if 3 * _bar_share(high, notes) <= 1 or 2 * sum(id(n) in heard for n in high) < len(high) or overruled:
         return tracked
     return split
+
+
+def _tracker_overrules(line: list[RawNote], high: list[RawNote], notes: list[RawNote]) -> bool:
+    """Whether the tracker's ``line`` is the tune rather than the line ``high`` above a register
+    split: it hears under half of ``high`` and goes through three quarters as many of the
+    song's bars (a second melodic line above the tune, held on where the tune rests between
+    phrases: POP909's one-track merges read so lost most of the sung line), or it holds at
+    least half of ``high`` and goes on, through OVERRULE_BARS more of the bars with
+    OVERRULE_NOTES as many notes (the split held the tune's top notes alone: lead sheets' tunes
+    over an alberti bass so read kept 36-66% of their notes)."""
+    heard = set(map(id, line))
+    held = sum(id(n) in heard for n in high) / len(high)
+    bars, split_bars = _bar_share(line, notes), _bar_share(high, notes)
+    if 2 * held < 1:
+        return bars >= OVERRULE_HEARD_BARS * split_bars
+    return bars >= split_bars + OVERRULE_BARS and len(line) >= OVERRULE_NOTES * len(high)
 
 
 def _highest_at_each_onset(notes: list[RawNote]) -> list[RawNote]:
