@@ -353,6 +353,18 @@ def test_the_trackers_lstm_read_with_numpy_gives_what_keras_gives():
     assert np.array_equal(sequence_logits(again, x), sequence_logits(net, x)) and again.costs == net.costs
 
 
+def _sheets_in_four(seed: int, count: int):
+    """``count`` lead sheets in 4/4 that bench.devset generates from ``seed``."""
+    from bench import devset
+
+    rng = random.Random(seed)
+    for i in range(count):
+        sheet = devset.generated_sheet(rng, f"song {i}")
+        while sheet.meter != (4, 4):
+            sheet = devset.generated_sheet(rng, f"song {i}")
+        yield sheet
+
+
 def test_a_slow_tune_over_an_alberti_bass_in_one_track_is_heard_not_the_figure():
     """A tune of long notes over an alberti left hand, both in one track, played without a
     click (bench.devset's songs at half speed): the tracker learnt on pop alone followed the
@@ -362,12 +374,8 @@ def test_a_slow_tune_over_an_alberti_bass_in_one_track_is_heard_not_the_figure()
     at most 8% not the tune."""
     from bench import devset
 
-    rng = random.Random(3)
     heard_shares, others = [], []
-    for i in range(8):
-        sheet = devset.generated_sheet(rng, f"song {i}")
-        while sheet.meter != (4, 4):
-            sheet = devset.generated_sheet(rng, f"song {i}")
+    for i, sheet in enumerate(_sheets_in_four(3, 8)):
         sheet = sheet.slowed(2)
         variant = devset.Variant(texture="alberti", humanise=True, one_track=True, seed=i)
         raw = read_raw(devset.realise(sheet, variant))
@@ -420,12 +428,8 @@ def test_a_tune_over_an_alberti_bass_in_one_track_is_heard_whole_not_its_top_not
     song, and is read."""
     from bench import devset
 
-    rng = random.Random(5)
     heard_shares, others = [], []
-    for i in range(16):
-        sheet = devset.generated_sheet(rng, f"song {i}")
-        while sheet.meter != (4, 4):
-            sheet = devset.generated_sheet(rng, f"song {i}")
+    for i, sheet in enumerate(_sheets_in_four(5, 16)):
         for played in (False, True):
             variant = devset.Variant(texture="alberti", humanise=played, one_track=True, seed=i)
             melody, _rest = split_melody(read_raw(devset.realise(sheet, variant)))
