@@ -118,10 +118,10 @@ def _one_track_split(notes: list[RawNote]) -> tuple[list[RawNote], list[RawNote]
     also gives way to a tracker's line through most of the song's bars where the sparse line
     sounds in a third of them at most (a tune's few highest notes: the tune then goes on
     below) or the tracker hears most of it as not the tune. A few notes far above the rest (a
-    pianist's top notes) give way to a tracker's line through twice their bars, else to the
-    skyline (None), as does a line in a third of the bars at most in a file of one loudness
-    whose tracker hears no tune. A file in chords (a hymn, a chorale) is read by its top voice
-    unless the split holds nearly all of it."""
+    pianist's top notes) give way to a tracker's line through twice their bars (one through
+    most of the song always takes over), else to the skyline (None), as does a line in a third
+    of the bars at most in a file of one loudness whose tracker hears no tune. A file in chords
+    (a hymn, a chorale) is read by its top voice unless the split holds nearly all of it."""
     span = max(n.end for n in notes) - min(n.onset for n in notes)
     split = _register_split(notes, span)
     if _chordal(notes):
@@ -129,7 +129,7 @@ def _one_track_split(notes: list[RawNote]) -> tuple[list[RawNote], list[RawNote]
         if split is None or len(split[0]) < COMPLETE_SPLIT * len(top):
             chosen = set(map(id, top))
             return top, [n for n in notes if id(n) not in chosen]
-    tracked = _tracked(notes, span)
+    tracked = _tracked(notes, span)  # (read even where a split's line is dense: it may overrule it)
     if split is None:
         return tracked
     high = split[0]

@@ -175,5 +175,4 @@ def test_the_bench_names_the_track_each_intruder_of_a_one_track_merge_came_from(
         assert not s.error
         assert s.sung_heard >= 0.7 * s.sung
         assert s.intruders == s.second_heard + s.piano_heard
-        assert s.second_heard <= s.second and s.piano_heard <= s.piano
         assert s.piano > s.sung > 0 and s.second > 0

@@ -388,7 +388,7 @@ def test_a_slow_tune_over_an_alberti_bass_in_one_track_is_heard_not_the_figure()
     assert max(others) <= 0.15 and sum(others) / 8 <= 0.05
 
 
-def _held_line_song(seed: int, flat: bool, bars: int = 24):
+def _held_line_song(seed: int, flat: bool, bars: int = 22):
     """(MIDI bytes of one track, the sung notes): bass and broken chords, a tune in three bars of
     four, and a second line above it all holding a chord tone through every bar (a string pad's
     line, POP909's BRIDGE): one note at a time above a register split."""
