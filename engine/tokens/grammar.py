@@ -213,7 +213,7 @@ class Grammar:
                 self._range_mask(mask, "SEC", 0, len(SECTION_NAMES))
         elif s is State.BARS:
             if self.plan is not None:
-                mask[v.bars(self.plan[len(self.sections) - 1].bars)] = True
+                mask[v.bars(self.plan[len(self.sections)].bars)] = True  # (appended at BARS)
             else:
                 self._range_mask(mask, "BARS", 0, MAX_SECTION_BARS)
         elif s is State.FIRST_BAR:

@@ -2,6 +2,7 @@
 
 import random
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -162,6 +163,25 @@ def test_grammar_with_a_plan_forces_verse_then_chorus():
     # an empty bar: the only way to close it is the planned chorus, not another BAR
     mask = g.allowed()
     assert mask[VOCAB.sec("chorus")] and not mask[VOCAB.BAR] and not mask[VOCAB.EOS]
+
+
+def test_a_plan_of_sections_of_unequal_length_is_kept_in_its_order():
+    """A file's sections kept whole (a melody or chords kept from a user's song of a 25-bar
+    verse, a 16-bar chorus...): each section gets its own length. The grammar gave each the
+    length of the one before (the first the last's), so a kept melody's notes ran past the new
+    sections' ends and generation stopped with an error."""
+    plan = (Section("verse", 3), Section("chorus", 1), Section("verse", 2))
+    g = Grammar(key=Key(0), meter=(4, 4), tempo=90, plan=plan, style="pop")
+    lengths = []
+    while not g.done:
+        mask = g.allowed()
+        token = int(np.flatnonzero(mask)[0]) if not mask[VOCAB.BAR] else VOCAB.BAR
+        name = VOCAB.tokens[token]
+        if name.startswith("BARS_"):
+            assert mask.sum() == 1
+            lengths.append(int(name[5:]))
+        g.feed(token)
+    assert lengths == [3, 1, 2] and tuple(g.sections) == plan
 
 
 def _hook_idea() -> Idea:
